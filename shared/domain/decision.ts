@@ -1,0 +1,105 @@
+/** The recorded decision: what the engine decided for one site and interval, with inputs and reasons. */
+import type { Allocation, DecisionCore, DecisionEconomics, DecisionInput, LoadState } from './policy.ts';
+import { ENGINE_VERSION } from './policy.ts';
+import { iso } from './time.ts';
+
+export type DecisionSource = 'AUTO' | 'OVERRIDE';
+
+export interface DecisionInputsRecord {
+  price: {
+    expectedUsdPerMwh: number;
+    source: string;
+    daUsdPerMwh: number | null;
+    lastRtUsdPerMwh: number | null;
+    lastRtIntervalStart: string | null;
+    ageMinutes: number;
+    demo: boolean;
+  } | null;
+  hashprice: { usdPerPhDay: number; day: string; ageDays: number; source: string; demo: boolean } | null;
+  breakevensUsdPerMwh: Record<string, number> | null;
+  peakProbability: number;
+  gridEventIds: string[];
+  overrideIds: string[];
+  previous: Record<string, { mw: number; since: string }> | null;
+}
+
+export interface Decision {
+  siteId: string;
+  /** UTC ISO instant of the interval start. */
+  intervalStart: string;
+  intervalMinutes: number;
+  revision: number;
+  source: DecisionSource;
+  reasons: string[];
+  flags: string[];
+  allocations: Allocation[];
+  inputs: DecisionInputsRecord;
+  economics: DecisionEconomics;
+  engineVersion: string;
+  decidedAt: string;
+  runId: string;
+  /** Whether its DecisionMade / DecisionRevised event has been sent. */
+  published: boolean;
+}
+
+export interface DecisionMeta {
+  revision: number;
+  source: DecisionSource;
+  decidedAtMs: number;
+  runId: string;
+}
+
+/** Builds the record of a decision from the policy's input and output. */
+export function toDecision(input: DecisionInput, core: DecisionCore, meta: DecisionMeta): Decision {
+  const { price, hashprice, previous } = input;
+  let prev: DecisionInputsRecord['previous'] = null;
+  if (previous) {
+    prev = {};
+    for (const [id, s] of Object.entries(previous) as [string, LoadState][]) prev[id] = { mw: s.mw, since: iso(s.sinceMs) };
+  }
+  return {
+    siteId: input.site.id,
+    intervalStart: iso(input.intervalStartMs),
+    intervalMinutes: input.intervalMinutes,
+    revision: meta.revision,
+    source: meta.source,
+    reasons: core.reasons,
+    flags: core.flags,
+    allocations: core.allocations,
+    inputs: {
+      price: price && {
+        expectedUsdPerMwh: price.expectedUsdPerMwh,
+        source: price.source,
+        daUsdPerMwh: price.daUsdPerMwh,
+        lastRtUsdPerMwh: price.lastRtUsdPerMwh,
+        lastRtIntervalStart: price.lastRtIntervalStartMs === null ? null : iso(price.lastRtIntervalStartMs),
+        ageMinutes: price.ageMinutes,
+        demo: price.demo,
+      },
+      hashprice: hashprice && { ...hashprice },
+      breakevensUsdPerMwh: core.breakevens,
+      peakProbability: input.peakProbability,
+      gridEventIds: core.gridEventIds,
+      overrideIds: core.overrideIds,
+      previous: prev,
+    },
+    economics: core.economics,
+    engineVersion: ENGINE_VERSION,
+    decidedAt: iso(meta.decidedAtMs),
+    runId: meta.runId,
+    published: false,
+  };
+}
+
+/** The state each load is left in by a decision, for the next interval's physics (min run/off, ramp). */
+export function stateAfter(decision: Pick<Decision, 'allocations' | 'intervalStart' | 'inputs'>): Record<string, LoadState> {
+  const startMs = Date.parse(decision.intervalStart);
+  const out: Record<string, LoadState> = {};
+  for (const a of decision.allocations) {
+    if (a.kind !== 'mining') continue;
+    const before = decision.inputs.previous?.[a.loadId];
+    const switched = !before || before.mw > 0 !== a.mw > 0;
+    out[a.loadId] = { mw: a.mw, sinceMs: switched ? startMs : Date.parse(before.since) };
+  }
+  return out;
+}

@@ -1,0 +1,9 @@
+export interface Clock {
+  nowMs(): number;
+}
+
+export const systemClock: Clock = { nowMs: () => Date.now() };
+
+export function fixedClock(ms: number): Clock {
+  return { nowMs: () => ms };
+}

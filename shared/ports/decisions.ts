@@ -1,0 +1,84 @@
+/** Decisions, runs, overrides, audit and bids. */
+import type { Decision } from '#domain/decision.ts';
+import type { Override } from '#domain/grid.ts';
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; absent on the last page. */
+  nextToken?: string;
+}
+
+export interface PageRequest {
+  limit?: number;
+  nextToken?: string;
+}
+
+export type RecordOutcome = 'written' | 'exists';
+
+export interface DecisionRepository {
+  /**
+   * Records one revision of a decision, once: a second write of the same (site, interval, revision)
+   * leaves the first in place and returns 'exists'. Then makes it the current revision unless a newer one is.
+   */
+  record(decision: Decision): Promise<RecordOutcome>;
+  /** The current (highest) revision of one interval. */
+  current(siteId: string, intervalStart: string): Promise<Decision | null>;
+  /** Every revision of one interval, oldest first. */
+  revisions(siteId: string, intervalStart: string): Promise<Decision[]>;
+  /** Current revisions of a site with interval start in [fromMs, toMs), ascending. */
+  bySite(siteId: string, fromMs: number, toMs: number, page?: PageRequest): Promise<Page<Decision>>;
+  /** Current revisions of every site for one UTC day (YYYY-MM-DD), by interval then site. */
+  byDay(day: string, page?: PageRequest): Promise<Page<Decision>>;
+  /** Marks a revision's event as sent. */
+  markPublished(siteId: string, intervalStart: string, revision: number): Promise<void>;
+  /** Revisions whose event has not been sent yet, oldest first. */
+  unpublished(limit: number): Promise<Decision[]>;
+}
+
+export type RunStatus = 'SUCCEEDED' | 'FAILED' | 'PARTIAL';
+
+export interface RunRecord {
+  runId: string;
+  /** The hour the run decided (UTC ISO of its start). */
+  hourStart: string;
+  startedAt: string;
+  finishedAt: string;
+  status: RunStatus;
+  trigger: string;
+  sites: number;
+  decisionsWritten: number;
+  decisionsExisting: number;
+  eventsSent: number;
+  eventsFailed: number;
+  errors: string[];
+}
+
+export interface RunRepository {
+  put(run: RunRecord): Promise<void>;
+  /** Newest first. */
+  recent(limit: number): Promise<RunRecord[]>;
+  /** The latest hour that has a successful run; null when none. */
+  lastSuccessfulHour(): Promise<number | null>;
+  /** Moves the last successful hour forward (never back). */
+  markHourSucceeded(hourStartMs: number): Promise<void>;
+}
+
+export interface StoredOverride extends Override {
+  version: number;
+  status: 'ACTIVE' | 'CANCELLED';
+  cancelledAtMs?: number;
+  cancelledBy?: string;
+  cancelReason?: string;
+  expiresAtMs: number;
+}
+
+export interface OverrideRepository {
+  /** Creates an override; fails with ConflictError when the id exists. */
+  create(o: StoredOverride): Promise<void>;
+  get(id: string): Promise<StoredOverride | null>;
+  /** Active overrides of a site whose window overlaps [fromMs, toMs). */
+  activeFor(siteId: string, fromMs: number, toMs: number): Promise<StoredOverride[]>;
+  list(filter: { siteId?: string; active?: boolean; nowMs: number }): Promise<StoredOverride[]>;
+  /** Cancels when the stored version equals `expectedVersion`; otherwise ConflictError. */
+  cancel(id: string, expectedVersion: number, by: string, reason: string, atMs: number): Promise<StoredOverride>;
+}

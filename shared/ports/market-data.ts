@@ -1,0 +1,69 @@
+/** Stored market data: prices, system load, ancillary-service prices, hashprice, grid events. */
+import type { GridEvent } from '#domain/grid.ts';
+
+export type PriceKind = 'RT' | 'DA';
+
+export interface PricePoint {
+  market: string;
+  /** Settlement point / pricing node, e.g. HB_HUBAVG. */
+  node: string;
+  kind: PriceKind;
+  intervalStartMs: number;
+  intervalMinutes: number;
+  priceUsdPerMwh: number;
+}
+
+export type SystemLoadKind = 'ACTUAL' | 'FORECAST';
+
+export interface SystemLoadPoint {
+  market: string;
+  kind: SystemLoadKind;
+  intervalStartMs: number;
+  intervalMinutes: number;
+  mw: number;
+}
+
+export const AS_PRICE_PRODUCTS = ['REGUP', 'REGDN', 'RRS', 'NSPIN', 'ECRS'] as const;
+export type AsPriceProduct = (typeof AS_PRICE_PRODUCTS)[number];
+
+export interface AsPricePoint {
+  market: string;
+  node: string;
+  product: AsPriceProduct;
+  intervalStartMs: number;
+  intervalMinutes: number;
+  priceUsdPerMwh: number;
+}
+
+export interface HashpricePoint {
+  /** UTC day, YYYY-MM-DD. */
+  date: string;
+  usdPerPhDay: number;
+  /** Where the value came from: btc-network-csv, mempool, hashrateindex, demo, … */
+  source: string;
+}
+
+export interface MarketDataRepository {
+  /** Upserts by (market, node, kind, interval start): re-writing the same point is a no-op. */
+  putPrices(points: readonly PricePoint[]): Promise<void>;
+  /** Points with interval start in [fromMs, toMs), ascending. */
+  getPrices(market: string, node: string, kind: PriceKind, fromMs: number, toMs: number): Promise<PricePoint[]>;
+  /** The newest point whose interval starts before `beforeMs`, or null. */
+  latestPrice(market: string, node: string, kind: PriceKind, beforeMs: number): Promise<PricePoint | null>;
+
+  putSystemLoad(points: readonly SystemLoadPoint[]): Promise<void>;
+  getSystemLoad(market: string, kind: SystemLoadKind, fromMs: number, toMs: number): Promise<SystemLoadPoint[]>;
+
+  putAsPrices(points: readonly AsPricePoint[]): Promise<void>;
+  getAsPrices(market: string, node: string, product: AsPriceProduct, fromMs: number, toMs: number): Promise<AsPricePoint[]>;
+
+  putHashprices(points: readonly HashpricePoint[]): Promise<void>;
+  /** Days in [fromDay, toDay] inclusive, ascending. */
+  getHashprices(fromDay: string, toDay: string): Promise<HashpricePoint[]>;
+  /** The newest day on or before `day`, or null. */
+  latestHashprice(onOrBeforeDay: string): Promise<HashpricePoint | null>;
+
+  putGridEvent(event: GridEvent): Promise<void>;
+  /** Events of a market whose window overlaps [fromMs, toMs). */
+  getGridEvents(market: string, fromMs: number, toMs: number): Promise<GridEvent[]>;
+}
