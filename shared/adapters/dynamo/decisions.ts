@@ -1,0 +1,199 @@
+/** Decisions in DynamoDB: append-only revisions plus a readable current revision per interval. */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Decision } from '#domain/decision.ts';
+import { iso } from '#domain/time.ts';
+import type { DecisionRepository, Page, PageRequest, RecordOutcome } from '#ports/decisions.ts';
+import { GSI1, GSI2, documentClient } from './table.ts';
+import { queryAll, queryPage, type Item } from './io.ts';
+
+const revKey = (rev: number) => `REV#${String(rev).padStart(6, '0')}`;
+const revPk = (siteId: string, intervalStart: string) => `DEC#${siteId}#${intervalStart}`;
+const sitePk = (siteId: string) => `SITE#${siteId}`;
+const curSk = (intervalStart: string) => `DEC#${intervalStart}`;
+
+const KEY_ATTRS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'entity'] as const;
+
+function toDecision(item: Item): Decision {
+  const d = { ...item };
+  for (const k of KEY_ATTRS) delete d[k];
+  return d as unknown as Decision;
+}
+
+export interface DecisionFilter {
+  source?: 'AUTO' | 'OVERRIDE';
+  reason?: string;
+}
+
+export class DynamoDecisionRepository implements DecisionRepository {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly table: string,
+  ) {
+    this.doc = documentClient(client);
+  }
+
+  async record(decision: Decision): Promise<RecordOutcome> {
+    const { siteId, intervalStart, revision } = decision;
+    let outcome: RecordOutcome = 'written';
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: revPk(siteId, intervalStart),
+            sk: revKey(revision),
+            entity: 'DecisionRevision',
+            ...(decision.published ? {} : { gsi2pk: 'UNPUBLISHED', gsi2sk: `${decision.decidedAt}#${siteId}#${intervalStart}#${revKey(revision)}` }),
+            ...decision,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      outcome = 'exists';
+    }
+    // The revision is recorded (now or before); make sure the current pointer has caught up.
+    // This converges even if an earlier writer stopped between the two writes.
+    const stored = outcome === 'written' ? decision : await this.revision(siteId, intervalStart, revision);
+    if (stored) await this.advanceCurrent(stored);
+    return outcome;
+  }
+
+  private async advanceCurrent(decision: Decision): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: sitePk(decision.siteId),
+            sk: curSk(decision.intervalStart),
+            entity: 'Decision',
+            gsi1pk: `DAY#${decision.intervalStart.slice(0, 10)}`,
+            gsi1sk: `${decision.intervalStart}#${decision.siteId}`,
+            ...decision,
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR revision < :r OR (revision = :r AND published = :f)',
+          ExpressionAttributeValues: { ':r': decision.revision, ':f': false },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
+  private async revision(siteId: string, intervalStart: string, revision: number): Promise<Decision | null> {
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: revPk(siteId, intervalStart), sk: revKey(revision) }, ConsistentRead: true }),
+    );
+    return res.Item ? toDecision(res.Item) : null;
+  }
+
+  async current(siteId: string, intervalStart: string): Promise<Decision | null> {
+    const res = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: sitePk(siteId), sk: curSk(intervalStart) }, ConsistentRead: true }));
+    return res.Item ? toDecision(res.Item) : null;
+  }
+
+  async revisions(siteId: string, intervalStart: string): Promise<Decision[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': revPk(siteId, intervalStart) },
+      ConsistentRead: true,
+    });
+    return items.map(toDecision);
+  }
+
+  async bySite(siteId: string, fromMs: number, toMs: number, page: PageRequest & DecisionFilter = {}): Promise<Page<Decision>> {
+    const filter = filterExpression(page);
+    const res = await queryPage(
+      this.doc,
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': sitePk(siteId), ':from': curSk(iso(fromMs)), ':to': curSk(iso(toMs - 1)), ...filter.values },
+        ...(filter.expression ? { FilterExpression: filter.expression, ExpressionAttributeNames: filter.names } : {}),
+      },
+      page.limit ?? 500,
+      page.nextToken,
+    );
+    return { items: res.items.map(toDecision), ...(res.nextToken ? { nextToken: res.nextToken } : {}) };
+  }
+
+  async byDay(day: string, page: PageRequest & DecisionFilter = {}): Promise<Page<Decision>> {
+    const filter = filterExpression(page);
+    const res = await queryPage(
+      this.doc,
+      {
+        TableName: this.table,
+        IndexName: GSI1,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': `DAY#${day}`, ...filter.values },
+        ...(filter.expression ? { FilterExpression: filter.expression, ExpressionAttributeNames: filter.names } : {}),
+      },
+      page.limit ?? 500,
+      page.nextToken,
+    );
+    return { items: res.items.map(toDecision), ...(res.nextToken ? { nextToken: res.nextToken } : {}) };
+  }
+
+  async markPublished(siteId: string, intervalStart: string, revision: number): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: revPk(siteId, intervalStart), sk: revKey(revision) },
+        UpdateExpression: 'SET published = :t REMOVE gsi2pk, gsi2sk',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':t': true },
+      }),
+    );
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: sitePk(siteId), sk: curSk(intervalStart) },
+          UpdateExpression: 'SET published = :t',
+          ConditionExpression: 'revision = :r',
+          ExpressionAttributeValues: { ':t': true, ':r': revision },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
+  async unpublished(limit: number): Promise<Decision[]> {
+    const res = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: GSI2,
+        KeyConditionExpression: 'gsi2pk = :u',
+        ExpressionAttributeValues: { ':u': 'UNPUBLISHED' },
+        Limit: limit,
+      }),
+    );
+    return (res.Items ?? []).map(toDecision);
+  }
+}
+
+function filterExpression(f: DecisionFilter): { expression?: string; names?: Record<string, string>; values: Record<string, unknown> } {
+  const parts: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  if (f.source) {
+    parts.push('#source = :source');
+    names['#source'] = 'source';
+    values[':source'] = f.source;
+  }
+  if (f.reason) {
+    parts.push('contains(#reasons, :reason)');
+    names['#reasons'] = 'reasons';
+    values[':reason'] = f.reason;
+  }
+  return parts.length ? { expression: parts.join(' AND '), names, values } : { values };
+}

@@ -1,0 +1,22 @@
+/** All DynamoDB repositories over one table. */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDecisionRepository } from './decisions.ts';
+import { DynamoMarketDataRepository } from './market-data.ts';
+import { DynamoOverrideRepository } from './overrides.ts';
+import { DynamoRunRepository } from './runs.ts';
+
+export interface Repositories {
+  decisions: DynamoDecisionRepository;
+  marketData: DynamoMarketDataRepository;
+  runs: DynamoRunRepository;
+  overrides: DynamoOverrideRepository;
+}
+
+export function dynamoRepositories(client: DynamoDBClient, tableName: string): Repositories {
+  return {
+    decisions: new DynamoDecisionRepository(client, tableName),
+    marketData: new DynamoMarketDataRepository(client, tableName),
+    runs: new DynamoRunRepository(client, tableName),
+    overrides: new DynamoOverrideRepository(client, tableName),
+  };
+}

@@ -1,0 +1,95 @@
+/** Batch writes that retry UnprocessedItems, paginated queries, and opaque page tokens. */
+import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ValidationError } from '#domain/errors.ts';
+
+export type Item = Record<string, unknown>;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface BatchOptions {
+  /** Batches in flight at once. */
+  concurrency?: number;
+  maxAttempts?: number;
+  baseDelayMs?: number;
+}
+
+/**
+ * Puts items in batches of 25, re-sending UnprocessedItems with exponential backoff and jitter.
+ * Throws when items are still unprocessed after the last attempt (nothing is silently dropped).
+ */
+export async function batchPut(doc: DynamoDBDocumentClient, table: string, items: readonly Item[], opts: BatchOptions = {}): Promise<void> {
+  const { concurrency = 4, maxAttempts = 8, baseDelayMs = 25 } = opts;
+  const batches: Item[][] = [];
+  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25) as Item[]);
+  let next = 0;
+  const worker = async () => {
+    while (next < batches.length) {
+      const batch = batches[next++]!;
+      let pending = batch.map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        const res = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+        pending = (res.UnprocessedItems?.[table] ?? []) as typeof pending;
+        if (pending.length === 0) break;
+        if (attempt >= maxAttempts) throw new Error(`batch write to ${table}: ${pending.length} items still unprocessed after ${maxAttempts} attempts`);
+        await sleep(baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
+}
+
+/** Runs a query to the end, following LastEvaluatedKey. */
+export async function queryAll(doc: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Item[]> {
+  const out: Item[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const res = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey }));
+    for (const it of res.Items ?? []) out.push(it);
+    ExclusiveStartKey = res.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return out;
+}
+
+/**
+ * One page of a query: keeps reading until `limit` items passed the filter or the query ends,
+ * so that a filter never yields an empty page with a token.
+ */
+export async function queryPage(
+  doc: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+  limit: number,
+  nextToken: string | undefined,
+): Promise<{ items: Item[]; nextToken?: string }> {
+  const items: Item[] = [];
+  let ExclusiveStartKey = nextToken === undefined ? undefined : decodeToken(nextToken);
+  do {
+    const res = await doc.send(new QueryCommand({ ...input, Limit: limit - items.length, ExclusiveStartKey })).catch((err: Error) => {
+      if (nextToken !== undefined && err.name === 'ValidationException') throw invalidToken();
+      throw err;
+    });
+    for (const it of res.Items ?? []) items.push(it);
+    ExclusiveStartKey = res.LastEvaluatedKey;
+  } while (ExclusiveStartKey && items.length < limit);
+  return ExclusiveStartKey ? { items, nextToken: encodeToken(ExclusiveStartKey) } : { items };
+}
+
+export function encodeToken(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+export function decodeToken(token: string): Record<string, unknown> {
+  try {
+    const key = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
+    if (key && typeof key === 'object' && !Array.isArray(key) && Object.values(key).every((v) => typeof v === 'string')) {
+      return key as Record<string, unknown>;
+    }
+  } catch {
+    // fall through
+  }
+  throw invalidToken();
+}
+
+function invalidToken(): ValidationError {
+  return new ValidationError('page token', [{ path: 'nextToken', message: 'is not a token issued for this query' }]);
+}

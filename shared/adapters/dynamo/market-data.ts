@@ -1,0 +1,156 @@
+/** Market data in DynamoDB, upserted idempotently by natural key. */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { AsProduct, GridEvent } from '#domain/grid.ts';
+import { iso } from '#domain/time.ts';
+import type {
+  AsPricePoint,
+  AsPriceProduct,
+  HashpricePoint,
+  MarketDataRepository,
+  PriceKind,
+  PricePoint,
+  SystemLoadKind,
+  SystemLoadPoint,
+} from '#ports/market-data.ts';
+import { documentClient } from './table.ts';
+import { batchPut, queryAll, type Item } from './io.ts';
+
+const pricePk = (market: string, node: string, kind: string) => `PRICE#${market}#${node}#${kind}`;
+const loadPk = (market: string, kind: string) => `LOAD#${market}#${kind}`;
+const asPk = (market: string, node: string, product: string) => `ASP#${market}#${node}#${product}`;
+const HASH_PK = 'HASHPRICE';
+const gridPk = (market: string) => `GRID#${market}`;
+
+/** Items of a series keyed by interval start keep only the value and its length. */
+function rangeQuery(table: string, pk: string, fromMs: number, toMs: number) {
+  return {
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
+    ExpressionAttributeValues: { ':pk': pk, ':a': iso(fromMs), ':b': iso(toMs - 1) },
+  };
+}
+
+export class DynamoMarketDataRepository implements MarketDataRepository {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly table: string,
+  ) {
+    this.doc = documentClient(client);
+  }
+
+  async putPrices(points: readonly PricePoint[]): Promise<void> {
+    await batchPut(
+      this.doc,
+      this.table,
+      dedupe(points.map((p) => ({ pk: pricePk(p.market, p.node, p.kind), sk: iso(p.intervalStartMs), v: p.priceUsdPerMwh, m: p.intervalMinutes }))),
+    );
+  }
+
+  async getPrices(market: string, node: string, kind: PriceKind, fromMs: number, toMs: number): Promise<PricePoint[]> {
+    if (toMs <= fromMs) return [];
+    const items = await queryAll(this.doc, rangeQuery(this.table, pricePk(market, node, kind), fromMs, toMs));
+    return items.map((it) => ({ market, node, kind, intervalStartMs: Date.parse(it.sk as string), intervalMinutes: it.m as number, priceUsdPerMwh: it.v as number }));
+  }
+
+  async latestPrice(market: string, node: string, kind: PriceKind, beforeMs: number): Promise<PricePoint | null> {
+    const res = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk < :b',
+        ExpressionAttributeValues: { ':pk': pricePk(market, node, kind), ':b': iso(beforeMs) },
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    const it = res.Items?.[0];
+    return it ? { market, node, kind, intervalStartMs: Date.parse(it.sk as string), intervalMinutes: it.m as number, priceUsdPerMwh: it.v as number } : null;
+  }
+
+  async putSystemLoad(points: readonly SystemLoadPoint[]): Promise<void> {
+    await batchPut(this.doc, this.table, dedupe(points.map((p) => ({ pk: loadPk(p.market, p.kind), sk: iso(p.intervalStartMs), v: p.mw, m: p.intervalMinutes }))));
+  }
+
+  async getSystemLoad(market: string, kind: SystemLoadKind, fromMs: number, toMs: number): Promise<SystemLoadPoint[]> {
+    if (toMs <= fromMs) return [];
+    const items = await queryAll(this.doc, rangeQuery(this.table, loadPk(market, kind), fromMs, toMs));
+    return items.map((it) => ({ market, kind, intervalStartMs: Date.parse(it.sk as string), intervalMinutes: it.m as number, mw: it.v as number }));
+  }
+
+  async putAsPrices(points: readonly AsPricePoint[]): Promise<void> {
+    await batchPut(
+      this.doc,
+      this.table,
+      dedupe(points.map((p) => ({ pk: asPk(p.market, p.node, p.product), sk: iso(p.intervalStartMs), v: p.priceUsdPerMwh, m: p.intervalMinutes }))),
+    );
+  }
+
+  async getAsPrices(market: string, node: string, product: AsPriceProduct, fromMs: number, toMs: number): Promise<AsPricePoint[]> {
+    if (toMs <= fromMs) return [];
+    const items = await queryAll(this.doc, rangeQuery(this.table, asPk(market, node, product), fromMs, toMs));
+    return items.map((it) => ({ market, node, product, intervalStartMs: Date.parse(it.sk as string), intervalMinutes: it.m as number, priceUsdPerMwh: it.v as number }));
+  }
+
+  async putHashprices(points: readonly HashpricePoint[]): Promise<void> {
+    await batchPut(this.doc, this.table, dedupe(points.map((p) => ({ pk: HASH_PK, sk: p.date, v: p.usdPerPhDay, source: p.source }))));
+  }
+
+  async getHashprices(fromDay: string, toDay: string): Promise<HashpricePoint[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
+      ExpressionAttributeValues: { ':pk': HASH_PK, ':a': fromDay, ':b': toDay },
+    });
+    return items.map(toHashprice);
+  }
+
+  async latestHashprice(onOrBeforeDay: string): Promise<HashpricePoint | null> {
+    const res = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk <= :d',
+        ExpressionAttributeValues: { ':pk': HASH_PK, ':d': onOrBeforeDay },
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    return res.Items?.[0] ? toHashprice(res.Items[0]) : null;
+  }
+
+  async putGridEvent(event: GridEvent): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: gridPk(event.market), sk: `${iso(event.endMs)}#${event.id}`, entity: 'GridEvent', ...event },
+      }),
+    );
+  }
+
+  async getGridEvents(market: string, fromMs: number, toMs: number): Promise<GridEvent[]> {
+    // Sorted by end: every event that ends after `fromMs`, then keep those that start before `toMs`.
+    const items = await queryAll(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND sk > :a',
+      FilterExpression: 'startMs < :to',
+      ExpressionAttributeValues: { ':pk': gridPk(market), ':a': iso(fromMs), ':to': toMs },
+    });
+    return items.map((it) => {
+      const { pk: _pk, sk: _sk, entity: _entity, ...event } = it;
+      return event as unknown as GridEvent & { product?: AsProduct };
+    });
+  }
+}
+
+function toHashprice(it: Item): HashpricePoint {
+  return { date: it.sk as string, usdPerPhDay: it.v as number, source: it.source as string };
+}
+
+/** BatchWriteItem rejects two puts of one key in a batch: the last value of a key wins. */
+function dedupe(items: Item[]): Item[] {
+  const byKey = new Map<string, Item>();
+  for (const it of items) byKey.set(`${it.pk as string}|${it.sk as string}`, it);
+  return byKey.size === items.length ? items : [...byKey.values()];
+}
