@@ -1,0 +1,132 @@
+/**
+ * What is known about a site's market at decision time, read once per run from the repository
+ * and turned into the policy's price input through the forecaster.
+ */
+import type { ForecastFeatures, PriceForecaster } from '#domain/forecast.ts';
+import type { HashpriceInput, PriceInput } from '#domain/policy.ts';
+import type { Site } from '#domain/sites.ts';
+import { DAY_MS, HOUR_MS, MINUTE_MS, localParts, parseUtcDay, utcDay } from '#domain/time.ts';
+import type { GridEvent } from '#domain/grid.ts';
+import type { MarketDataRepository, PricePoint } from '#ports/market-data.ts';
+
+/** How much real-time history the forecaster sees. */
+const RT_LOOKBACK_MS = 24 * HOUR_MS;
+
+export interface MarketSnapshot {
+  /** RT points that ended by decision time, ascending. */
+  rt: PricePoint[];
+  /** DA prices by hour start. */
+  da: Map<number, number>;
+  /** Load forecast MW by hour start. */
+  loadForecast: Map<number, number>;
+  gridEvents: GridEvent[];
+}
+
+/** Reads, once per (market, node, hour), everything the decisions of that hour need. */
+export class MarketReader {
+  private readonly snapshots = new Map<string, Promise<MarketSnapshot>>();
+  private readonly hashprices = new Map<string, Promise<HashpriceInput | null>>();
+
+  constructor(
+    private readonly repo: MarketDataRepository,
+    private readonly demo: boolean,
+  ) {}
+
+  snapshot(site: Site, hourStartMs: number, decisionTimeMs: number): Promise<MarketSnapshot> {
+    const key = `${site.market}|${site.settlementPoint ?? ''}|${hourStartMs}|${decisionTimeMs}`;
+    let s = this.snapshots.get(key);
+    if (!s) {
+      s = this.read(site, hourStartMs, decisionTimeMs);
+      this.snapshots.set(key, s);
+    }
+    return s;
+  }
+
+  private async read(site: Site, hourStartMs: number, decisionTimeMs: number): Promise<MarketSnapshot> {
+    const hourEnd = hourStartMs + HOUR_MS;
+    const gridEvents = this.repo.getGridEvents(site.market, hourStartMs, hourEnd);
+    const loadForecast = this.repo.getSystemLoad(site.market, 'FORECAST', hourStartMs, hourEnd);
+    if (site.market === 'FIXED' || !site.settlementPoint) {
+      return { rt: [], da: new Map(), loadForecast: toHourMap(await loadForecast, (p) => p.mw), gridEvents: await gridEvents };
+    }
+    const [rtRaw, da] = await Promise.all([
+      this.repo.getPrices(site.market, site.settlementPoint, 'RT', decisionTimeMs - RT_LOOKBACK_MS, decisionTimeMs),
+      this.repo.getPrices(site.market, site.settlementPoint, 'DA', hourStartMs, hourEnd),
+    ]);
+    const rt = rtRaw.filter((p) => p.intervalStartMs + p.intervalMinutes * MINUTE_MS <= decisionTimeMs);
+    return {
+      rt,
+      da: toHourMap(da, (p) => p.priceUsdPerMwh),
+      loadForecast: toHourMap(await loadForecast, (p) => p.mw),
+      gridEvents: await gridEvents,
+    };
+  }
+
+  /** The hashprice an interval uses: UTC day date(t) − 1, or the latest earlier day stored. */
+  hashprice(intervalStartMs: number): Promise<HashpriceInput | null> {
+    const day = utcDay(intervalStartMs - DAY_MS);
+    let h = this.hashprices.get(day);
+    if (!h) {
+      h = this.repo.latestHashprice(day).then((p) =>
+        p
+          ? {
+              usdPerPhDay: p.usdPerPhDay,
+              day: p.date,
+              ageDays: Math.round((parseUtcDay(utcDay(intervalStartMs)) - parseUtcDay(p.date)) / DAY_MS),
+              source: p.source,
+              demo: this.demo || p.source === 'demo',
+            }
+          : null,
+      );
+      this.hashprices.set(day, h);
+    }
+    return h;
+  }
+
+  /** The policy's price input for one interval. */
+  price(site: Site, snap: MarketSnapshot, intervalStartMs: number, decisionTimeMs: number, forecaster: PriceForecaster): PriceInput | null {
+    if (site.market === 'FIXED') {
+      return {
+        expectedUsdPerMwh: site.fixedPriceUsdPerMwh!,
+        source: 'FIXED',
+        daUsdPerMwh: null,
+        lastRtUsdPerMwh: null,
+        lastRtIntervalStartMs: null,
+        ageMinutes: 0,
+        demo: false,
+      };
+    }
+    const hour = Math.floor(intervalStartMs / HOUR_MS) * HOUR_MS;
+    const da = snap.da.get(hour) ?? null;
+    const last = snap.rt[snap.rt.length - 1];
+    if (da === null && !last) return null;
+    const { hour: localHour, month } = localParts(intervalStartMs, site.timezone);
+    const features: ForecastFeatures = {
+      intervalStartMs,
+      decisionTimeMs,
+      daUsdPerMwh: da,
+      recentRtUsdPerMwh: snap.rt.map((p) => p.priceUsdPerMwh),
+      lastRtIntervalStartMs: last ? last.intervalStartMs : null,
+      localHour,
+      month,
+      loadForecastMw: snap.loadForecast.get(hour) ?? null,
+    };
+    const lastEnd = last ? last.intervalStartMs + last.intervalMinutes * MINUTE_MS : null;
+    return {
+      expectedUsdPerMwh: forecaster.expect(features),
+      source: forecaster.name,
+      daUsdPerMwh: da,
+      lastRtUsdPerMwh: last ? last.priceUsdPerMwh : null,
+      lastRtIntervalStartMs: last ? last.intervalStartMs : null,
+      // A day-ahead price for the interval's own hour is current; otherwise the newest RT price ages.
+      ageMinutes: da !== null ? 0 : Math.max(0, Math.round((decisionTimeMs - lastEnd!) / MINUTE_MS)),
+      demo: this.demo,
+    };
+  }
+}
+
+function toHourMap<T extends { intervalStartMs: number }>(points: T[], value: (p: T) => number): Map<number, number> {
+  const m = new Map<number, number>();
+  for (const p of points) m.set(Math.floor(p.intervalStartMs / HOUR_MS) * HOUR_MS, value(p));
+  return m;
+}

@@ -1,0 +1,202 @@
+/**
+ * runInterval: for every site, decide the intervals of an hour, record them, publish them,
+ * and record the run. Idempotent (an interval that already has a decision is left as it is),
+ * resumable (missed hours since the last successful run are caught up, up to a bound), and
+ * safe under concurrency (decisions are written with conditional puts).
+ */
+import { randomUUID } from 'node:crypto';
+import { stateAfter, toDecision, type Decision } from '#domain/decision.ts';
+import type { PriceForecaster } from '#domain/forecast.ts';
+import { decide, type DecisionInput, type PreviousState } from '#domain/policy.ts';
+import { intervalMinutesFor, type Site } from '#domain/sites.ts';
+import { HOUR_MS, MINUTE_MS, hourStart, intervalsOfHour, iso } from '#domain/time.ts';
+import type { Clock } from '#ports/clock.ts';
+import type { DecisionRepository, OverrideRepository, RunRecord, RunRepository } from '#ports/decisions.ts';
+import type { EventPublisher } from '#ports/events.ts';
+import type { Logger } from '#ports/logger.ts';
+import type { MarketDataRepository } from '#ports/market-data.ts';
+import { MarketReader } from './market-view.ts';
+import { decisionEvent, publishDecisions, resendUnpublished } from './publish.ts';
+
+/** Probability that an interval sets a coincident peak, from what is known at decision time. */
+export type PeakRiskModel = (site: Site, intervalStartMs: number, loadForecastMw: number | null) => number;
+
+export interface RunDeps {
+  sites: readonly Site[];
+  decisions: DecisionRepository;
+  marketData: MarketDataRepository;
+  runs: RunRepository;
+  overrides: OverrideRepository;
+  publisher: EventPublisher;
+  clock: Clock;
+  forecaster: PriceForecaster;
+  peakRisk?: PeakRiskModel;
+  log: Logger;
+  /** Market data comes from the demo source: labelled on every decision. */
+  demo?: boolean;
+  /** How many missed hours a scheduled run catches up at most (newest first kept). */
+  maxCatchUpHours?: number;
+  /** Sites decided at once. */
+  concurrency?: number;
+}
+
+export interface RunRequest {
+  /** An instant in the hour to decide; default: now. */
+  atMs?: number;
+  /** 'schedule' catches up missed hours; an explicit hour ('cli', 'api') runs just that hour. */
+  trigger: string;
+}
+
+export interface RunSummary {
+  runs: RunRecord[];
+  decisionsWritten: number;
+  decisionsExisting: number;
+  eventsSent: number;
+  eventsFailed: number;
+  resent: number;
+}
+
+/** The hours a run decides: the requested one, plus missed hours before it for scheduled runs. */
+export function hoursToRun(targetHourMs: number, lastSuccessHourMs: number | null, catchUp: boolean, maxCatchUpHours: number): number[] {
+  if (!catchUp || lastSuccessHourMs === null || lastSuccessHourMs >= targetHourMs) return [targetHourMs];
+  const first = Math.max(lastSuccessHourMs + HOUR_MS, targetHourMs - (maxCatchUpHours - 1) * HOUR_MS);
+  const hours: number[] = [];
+  for (let h = first; h <= targetHourMs; h += HOUR_MS) hours.push(h);
+  return hours;
+}
+
+export async function runInterval(deps: RunDeps, req: RunRequest): Promise<RunSummary> {
+  const now = deps.clock.nowMs();
+  const target = hourStart(req.atMs ?? now);
+  const catchUp = req.atMs === undefined;
+  const last = catchUp ? await deps.runs.lastSuccessfulHour() : null;
+  const hours = hoursToRun(target, last, catchUp, deps.maxCatchUpHours ?? 24);
+  if (last !== null && catchUp && hours.length > 1) deps.log.info('catching up missed hours', { from: iso(hours[0]!), to: iso(target), hours: hours.length });
+
+  // Events that an earlier run could not send go first, so that controllers see them in order.
+  const resent = await resendUnpublished(deps);
+
+  const summary: RunSummary = { runs: [], decisionsWritten: 0, decisionsExisting: 0, eventsSent: 0, eventsFailed: 0, resent };
+  const reader = new MarketReader(deps.marketData, deps.demo ?? false);
+  for (const hour of hours) {
+    const run = await runHour(deps, reader, hour, req.trigger);
+    summary.runs.push(run);
+    summary.decisionsWritten += run.decisionsWritten;
+    summary.decisionsExisting += run.decisionsExisting;
+    summary.eventsSent += run.eventsSent;
+    summary.eventsFailed += run.eventsFailed;
+  }
+  return summary;
+}
+
+async function runHour(deps: RunDeps, reader: MarketReader, hourStartMs: number, trigger: string): Promise<RunRecord> {
+  const startedAt = deps.clock.nowMs();
+  const runId = `run-${iso(hourStartMs).slice(0, 13).replace(/[-T:]/g, '')}-${randomUUID().slice(0, 8)}`;
+  const log = deps.log;
+  const errors: string[] = [];
+  const written: Decision[] = [];
+  let existing = 0;
+
+  const decideSite = async (site: Site) => {
+    try {
+      const result = await decideSiteHour(deps, reader, site, hourStartMs, runId);
+      written.push(...result.written);
+      existing += result.existing;
+    } catch (err) {
+      const message = `${site.id}: ${(err as Error).message}`;
+      errors.push(message);
+      log.error('site run failed', { runId, siteId: site.id, hour: iso(hourStartMs), error: (err as Error).message });
+    }
+  };
+  await forEachLimit(deps.sites, deps.concurrency ?? 16, decideSite);
+
+  const published = await publishDecisions(deps, written.map((d) => decisionEvent(d)), written);
+  const status = errors.length === 0 ? 'SUCCEEDED' : errors.length < deps.sites.length ? 'PARTIAL' : 'FAILED';
+  const run: RunRecord = {
+    runId,
+    hourStart: iso(hourStartMs),
+    startedAt: iso(startedAt),
+    finishedAt: iso(deps.clock.nowMs()),
+    status,
+    trigger,
+    sites: deps.sites.length,
+    decisionsWritten: written.length,
+    decisionsExisting: existing,
+    eventsSent: published.sent,
+    eventsFailed: published.failed,
+    errors,
+  };
+  await deps.runs.put(run);
+  if (status === 'SUCCEEDED') await deps.runs.markHourSucceeded(hourStartMs);
+  log.info('run finished', { runId, hour: run.hourStart, status, written: run.decisionsWritten, existing, eventsSent: published.sent, eventsFailed: published.failed });
+  return run;
+}
+
+/** Decides and records the intervals of one site-hour that have no decision yet. */
+async function decideSiteHour(
+  deps: RunDeps,
+  reader: MarketReader,
+  site: Site,
+  hourStartMs: number,
+  runId: string,
+): Promise<{ written: Decision[]; existing: number }> {
+  const intervalMinutes = intervalMinutesFor(site.market);
+  const starts = intervalsOfHour(hourStartMs, intervalMinutes);
+  const lenMs = intervalMinutes * MINUTE_MS;
+  // Inputs are what was known at the hour's start (or now, if that is earlier): a re-run later sees the same.
+  const decisionTimeMs = Math.min(deps.clock.nowMs(), hourStartMs);
+
+  const [existingDecisions, before] = await Promise.all([
+    Promise.all(starts.map((t) => deps.decisions.current(site.id, iso(t)))),
+    deps.decisions.current(site.id, iso(hourStartMs - lenMs)),
+  ]);
+  if (existingDecisions.every((d) => d !== null)) return { written: [], existing: starts.length };
+
+  const [snap, overrides] = await Promise.all([
+    reader.snapshot(site, hourStartMs, decisionTimeMs),
+    deps.overrides.activeFor(site.id, hourStartMs, hourStartMs + HOUR_MS),
+  ]);
+  let previous: PreviousState | null = before ? stateAfter(before) : null;
+  const written: Decision[] = [];
+  let existing = 0;
+  for (let i = 0; i < starts.length; i++) {
+    const t = starts[i]!;
+    let decision = existingDecisions[i] ?? null;
+    if (decision) {
+      existing++;
+    } else {
+      const price = reader.price(site, snap, t, decisionTimeMs, deps.forecaster);
+      const input: DecisionInput = {
+        site,
+        intervalStartMs: t,
+        intervalMinutes,
+        price,
+        hashprice: await reader.hashprice(t),
+        peakProbability: deps.peakRisk?.(site, t, snap.loadForecast.get(hourStart(t)) ?? null) ?? 0,
+        gridEvents: snap.gridEvents,
+        overrides,
+        previous,
+      };
+      const candidate = toDecision(input, decide(input), { revision: 1, source: 'AUTO', decidedAtMs: deps.clock.nowMs(), runId });
+      const outcome = await deps.decisions.record(candidate);
+      if (outcome === 'written') {
+        decision = candidate;
+        written.push(candidate);
+      } else {
+        // A concurrent run recorded this interval first: continue from what it wrote.
+        decision = (await deps.decisions.current(site.id, iso(t))) ?? candidate;
+        existing++;
+      }
+    }
+    previous = stateAfter(decision);
+  }
+  return { written, existing };
+}
+
+async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
