@@ -1,0 +1,23 @@
+import { ROLES, mintToken } from '#adapters/jwt.ts';
+import { readConfig } from '../config.ts';
+import { localJwtSecret } from '../context.ts';
+import { choiceFlag, parseFlags, requireFlag } from '../args.ts';
+import { UsageError, type Command } from './types.ts';
+
+export const token: Command = {
+  name: 'token',
+  summary: 'mint a bearer token for the local API',
+  usage: 'switchyard token --role <trader|finance|admin|operator> --user <name> [--ttl-hours 12]',
+  async run(argv) {
+    const flags = parseFlags(argv, { role: { type: 'string', multiple: true }, user: { type: 'string' }, 'ttl-hours': { type: 'string' } });
+    const roles = (flags.role ?? []).map((r) => choiceFlag(r, 'role', ROLES));
+    if (roles.length === 0) throw new UsageError('--role is required');
+    const user = requireFlag(flags.user, 'user');
+    if (!/^[\w.@-]{1,64}$/.test(user)) throw new UsageError(`--user must be 1–64 letters, digits or . _ @ - (got "${user}")`);
+    const ttlHours = flags['ttl-hours'] === undefined ? 12 : Number(flags['ttl-hours']);
+    if (!(ttlHours > 0 && ttlHours <= 24 * 30)) throw new UsageError(`--ttl-hours must be a number of hours from 0 to 720 (got "${flags['ttl-hours']}")`);
+    const secret = localJwtSecret(readConfig().home);
+    process.stdout.write(`${await mintToken(secret, user, roles, Math.round(ttlHours * 3600))}\n`);
+    return 0;
+  },
+};

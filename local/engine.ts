@@ -1,0 +1,36 @@
+/** Running the engine locally: demo data when configured, then the same run use case as the Lambda. */
+import { seedDemoMarketData } from '#adapters/demo-market.ts';
+import { runInterval, type RunSummary } from '#app/run-interval.ts';
+import { runDeps } from '#app/scheduled-run.ts';
+import { DAY_MS, HOUR_MS, hourStart } from '#domain/time.ts';
+import type { LocalContext } from './context.ts';
+
+/** Demo data is generated only around the present, so historical runs use what was ingested. */
+const DEMO_WINDOW_MS = 2 * DAY_MS;
+
+export async function ensureDemoData(ctx: LocalContext, atMs: number): Promise<boolean> {
+  if (ctx.config.marketData !== 'demo') return false;
+  const now = ctx.clock.nowMs();
+  if (Math.abs(atMs - now) > DEMO_WINDOW_MS) return false;
+  const hour = hourStart(atMs);
+  await seedDemoMarketData(ctx.repos.marketData, ctx.sites(), hour - 26 * HOUR_MS, hour + HOUR_MS);
+  return true;
+}
+
+export async function runLocal(ctx: LocalContext, req: { atMs?: number; trigger: string }): Promise<RunSummary> {
+  const at = req.atMs ?? ctx.clock.nowMs();
+  const demo = await ensureDemoData(ctx, at);
+  if (demo) ctx.log.info('using the demo market-data source (no real feed configured)', { hour: new Date(hourStart(at)).toISOString() });
+  return runInterval(
+    runDeps({
+      sites: ctx.sites(),
+      repos: ctx.repos,
+      publisher: ctx.publisher,
+      clock: ctx.clock,
+      log: ctx.log,
+      demo,
+      maxCatchUpHours: ctx.config.maxCatchUpHours,
+    }),
+    req,
+  );
+}

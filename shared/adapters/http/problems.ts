@@ -1,0 +1,72 @@
+/** Errors as application/problem+json (RFC 9457). A 500 says nothing internal. */
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { ConflictError, NotFoundError, ValidationError, formatPath } from '#domain/errors.ts';
+import type { Logger } from '#ports/logger.ts';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: { path: string; message: string }[];
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  428: 'Precondition Required',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+};
+
+export function problem(c: Context, status: number, detail: string, errors?: Problem['errors'], headers: Record<string, string> = {}): Response {
+  const body: Problem = { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, ...(errors ? { errors } : {}) };
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/problem+json', ...headers } });
+}
+
+/** Thrown inside handlers to answer with a given problem. */
+export class ProblemError extends Error {
+  constructor(
+    readonly status: number,
+    detail: string,
+    readonly errors?: Problem['errors'],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+  }
+}
+
+/** The zod validation hook: 400 naming every failing field. */
+export function validationProblem(
+  c: Context,
+  target: string,
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+): Response {
+  const errors = issues.map((i) => ({ path: formatPath(i.path) || target, message: i.message }));
+  return problem(c, 400, `invalid ${target}: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors);
+}
+
+export function errorHandler(log: Logger) {
+  return (err: Error, c: Context): Response => {
+    if (err instanceof ProblemError) return problem(c, err.status, err.message, err.errors, err.headers);
+    if (err instanceof ValidationError) return problem(c, 400, err.message, err.issues);
+    if (err instanceof NotFoundError) return problem(c, 404, err.message);
+    if (err instanceof ConflictError) return problem(c, 409, err.message);
+    if (err instanceof HTTPException) {
+      const status = err.status;
+      if (status === 413) return problem(c, 413, 'request body is too large');
+      if (status < 500) return problem(c, status, err.message || TITLES[status] || 'request rejected');
+    }
+    if (err instanceof SyntaxError) return problem(c, 400, `malformed JSON body: ${err.message}`);
+    log.error('unhandled error', { error: err.message, stack: err.stack, path: c.req.path, method: c.req.method });
+    return problem(c, 500, 'internal error; it has been logged');
+  };
+}
