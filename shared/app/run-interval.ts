@@ -5,7 +5,8 @@
  * safe under concurrency (decisions are written with conditional puts).
  */
 import { randomUUID } from 'node:crypto';
-import { stateAfter, toDecision, type Decision } from '#domain/decision.ts';
+import { stateAfter, toDecision, type Decision, type DecisionMeta } from '#domain/decision.ts';
+import type { Override } from '#domain/grid.ts';
 import type { PriceForecaster } from '#domain/forecast.ts';
 import { decide, type DecisionInput, type PreviousState } from '#domain/policy.ts';
 import { intervalMinutesFor, type Site } from '#domain/sites.ts';
@@ -15,7 +16,7 @@ import type { DecisionRepository, OverrideRepository, RunRecord, RunRepository }
 import type { EventPublisher } from '#ports/events.ts';
 import type { Logger } from '#ports/logger.ts';
 import type { MarketDataRepository } from '#ports/market-data.ts';
-import { MarketReader } from './market-view.ts';
+import { MarketReader, type MarketSnapshot } from './market-view.ts';
 import { decisionEvent, publishDecisions, resendUnpublished } from './publish.ts';
 
 /** Probability that an interval sets a coincident peak, from what is known at decision time. */
@@ -165,19 +166,7 @@ async function decideSiteHour(
     if (decision) {
       existing++;
     } else {
-      const price = reader.price(site, snap, t, decisionTimeMs, deps.forecaster);
-      const input: DecisionInput = {
-        site,
-        intervalStartMs: t,
-        intervalMinutes,
-        price,
-        hashprice: await reader.hashprice(t),
-        peakProbability: deps.peakRisk?.(site, t, snap.loadForecast.get(hourStart(t)) ?? null) ?? 0,
-        gridEvents: snap.gridEvents,
-        overrides,
-        previous,
-      };
-      const candidate = toDecision(input, decide(input), { revision: 1, source: 'AUTO', decidedAtMs: deps.clock.nowMs(), runId });
+      const candidate = await decideInterval(deps, reader, { site, snap, overrides, intervalStartMs: t, previous, decisionTimeMs }, { revision: 1, source: 'AUTO', decidedAtMs: deps.clock.nowMs(), runId });
       const outcome = await deps.decisions.record(candidate);
       if (outcome === 'written') {
         decision = candidate;
@@ -191,6 +180,40 @@ async function decideSiteHour(
     previous = stateAfter(decision);
   }
   return { written, existing };
+}
+
+export interface IntervalContext {
+  site: Site;
+  snap: MarketSnapshot;
+  overrides: readonly Override[];
+  intervalStartMs: number;
+  previous: PreviousState | null;
+  decisionTimeMs: number;
+}
+
+/**
+ * The one way a decision is made, for scheduled runs and re-decisions alike: the policy's input
+ * from what was known at decision time, the policy, and the record.
+ */
+export async function decideInterval(
+  deps: Pick<RunDeps, 'forecaster' | 'peakRisk'>,
+  reader: MarketReader,
+  ctx: IntervalContext,
+  meta: DecisionMeta,
+): Promise<Decision> {
+  const { site, snap, intervalStartMs: t } = ctx;
+  const input: DecisionInput = {
+    site,
+    intervalStartMs: t,
+    intervalMinutes: intervalMinutesFor(site.market),
+    price: reader.price(site, snap, t, ctx.decisionTimeMs, deps.forecaster),
+    hashprice: await reader.hashprice(t),
+    peakProbability: deps.peakRisk?.(site, t, snap.loadForecast.get(hourStart(t)) ?? null) ?? 0,
+    gridEvents: snap.gridEvents,
+    overrides: ctx.overrides,
+    previous: ctx.previous,
+  };
+  return toDecision(input, decide(input), meta);
 }
 
 async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
