@@ -160,6 +160,8 @@ interface Plan {
   threshold: number | null;
   reasons: string[];
   obligation: string | null;
+  /** A trader override set this load's level. */
+  overridden: boolean;
 }
 
 function pushUnique(list: string[], code: string): void {
@@ -325,7 +327,7 @@ export function decide(input: DecisionInput): DecisionCore {
         if (prev.mw + step < maxMw) maxMw = prev.mw + step;
       }
     }
-    plans.push({ load, cls: minMw > 0 || maxMw === 0 ? Cls.Physics : Cls.Economics, mw: 0, modeId: undefined, minMw, maxMw, threshold: null, reasons, obligation: null });
+    plans.push({ load, cls: minMw > 0 || maxMw === 0 ? Cls.Physics : Cls.Economics, mw: 0, modeId: undefined, minMw, maxMw, threshold: null, reasons, obligation: null, overridden: false });
   }
 
   // ---- grid obligations ----------------------------------------------------------------------
@@ -377,6 +379,7 @@ export function decide(input: DecisionInput): DecisionCore {
     p.modeId = undefined;
     p.threshold = null;
     p.obligation = null;
+    p.overridden = true;
     p.reasons.push(`OVERRIDE_${o.action}`, `OVERRIDE:${o.id}`);
   }
 
@@ -447,11 +450,11 @@ export function decide(input: DecisionInput): DecisionCore {
     let mw = p.mw;
     if (mw < p.minMw) {
       mw = p.minMw;
-      if (p.obligation || p.cls === Cls.Override) pushUnique(flags, p.obligation ? 'OBLIGATION_SHORTFALL' : 'OVERRIDE_LIMITED_BY_PHYSICS');
+      limitedByPhysics(p, flags);
       if (!p.reasons.includes('MIN_RUN_TIME')) p.reasons.push('RAMP_LIMIT');
     } else if (mw > p.maxMw) {
       mw = p.maxMw;
-      if (p.obligation || p.cls === Cls.Override) pushUnique(flags, p.obligation ? 'OBLIGATION_SHORTFALL' : 'OVERRIDE_LIMITED_BY_PHYSICS');
+      limitedByPhysics(p, flags);
       if (!p.reasons.includes('MIN_OFF_TIME')) p.reasons.push('RAMP_LIMIT');
     }
     let modeId = mw === p.mw ? p.modeId : undefined;
@@ -460,7 +463,7 @@ export function decide(input: DecisionInput): DecisionCore {
       mw = fit ? fit.mw : Math.max(0, capacity);
       modeId = fit?.modeId;
       p.reasons.push('INTERCONNECT_LIMIT');
-      if (p.cls === Cls.Override) pushUnique(flags, 'OVERRIDE_LIMITED_BY_INTERCONNECT');
+      if (p.overridden) pushUnique(flags, 'OVERRIDE_LIMITED_BY_INTERCONNECT');
       if (p.obligation) pushUnique(flags, 'OBLIGATION_SHORTFALL');
     }
     capacity -= mw;
@@ -503,6 +506,11 @@ export function decide(input: DecisionInput): DecisionCore {
     gridEventIds,
     overrideIds,
   };
+}
+
+function limitedByPhysics(p: Plan, flags: string[]): void {
+  if (p.obligation) pushUnique(flags, 'OBLIGATION_SHORTFALL');
+  if (p.overridden) pushUnique(flags, 'OVERRIDE_LIMITED_BY_PHYSICS');
 }
 
 function setObligation(p: Plan, mw: number, code: string): void {
