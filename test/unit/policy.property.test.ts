@@ -43,7 +43,7 @@ const siteArb: fc.Arbitrary<Site> = fc
     }),
   )
   .map(({ mining, ai, baseLoadMw, spare, hysteresis }) => {
-    const aiMw = ai.reduce((s, l) => s + l.contractedMw, 0);
+    const aiMw = (ai as { contractedMw: number }[]).reduce((s, l) => s + l.contractedMw, 0);
     return SiteSchema.parse({
       id: 'gen',
       name: 'generated',

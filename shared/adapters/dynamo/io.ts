@@ -93,3 +93,11 @@ export function decodeToken(token: string): Record<string, unknown> {
 function invalidToken(): ValidationError {
   return new ValidationError('page token', [{ path: 'nextToken', message: 'is not a token issued for this query' }]);
 }
+
+/**
+ * A sort-key bound just past every `<iso>#<id>` key of the instant `ms`: `sk > after(t)` keeps
+ * the keys whose instant is later than t (windows ending at t are over by t).
+ */
+export function after(ms: number): string {
+  return `${new Date(ms).toISOString()}#\uffff`;
+}

@@ -15,7 +15,7 @@ import type {
   SystemLoadPoint,
 } from '#ports/market-data.ts';
 import { documentClient } from './table.ts';
-import { batchPut, queryAll, type Item } from './io.ts';
+import { after, batchPut, queryAll, type Item } from './io.ts';
 
 const pricePk = (market: string, node: string, kind: string) => `PRICE#${market}#${node}#${kind}`;
 const loadPk = (market: string, kind: string) => `LOAD#${market}#${kind}`;
@@ -135,7 +135,7 @@ export class DynamoMarketDataRepository implements MarketDataRepository {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk AND sk > :a',
       FilterExpression: 'startMs < :to',
-      ExpressionAttributeValues: { ':pk': gridPk(market), ':a': iso(fromMs), ':to': toMs },
+      ExpressionAttributeValues: { ':pk': gridPk(market), ':a': after(fromMs), ':to': toMs },
     });
     return items.map((it) => {
       const { pk: _pk, sk: _sk, entity: _entity, ...event } = it;

@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError } from '#domain/errors.ts';
 import { iso } from '#domain/time.ts';
 import type { OverrideRepository, StoredOverride } from '#ports/decisions.ts';
 import { GSI1, documentClient } from './table.ts';
-import { queryAll, type Item } from './io.ts';
+import { after, queryAll, type Item } from './io.ts';
 
 const key = (id: string) => ({ pk: `OVR#${id}`, sk: 'OVR' });
 
@@ -53,7 +53,7 @@ export class DynamoOverrideRepository implements OverrideRepository {
       KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk > :from',
       FilterExpression: '#status = :active AND fromMs < :to',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':pk': `SITEOVR#${siteId}`, ':from': iso(fromMs), ':to': toMs, ':active': 'ACTIVE' },
+      ExpressionAttributeValues: { ':pk': `SITEOVR#${siteId}`, ':from': after(fromMs), ':to': toMs, ':active': 'ACTIVE' },
     });
     return items.map(toOverride);
   }
@@ -70,7 +70,7 @@ export class DynamoOverrideRepository implements OverrideRepository {
         ? {
             FilterExpression: '#status = :active',
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':pk': `SITEOVR#${filter.siteId}`, ':now': iso(filter.nowMs), ':active': 'ACTIVE' },
+            ExpressionAttributeValues: { ':pk': `SITEOVR#${filter.siteId}`, ':now': after(filter.nowMs), ':active': 'ACTIVE' },
           }
         : { ExpressionAttributeValues: { ':pk': `SITEOVR#${filter.siteId}` } }),
     });
