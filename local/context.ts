@@ -31,12 +31,14 @@ export interface ContextOptions {
   /** The runtime owns the store and serves its endpoint to other processes. */
   ownStore?: boolean;
   log?: Logger;
+  /** Validate the sites file before the store is opened, so that a bad file writes nothing. */
+  requireSites?: boolean;
 }
 
 export async function openLocalContext(opts: ContextOptions = {}): Promise<LocalContext> {
   const config = opts.config ?? readConfig();
+  let sites: Site[] | undefined = opts.requireSites ? readSitesFile(config.sitesFile).sites : undefined;
   const store = await openStore(config.home, config.tableName, { own: opts.ownStore ?? false });
-  let sites: Site[] | undefined;
   return {
     config,
     store,

@@ -10,9 +10,8 @@ export const run: Command = {
   async run(argv) {
     const flags = parseFlags(argv, { at: { type: 'string' } });
     const atMs = instantFlag(flags.at, 'at');
-    const ctx = await openLocalContext();
+    const ctx = await openLocalContext({ requireSites: true });
     try {
-      ctx.sites();
       const summary = await runLocal(ctx, { atMs, trigger: 'cli' });
       process.stdout.write(`${JSON.stringify({ ...summary, runs: summary.runs.map(({ errors, ...r }) => ({ ...r, ...(errors.length ? { errors } : {}) })) }, null, 2)}\n`);
       return summary.runs.every((r) => r.status === 'SUCCEEDED') ? 0 : 1;
