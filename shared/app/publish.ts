@@ -45,34 +45,35 @@ interface PublishDeps {
   log: Logger;
 }
 
-/** Publishes the events of these decisions and marks the sent ones; unsent ones stay marked unpublished. */
-export async function publishDecisions(deps: PublishDeps, events: DomainEvent[], decisions: Decision[]): Promise<{ sent: number; failed: number }> {
-  if (events.length === 0) return { sent: 0, failed: 0 };
-  const result = await deps.publisher.publish(events);
-  const byId = new Map(decisions.map((d) => [decisionEventId(d), d]));
-  const sent = new Set(result.sent);
-  await forEachMark(deps, [...sent].map((id) => byId.get(id)).filter((d): d is Decision => d !== undefined));
+/**
+ * Publishes the decisions' events, marks the sent revisions, and brings each interval's current
+ * pointer up to date (sent or not). Unsent revisions stay in the unsent index for a later run.
+ */
+export async function publishDecisions(deps: PublishDeps, decisions: readonly Decision[]): Promise<{ sent: number; failed: number }> {
+  if (decisions.length === 0) return { sent: 0, failed: 0 };
+  const result = await deps.publisher.publish(decisions.map(decisionEvent));
+  const sentIds = new Set(result.sent);
+  const sent = decisions.filter((d) => sentIds.has(decisionEventId(d))).map((d) => ({ ...d, published: true }));
+  if (sent.length) await deps.decisions.markRevisionsPublished(sent);
+  const sentByKey = new Map(sent.map((d) => [decisionEventId(d), d]));
+  await forEachLimit(decisions.map((d) => sentByKey.get(decisionEventId(d)) ?? d), 16, (d) => deps.decisions.putCurrent(d));
   for (const f of result.failed) deps.log.warn('event not sent; a later run re-sends it', { eventId: f.id, error: f.error });
-  return { sent: sent.size, failed: result.failed.length };
-}
-
-async function forEachMark(deps: PublishDeps, decisions: Decision[]): Promise<void> {
-  const limit = 16;
-  let next = 0;
-  const worker = async () => {
-    while (next < decisions.length) {
-      const d = decisions[next++]!;
-      await deps.decisions.markPublished(d.siteId, d.intervalStart, d.revision);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, decisions.length) }, worker));
+  return { sent: sent.length, failed: result.failed.length };
 }
 
 /** Re-sends events of decisions recorded earlier whose event could not be sent; returns how many were sent now. */
 export async function resendUnpublished(deps: PublishDeps, batch = 500): Promise<number> {
   const pending = await deps.decisions.unpublished(batch);
   if (pending.length === 0) return 0;
-  const { sent } = await publishDecisions(deps, pending.map(decisionEvent), pending);
+  const { sent } = await publishDecisions(deps, pending);
   deps.log.info('re-sent unpublished decision events', { pending: pending.length, sent });
   return sent;
+}
+
+export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -17,7 +17,7 @@ import type { EventPublisher } from '#ports/events.ts';
 import type { Logger } from '#ports/logger.ts';
 import type { MarketDataRepository } from '#ports/market-data.ts';
 import { MarketReader, type MarketSnapshot } from './market-view.ts';
-import { decisionEvent, publishDecisions, resendUnpublished } from './publish.ts';
+import { forEachLimit, publishDecisions, resendUnpublished } from './publish.ts';
 
 /** Probability that an interval sets a coincident peak, from what is known at decision time. */
 export type PeakRiskModel = (site: Site, intervalStartMs: number, loadForecastMw: number | null) => number;
@@ -111,7 +111,7 @@ async function runHour(deps: RunDeps, reader: MarketReader, hourStartMs: number,
   };
   await forEachLimit(deps.sites, deps.concurrency ?? 16, decideSite);
 
-  const published = await publishDecisions(deps, written.map((d) => decisionEvent(d)), written);
+  const published = await publishDecisions(deps, written);
   const status = errors.length === 0 ? 'SUCCEEDED' : errors.length < deps.sites.length ? 'PARTIAL' : 'FAILED';
   const run: RunRecord = {
     runId,
@@ -147,10 +147,11 @@ async function decideSiteHour(
   // Inputs are what was known at the hour's start (or now, if that is earlier): a re-run later sees the same.
   const decisionTimeMs = Math.min(deps.clock.nowMs(), hourStartMs);
 
-  const [existingDecisions, before] = await Promise.all([
-    Promise.all(starts.map((t) => deps.decisions.current(site.id, iso(t)))),
-    deps.decisions.current(site.id, iso(hourStartMs - lenMs)),
-  ]);
+  // One read for the interval before the hour (its state carries over) and the hour's own.
+  const stored = await deps.decisions.bySite(site.id, hourStartMs - lenMs, hourStartMs + HOUR_MS, { limit: starts.length + 1 });
+  const byStart = new Map(stored.items.map((d) => [d.intervalStart, d]));
+  const before = byStart.get(iso(hourStartMs - lenMs)) ?? null;
+  const existingDecisions = starts.map((t) => byStart.get(iso(t)) ?? null);
   if (existingDecisions.every((d) => d !== null)) return { written: [], existing: starts.length };
 
   const [snap, overrides] = await Promise.all([
@@ -167,13 +168,16 @@ async function decideSiteHour(
       existing++;
     } else {
       const candidate = await decideInterval(deps, reader, { site, snap, overrides, intervalStartMs: t, previous, decisionTimeMs }, { revision: 1, source: 'AUTO', decidedAtMs: deps.clock.nowMs(), runId });
-      const outcome = await deps.decisions.record(candidate);
+      // The revision now; the current pointer once its event has gone out (publishDecisions).
+      const outcome = await deps.decisions.putRevision(candidate);
       if (outcome === 'written') {
         decision = candidate;
         written.push(candidate);
       } else {
-        // A concurrent run recorded this interval first: continue from what it wrote.
-        decision = (await deps.decisions.current(site.id, iso(t))) ?? candidate;
+        // Recorded first by a concurrent run, or by one that stopped before its pointer: continue from
+        // what was written, and make sure it is readable as current.
+        decision = (await deps.decisions.revision(site.id, iso(t), 1)) ?? candidate;
+        await deps.decisions.putCurrent(decision);
         existing++;
       }
     }
@@ -214,12 +218,4 @@ export async function decideInterval(
     previous: ctx.previous,
   };
   return toDecision(input, decide(input), meta);
-}
-
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

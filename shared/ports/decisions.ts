@@ -21,6 +21,12 @@ export interface DecisionRepository {
    * leaves the first in place and returns 'exists'. Then makes it the current revision unless a newer one is.
    */
   record(decision: Decision): Promise<RecordOutcome>;
+  /** The revision record alone (written once); `putCurrent` makes it readable as current. */
+  putRevision(decision: Decision): Promise<RecordOutcome>;
+  /** Makes a recorded revision current unless a newer one is; the same revision may move from unsent to sent. */
+  putCurrent(decision: Decision): Promise<void>;
+  /** One recorded revision. */
+  revision(siteId: string, intervalStart: string, revision: number): Promise<Decision | null>;
   /** The current (highest) revision of one interval. */
   current(siteId: string, intervalStart: string): Promise<Decision | null>;
   /** Every revision of one interval, oldest first. */
@@ -29,8 +35,8 @@ export interface DecisionRepository {
   bySite(siteId: string, fromMs: number, toMs: number, page?: PageRequest): Promise<Page<Decision>>;
   /** Current revisions of every site for one UTC day (YYYY-MM-DD), by interval then site. */
   byDay(day: string, page?: PageRequest): Promise<Page<Decision>>;
-  /** Marks a revision's event as sent. */
-  markPublished(siteId: string, intervalStart: string, revision: number): Promise<void>;
+  /** Marks these revisions' events as sent (the current pointers follow through `putCurrent`). */
+  markRevisionsPublished(decisions: readonly Decision[]): Promise<void>;
   /** Revisions whose event has not been sent yet, oldest first. */
   unpublished(limit: number): Promise<Decision[]>;
 }

@@ -95,7 +95,9 @@ describe('decisions in DynamoDB', () => {
     await fresh.repos.decisions.record(decision('pub', 0));
     await fresh.repos.decisions.record(decision('pub', 1));
     expect((await fresh.repos.decisions.unpublished(10)).length).toBe(2);
-    await fresh.repos.decisions.markPublished('pub', new Date(T).toISOString(), 1);
+    const [first] = (await fresh.repos.decisions.revisions('pub', new Date(T).toISOString()));
+    await fresh.repos.decisions.markRevisionsPublished([first!]);
+    await fresh.repos.decisions.putCurrent({ ...first!, published: true });
     const left = await fresh.repos.decisions.unpublished(10);
     expect(left.map((d) => d.intervalStart)).toEqual([new Date(T + Q).toISOString()]);
     expect((await fresh.repos.decisions.current('pub', new Date(T).toISOString()))!.published).toBe(true);

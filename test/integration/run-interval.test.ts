@@ -54,7 +54,7 @@ describe('runInterval against DynamoDB', () => {
     expect(page.items[0]!.inputs.price).toMatchObject({ lastRtIntervalStart: new Date(HOUR - Q).toISOString(), daUsdPerMwh: 35 });
     expect(page.items[0]!.inputs.hashprice).toMatchObject({ day: '2024-07-14', usdPerPhDay: 50 });
     expect(d.publisher.events.map((e) => e.detailType)).toEqual(Array(8).fill('DecisionMade'));
-    expect(d.publisher.events[0]!.detail).toMatchObject({ siteId: 'rockdale', revision: 1, allocations: expect.any(Array) });
+    expect(d.publisher.events.find((e) => e.detail.siteId === 'rockdale')!.detail).toMatchObject({ revision: 1, allocations: expect.any(Array) });
     expect(await t.repos.runs.lastSuccessfulHour()).toBe(HOUR);
   });
 
@@ -138,13 +138,34 @@ describe('runInterval against DynamoDB', () => {
     const t = await freshTable();
     await seedMarket(t, HOUR - 24 * H, HOUR, () => 30);
     const d = deps(t, [site(), site({ id: 'broken' })], HOUR);
-    const realCurrent = d.decisions.current.bind(d.decisions);
+    const realBySite = d.decisions.bySite.bind(d.decisions);
     d.decisions = Object.create(d.decisions, {
-      current: { value: (siteId: string, at: string) => (siteId === 'broken' ? Promise.reject(new Error('throttled')) : realCurrent(siteId, at)) },
+      bySite: { value: (siteId: string, ...rest: [number, number]) => (siteId === 'broken' ? Promise.reject(new Error('throttled')) : realBySite(siteId, ...rest)) },
     });
     const summary = await runInterval(d, { atMs: HOUR, trigger: 'test' });
     expect(summary.runs[0]).toMatchObject({ status: 'PARTIAL', errors: ['broken: throttled'], decisionsWritten: 4 });
     expect(await t.repos.runs.lastSuccessfulHour()).toBeNull();
     expect((await t.repos.runs.recent(5))[0]).toMatchObject({ status: 'PARTIAL' });
+  });
+});
+
+describe('recovery', () => {
+  it('completes an interval whose revision was written by a run that stopped before its current pointer', async () => {
+    const t = await freshTable();
+    await seedMarket(t, HOUR - 24 * H, HOUR, () => 30);
+    const d = deps(t, [site()], HOUR);
+    await runInterval(d, { atMs: HOUR, trigger: 'first' });
+    const orphan = (await t.repos.decisions.current('rockdale', new Date(HOUR).toISOString()))!;
+    // Simulate the crash: a second table holding only the revision record.
+    const t2 = await freshTable();
+    await seedMarket(t2, HOUR - 24 * H, HOUR, () => 30);
+    await t2.repos.decisions.putRevision({ ...orphan, published: false });
+    expect(await t2.repos.decisions.current('rockdale', orphan.intervalStart)).toBeNull();
+    const again = deps(t2, [site()], HOUR + H);
+    const summary = await runInterval(again, { atMs: HOUR, trigger: 'again' });
+    expect(summary.resent).toBe(1);
+    expect(summary.decisionsWritten).toBe(3);
+    expect(await t2.repos.decisions.current('rockdale', orphan.intervalStart)).toMatchObject({ runId: orphan.runId, published: true });
+    expect(await t2.repos.decisions.revisions('rockdale', orphan.intervalStart)).toHaveLength(1);
   });
 });

@@ -2,12 +2,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Decision } from '#domain/decision.ts';
 import { iso } from '#domain/time.ts';
 import type { DecisionRepository, Page, PageRequest, RecordOutcome } from '#ports/decisions.ts';
 import { GSI1, GSI2, documentClient } from './table.ts';
-import { queryAll, queryPage, type Item } from './io.ts';
+import { batchPut, queryAll, queryPage, type Item } from './io.ts';
 
 const revKey = (rev: number) => `REV#${String(rev).padStart(6, '0')}`;
 const revPk = (siteId: string, intervalStart: string) => `DEC#${siteId}#${intervalStart}`;
@@ -38,34 +38,25 @@ export class DynamoDecisionRepository implements DecisionRepository {
   }
 
   async record(decision: Decision): Promise<RecordOutcome> {
-    const { siteId, intervalStart, revision } = decision;
-    let outcome: RecordOutcome = 'written';
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: {
-            pk: revPk(siteId, intervalStart),
-            sk: revKey(revision),
-            entity: 'DecisionRevision',
-            ...(decision.published ? {} : { gsi2pk: 'UNPUBLISHED', gsi2sk: `${decision.decidedAt}#${siteId}#${intervalStart}#${revKey(revision)}` }),
-            ...decision,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      outcome = 'exists';
-    }
+    const outcome = await this.putRevision(decision);
     // The revision is recorded (now or before); make sure the current pointer has caught up.
     // This converges even if an earlier writer stopped between the two writes.
-    const stored = outcome === 'written' ? decision : await this.revision(siteId, intervalStart, revision);
-    if (stored) await this.advanceCurrent(stored);
+    const stored = outcome === 'written' ? decision : await this.revision(decision.siteId, decision.intervalStart, decision.revision);
+    if (stored) await this.putCurrent(stored);
     return outcome;
   }
 
-  private async advanceCurrent(decision: Decision): Promise<void> {
+  async putRevision(decision: Decision): Promise<RecordOutcome> {
+    try {
+      await this.doc.send(new PutCommand({ TableName: this.table, Item: revisionItem(decision), ConditionExpression: 'attribute_not_exists(pk)' }));
+      return 'written';
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return 'exists';
+      throw err;
+    }
+  }
+
+  async putCurrent(decision: Decision): Promise<void> {
     try {
       await this.doc.send(
         new PutCommand({
@@ -78,6 +69,7 @@ export class DynamoDecisionRepository implements DecisionRepository {
             gsi1sk: `${decision.intervalStart}#${decision.siteId}`,
             ...decision,
           },
+          // A newer revision wins; the same revision may only move from unsent to sent.
           ConditionExpression: 'attribute_not_exists(pk) OR revision < :r OR (revision = :r AND published = :f)',
           ExpressionAttributeValues: { ':r': decision.revision, ':f': false },
         }),
@@ -87,7 +79,7 @@ export class DynamoDecisionRepository implements DecisionRepository {
     }
   }
 
-  private async revision(siteId: string, intervalStart: string, revision: number): Promise<Decision | null> {
+  async revision(siteId: string, intervalStart: string, revision: number): Promise<Decision | null> {
     const res = await this.doc.send(
       new GetCommand({ TableName: this.table, Key: { pk: revPk(siteId, intervalStart), sk: revKey(revision) }, ConsistentRead: true }),
     );
@@ -142,29 +134,10 @@ export class DynamoDecisionRepository implements DecisionRepository {
     return { items: res.items.map(toDecision), ...(res.nextToken ? { nextToken: res.nextToken } : {}) };
   }
 
-  async markPublished(siteId: string, intervalStart: string, revision: number): Promise<void> {
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: revPk(siteId, intervalStart), sk: revKey(revision) },
-        UpdateExpression: 'SET published = :t REMOVE gsi2pk, gsi2sk',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':t': true },
-      }),
-    );
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: sitePk(siteId), sk: curSk(intervalStart) },
-          UpdateExpression: 'SET published = :t',
-          ConditionExpression: 'revision = :r',
-          ExpressionAttributeValues: { ':t': true, ':r': revision },
-        }),
-      );
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-    }
+  async markRevisionsPublished(decisions: readonly Decision[]): Promise<void> {
+    // Revisions are immutable but for this flag: re-putting the same content, sent and out of the
+    // unsent index, is safe without a condition, and batches of 25 keep a run's writes few.
+    await batchPut(this.doc, this.table, decisions.map((d) => revisionItem({ ...d, published: true })));
   }
 
   async unpublished(limit: number): Promise<Decision[]> {
@@ -179,6 +152,17 @@ export class DynamoDecisionRepository implements DecisionRepository {
     );
     return (res.Items ?? []).map(toDecision);
   }
+}
+
+function revisionItem(decision: Decision): Item {
+  const { siteId, intervalStart, revision } = decision;
+  return {
+    pk: revPk(siteId, intervalStart),
+    sk: revKey(revision),
+    entity: 'DecisionRevision',
+    ...(decision.published ? {} : { gsi2pk: 'UNPUBLISHED', gsi2sk: `${decision.decidedAt}#${siteId}#${intervalStart}#${revKey(revision)}` }),
+    ...decision,
+  };
 }
 
 function filterExpression(f: DecisionFilter): { expression?: string; names?: Record<string, string>; values: Record<string, unknown> } {
