@@ -9,7 +9,8 @@ import { readSitesFile } from '#adapters/sites-file.ts';
 import type { Site } from '#domain/sites.ts';
 import { systemClock, type Clock } from '#ports/clock.ts';
 import type { EventPublisher } from '#ports/events.ts';
-import { jsonLogger, type Logger } from '#ports/logger.ts';
+import { jsonLogger } from '#adapters/json-logger.ts';
+import type { Logger } from '#ports/logger.ts';
 import { readConfig, type LocalConfig } from './config.ts';
 import { openStore, type OpenStore } from './store.ts';
 
