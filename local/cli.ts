@@ -8,6 +8,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   start: async () => (await import('./commands/start.ts')).start,
   run: async () => (await import('./commands/run.ts')).run,
   token: async () => (await import('./commands/token.ts')).token,
+  ingest: async () => (await import('./commands/ingest.ts')).ingest,
+  prices: async () => (await import('./commands/prices.ts')).prices,
 };
 
 function help(): string {

@@ -1,0 +1,60 @@
+/** The file feeds by name (`switchyard ingest --source …`): each parses a text into a FeedBatch. */
+import type { FeedBatch } from '#ports/feeds.ts';
+import { hashpricePointsFromNetwork, parseBtcNetworkCsv } from './btc-network.ts';
+import { parseErcotDamCsv, parseErcotLoadForecastCsv, parseErcotNativeLoadCsv, parseErcotRtmCsv, parseHubHourlyCsv } from './ercot-mis.ts';
+import { parseGridEventsJson } from './grid-events.ts';
+import { parsePjmDaCsv, parsePjmRtCsv } from './pjm.ts';
+
+export interface FileParseOptions {
+  skipBadRows?: boolean;
+  /** Settlement points / pnodes to accept; others are rejected. */
+  nodes?: readonly string[];
+}
+
+type Parser = (text: string, opts: FileParseOptions) => FeedBatch;
+
+const nodeOpts = (o: FileParseOptions) => ({ skipBadRows: o.skipBadRows ?? false, ...(o.nodes ? { settlementPoints: o.nodes } : {}) });
+
+const PARSERS = {
+  'ercot-rtm-csv': (text, o) => {
+    const { points, ...r } = parseErcotRtmCsv(text, nodeOpts(o));
+    return { source: 'ercot-rtm-csv', prices: points, ...r };
+  },
+  'ercot-dam-csv': (text, o) => {
+    const { points, ...r } = parseErcotDamCsv(text, nodeOpts(o));
+    return { source: 'ercot-dam-csv', prices: points, ...r };
+  },
+  'ercot-load-csv': (text, o) => {
+    const { points, ...r } = parseErcotNativeLoadCsv(text, { skipBadRows: o.skipBadRows ?? false });
+    return { source: 'ercot-load-csv', systemLoad: points, ...r };
+  },
+  'ercot-load-forecast-csv': (text, o) => {
+    const { points, ...r } = parseErcotLoadForecastCsv(text, { skipBadRows: o.skipBadRows ?? false });
+    return { source: 'ercot-load-forecast-csv', systemLoad: points, ...r };
+  },
+  'ercot-hub-hourly-csv': (text, o) => ({ source: 'ercot-hub-hourly-csv', ...parseHubHourlyCsv(text, nodeOpts(o)) }),
+  'pjm-rt-csv': (text, o) => {
+    const { points, notCurrent: _, ...r } = parsePjmRtCsv(text, { skipBadRows: o.skipBadRows ?? false, ...(o.nodes ? { nodes: o.nodes } : {}) });
+    return { source: 'pjm-rt-csv', prices: points, ...r };
+  },
+  'pjm-da-csv': (text, o) => {
+    const { points, notCurrent: _, ...r } = parsePjmDaCsv(text, { skipBadRows: o.skipBadRows ?? false, ...(o.nodes ? { nodes: o.nodes } : {}) });
+    return { source: 'pjm-da-csv', prices: points, ...r };
+  },
+  'btc-network-csv': (text, o) => {
+    const { points, ...r } = parseBtcNetworkCsv(text, { skipBadRows: o.skipBadRows ?? false });
+    return { source: 'btc-network-csv', hashprices: hashpricePointsFromNetwork(points), ...r };
+  },
+  'grid-events-json': (text, o) => {
+    const { points, ...r } = parseGridEventsJson(text, { skipBadRows: o.skipBadRows ?? false });
+    return { source: 'grid-events-json', gridEvents: points, ...r };
+  },
+} satisfies Record<string, Parser>;
+
+export type FileSource = keyof typeof PARSERS;
+export const FILE_SOURCES = Object.keys(PARSERS) as FileSource[];
+
+/** Parses a whole file; throws a ValidationError naming the line and field unless skipping bad rows. */
+export function parseFeedFile(source: FileSource, text: string, opts: FileParseOptions = {}): FeedBatch {
+  return PARSERS[source](text, opts);
+}

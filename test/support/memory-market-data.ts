@@ -1,0 +1,99 @@
+/** An in-memory MarketDataRepository with the Dynamo one's semantics, for unit tests. */
+import type { GridEvent } from '#domain/grid.ts';
+import type {
+  AsPricePoint,
+  AsPriceProduct,
+  HashpricePoint,
+  MarketDataRepository,
+  PriceKind,
+  PricePoint,
+  SystemLoadKind,
+  SystemLoadPoint,
+} from '#ports/market-data.ts';
+
+type Keyed<T> = Map<string, Map<number, T>>;
+
+function put<T>(store: Keyed<T>, series: string, t: number, v: T): void {
+  let m = store.get(series);
+  if (!m) store.set(series, (m = new Map()));
+  m.set(t, v);
+}
+
+function range<T>(store: Keyed<T>, series: string, fromMs: number, toMs: number): T[] {
+  const m = store.get(series);
+  if (!m) return [];
+  return [...m.entries()]
+    .filter(([t]) => t >= fromMs && t < toMs)
+    .sort(([a], [b]) => a - b)
+    .map(([, v]) => v);
+}
+
+export class MemoryMarketDataRepository implements MarketDataRepository {
+  readonly prices: Keyed<PricePoint> = new Map();
+  readonly load: Keyed<SystemLoadPoint> = new Map();
+  readonly asPrices: Keyed<AsPricePoint> = new Map();
+  readonly hashprices = new Map<string, HashpricePoint>();
+  readonly gridEvents = new Map<string, GridEvent>();
+  /** Sizes of the batches each put received, by method: lets tests see that writes are batched. */
+  readonly calls: { method: string; size: number }[] = [];
+  /** When set, the n-th put call (1-based) throws: for tests of partial failure. */
+  failOnCall?: number;
+
+  private record(method: string, size: number): void {
+    this.calls.push({ method, size });
+    if (this.failOnCall === this.calls.length) throw new Error(`injected failure in ${method}`);
+  }
+
+  async putPrices(points: readonly PricePoint[]): Promise<void> {
+    this.record('putPrices', points.length);
+    for (const p of points) put(this.prices, `${p.market}|${p.node}|${p.kind}`, p.intervalStartMs, { ...p });
+  }
+
+  async getPrices(market: string, node: string, kind: PriceKind, fromMs: number, toMs: number): Promise<PricePoint[]> {
+    return range(this.prices, `${market}|${node}|${kind}`, fromMs, toMs);
+  }
+
+  async latestPrice(market: string, node: string, kind: PriceKind, beforeMs: number): Promise<PricePoint | null> {
+    return range(this.prices, `${market}|${node}|${kind}`, -Infinity, beforeMs).at(-1) ?? null;
+  }
+
+  async putSystemLoad(points: readonly SystemLoadPoint[]): Promise<void> {
+    this.record('putSystemLoad', points.length);
+    for (const p of points) put(this.load, `${p.market}|${p.kind}`, p.intervalStartMs, { ...p });
+  }
+
+  async getSystemLoad(market: string, kind: SystemLoadKind, fromMs: number, toMs: number): Promise<SystemLoadPoint[]> {
+    return range(this.load, `${market}|${kind}`, fromMs, toMs);
+  }
+
+  async putAsPrices(points: readonly AsPricePoint[]): Promise<void> {
+    this.record('putAsPrices', points.length);
+    for (const p of points) put(this.asPrices, `${p.market}|${p.node}|${p.product}`, p.intervalStartMs, { ...p });
+  }
+
+  async getAsPrices(market: string, node: string, product: AsPriceProduct, fromMs: number, toMs: number): Promise<AsPricePoint[]> {
+    return range(this.asPrices, `${market}|${node}|${product}`, fromMs, toMs);
+  }
+
+  async putHashprices(points: readonly HashpricePoint[]): Promise<void> {
+    this.record('putHashprices', points.length);
+    for (const p of points) this.hashprices.set(p.date, { ...p });
+  }
+
+  async getHashprices(fromDay: string, toDay: string): Promise<HashpricePoint[]> {
+    return [...this.hashprices.values()].filter((p) => p.date >= fromDay && p.date <= toDay).sort((a, b) => (a.date < b.date ? -1 : 1));
+  }
+
+  async latestHashprice(onOrBeforeDay: string): Promise<HashpricePoint | null> {
+    return (await this.getHashprices('0000-00-00', onOrBeforeDay)).at(-1) ?? null;
+  }
+
+  async putGridEvent(event: GridEvent): Promise<void> {
+    this.record('putGridEvent', 1);
+    this.gridEvents.set(`${event.market}|${event.id}`, { ...event });
+  }
+
+  async getGridEvents(market: string, fromMs: number, toMs: number): Promise<GridEvent[]> {
+    return [...this.gridEvents.values()].filter((e) => e.market === market && e.startMs < toMs && e.endMs > fromMs).sort((a, b) => a.startMs - b.startMs);
+  }
+}
