@@ -1,0 +1,161 @@
+/**
+ * `switchyard backtest` (DESIGN §6): replays price, hashprice and load files through the live
+ * policy and writes `summary.json`, `intervals.csv` and `report.html` into `--out`.
+ */
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { once } from 'node:events';
+import cliProgress from 'cli-progress';
+import { readSitesFile } from '#adapters/sites-file.ts';
+import { engineWork, runBacktest, summarize, type BacktestResult, type Summary } from '#app/backtest/index.ts';
+import { intervalCsv } from '#app/backtest/report-csv.ts';
+import { renderHtmlReport } from '#app/backtest/report-html.ts';
+import { operatingDayHours } from '#domain/bids.ts';
+import { lastPriceForecaster, spikePersistenceForecaster, type PriceForecaster } from '#domain/forecast.ts';
+import { parseInstant } from '#domain/time.ts';
+import { choiceFlag, parseFlags, requireFlag } from '../args.ts';
+import { readBacktestFiles } from '../backtest-files.ts';
+import { UsageError, type Command } from './types.ts';
+
+/** Products a curtailable load resource can be offered into. */
+const AS_OFFER_PRODUCTS = ['RRS', 'ECRS', 'NSPIN'] as const;
+
+export const FORECASTERS: Record<string, () => PriceForecaster> = {
+  'spike-persistence': () => spikePersistenceForecaster(),
+  'last-price': () => lastPriceForecaster,
+};
+
+/**
+ * A `--from`/`--to` value: an ISO instant as given, or a day `YYYY-MM-DD` meaning local midnight at
+ * the sites (the operating day a trader means).
+ */
+export function windowFlag(value: string | undefined, flag: string, timeZone: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const hours = Number.isFinite(Date.parse(`${value}T00:00:00Z`)) ? operatingDayHours(value, timeZone) : [];
+    if (hours.length === 0) throw new UsageError(`--${flag} "${value}" is not a calendar day`);
+    return hours[0]!;
+  }
+  const ms = parseInstant(value);
+  if (!Number.isFinite(ms)) throw new UsageError(`--${flag} must be a day such as 2024-07-01 or an ISO instant such as 2024-07-01T05:00:00Z (got "${value}")`);
+  return ms;
+}
+
+export interface BacktestOutputs {
+  summary: Summary;
+  result: BacktestResult;
+  files: { summary: string; csv: string; html: string };
+}
+
+async function writeCsv(path: string, chunks: Iterable<string>): Promise<void> {
+  const out = createWriteStream(path);
+  for (const chunk of chunks) if (!out.write(chunk)) await once(out, 'drain');
+  out.end();
+  await once(out, 'finish');
+}
+
+/** Runs the command's work; `progress` shows a bar on stderr when it is a terminal. */
+export async function backtestCommand(argv: string[], progress = process.stderr.isTTY === true): Promise<BacktestOutputs> {
+  const flags = parseFlags(argv, {
+    sites: { type: 'string' },
+    rtm: { type: 'string' },
+    dam: { type: 'string' },
+    btc: { type: 'string' },
+    load: { type: 'string' },
+    'load-forecast': { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    out: { type: 'string' },
+    forecaster: { type: 'string' },
+    'as-prices': { type: 'string' },
+    'as-product': { type: 'string' },
+  });
+  const sitesPath = requireFlag(flags.sites, 'sites');
+  const files = {
+    rtm: requireFlag(flags.rtm, 'rtm'),
+    dam: requireFlag(flags.dam, 'dam'),
+    btc: requireFlag(flags.btc, 'btc'),
+    load: flags.load,
+    loadForecast: flags['load-forecast'],
+    asPrices: flags['as-prices'],
+  };
+  if (flags['as-product'] !== undefined && !files.asPrices) throw new UsageError('--as-product needs --as-prices');
+  const asProduct = files.asPrices ? (flags['as-product'] === undefined ? 'RRS' : choiceFlag(flags['as-product'], 'as-product', AS_OFFER_PRODUCTS)) : null;
+  const outDir = resolve(requireFlag(flags.out, 'out'));
+  const forecasterName = flags.forecaster === undefined ? 'spike-persistence' : choiceFlag(flags.forecaster, 'forecaster', Object.keys(FORECASTERS));
+  const sites = readSitesFile(sitesPath).sites;
+  const tz = sites[0]!.timezone;
+  const from = windowFlag(flags.from, 'from', tz);
+  const to = windowFlag(flags.to, 'to', tz);
+  if (from !== undefined && to !== undefined && to <= from) throw new UsageError('--to must be after --from');
+  for (const s of sites) {
+    if (s.market !== 'ERCOT') throw new UsageError(`--sites ${sitesPath}: site "${s.id}" is in market ${s.market}; the backtest files are ERCOT`);
+    if (s.fourCp.enabled && !(files.load && files.loadForecast)) {
+      throw new UsageError(`--sites ${sitesPath}: site "${s.id}" has 4CP enabled: give --load (actual system load) and --load-forecast`);
+    }
+  }
+  const nodes = [...new Set(sites.map((s) => s.settlementPoint!))];
+  if (nodes.length > 1) throw new UsageError(`--sites ${sitesPath}: all sites must settle at one point for one --rtm file (got ${nodes.join(', ')})`);
+  const data = readBacktestFiles(files, nodes);
+  if (data.asRejects) process.stderr.write(`switchyard backtest: --as-prices ${files.asPrices}: ${data.asRejects} row(s) skipped (see the file's gaps)\n`);
+  if (data.rt.length === 0) throw new UsageError(`--rtm ${files.rtm}: no prices for ${nodes[0]}`);
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const p of data.rt) {
+    first = Math.min(first, p.intervalStartMs);
+    last = Math.max(last, p.intervalStartMs + p.intervalMinutes * 60_000);
+  }
+  const fromMs = from ?? first;
+  const toMs = to ?? last;
+
+  const intervals = data.rt.filter((p) => p.intervalStartMs >= fromMs && p.intervalStartMs < toMs).length;
+  if (intervals === 0) throw new UsageError(`no real-time prices between --from and --to`);
+  let bar: cliProgress.SingleBar | null = null;
+  if (progress) {
+    bar = new cliProgress.SingleBar(
+      { format: 'backtest [{bar}] {percentage}% | {value}/{total} load-intervals | {eta_formatted} left', stream: process.stderr, hideCursor: true },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(engineWork(sites, intervals), 0);
+  }
+  let result: BacktestResult;
+  try {
+    result = runBacktest({
+      sites,
+      data,
+      fromMs,
+      toMs,
+      forecaster: FORECASTERS[forecasterName]!(),
+      record: true,
+      ...(asProduct ? { ancillary: { product: asProduct } } : {}),
+      ...(bar ? { onProgress: (n: number) => bar!.increment(n) } : {}),
+    });
+  } finally {
+    bar?.stop();
+  }
+  const summary = summarize(result);
+  mkdirSync(outDir, { recursive: true });
+  const out = { summary: join(outDir, 'summary.json'), csv: join(outDir, 'intervals.csv'), html: join(outDir, 'report.html') };
+  writeFileSync(out.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  await writeCsv(out.csv, intervalCsv(result));
+  writeFileSync(out.html, renderHtmlReport(result, summary));
+  return { summary, result, files: out };
+}
+
+export const backtest: Command = {
+  name: 'backtest',
+  summary: 'replay market data through the engine and compare policies (summary.json, intervals.csv, report.html)',
+  usage:
+    'switchyard backtest --sites <file> --rtm <csv> --dam <csv> --btc <csv> [--load <csv>] [--load-forecast <csv>] [--from <date>] [--to <date>] --out <dir> [--forecaster spike-persistence|last-price] [--as-prices <hub-hourly-csv> [--as-product RRS|ECRS|NSPIN]]',
+  async run(argv) {
+    const { summary, files } = await backtestCommand(argv);
+    for (const s of summary.sites) {
+      const cr = Object.entries(s.captureRatio)
+        .map(([p, v]) => `${p} ${v.toFixed(4)}`)
+        .join(', ');
+      process.stdout.write(`${s.siteId}: ${s.intervals} intervals; capture ${cr}\n`);
+    }
+    process.stdout.write(`wrote ${files.summary}\n      ${files.csv}\n      ${files.html}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,578 @@
+/**
+ * The backtest (DESIGN §6): replays a timeline through the policies and settles every load-interval
+ * at the real-time price.
+ *
+ * - `always_on`: every mining load at full power (within the interconnect), every interval.
+ * - `perfect_foresight`: the optimum knowing every price (dp.ts), under the same constraints.
+ * - `engine`: the live `decide`, one call per interval, with only what was known at the interval's
+ *   start: real-time prices of ended intervals, the day-ahead price, the hashprice of the day − 1
+ *   rule, and the peak probability from the load forecast and the actual load so far.
+ * - `engine_hourly`: `decide` for the four intervals of each hour at the hour's start, as the hourly run does.
+ * - `engine_bid`: the hourly bid thresholds (domain bids.ts, themselves from `decide`) executed
+ *   against each interval's real-time price, as a price-responsive load is dispatched; minimum
+ *   run and off times hold whatever the price.
+ *
+ * Every policy starts with each load running long enough to stop freely.
+ *
+ * Each policy's P&L has its own lines: mining revenue, energy cost, restart costs and, when
+ * configured, the coincident-peak transmission charge (4CP) and ancillary-service payments. AS
+ * awards come from the engine's hourly bids (offers at opportunity cost that clear at the hour's
+ * price); the three engine policies hold the awarded MW running (the live `decide` sees them as
+ * `AS_AWARD` grid events) and are paid the clearing price for what they held. `always_on` and
+ * `perfect_foresight` are energy-only. Deployments are not modelled.
+ */
+import { hourBid, responseSteps, type ResponseOption } from '#domain/bids.ts';
+import type { ForecastFeatures, PriceForecaster } from '#domain/forecast.ts';
+import type { GridEvent } from '#domain/grid.ts';
+import { decide, type DecisionInput, type HashpriceInput, type LoadState, type PriceInput } from '#domain/policy.ts';
+import type { MiningLoad, Site } from '#domain/sites.ts';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '#domain/time.ts';
+import type { SystemLoadPoint } from '#ports/market-data.ts';
+import { perfectForesight, type DpLoad } from './dp.ts';
+import { setupFourCp, type FourCpPeak, type FourCpSetup } from './fourcp.ts';
+import { localCalendar, type Timeline } from './timeline.ts';
+
+export const POLICIES = ['always_on', 'perfect_foresight', 'engine', 'engine_bid', 'engine_hourly'] as const;
+export type PolicyName = (typeof POLICIES)[number];
+
+/** How many RT prices the forecaster sees (the most recent ended intervals). */
+export const RECENT_RT_INTERVALS = 4;
+
+export interface PolicyTotals {
+  netMarginUsd: number;
+  miningRevenueUsd: number;
+  energyCostUsd: number;
+  runIntervals: number;
+  restarts: number;
+  restartCostUsd: number;
+  /** Coincident-peak transmission charge of the mining draw (only when 4CP is configured). */
+  fourCpChargeUsd: number;
+  /** Ancillary-service capacity payments for awarded MW held running (only when AS is configured). */
+  ancillaryRevenueUsd: number;
+}
+
+export interface MonthRow {
+  /** Local month at the site, YYYY-MM. */
+  month: string;
+  intervals: number;
+  /** Net margin, ancillary payments included. */
+  net: Record<PolicyName, number>;
+  ancillary: Record<PolicyName, number>;
+  runIntervals: Record<PolicyName, number>;
+}
+
+/** Per-interval detail of one site (for the CSV and the report). Arrays are indexed `l * n + i`. */
+export interface SiteSeries {
+  /** Breakeven (revenue per MWh at full power) of each load. */
+  breakeven: Float64Array;
+  /** Full power of each load. */
+  fullMw: number[];
+  mw: Record<PolicyName, Float32Array>;
+  net: Record<PolicyName, Float64Array>;
+}
+
+export interface SiteResult {
+  siteId: string;
+  intervals: number;
+  loadIds: string[];
+  policies: Record<PolicyName, PolicyTotals>;
+  monthly: MonthRow[];
+  fourCp: { peaks: FourCpPeak[] } | null;
+  series: SiteSeries | null;
+}
+
+export interface BacktestOptions {
+  forecaster: PriceForecaster;
+  /** Keep per-interval detail (CSV, report). Off for benchmarks. */
+  record?: boolean;
+  /** Only these policies (default all). */
+  policies?: readonly PolicyName[];
+  /** Hourly actual system load and forecast, for 4CP. */
+  loadActual?: readonly SystemLoadPoint[];
+  /** Progress callback: intervals processed since the last call. */
+  onProgress?: (intervals: number) => void;
+}
+
+/** A mining load's options as arrays: index 0 full power, then the modes. */
+interface LoadModel {
+  load: MiningLoad;
+  mw: Float64Array;
+  /** Revenue per MWh per unit hashprice. */
+  factor: Float64Array;
+  modeIndex: Map<string, number>;
+  kOn: number;
+  kOff: number;
+}
+
+function modelOf(load: MiningLoad, intervalMinutes: number): LoadModel {
+  const opts = [{ id: undefined as string | undefined, mw: load.powerMw, eff: load.efficiencyJPerTh }, ...load.modes.map((m) => ({ id: m.id as string | undefined, mw: m.powerMw, eff: m.efficiencyJPerTh }))];
+  const modeIndex = new Map<string, number>();
+  opts.forEach((o, k) => o.id !== undefined && modeIndex.set(o.id, k));
+  return {
+    load,
+    mw: Float64Array.from(opts.map((o) => o.mw)),
+    factor: Float64Array.from(opts.map((o) => (1 - load.poolFeePct / 100) / (0.024 * o.eff))),
+    modeIndex,
+    kOn: Math.max(1, Math.ceil(load.minRunMinutes / intervalMinutes)),
+    kOff: Math.max(1, Math.ceil(load.minOffMinutes / intervalMinutes)),
+  };
+}
+
+/** Accumulates one policy's P&L for one site. */
+class Ledger {
+  readonly totals: PolicyTotals = {
+    netMarginUsd: 0,
+    miningRevenueUsd: 0,
+    energyCostUsd: 0,
+    runIntervals: 0,
+    restarts: 0,
+    restartCostUsd: 0,
+    fourCpChargeUsd: 0,
+    ancillaryRevenueUsd: 0,
+  };
+  readonly monthNet: Float64Array;
+  readonly monthAncillary: Float64Array;
+  readonly monthRuns: Float64Array;
+  private readonly prevMw: Float64Array;
+
+  constructor(
+    private readonly ctx: SiteContext,
+    readonly mwOut: Float32Array | null,
+    readonly netOut: Float64Array | null,
+  ) {
+    this.monthNet = new Float64Array(ctx.monthCount);
+    this.monthAncillary = new Float64Array(ctx.monthCount);
+    this.monthRuns = new Float64Array(ctx.monthCount);
+    this.prevMw = Float64Array.from(ctx.models.map((m) => m.load.powerMw));
+  }
+
+  /** Settles load `l` running `mw` in option `o` (ignored when mw is 0) in interval `i`. */
+  settle(l: number, i: number, mw: number, o: number): void {
+    const { tl, hours, models, fourCp } = this.ctx;
+    const m = models[l]!;
+    let net = 0;
+    if (mw > 0) {
+      const h = tl.hashprice[i]!;
+      const revenue = (Number.isFinite(h) ? h : 0) * m.factor[o]! * mw * hours;
+      const energy = tl.rt[i]! * mw * hours;
+      const t = this.totals;
+      t.miningRevenueUsd += revenue;
+      t.energyCostUsd += energy;
+      t.runIntervals++;
+      net = revenue - energy;
+      if (this.prevMw[l] === 0) {
+        t.restarts++;
+        t.restartCostUsd += m.load.restartCostUsd;
+        net -= m.load.restartCostUsd;
+      }
+      if (fourCp !== null) {
+        const charge = fourCp.chargePerMw[i]! * mw;
+        if (charge > 0) {
+          t.fourCpChargeUsd += charge;
+          net -= charge;
+        }
+      }
+      this.monthRuns[this.ctx.monthOf[i]!]! += 1;
+    }
+    this.prevMw[l] = mw;
+    this.totals.netMarginUsd += net;
+    this.monthNet[this.ctx.monthOf[i]!]! += net;
+    if (this.mwOut) this.mwOut[l * tl.n + i] = mw;
+    if (this.netOut) this.netOut[l * tl.n + i] = net;
+  }
+
+  /** Pays the interval's ancillary-service award for the awarded MW that curtailable loads held running. */
+  settleAncillary(i: number, heldMw: number): void {
+    const { tl, hours, awards } = this.ctx;
+    if (awards === null) return;
+    const mw = Math.min(awards.mw[i]!, heldMw);
+    if (!(mw > 0)) return;
+    const revenue = tl.asPrice[i]! * mw * hours;
+    this.totals.ancillaryRevenueUsd += revenue;
+    this.totals.netMarginUsd += revenue;
+    this.monthNet[this.ctx.monthOf[i]!]! += revenue;
+    this.monthAncillary[this.ctx.monthOf[i]!]! += revenue;
+  }
+}
+
+/** Ancillary-service awards: per hour, the curtailable MW whose offer cleared at the product's price. */
+interface Awards {
+  /** Awarded MW in each interval. */
+  mw: Float64Array;
+  /** Hour index of each interval, and the award of each hour as a grid event for the policy. */
+  hourOf: Int32Array;
+  events: GridEvent[][];
+}
+
+function setupAwards(site: Site, tl: Timeline, fourCp: FourCpSetup | null): Awards | null {
+  const product = tl.asProduct;
+  if (!product || !site.loads.some((l) => l.kind === 'mining' && l.curtailable)) return null;
+  const mw = new Float64Array(tl.n);
+  const hourOf = new Int32Array(tl.n);
+  const events: GridEvent[][] = [];
+  let hour = Number.NaN;
+  let award = 0;
+  for (let i = 0; i < tl.n; i++) {
+    const hs = Math.floor(tl.t[i]! / HOUR_MS) * HOUR_MS;
+    if (hs !== hour) {
+      hour = hs;
+      award = 0;
+      const mcpc = tl.asPrice[i]!;
+      const h = tl.hashprice[i]!;
+      if (Number.isFinite(mcpc) && Number.isFinite(h)) {
+        const da = tl.da[i]!;
+        const bid = hourBid(
+          site,
+          {
+            hourStartMs: hs,
+            hashprice: { usdPerPhDay: h, day: tl.hashDays[tl.hashDayIndex[i]!]!, ageDays: tl.hashAgeDays[i]!, source: 'backtest', demo: false },
+            daUsdPerMwh: Number.isFinite(da) ? da : null,
+            peakProbability: fourCp ? fourCp.probForBid[i]! : 0,
+          },
+          [product],
+        );
+        for (const o of bid.asOffers) if (o.priceUsdPerMwh <= mcpc) award += o.mw;
+      }
+      events.push(
+        award > 0
+          ? [{ id: `as-award-${site.id}-${hs}`, type: 'AS_AWARD', market: site.market, siteId: site.id, mw: award, product, priceUsdPerMwh: tl.asPrice[i]!, startMs: hs, endMs: hs + HOUR_MS }]
+          : [],
+      );
+    }
+    mw[i] = award;
+    hourOf[i] = events.length - 1;
+  }
+  return { mw, hourOf, events };
+}
+
+interface SiteContext {
+  site: Site;
+  tl: Timeline;
+  hours: number;
+  models: LoadModel[];
+  /** Mining MW available after base load and AI tenants. */
+  capacityMw: number;
+  fourCp: FourCpSetup | null;
+  awards: Awards | null;
+  monthOf: Int32Array;
+  monthCount: number;
+  months: string[];
+}
+
+/** Runs the backtest of one site over a timeline. */
+export function backtestSite(site: Site, tl: Timeline, opts: BacktestOptions): SiteResult {
+  const policies = opts.policies ?? POLICIES;
+  const hours = tl.intervalMinutes / 60;
+  const models = site.loads.filter((l): l is MiningLoad => l.kind === 'mining').map((l) => modelOf(l, tl.intervalMinutes));
+  const aiMw = site.loads.reduce((s, l) => s + (l.kind === 'ai' ? l.contractedMw : 0), 0);
+  const cal = localCalendar(tl, site.timezone);
+  const monthOf = new Int32Array(tl.n);
+  const months: string[] = [];
+  let lastDay = Number.NaN;
+  for (let i = 0; i < tl.n; i++) {
+    if (cal.day[i] !== lastDay) {
+      lastDay = cal.day[i]!;
+      const key = new Date(lastDay * DAY_MS).toISOString().slice(0, 7);
+      if (months[months.length - 1] !== key) months.push(key);
+    }
+    monthOf[i] = months.length - 1;
+  }
+  const fourCp =
+    site.fourCp.enabled && opts.loadActual && opts.loadActual.length > 0 ? setupFourCp(site, tl, opts.loadActual) : null;
+  const ctx: SiteContext = {
+    site,
+    tl,
+    hours,
+    models,
+    capacityMw: Math.max(0, site.interconnectMw - site.baseLoadMw - aiMw),
+    fourCp,
+    awards: setupAwards(site, tl, fourCp),
+    monthOf,
+    monthCount: months.length,
+    months,
+  };
+  const L = models.length;
+  const series: SiteSeries | null = opts.record
+    ? {
+        breakeven: new Float64Array(L * tl.n),
+        fullMw: models.map((m) => m.load.powerMw),
+        mw: {} as Record<PolicyName, Float32Array>,
+        net: {} as Record<PolicyName, Float64Array>,
+      }
+    : null;
+  if (series) {
+    for (let l = 0; l < L; l++) for (let i = 0; i < tl.n; i++) series.breakeven[l * tl.n + i] = tl.hashprice[i]! * models[l]!.factor[0]!;
+  }
+  const ledgers = {} as Record<PolicyName, Ledger>;
+  for (const p of policies) {
+    if (series) {
+      series.mw[p] = new Float32Array(L * tl.n);
+      series.net[p] = new Float64Array(L * tl.n);
+    }
+    ledgers[p] = new Ledger(ctx, series?.mw[p] ?? null, series?.net[p] ?? null);
+  }
+  for (const p of policies) {
+    const ledger = ledgers[p];
+    if (p === 'always_on') runAlwaysOn(ctx, ledger);
+    else if (p === 'perfect_foresight') runPerfectForesight(ctx, ledger);
+    else if (p === 'engine') runEngine(ctx, ledger, opts.forecaster, false, opts.onProgress);
+    else if (p === 'engine_hourly') runEngine(ctx, ledger, opts.forecaster, true, opts.onProgress);
+    else runEngineBid(ctx, ledger);
+  }
+  const totals = {} as Record<PolicyName, PolicyTotals>;
+  for (const p of policies) totals[p] = ledgers[p].totals;
+  const monthCounts = new Float64Array(months.length);
+  for (let i = 0; i < tl.n; i++) monthCounts[monthOf[i]!]!++;
+  const monthly: MonthRow[] = months.map((month, k) => {
+    const net = {} as Record<PolicyName, number>;
+    const ancillary = {} as Record<PolicyName, number>;
+    const runIntervals = {} as Record<PolicyName, number>;
+    for (const p of policies) {
+      net[p] = ledgers[p].monthNet[k]!;
+      ancillary[p] = ledgers[p].monthAncillary[k]!;
+      runIntervals[p] = ledgers[p].monthRuns[k]!;
+    }
+    return { month, intervals: monthCounts[k]!, net, ancillary, runIntervals };
+  });
+  return {
+    siteId: site.id,
+    intervals: tl.n,
+    loadIds: models.map((m) => m.load.id),
+    policies: totals,
+    monthly,
+    fourCp: fourCp && { peaks: fourCp.peaks },
+    series,
+  };
+}
+
+// ---- always on ---------------------------------------------------------------------------------
+
+function runAlwaysOn(ctx: SiteContext, ledger: Ledger): void {
+  // Most efficient first when the interconnect is short, as the policy orders them.
+  const order = ctx.models.map((_, l) => l).sort((a, b) => ctx.models[a]!.load.efficiencyJPerTh - ctx.models[b]!.load.efficiencyJPerTh || a - b);
+  const mw = new Float64Array(ctx.models.length);
+  let cap = ctx.capacityMw;
+  for (const l of order) {
+    mw[l] = Math.min(ctx.models[l]!.load.powerMw, Math.max(0, cap));
+    cap -= mw[l]!;
+  }
+  for (let i = 0; i < ctx.tl.n; i++) for (let l = 0; l < ctx.models.length; l++) ledger.settle(l, i, mw[l]!, 0);
+}
+
+// ---- perfect foresight -------------------------------------------------------------------------
+
+function runPerfectForesight(ctx: SiteContext, ledger: Ledger): void {
+  const { tl, models, hours, fourCp } = ctx;
+  const price = new Float64Array(tl.n);
+  for (let i = 0; i < tl.n; i++) price[i] = tl.rt[i]! + (fourCp ? fourCp.chargePerMw[i]! / hours : 0);
+  const loads: DpLoad[] = models.map((m) => ({
+    kOn: m.kOn,
+    kOff: m.kOff,
+    restartCostUsd: m.load.restartCostUsd,
+    options: Array.from(m.mw, (mw, k) => ({ mw, revenueFactor: m.factor[k]! })),
+  }));
+  const schedule = perfectForesight({ loads, capacityMw: ctx.capacityMw, hours, hashprice: tl.hashprice, price });
+  for (let i = 0; i < tl.n; i++) {
+    for (let l = 0; l < models.length; l++) {
+      const o = schedule.option[l]![i]!;
+      ledger.settle(l, i, o < 0 ? 0 : models[l]!.mw[o]!, o < 0 ? 0 : o);
+    }
+  }
+}
+
+// ---- engine (self-scheduled, per interval or per hour) --------------------------------------
+
+function runEngine(ctx: SiteContext, ledger: Ledger, forecaster: PriceForecaster, hourly: boolean, onProgress?: (n: number) => void): void {
+  const { site, tl, models, fourCp, awards } = ctx;
+  const cal = localCalendar(tl, site.timezone);
+  const lenMs = tl.intervalMinutes * MINUTE_MS;
+  const aiCount = site.loads.length - models.length;
+  const previous: Record<string, LoadState> = {};
+  for (const m of models) previous[m.load.id] = { mw: m.load.powerMw, sinceMs: tl.t[0]! - DAY_MS };
+  const recent: number[] = [];
+  const features: ForecastFeatures = {
+    intervalStartMs: 0,
+    decisionTimeMs: 0,
+    daUsdPerMwh: null,
+    recentRtUsdPerMwh: recent,
+    lastRtIntervalStartMs: null,
+    localHour: 0,
+    month: 1,
+    loadForecastMw: null,
+  };
+  const price: PriceInput = { expectedUsdPerMwh: 0, source: forecaster.name, daUsdPerMwh: null, lastRtUsdPerMwh: null, lastRtIntervalStartMs: null, ageMinutes: 0, demo: false };
+  const hashprice: HashpriceInput = { usdPerPhDay: 0, day: '', ageDays: 0, source: 'backtest', demo: false };
+  const input: DecisionInput = {
+    site,
+    intervalStartMs: 0,
+    intervalMinutes: tl.intervalMinutes,
+    price,
+    hashprice,
+    peakProbability: 0,
+    gridEvents: [],
+    overrides: [],
+    previous,
+  };
+  const probs = fourCp ? (hourly ? fourCp.probAtHour : fourCp.probAtStart) : null;
+  const probScale = tl.intervalMinutes / 60;
+  // Index of the newest interval known at decision time (ended by then), or −1.
+  let known = -1;
+  let progressed = 0;
+  for (let i = 0; i < tl.n; i++) {
+    const t = tl.t[i]!;
+    const decisionMs = hourly ? Math.floor(t / HOUR_MS) * HOUR_MS : t;
+    const before = known;
+    while (known + 1 < tl.n && tl.t[known + 1]! + lenMs <= decisionMs) known++;
+    if (known !== before) {
+      // Recent RT prices: the newest known intervals, oldest first.
+      const first = Math.max(0, known - RECENT_RT_INTERVALS + 1);
+      recent.length = known - first + 1;
+      for (let k = first; k <= known; k++) recent[k - first] = tl.rt[k]!;
+    }
+    const da = tl.da[i]!;
+    features.intervalStartMs = t;
+    features.decisionTimeMs = decisionMs;
+    features.daUsdPerMwh = Number.isFinite(da) ? da : null;
+    features.lastRtIntervalStartMs = known >= 0 ? tl.t[known]! : null;
+    features.localHour = cal.hour[i]!;
+    features.month = cal.month[i]!;
+    const lf = tl.loadForecast[i]!;
+    features.loadForecastMw = Number.isFinite(lf) ? lf : null;
+    const expected = forecaster.expect(features);
+    input.intervalStartMs = t;
+    if (Number.isFinite(expected)) {
+      price.expectedUsdPerMwh = expected;
+      price.daUsdPerMwh = features.daUsdPerMwh;
+      price.lastRtUsdPerMwh = known >= 0 ? tl.rt[known]! : null;
+      price.lastRtIntervalStartMs = features.lastRtIntervalStartMs;
+      price.ageMinutes = known >= 0 ? (decisionMs - (tl.t[known]! + lenMs)) / MINUTE_MS : 0;
+      input.price = price;
+    } else input.price = null;
+    const h = tl.hashprice[i]!;
+    if (Number.isFinite(h)) {
+      hashprice.usdPerPhDay = h;
+      hashprice.day = tl.hashDays[tl.hashDayIndex[i]!]!;
+      hashprice.ageDays = tl.hashAgeDays[i]!;
+      input.hashprice = hashprice;
+    } else input.hashprice = null;
+    input.peakProbability = probs ? probs[i]! * probScale : 0;
+    if (awards) input.gridEvents = awards.events[awards.hourOf[i]!]!;
+
+    const core = decide(input);
+
+    let heldMw = 0;
+    for (let l = 0; l < models.length; l++) {
+      const a = core.allocations[aiCount + l]!;
+      const m = models[l]!;
+      const o = a.modeId === undefined ? 0 : (m.modeIndex.get(a.modeId) ?? 0);
+      ledger.settle(l, i, a.mw, o);
+      if (m.load.curtailable) heldMw += a.mw;
+      const st = previous[m.load.id]!;
+      if (st.mw > 0 !== a.mw > 0) st.sinceMs = t;
+      st.mw = a.mw;
+    }
+    if (awards) ledger.settleAncillary(i, heldMw);
+    if (onProgress && ++progressed === 4096) {
+      onProgress(progressed);
+      progressed = 0;
+    }
+  }
+  if (onProgress && progressed > 0) onProgress(progressed);
+}
+
+// ---- engine_bid (hourly thresholds executed against the real-time price) ---------------------
+
+function runEngineBid(ctx: SiteContext, ledger: Ledger): void {
+  const { site, tl, models, fourCp, awards } = ctx;
+  const L = models.length;
+  // Current hour's response steps per load: price, cumulative MW, option index.
+  const stepPrice: number[][] = models.map(() => []);
+  const stepMw: number[][] = models.map(() => []);
+  const stepOpt: number[][] = models.map(() => []);
+  const runFor = new Int32Array(L).fill(1 << 30); // intervals on (or off, negative) so far
+  const running = new Uint8Array(L).fill(1);
+  let hour = Number.NaN;
+  const hashprice: HashpriceInput = { usdPerPhDay: 0, day: '', ageDays: 0, source: 'backtest', demo: false };
+  // Most efficient first when the interconnect is short, as the policy orders them.
+  const order = models.map((_, l) => l).sort((a, b) => models[a]!.load.efficiencyJPerTh - models[b]!.load.efficiencyJPerTh || a - b);
+  for (let i = 0; i < tl.n; i++) {
+    const t = tl.t[i]!;
+    const hs = Math.floor(t / HOUR_MS) * HOUR_MS;
+    if (hs !== hour) {
+      hour = hs;
+      const h = tl.hashprice[i]!;
+      const hp = Number.isFinite(h) ? Object.assign(hashprice, { usdPerPhDay: h, day: tl.hashDays[tl.hashDayIndex[i]!]!, ageDays: tl.hashAgeDays[i]! }) : null;
+      const da = tl.da[i]!;
+      const bid = hourBid(site, { hourStartMs: hs, hashprice: hp, daUsdPerMwh: Number.isFinite(da) ? da : null, peakProbability: fourCp ? fourCp.probForBid[i]! : 0 }, []);
+      for (let l = 0; l < L; l++) {
+        const m = models[l]!;
+        stepPrice[l]!.length = 0;
+        stepMw[l]!.length = 0;
+        stepOpt[l]!.length = 0;
+        const threshold = bid.thresholdsUsdPerMwh[m.load.id];
+        if (threshold === null || threshold === undefined || hp === null) continue;
+        const options: ResponseOption[] = Array.from(m.mw, (mw, k) => ({ modeId: String(k), mw, revenueUsdPerMwh: hp.usdPerPhDay * m.factor[k]! }));
+        let cum = 0;
+        for (const s of responseSteps(options, options[0]!.revenueUsdPerMwh - threshold)) {
+          cum += s.mw;
+          stepPrice[l]!.push(s.priceUsdPerMwh);
+          stepMw[l]!.push(cum);
+          stepOpt[l]!.push(Number(s.modeId));
+        }
+      }
+    }
+    const p = tl.rt[i]!;
+    const h = tl.hashprice[i]!;
+    let capacity = ctx.capacityMw;
+    // MW awarded as ancillary service: held running, most efficient curtailable loads first.
+    let toHold = awards ? awards.mw[i]! : 0;
+    let heldMw = 0;
+    for (const l of order) {
+      const m = models[l]!;
+      // The response at this price: the deepest step priced at or above it.
+      let mw = 0;
+      let o = 0;
+      const sp = stepPrice[l]!;
+      for (let k = 0; k < sp.length; k++) {
+        if (p <= sp[k]!) {
+          mw = stepMw[l]![k]!;
+          o = stepOpt[l]![k]!;
+        }
+      }
+      // Physics: minimum run and off times hold whatever the price.
+      if (running[l] && mw === 0 && runFor[l]! < m.kOn) {
+        // Held on: the option that loses least at this price.
+        o = 0;
+        for (let k = 1; k < m.mw.length; k++) if ((h * m.factor[k]! - p) * m.mw[k]! > (h * m.factor[o]! - p) * m.mw[o]!) o = k;
+        mw = m.mw[o]!;
+      } else if (!running[l] && mw > 0 && runFor[l]! < m.kOff) {
+        mw = 0;
+      }
+      if (toHold > 0 && m.load.curtailable && (running[l] || runFor[l]! >= m.kOff)) {
+        mw = m.load.powerMw;
+        o = 0;
+        toHold -= mw;
+      }
+      if (mw > capacity) mw = Math.max(0, capacity);
+      capacity -= mw;
+      if (m.load.curtailable) heldMw += mw;
+      ledger.settle(l, i, mw, o);
+      const on = mw > 0 ? 1 : 0;
+      if (on === running[l]) runFor[l] = Math.min(runFor[l]! + 1, 1 << 30);
+      else {
+        running[l] = on;
+        runFor[l] = 1;
+      }
+    }
+    if (awards) ledger.settleAncillary(i, heldMw);
+  }
+}
+
+/**
+ * `captureRatio(x) = (net(x) − net(always_on)) / (net(perfect_foresight) − net(always_on))`, on the
+ * energy P&L (ancillary payments left out: perfect foresight is an energy-only optimum).
+ */
+export function captureRatio(net: number, alwaysOn: number, perfect: number): number {
+  const span = perfect - alwaysOn;
+  return span === 0 ? 1 : (net - alwaysOn) / span;
+}

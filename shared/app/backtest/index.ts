@@ -1,0 +1,175 @@
+/**
+ * The backtest use case: sites × a market timeline → per-site results and the `summary.json` of
+ * DESIGN §6. Rendering (CSV, HTML) is in report-*.ts; reading files is the caller's business.
+ */
+import type { PriceForecaster } from '#domain/forecast.ts';
+import { ENGINE_VERSION } from '#domain/policy.ts';
+import type { Site } from '#domain/sites.ts';
+import { iso } from '#domain/time.ts';
+import type { AsPriceProduct, SystemLoadPoint } from '#ports/market-data.ts';
+import { backtestSite, captureRatio, POLICIES, type PolicyName, type PolicyTotals, type SiteResult } from './engine.ts';
+import { buildTimeline, checkSiteMatches, type BacktestMarketData, type Timeline } from './timeline.ts';
+
+export { POLICIES, captureRatio, type PolicyName, type PolicyTotals, type SiteResult } from './engine.ts';
+export type { BacktestMarketData, Timeline } from './timeline.ts';
+
+export interface BacktestRequest {
+  sites: readonly Site[];
+  data: BacktestMarketData;
+  fromMs: number;
+  toMs: number;
+  forecaster: PriceForecaster;
+  /** Keep per-interval detail for the CSV and the report. */
+  record?: boolean;
+  policies?: readonly PolicyName[];
+  /**
+   * Offer curtailable mining MW into this ancillary-service product (clearing prices in
+   * `data.asPrices`): awards follow the hourly bids, and the engine policies hold the awarded MW.
+   */
+  ancillary?: { product: AsPriceProduct };
+  /** Called with the number of load-intervals done since the last call (engine policies). */
+  onProgress?: (loadIntervals: number) => void;
+}
+
+export interface BacktestResult {
+  fromMs: number;
+  toMs: number;
+  timeline: Timeline;
+  forecaster: string;
+  sites: { site: Site; result: SiteResult }[];
+}
+
+/** Load-intervals the engine policies will decide (for a progress bar's total). */
+export function engineWork(sites: readonly Site[], intervals: number, policies: readonly PolicyName[] = POLICIES): number {
+  const enginePolicies = policies.filter((p) => p === 'engine' || p === 'engine_hourly').length;
+  return sites.reduce((s, site) => s + site.loads.filter((l) => l.kind === 'mining').length, 0) * intervals * enginePolicies;
+}
+
+export function runBacktest(req: BacktestRequest): BacktestResult {
+  const timeline = buildTimeline(req.data, req.fromMs, req.toMs, req.ancillary?.product ?? null);
+  for (const site of req.sites) {
+    const problem = checkSiteMatches(site, timeline);
+    if (problem) throw new Error(problem);
+  }
+  const loadActual: readonly SystemLoadPoint[] | undefined = req.data.loadActual;
+  const sites = req.sites.map((site) => {
+    const miningLoads = site.loads.filter((l) => l.kind === 'mining').length;
+    const result = backtestSite(site, timeline, {
+      forecaster: req.forecaster,
+      record: req.record ?? false,
+      ...(req.policies ? { policies: req.policies } : {}),
+      ...(loadActual ? { loadActual } : {}),
+      ...(req.onProgress ? { onProgress: (n: number) => req.onProgress!(n * miningLoads) } : {}),
+    });
+    return { site, result };
+  });
+  return { fromMs: req.fromMs, toMs: req.toMs, timeline, forecaster: req.forecaster.name, sites };
+}
+
+export interface SummaryPolicy {
+  netMarginUsd: number;
+  miningRevenueUsd: number;
+  energyCostUsd: number;
+  runIntervals: number;
+  restarts?: number;
+  restartCostUsd?: number;
+  fourCpChargeUsd?: number;
+  ancillaryRevenueUsd?: number;
+}
+
+export interface SummarySite {
+  siteId: string;
+  intervals: number;
+  policies: Partial<Record<PolicyName, SummaryPolicy>>;
+  captureRatio: Partial<Record<'engine' | 'engine_bid' | 'engine_hourly', number>>;
+  /** AI tenants (same in every policy: served first). */
+  ai?: { servedMwh: number; revenueUsd: number; energyCostUsd: number };
+  fourCp?: { rateUsdPerKwYear: number; peaks: { month: string; hourStart: string; systemLoadMw: number }[] };
+  /** The product curtailable MW were offered into, when configured. */
+  ancillary?: { product: AsPriceProduct };
+}
+
+export interface Summary {
+  from: string;
+  to: string;
+  engineVersion: string;
+  forecaster: string;
+  sites: SummarySite[];
+}
+
+const round = (x: number, digits: number) => {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};
+
+/** The `summary.json` of DESIGN §6 (money in USD to the cent, ratios to 4 decimals). */
+export function summarize(result: BacktestResult): Summary {
+  const tl = result.timeline;
+  return {
+    from: iso(result.fromMs),
+    to: iso(result.toMs),
+    engineVersion: ENGINE_VERSION,
+    forecaster: result.forecaster,
+    sites: result.sites.map(({ site, result: r }) => {
+      const withRestarts = site.loads.some((l) => l.kind === 'mining' && l.restartCostUsd > 0);
+      const policies: Partial<Record<PolicyName, SummaryPolicy>> = {};
+      for (const p of POLICIES) {
+        const t: PolicyTotals | undefined = r.policies[p];
+        if (!t) continue;
+        const row: SummaryPolicy = {
+          netMarginUsd: round(t.netMarginUsd, 2),
+          miningRevenueUsd: round(t.miningRevenueUsd, 2),
+          energyCostUsd: round(t.energyCostUsd, 2),
+          runIntervals: t.runIntervals,
+        };
+        if (withRestarts) {
+          row.restarts = t.restarts;
+          row.restartCostUsd = round(t.restartCostUsd, 2);
+        }
+        if (r.fourCp) row.fourCpChargeUsd = round(t.fourCpChargeUsd, 2);
+        if (tl.asProduct) row.ancillaryRevenueUsd = round(t.ancillaryRevenueUsd, 2);
+        policies[p] = row;
+      }
+      const captureRatioOut: SummarySite['captureRatio'] = {};
+      const ao = r.policies.always_on;
+      const pf = r.policies.perfect_foresight;
+      if (ao && pf) {
+        for (const p of ['engine', 'engine_bid', 'engine_hourly'] as const) {
+          const t = r.policies[p];
+          const energy = (x: PolicyTotals) => x.netMarginUsd - x.ancillaryRevenueUsd;
+          if (t) captureRatioOut[p] = round(captureRatio(energy(t), energy(ao), energy(pf)), 4);
+        }
+      }
+      const out: SummarySite = { siteId: site.id, intervals: r.intervals, policies, captureRatio: captureRatioOut };
+      if (tl.asProduct) out.ancillary = { product: tl.asProduct };
+      const ai = aiLines(site, tl);
+      if (ai) out.ai = ai;
+      if (r.fourCp) {
+        out.fourCp = {
+          rateUsdPerKwYear: site.fourCp.rateUsdPerKwYear,
+          peaks: r.fourCp.peaks.map((p) => ({ month: p.month, hourStart: iso(p.hourStartMs), systemLoadMw: round(p.systemLoadMw, 1) })),
+        };
+      }
+      return out;
+    }),
+  };
+}
+
+/** AI tenants are served first in every policy: their energy and revenue, settled at the real-time price. */
+function aiLines(site: Site, tl: Timeline): SummarySite['ai'] | null {
+  let mw = 0;
+  let revenuePerHour = 0;
+  let room = Math.max(0, site.interconnectMw - site.baseLoadMw);
+  for (const l of site.loads) {
+    if (l.kind !== 'ai') continue;
+    const served = Math.min(l.contractedMw, room);
+    room -= served;
+    mw += served;
+    revenuePerHour += served * l.priceUsdPerMwh;
+  }
+  if (mw === 0) return null;
+  const hours = tl.intervalMinutes / 60;
+  let energy = 0;
+  for (let i = 0; i < tl.n; i++) energy += tl.rt[i]! * mw * hours;
+  return { servedMwh: round(mw * hours * tl.n, 3), revenueUsd: round(revenuePerHour * hours * tl.n, 2), energyCostUsd: round(energy, 2) };
+}
