@@ -8,6 +8,7 @@ import type { Site } from '#domain/sites.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, localParts, parseUtcDay, utcDay } from '#domain/time.ts';
 import type { GridEvent } from '#domain/grid.ts';
 import type { MarketDataRepository, PricePoint } from '#ports/market-data.ts';
+import { ACTUAL_LOOKBACK_MS, FORECAST_WINDOW_MS, type LoadHistory } from './peak-risk.ts';
 
 /** How much real-time history the forecaster sees. */
 const RT_LOOKBACK_MS = 24 * HOUR_MS;
@@ -22,10 +23,13 @@ export interface MarketSnapshot {
   gridEvents: GridEvent[];
 }
 
+const EMPTY_HISTORY: LoadHistory = { forecast: new Map(), actual: new Map() };
+
 /** Reads, once per (market, node, hour), everything the decisions of that hour need. */
 export class MarketReader {
   private readonly snapshots = new Map<string, Promise<MarketSnapshot>>();
   private readonly hashprices = new Map<string, Promise<HashpriceInput | null>>();
+  private readonly loadHistories = new Map<string, Promise<LoadHistory>>();
 
   constructor(
     private readonly repo: MarketDataRepository,
@@ -60,6 +64,21 @@ export class MarketReader {
       loadForecast: toHourMap(await loadForecast, (p) => p.mw),
       gridEvents: await gridEvents,
     };
+  }
+
+  /** System load known at decision time around an hour, for coincident-peak risk (read only for 4CP sites). */
+  loadHistory(site: Site, hourStartMs: number, decisionTimeMs: number): Promise<LoadHistory> {
+    if (!site.fourCp.enabled) return Promise.resolve(EMPTY_HISTORY);
+    const key = `${site.market}|${hourStartMs}|${decisionTimeMs}`;
+    let h = this.loadHistories.get(key);
+    if (!h) {
+      h = Promise.all([
+        this.repo.getSystemLoad(site.market, 'FORECAST', hourStartMs - FORECAST_WINDOW_MS, hourStartMs + FORECAST_WINDOW_MS + HOUR_MS),
+        this.repo.getSystemLoad(site.market, 'ACTUAL', decisionTimeMs - ACTUAL_LOOKBACK_MS, decisionTimeMs),
+      ]).then(([forecast, actual]) => ({ forecast: toHourMap(forecast, (p) => p.mw), actual: toHourMap(actual, (p) => p.mw) }));
+      this.loadHistories.set(key, h);
+    }
+    return h;
   }
 
   /** The hashprice an interval uses: UTC day date(t) − 1, or the latest earlier day stored. */

@@ -17,10 +17,8 @@ import type { EventPublisher } from '#ports/events.ts';
 import type { Logger } from '#ports/logger.ts';
 import type { MarketDataRepository } from '#ports/market-data.ts';
 import { MarketReader, type MarketSnapshot } from './market-view.ts';
+import { livePeakProbability } from './peak-risk.ts';
 import { forEachLimit, publishDecisions, resendUnpublished } from './publish.ts';
-
-/** Probability that an interval sets a coincident peak, from what is known at decision time. */
-export type PeakRiskModel = (site: Site, intervalStartMs: number, loadForecastMw: number | null) => number;
 
 export interface RunDeps {
   sites: readonly Site[];
@@ -31,7 +29,6 @@ export interface RunDeps {
   publisher: EventPublisher;
   clock: Clock;
   forecaster: PriceForecaster;
-  peakRisk?: PeakRiskModel;
   log: Logger;
   /** Market data comes from the demo source: labelled on every decision. */
   demo?: boolean;
@@ -200,19 +197,21 @@ export interface IntervalContext {
  * from what was known at decision time, the policy, and the record.
  */
 export async function decideInterval(
-  deps: Pick<RunDeps, 'forecaster' | 'peakRisk'>,
+  deps: Pick<RunDeps, 'forecaster'>,
   reader: MarketReader,
   ctx: IntervalContext,
   meta: DecisionMeta,
 ): Promise<Decision> {
   const { site, snap, intervalStartMs: t } = ctx;
+  const intervalMinutes = intervalMinutesFor(site.market);
+  const loads = await reader.loadHistory(site, hourStart(t), ctx.decisionTimeMs);
   const input: DecisionInput = {
     site,
     intervalStartMs: t,
-    intervalMinutes: intervalMinutesFor(site.market),
+    intervalMinutes,
     price: reader.price(site, snap, t, ctx.decisionTimeMs, deps.forecaster),
     hashprice: await reader.hashprice(t),
-    peakProbability: deps.peakRisk?.(site, t, snap.loadForecast.get(hourStart(t)) ?? null) ?? 0,
+    peakProbability: livePeakProbability(site, t, intervalMinutes, ctx.decisionTimeMs, loads),
     gridEvents: snap.gridEvents,
     overrides: ctx.overrides,
     previous: ctx.previous,

@@ -1,12 +1,12 @@
 /** Builds the run dependencies shared by the Lambda handler and the local runtime. */
-import { lastPriceForecaster, type PriceForecaster } from '#domain/forecast.ts';
+import { spikePersistenceForecaster, type PriceForecaster } from '#domain/forecast.ts';
 import type { Site } from '#domain/sites.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { DecisionRepository, OverrideRepository, RunRepository } from '#ports/decisions.ts';
 import type { EventPublisher } from '#ports/events.ts';
 import type { Logger } from '#ports/logger.ts';
 import type { MarketDataRepository } from '#ports/market-data.ts';
-import type { PeakRiskModel, RunDeps } from './run-interval.ts';
+import type { RunDeps } from './run-interval.ts';
 
 export interface EngineParts {
   sites: readonly Site[];
@@ -18,9 +18,8 @@ export interface EngineParts {
   maxCatchUpHours?: number;
 }
 
-/** The forecaster and peak model the live engine uses. */
-export const liveForecaster: PriceForecaster = lastPriceForecaster;
-export const livePeakRisk: PeakRiskModel | undefined = undefined;
+/** The forecaster the live engine uses: the one the backtest reports as `engine`. */
+export const liveForecaster: PriceForecaster = spikePersistenceForecaster();
 
 export function runDeps(p: EngineParts): RunDeps {
   return {
@@ -30,7 +29,6 @@ export function runDeps(p: EngineParts): RunDeps {
     clock: p.clock,
     log: p.log,
     forecaster: liveForecaster,
-    ...(livePeakRisk ? { peakRisk: livePeakRisk } : {}),
     ...(p.demo !== undefined ? { demo: p.demo } : {}),
     ...(p.maxCatchUpHours !== undefined ? { maxCatchUpHours: p.maxCatchUpHours } : {}),
   };

@@ -44,16 +44,20 @@ export function parseInstant(text: string): number {
   return Date.parse(text);
 }
 
-interface LocalParts {
-  hour: number;
+export interface LocalParts {
+  year: number;
   month: number;
+  day: number;
+  hour: number;
+  /** The local date, YYYY-MM-DD. */
+  date: string;
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const partsCache = new Map<string, LocalParts>();
 
 /**
- * Local wall-clock hour (0–23) and month (1–12) of an instant in an IANA time zone.
+ * Local wall-clock date and hour (0–23) of an instant in an IANA time zone.
  * Cached per zone and UTC hour: every time zone in use has whole-quarter-hour offsets,
  * and the caches stay small (one entry per zone-hour touched).
  */
@@ -64,16 +68,21 @@ export function localParts(ms: number, timeZone: string): LocalParts {
   if (hit) return hit;
   let fmt = formatters.get(timeZone);
   if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', hour: 'numeric', month: 'numeric' });
+    fmt = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', hour: 'numeric', day: 'numeric', month: 'numeric', year: 'numeric' });
     formatters.set(timeZone, fmt);
   }
   let hour = 0;
   let month = 1;
+  let day = 1;
+  let year = 1970;
   for (const p of fmt.formatToParts(bucket * 15 * MINUTE_MS)) {
     if (p.type === 'hour') hour = Number(p.value);
     else if (p.type === 'month') month = Number(p.value);
+    else if (p.type === 'day') day = Number(p.value);
+    else if (p.type === 'year') year = Number(p.value);
   }
-  const parts = { hour, month };
+  const date = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  const parts = { year, month, day, hour, date };
   if (partsCache.size > 200_000) partsCache.clear();
   partsCache.set(key, parts);
   return parts;

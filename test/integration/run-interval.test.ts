@@ -169,3 +169,31 @@ describe('recovery', () => {
     expect(await t2.repos.decisions.revisions('rockdale', orphan.intervalStart)).toHaveLength(1);
   });
 });
+
+describe('coincident peaks in live runs', () => {
+  it('curtails a 4CP site in a likely peak hour from the stored load forecast and actual load', async () => {
+    const t = await freshTable();
+    await seedMarket(t, HOUR - 24 * H, HOUR, () => 30);
+    // July 2024, 15:00 CDT: the month's afternoons reached 80 GW; today is forecast at 86 GW now.
+    const load = [];
+    for (let ms = Date.parse('2024-07-01T05:00:00Z'); ms < HOUR + 10 * H; ms += H) {
+      const hourLocal = (new Date(ms).getUTCHours() + 19) % 24;
+      const today = ms >= HOUR - 15 * H;
+      const mw = (today ? 86_000 : 80_000) - Math.abs(hourLocal - 15) * 1500;
+      load.push({ market: 'ERCOT', kind: 'FORECAST' as const, intervalStartMs: ms, intervalMinutes: 60, mw });
+      if (ms < HOUR) load.push({ market: 'ERCOT', kind: 'ACTUAL' as const, intervalStartMs: ms, intervalMinutes: 60, mw });
+    }
+    await t.repos.marketData.putSystemLoad(load);
+    const fourCp = site({ fourCp: { enabled: true, rateUsdPerKwYear: 60, months: [6, 7, 8, 9] } });
+    await runInterval(deps(t, [fourCp], HOUR), { atMs: HOUR, trigger: 'test' });
+    const first = (await t.repos.decisions.current('rockdale', new Date(HOUR).toISOString()))!;
+    expect(first.inputs.peakProbability).toBeGreaterThan(0.02);
+    expect(first.allocations.find((a) => a.loadId === 's21')).toMatchObject({ action: 'CURTAIL', reasons: ['FOURCP_PEAK_RISK'] });
+    // The same site without 4CP runs: energy at $30 is well below breakeven.
+    const t2 = await freshTable();
+    await seedMarket(t2, HOUR - 24 * H, HOUR, () => 30);
+    await t2.repos.marketData.putSystemLoad(load);
+    await runInterval(deps(t2, [site()], HOUR), { atMs: HOUR, trigger: 'test' });
+    expect((await t2.repos.decisions.current('rockdale', new Date(HOUR).toISOString()))!.allocations.find((a) => a.loadId === 's21')!.action).toBe('RUN');
+  });
+});
