@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   ingest: async () => (await import('./commands/ingest.ts')).ingest,
   prices: async () => (await import('./commands/prices.ts')).prices,
   backtest: async () => (await import('./commands/backtest.ts')).backtest,
+  bids: async () => (await import('./commands/bids.ts')).bids,
 };
 
 function help(): string {

@@ -35,9 +35,14 @@ export async function startRuntime(config: LocalConfig = readConfig()): Promise<
     server = await startServer(
       {
         sites: sitesFile.sites,
-        decisions: ctx.repos.decisions,
+        ...ctx.repos,
+        publisher: ctx.publisher,
+        clock: ctx.clock,
         authenticate: localAuthenticator(localJwtSecret(config.home)),
         log,
+        demo: config.marketData === 'demo',
+        // POST /runs: the same local run as the scheduler's (demo data first when configured).
+        triggerRun: (req) => runLocal(ctx, req),
         ...(process.env.SWITCHYARD_CORS_ORIGIN ? { corsOrigin: process.env.SWITCHYARD_CORS_ORIGIN } : {}),
       },
       config.port,

@@ -15,6 +15,13 @@ export interface PageRequest {
 
 export type RecordOutcome = 'written' | 'exists';
 
+/** Narrows a decision query (the decision log's filters). */
+export interface DecisionFilter {
+  source?: 'AUTO' | 'OVERRIDE';
+  /** Decisions whose reasons include this code. */
+  reason?: string;
+}
+
 export interface DecisionRepository {
   /**
    * Records one revision of a decision, once: a second write of the same (site, interval, revision)
@@ -32,9 +39,9 @@ export interface DecisionRepository {
   /** Every revision of one interval, oldest first. */
   revisions(siteId: string, intervalStart: string): Promise<Decision[]>;
   /** Current revisions of a site with interval start in [fromMs, toMs), ascending. */
-  bySite(siteId: string, fromMs: number, toMs: number, page?: PageRequest): Promise<Page<Decision>>;
+  bySite(siteId: string, fromMs: number, toMs: number, page?: PageRequest & DecisionFilter): Promise<Page<Decision>>;
   /** Current revisions of every site for one UTC day (YYYY-MM-DD), by interval then site. */
-  byDay(day: string, page?: PageRequest): Promise<Page<Decision>>;
+  byDay(day: string, page?: PageRequest & DecisionFilter): Promise<Page<Decision>>;
   /** Marks these revisions' events as sent (the current pointers follow through `putCurrent`). */
   markRevisionsPublished(decisions: readonly Decision[]): Promise<void>;
   /** Revisions whose event has not been sent yet, oldest first. */

@@ -1,6 +1,9 @@
 /** All DynamoDB repositories over one table. */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoAuditRepository } from './audit.ts';
+import { DynamoBidRepository } from './bids.ts';
 import { DynamoDecisionRepository } from './decisions.ts';
+import { DynamoIdempotencyStore } from './idempotency.ts';
 import { DynamoMarketDataRepository } from './market-data.ts';
 import { DynamoOverrideRepository } from './overrides.ts';
 import { DynamoRunRepository } from './runs.ts';
@@ -10,6 +13,9 @@ export interface Repositories {
   marketData: DynamoMarketDataRepository;
   runs: DynamoRunRepository;
   overrides: DynamoOverrideRepository;
+  audit: DynamoAuditRepository;
+  idempotency: DynamoIdempotencyStore;
+  bids: DynamoBidRepository;
 }
 
 export function dynamoRepositories(client: DynamoDBClient, tableName: string): Repositories {
@@ -18,5 +24,8 @@ export function dynamoRepositories(client: DynamoDBClient, tableName: string): R
     marketData: new DynamoMarketDataRepository(client, tableName),
     runs: new DynamoRunRepository(client, tableName),
     overrides: new DynamoOverrideRepository(client, tableName),
+    audit: new DynamoAuditRepository(client, tableName),
+    idempotency: new DynamoIdempotencyStore(client, tableName),
+    bids: new DynamoBidRepository(client, tableName),
   };
 }

@@ -13,6 +13,9 @@
  *   run                   RUN                              <startedAt>#<runId>
  *   run state             RUNSTATE                         LAST_SUCCESS
  *   override              OVR#<id>                         OVR                        SITEOVR#<site> / <to>#<id>
+ *   audit record          AUDIT                            <at>#<id>                  AUDITSITE#<site> / <at>#<id>
+ *   idempotency key       IDEM#<scope>#<key>               IDEM
+ *   day-ahead bids        BIDS#<site>                      <operating day>
  */
 import {
   CreateTableCommand,

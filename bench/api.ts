@@ -1,0 +1,207 @@
+/**
+ * API latency (DESIGN §7: p99 < 50 ms locally for reads and overrides at 200 requests/s): the
+ * local server over an in-process dynalite, one site-day of decisions made by the real run, then
+ * autocannon at a fixed overall rate for
+ *  - GET one site-day of decisions (96 quarter-hours, one page), and
+ *  - POST overrides, each re-deciding one hour of decided intervals (4 new revisions, events, audit).
+ * Also at a tenth of the rate, for the routes' own latency without queueing.
+ */
+import { Worker } from 'node:worker_threads';
+import type autocannon from 'autocannon';
+import { dynamoRepositories } from '#adapters/dynamo/index.ts';
+import { createTable, dynamoClient } from '#adapters/dynamo/table.ts';
+import { mintToken } from '#adapters/jwt.ts';
+import { MemoryEventPublisher } from '#adapters/memory-events.ts';
+import { runInterval } from '#app/run-interval.ts';
+import { runDeps } from '#app/scheduled-run.ts';
+import { SiteSchema } from '#domain/sites.ts';
+import type { Clock } from '#ports/clock.ts';
+import { silentLogger } from '#ports/logger.ts';
+import type { PricePoint } from '#ports/market-data.ts';
+import { startDynalite } from '#local/dynalite.ts';
+import { localAuthenticator, startServer } from '#local/server.ts';
+
+const H = 3_600_000;
+const Q = 900_000;
+const DAY0 = Date.parse('2026-01-15T00:00:00Z');
+const RATE = 200;
+const SECONDS = 5;
+
+export async function benchApi(): Promise<Record<string, number | string>> {
+  const db = await startDynalite({});
+  const client = dynamoClient(db.endpoint);
+  const secret = new TextEncoder().encode('switchyard-bench-secret-0123456789abcdef');
+  try {
+    await createTable(client, 'bench-api');
+    const repos = dynamoRepositories(client, 'bench-api');
+    const site = SiteSchema.parse({
+      id: 'rockdale',
+      name: 'Rockdale, TX',
+      market: 'ERCOT',
+      settlementPoint: 'HB_HUBAVG',
+      timezone: 'America/Chicago',
+      interconnectMw: 180,
+      baseLoadMw: 3,
+      loads: [
+        { id: 's21', kind: 'mining', powerMw: 100, efficiencyJPerTh: 17.5, poolFeePct: 2 },
+        { id: 's19xp', kind: 'mining', powerMw: 60, efficiencyJPerTh: 21.5, poolFeePct: 2, minRunMinutes: 30 },
+        { id: 'tenant-a', kind: 'ai', contractedMw: 15, priceUsdPerMwh: 180 },
+      ],
+    });
+    const prices: PricePoint[] = [];
+    for (let t = DAY0 - 24 * H; t < DAY0 + 24 * H; t += Q) {
+      const hour = new Date(t).getUTCHours();
+      prices.push({ market: 'ERCOT', node: 'HB_HUBAVG', kind: 'RT', intervalStartMs: t, intervalMinutes: 15, priceUsdPerMwh: hour >= 20 || hour < 1 ? 180 : 28 });
+      if (t % H === 0) prices.push({ market: 'ERCOT', node: 'HB_HUBAVG', kind: 'DA', intervalStartMs: t, intervalMinutes: 60, priceUsdPerMwh: 35 });
+    }
+    await repos.marketData.putPrices(prices);
+    await repos.marketData.putHashprices([-3, -2, -1, 0].map((d) => ({ date: new Date(DAY0 + d * 24 * H).toISOString().slice(0, 10), usdPerPhDay: 50, source: 'bench' })));
+
+    let now = DAY0;
+    const clock: Clock = { nowMs: () => now };
+    const publisher = new MemoryEventPublisher();
+    const engine = runDeps({ sites: [site], repos, publisher, clock, log: silentLogger });
+    for (let h = DAY0; h < DAY0 + 24 * H; h += H) {
+      now = h + 60_000;
+      await runInterval(engine, { atMs: h, trigger: 'bench' });
+    }
+    now = DAY0 + 60_000; // every hour of the day is still to come: each override re-decides its hour
+
+    // Calls into the store in flight: the server is closed only once the last request has finished with it.
+    const inFlight = { n: 0 };
+    const counted = Object.fromEntries(Object.entries(repos).map(([k, repo]) => [k, counting(repo as object, inFlight)])) as unknown as typeof repos;
+    const server = await startServer({ sites: [site], ...counted, publisher, clock, authenticate: localAuthenticator(secret), log: silentLogger }, 0);
+    try {
+      const finance = await mintToken(secret, 'bench-finance', ['finance']);
+      const trader = await mintToken(secret, 'bench-trader', ['trader']);
+      const dayPath = `/sites/rockdale/decisions?from=${new Date(DAY0).toISOString()}&to=${new Date(DAY0 + 24 * H).toISOString()}`;
+      const check = await fetch(`${server.url}${dayPath}`, { headers: { authorization: `Bearer ${finance}` } });
+      const decisions = ((await check.json()) as { items: unknown[] }).items.length;
+
+      const read = await load({ url: `${server.url}${dayPath}`, headers: { authorization: `Bearer ${finance}` } }, inFlight);
+      // Overrides cycle through the hours and the loads, so that concurrent ones rarely touch the same intervals.
+      const write = await load(
+        { url: `${server.url}/sites/rockdale/overrides`, method: 'POST', headers: { authorization: `Bearer ${trader}`, 'content-type': 'application/json' }, overridesFrom: DAY0 },
+        inFlight,
+      );
+
+      return {
+        'api.siteDay.decisions': decisions,
+        ...figures('api.siteDay', read),
+        ...figures('api.overridePost', write),
+        'api.budgetP99Ms': 50,
+      };
+    } finally {
+      await server.close();
+    }
+  } finally {
+    client.destroy();
+    await db.close();
+  }
+}
+
+interface LoadSpec {
+  url: string;
+  method?: 'GET' | 'POST';
+  headers: Record<string, string>;
+  /** POST a new override body per request, its window one of the 23 hours after this instant. */
+  overridesFrom?: number;
+}
+
+type LoadResult = Pick<autocannon.Result, 'latency' | 'requests' | 'non2xx' | 'errors'>;
+
+interface Loaded {
+  /** At the budget's rate. */
+  atRate: LoadResult;
+  /** At a tenth of it: the latency of the route itself, without queueing. */
+  light: LoadResult;
+}
+
+/**
+ * The load generator runs on its own thread (autocannon in a worker), so that it does not share
+ * the event loop it measures. Its request bodies are built there.
+ */
+const LOAD_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const autocannon = require('autocannon');
+const { spec, run } = workerData;
+const H = 3600000;
+let n = 0;
+const body = () => {
+  const i = n++;
+  const from = spec.overridesFrom + (1 + (i % 23)) * H;
+  return JSON.stringify({ action: i % 2 ? 'CURTAIL' : 'RUN', loadId: i % 3 ? 's21' : 's19xp', from: new Date(from).toISOString(), to: new Date(from + H).toISOString(), reason: 'bench ' + i });
+};
+const opts = { url: spec.url, method: spec.method || 'GET', headers: spec.headers, ...run };
+if (spec.overridesFrom !== undefined) opts.requests = [{ method: 'POST', setupRequest: (req) => ({ ...req, body: body() }) }];
+autocannon(opts).then(
+  // Off the main thread autocannon leaves its histograms encoded: aggregate them here.
+  (raw) => {
+    const r = autocannon.aggregateResult([raw], opts);
+    parentPort.postMessage({ latency: r.latency, requests: r.requests, non2xx: r.non2xx, errors: r.errors });
+  },
+  (err) => parentPort.postMessage({ error: String(err) }),
+);
+`;
+
+function loadOnWorker(spec: LoadSpec, run: Partial<autocannon.Options>): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(LOAD_WORKER, { eval: true, workerData: { spec, run } });
+    worker.once('message', (m: LoadResult & { error?: string }) => {
+      void worker.terminate();
+      if (m.error) reject(new Error(m.error));
+      else resolve(m);
+    });
+    worker.once('error', reject);
+  });
+}
+
+/** A short warm-up (JIT, connections), a light run, then the measured run at the budget's fixed overall rate. */
+async function load(spec: LoadSpec, inFlight: { n: number }): Promise<Loaded> {
+  await loadOnWorker(spec, { connections: 4, amount: 40 });
+  await drained(inFlight);
+  const light = await loadOnWorker(spec, { connections: 4, overallRate: RATE / 10, duration: 3 });
+  await drained(inFlight);
+  const atRate = await loadOnWorker(spec, { connections: 20, overallRate: RATE, duration: SECONDS });
+  await drained(inFlight);
+  return { atRate, light };
+}
+
+function figures(prefix: string, r: Loaded): Record<string, number | string> {
+  return {
+    [`${prefix}.at${RATE}rps.requests`]: r.atRate.requests.total,
+    [`${prefix}.at${RATE}rps.achievedRps`]: Math.round(r.atRate.requests.total / SECONDS),
+    [`${prefix}.at${RATE}rps.non2xx`]: r.atRate.non2xx + r.atRate.errors,
+    [`${prefix}.at${RATE}rps.p50Ms`]: r.atRate.latency.p50,
+    [`${prefix}.at${RATE}rps.p99Ms`]: r.atRate.latency.p99,
+    [`${prefix}.at${RATE / 10}rps.p50Ms`]: r.light.latency.p50,
+    [`${prefix}.at${RATE / 10}rps.p99Ms`]: r.light.latency.p99,
+  };
+}
+
+/** A proxy that counts the calls in flight on a repository. */
+function counting<T extends object>(repo: T, inFlight: { n: number }): T {
+  return new Proxy(repo, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function') return v;
+      return async (...args: unknown[]) => {
+        inFlight.n++;
+        try {
+          return await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        } finally {
+          inFlight.n--;
+        }
+      };
+    },
+  });
+}
+
+/** Waits until no request has used the store for a while: requests the load generator gave up on still finish. */
+async function drained(inFlight: { n: number }): Promise<void> {
+  let quiet = 0;
+  while (quiet < 5) {
+    await new Promise((r) => setTimeout(r, 50));
+    quiet = inFlight.n === 0 ? quiet + 1 : 0;
+  }
+}

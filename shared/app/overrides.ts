@@ -1,0 +1,341 @@
+/**
+ * Trader overrides (DESIGN §2 "Overrides", §5): create, cancel, list. Every change is stored with
+ * optimistic concurrency, written to the audit trail, re-decides the affected intervals at once
+ * and is published (`OverrideCreated` / `OverrideCancelled`, then `DecisionRevised` per interval).
+ *
+ * A create may carry an idempotency key: the first request claims it (one conditional put) with
+ * the id of the override it is about to create; a retry with the same body returns that override,
+ * a retry with another body is refused, and a retry after the first request stopped half-way
+ * finishes its work.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Decision } from '#domain/decision.ts';
+import { ConflictError, NotFoundError, ValidationError } from '#domain/errors.ts';
+import { overrideIssues, type OverrideRequest } from '#domain/override-rules.ts';
+import { HOUR_MS, iso } from '#domain/time.ts';
+import type { AuditRecord, AuditRepository } from '#ports/audit.ts';
+import type { StoredOverride } from '#ports/decisions.ts';
+import type { DomainEvent } from '#ports/events.ts';
+import type { IdempotencyRecord, IdempotencyStore } from '#ports/idempotency.ts';
+import { publishDecisions } from './publish.ts';
+import { redecideWindow, type RedecideCause } from './redecide.ts';
+import { siteOf } from './sites.ts';
+import type { RunDeps } from './run-interval.ts';
+
+export type OverrideDeps = Pick<
+  RunDeps,
+  'sites' | 'decisions' | 'overrides' | 'marketData' | 'publisher' | 'clock' | 'forecaster' | 'demo' | 'log'
+> & {
+  audit: AuditRepository;
+  idempotency: IdempotencyStore;
+};
+
+/** How long an idempotency key is remembered. */
+export const IDEMPOTENCY_KEY_TTL_MS = 24 * HOUR_MS;
+/** A request holding a key for longer than this has stopped; a retry may finish its work. */
+export const IDEMPOTENCY_LEASE_MS = 30_000;
+
+/** The stored version differs from the one the caller read (HTTP 412). */
+export class PreconditionFailedError extends ConflictError {
+  constructor(
+    message: string,
+    readonly currentVersion: number | null,
+  ) {
+    super(message);
+  }
+}
+
+/** An idempotency key reused with another request (HTTP 422), or still held by a request in flight (HTTP 409). */
+export class IdempotencyKeyError extends ConflictError {
+  constructor(
+    message: string,
+    readonly kind: 'mismatch' | 'in-flight',
+  ) {
+    super(message);
+  }
+}
+
+export interface RevisionRef {
+  siteId: string;
+  intervalStart: string;
+  revision: number;
+}
+
+export interface OverrideResult {
+  override: StoredOverride;
+  /** The revisions the change recorded. */
+  revisions: RevisionRef[];
+  /** True when an idempotency key replayed an earlier request. */
+  replayed: boolean;
+  /** Events that could not be sent (the decisions among them stay marked unpublished). */
+  eventsFailed: number;
+}
+
+/** An override as the API and the audit trail show it: instants as UTC ISO strings. */
+export function overrideSnapshot(o: StoredOverride): Record<string, unknown> {
+  return {
+    id: o.id,
+    siteId: o.siteId,
+    ...(o.loadId !== undefined ? { loadId: o.loadId } : {}),
+    action: o.action,
+    ...(o.capMw !== undefined ? { capMw: o.capMw } : {}),
+    from: iso(o.fromMs),
+    to: iso(o.toMs),
+    reason: o.reason,
+    author: o.author,
+    acknowledgeObligation: o.acknowledgeObligation,
+    createdAt: iso(o.createdAtMs),
+    expiresAt: iso(o.expiresAtMs),
+    version: o.version,
+    status: o.status,
+    ...(o.cancelledAtMs !== undefined ? { cancelledAt: iso(o.cancelledAtMs) } : {}),
+    ...(o.cancelledBy !== undefined ? { cancelledBy: o.cancelledBy } : {}),
+    ...(o.cancelReason !== undefined ? { cancelReason: o.cancelReason } : {}),
+  };
+}
+
+/** Not cancelled, and its window has not ended. */
+export function isActive(o: StoredOverride, nowMs: number): boolean {
+  return o.status === 'ACTIVE' && o.toMs > nowMs;
+}
+
+export interface CreateOverrideCommand {
+  siteId: string;
+  author: string;
+  request: OverrideRequest;
+  idempotencyKey?: string | undefined;
+}
+
+export async function createOverride(deps: OverrideDeps, cmd: CreateOverrideCommand): Promise<OverrideResult> {
+  const site = siteOf(deps.sites, cmd.siteId);
+  const now = deps.clock.nowMs();
+  const key = cmd.idempotencyKey;
+  const scope = `override.create#${cmd.author}`;
+  const fingerprint = fingerprintOf({ siteId: site.id, ...cmd.request });
+
+  let id = `ovr-${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  let resuming = false;
+  if (key !== undefined) {
+    const held = await deps.idempotency.get(scope, key);
+    if (held && held.claimedAtMs >= now - IDEMPOTENCY_KEY_TTL_MS) {
+      const found = await fromHeldKey(deps, held, fingerprint, now);
+      if (found.kind === 'replay') return found.result;
+      id = held.resourceId;
+      resuming = true;
+    }
+  }
+  if (!resuming) {
+    const issues = overrideIssues(site, cmd.request, now);
+    if (issues.length) throw new ValidationError('override', issues);
+    if (key !== undefined) {
+      const record: IdempotencyRecord = { scope, key, fingerprint, resourceId: id, status: 'PENDING', claimedAtMs: now };
+      if (!(await deps.idempotency.claim(record, now - IDEMPOTENCY_KEY_TTL_MS))) {
+        // A concurrent request with the same key claimed it between our read and our write.
+        const held = await deps.idempotency.get(scope, key);
+        if (!held) throw new IdempotencyKeyError(`idempotency key "${key}" is being used by another request; retry`, 'in-flight');
+        const found = await fromHeldKey(deps, held, fingerprint, now);
+        if (found.kind === 'replay') return found.result;
+        id = held.resourceId;
+        resuming = true;
+      }
+    }
+  }
+
+  const r = cmd.request;
+  let override: StoredOverride = {
+    id,
+    siteId: site.id,
+    ...(r.loadId !== undefined ? { loadId: r.loadId } : {}),
+    action: r.action,
+    ...(r.capMw !== undefined ? { capMw: r.capMw } : {}),
+    fromMs: r.fromMs,
+    toMs: r.toMs,
+    reason: r.reason.trim(),
+    author: cmd.author,
+    acknowledgeObligation: r.acknowledgeObligation,
+    createdAtMs: now,
+    version: 1,
+    status: 'ACTIVE',
+    expiresAtMs: r.toMs,
+  };
+  try {
+    await deps.overrides.create(override);
+  } catch (err) {
+    // Finishing an interrupted request: the override may already be stored.
+    if (!(resuming && err instanceof ConflictError)) throw err;
+    override = (await deps.overrides.get(id)) ?? override;
+  }
+
+  await appendAudit(deps, overrideAuditRecords(override));
+  const revised = override.status === 'ACTIVE' ? await redecideWindow(deps, site, override.fromMs, override.toMs, { overrideId: id, change: 'CREATED' }, now) : [];
+  const eventsFailed = await publish(deps, override, 'CREATED', revised, now);
+  const revisions = revised.map(ref);
+  if (key !== undefined) await deps.idempotency.complete(scope, key, { revisions });
+  deps.log.info('override created', { overrideId: id, siteId: site.id, author: cmd.author, action: override.action, revisions: revisions.length, resumed: resuming });
+  return { override, revisions, replayed: false, eventsFailed };
+}
+
+/** What a key held by an earlier request means for this one: a replay of its result, or a take-over of its work. */
+async function fromHeldKey(
+  deps: OverrideDeps,
+  held: IdempotencyRecord,
+  fingerprint: string,
+  now: number,
+): Promise<{ kind: 'replay'; result: OverrideResult } | { kind: 'resume' }> {
+  if (held.fingerprint !== fingerprint) {
+    throw new IdempotencyKeyError(`idempotency key "${held.key}" was used for a different request; use a new key for a new override`, 'mismatch');
+  }
+  if (held.status === 'COMPLETE') {
+    const override = await deps.overrides.get(held.resourceId);
+    if (!override) throw new ConflictError(`idempotency key "${held.key}" names override ${held.resourceId}, which does not exist`);
+    const revisions = (held.result?.revisions as RevisionRef[] | undefined) ?? [];
+    return { kind: 'replay', result: { override, revisions, replayed: true, eventsFailed: 0 } };
+  }
+  if (now - held.claimedAtMs < IDEMPOTENCY_LEASE_MS || !(await deps.idempotency.takeOver(held.scope, held.key, held.claimedAtMs, now))) {
+    throw new IdempotencyKeyError(`a request with idempotency key "${held.key}" is still in progress; retry shortly`, 'in-flight');
+  }
+  return { kind: 'resume' };
+}
+
+export interface CancelOverrideCommand {
+  id: string;
+  /** The version the caller read (the ETag it sends as If-Match). */
+  expectedVersion: number;
+  actor: string;
+  reason: string;
+}
+
+export async function cancelOverride(deps: OverrideDeps, cmd: CancelOverrideCommand): Promise<OverrideResult> {
+  const reason = cmd.reason.trim();
+  if (!reason) throw new ValidationError('cancellation', [{ path: 'reason', message: 'is required' }]);
+  const before = await deps.overrides.get(cmd.id);
+  if (!before) throw new NotFoundError(`override ${cmd.id} not found`);
+  // The precondition first: a caller holding an old version learns that it is old (412), whatever changed.
+  if (before.version !== cmd.expectedVersion) {
+    await healAudit(deps, before);
+    throw new PreconditionFailedError(`override ${cmd.id} is at version ${before.version} (${before.status}), not ${cmd.expectedVersion}: read it again`, before.version);
+  }
+  if (before.status === 'CANCELLED') {
+    await healAudit(deps, before);
+    throw new ConflictError(`override ${cmd.id} is already cancelled (by ${before.cancelledBy ?? 'unknown'})`);
+  }
+  const now = deps.clock.nowMs();
+  let after: StoredOverride;
+  try {
+    after = await deps.overrides.cancel(cmd.id, cmd.expectedVersion, cmd.actor, reason, now);
+  } catch (err) {
+    if (!(err instanceof ConflictError)) throw err;
+    // Another change (e.g. a concurrent cancel) won the conditional write.
+    const current = await deps.overrides.get(cmd.id);
+    if (current) await healAudit(deps, current);
+    throw new PreconditionFailedError(`override ${cmd.id} changed concurrently: ${err.message}`, current?.version ?? null);
+  }
+
+  await appendAudit(deps, overrideAuditRecords(after).slice(-1));
+  const site = deps.sites.find((s) => s.id === after.siteId);
+  const revised = site ? await redecideWindow(deps, site, after.fromMs, after.toMs, { overrideId: after.id, change: 'CANCELLED' }, now) : [];
+  const eventsFailed = await publish(deps, after, 'CANCELLED', revised, now);
+  deps.log.info('override cancelled', { overrideId: after.id, siteId: after.siteId, actor: cmd.actor, revisions: revised.length });
+  return { override: after, revisions: revised.map(ref), replayed: false, eventsFailed };
+}
+
+export async function getOverride(deps: Pick<OverrideDeps, 'overrides'>, id: string): Promise<StoredOverride> {
+  const o = await deps.overrides.get(id);
+  if (!o) throw new NotFoundError(`override ${id} not found`);
+  return o;
+}
+
+/**
+ * Overrides of one site, or of every configured site. `active: true` keeps those not cancelled
+ * whose window has not ended (in force or still to come); `active: false` keeps the others.
+ */
+export async function listOverrides(deps: Pick<OverrideDeps, 'sites' | 'overrides' | 'clock'>, filter: { siteId?: string; active?: boolean }): Promise<StoredOverride[]> {
+  const now = deps.clock.nowMs();
+  const siteIds = filter.siteId !== undefined ? [siteOf(deps.sites, filter.siteId).id] : deps.sites.map((s) => s.id);
+  const lists = await Promise.all(siteIds.map((siteId) => deps.overrides.list({ siteId, active: filter.active === true, nowMs: now })));
+  let items = lists.flat();
+  if (filter.active === false) items = items.filter((o) => !isActive(o, now));
+  return items.sort((a, b) => a.fromMs - b.fromMs || a.createdAtMs - b.createdAtMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * The audit records an override's stored state implies: its creation, and its cancellation when
+ * it is cancelled. An override changes once (ACTIVE → CANCELLED), so both are exact functions of
+ * the stored item — the state it was created in is the item without its cancellation. Ids and
+ * times come from the item, so writing them again is a no-op, and a change whose audit write was
+ * interrupted gets its record from whoever touches the override next.
+ */
+export function overrideAuditRecords(o: StoredOverride): AuditRecord[] {
+  const { cancelledAtMs, cancelledBy, cancelReason, ...rest } = o;
+  const created: StoredOverride = { ...rest, version: 1, status: 'ACTIVE' };
+  const records = [auditRecord(created, 'OVERRIDE_CREATED', o.author, o.createdAtMs, null, o.reason)];
+  if (o.status === 'CANCELLED') {
+    records.push(auditRecord(o, 'OVERRIDE_CANCELLED', cancelledBy ?? 'unknown', cancelledAtMs ?? o.createdAtMs, created, cancelReason ?? ''));
+  }
+  return records;
+}
+
+function auditRecord(after: StoredOverride, action: 'OVERRIDE_CREATED' | 'OVERRIDE_CANCELLED', actor: string, atMs: number, before: StoredOverride | null, reason: string): AuditRecord {
+  return {
+    // The version keeps changes made in the same millisecond in order.
+    id: `override:${after.id}:v${String(after.version).padStart(6, '0')}:${action}`,
+    at: iso(atMs),
+    actor,
+    action,
+    entity: { type: 'override', id: after.id },
+    siteId: after.siteId,
+    before: before && overrideSnapshot(before),
+    after: overrideSnapshot(after),
+    reason,
+  };
+}
+
+async function appendAudit(deps: Pick<OverrideDeps, 'audit'>, records: readonly AuditRecord[]): Promise<void> {
+  for (const r of records) await deps.audit.append(r);
+}
+
+/** Writes any audit record of an override that is missing (on paths that answer with an error: never masks it). */
+async function healAudit(deps: Pick<OverrideDeps, 'audit' | 'log'>, o: StoredOverride): Promise<void> {
+  try {
+    await appendAudit(deps, overrideAuditRecords(o));
+  } catch (err) {
+    deps.log.warn('could not check the audit records of an override', { overrideId: o.id, error: (err as Error).message });
+  }
+}
+
+function overrideEvent(o: StoredOverride, change: RedecideCause['change'], revised: readonly Decision[], nowMs: number): DomainEvent {
+  const id = `override#${o.id}#${change.toLowerCase()}`;
+  return {
+    id,
+    detailType: change === 'CREATED' ? 'OverrideCreated' : 'OverrideCancelled',
+    timeMs: nowMs,
+    detail: { eventId: id, overrideId: o.id, ...overrideSnapshot(o), revisions: revised.map(ref) },
+  };
+}
+
+/** The override's event first, then one DecisionRevised per new revision. Returns how many failed. */
+async function publish(deps: OverrideDeps, o: StoredOverride, change: RedecideCause['change'], revised: Decision[], nowMs: number): Promise<number> {
+  const own = await deps.publisher.publish([overrideEvent(o, change, revised, nowMs)]);
+  for (const f of own.failed) deps.log.error('override event not sent', { overrideId: o.id, eventId: f.id, error: f.error });
+  // Revisions whose DecisionRevised event fails stay unsent; the next run re-sends them.
+  const { failed } = await publishDecisions(deps, revised);
+  return own.failed.length + failed;
+}
+
+function ref(d: Decision): RevisionRef {
+  return { siteId: d.siteId, intervalStart: d.intervalStart, revision: d.revision };
+}
+
+/** A stable hash of a request: the same fields and values give the same hash, in any key order. */
+function fingerprintOf(value: Record<string, unknown>): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
