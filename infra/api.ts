@@ -1,0 +1,176 @@
+/**
+ * The HTTP API (DESIGN §5): API Gateway HTTP API in front of the api Lambda, a Cognito user pool
+ * whose groups are the roles, a JWT authorizer on every route except `GET /health` and
+ * `GET /openapi.json`, stage throttling and JSON access logs.
+ *
+ * API Gateway checks the token (signature, issuer, audience/client_id, expiry); the Lambda reads the
+ * verified claims (`cognito:groups`) and checks the role per route.
+ */
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { CorsHttpMethod, HttpApi, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  AccountRecovery,
+  FeaturePlan,
+  Mfa,
+  OAuthScope,
+  StandardThreatProtectionMode,
+  UserPool,
+  UserPoolClient,
+  UserPoolGroup,
+} from 'aws-cdk-lib/aws-cognito';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ROLES } from '#adapters/jwt.ts';
+import type { StageConfig } from './config.ts';
+
+/** Routes anyone may call; every other route needs a valid token. */
+export const PUBLIC_ROUTES = [
+  { method: HttpMethod.GET, path: '/health' },
+  { method: HttpMethod.GET, path: '/openapi.json' },
+] as const;
+
+const GROUP_DESCRIPTIONS: Record<(typeof ROLES)[number], string> = {
+  trader: 'Read, override decisions, review bids',
+  finance: 'Read, reports, exports, audit',
+  admin: 'Sites configuration, audit',
+  operator: 'Runs and health',
+};
+
+export interface ApiProps {
+  config: StageConfig;
+  handler: IFunction;
+}
+
+export class Api extends Construct {
+  readonly userPool: UserPool;
+  readonly client: UserPoolClient;
+  readonly httpApi: HttpApi;
+  readonly stage: HttpStage;
+  readonly accessLogs: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    const { config } = props;
+    const prod = config.stage === 'prod';
+
+    // Users are state: the pool is retained and, in prod, protected from deletion.
+    this.userPool = new UserPool(this, 'Users', {
+      userPoolName: `switchyard-${config.stage}`,
+      selfSignUpEnabled: false,
+      signInAliases: { username: true, email: true },
+      autoVerify: { email: true },
+      passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true, tempPasswordValidity: Duration.days(3) },
+      mfa: config.cognito.mfa === 'REQUIRED' ? Mfa.REQUIRED : Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      featurePlan: config.cognito.featurePlan === 'PLUS' ? FeaturePlan.PLUS : FeaturePlan.ESSENTIALS,
+      ...(config.cognito.featurePlan === 'PLUS' ? { standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION } : {}),
+      deletionProtection: prod,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    if (config.cognito.mfa !== 'REQUIRED') {
+      Validations.of(this.userPool).acknowledge({
+        id: 'AwsSolutions-COG2',
+        reason: `${config.stage}: MFA is optional so that test users can be scripted; prod requires TOTP MFA (infra/config.ts).`,
+      });
+    }
+    if (config.cognito.featurePlan !== 'PLUS') {
+      Validations.of(this.userPool).acknowledge({
+        id: 'AwsSolutions-COG8',
+        reason: `${config.stage}: a handful of internal users; threat protection (Plus plan) is enabled in prod (infra/config.ts).`,
+      });
+    }
+
+    for (const role of ROLES) {
+      new UserPoolGroup(this, `Group-${role}`, { userPool: this.userPool, groupName: role, description: GROUP_DESCRIPTIONS[role] });
+    }
+
+    const origin = config.api.dashboardOrigin;
+    if (config.cognito.domainPrefix) this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix: config.cognito.domainPrefix } });
+    // A public client (no secret): the CLI signs in with SRP or USER_PASSWORD_AUTH, the dashboard with the code grant + PKCE.
+    this.client = this.userPool.addClient('Client', {
+      userPoolClientName: `switchyard-${config.stage}-api`,
+      generateSecret: false,
+      authFlows: { userSrp: true, userPassword: true },
+      preventUserExistenceErrors: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(prod ? 1 : 30),
+      enableTokenRevocation: true,
+      ...(origin && config.cognito.domainPrefix
+        ? { oAuth: { flows: { authorizationCodeGrant: true }, scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE], callbackUrls: [`${origin}/`], logoutUrls: [`${origin}/`] } }
+        : { disableOAuth: true }),
+    });
+
+    const authorizer = new HttpJwtAuthorizer('Cognito', this.userPool.userPoolProviderUrl, {
+      authorizerName: 'cognito-jwt',
+      jwtAudience: [this.client.userPoolClientId],
+      identitySource: ['$request.header.Authorization'],
+    });
+
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      apiName: `switchyard-${config.stage}`,
+      description: 'Switchyard: decisions, overrides, audit, reports, bids',
+      createDefaultStage: false,
+      defaultAuthorizer: authorizer,
+      ...(origin
+        ? {
+            corsPreflight: {
+              allowOrigins: [origin],
+              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.PATCH, CorsHttpMethod.DELETE],
+              allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key'],
+              exposeHeaders: ['ETag'],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
+    });
+
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: config.logRetentionDays,
+      removalPolicy: config.retainLogs ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: config.api.throttle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            method: '$context.httpMethod',
+            routeKey: '$context.routeKey',
+            path: '$context.path',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationLatencyMs: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+            user: '$context.authorizer.claims.username',
+            userAgent: '$context.identity.userAgent',
+          }),
+        ),
+      },
+    });
+
+    const integration = new HttpLambdaIntegration('Handler', props.handler);
+    for (const r of PUBLIC_ROUTES) {
+      const [route] = this.httpApi.addRoutes({ path: r.path, methods: [r.method], integration, authorizer: new HttpNoneAuthorizer() });
+      Validations.of(route!).acknowledge(
+        { id: 'AwsSolutions-APIG4', reason: `${r.method} ${r.path} is public by design (DESIGN §5): liveness and the OpenAPI document carry no data.` },
+        { id: 'AwsSolutions-COG4', reason: `${r.method} ${r.path} is public by design (DESIGN §5).` },
+      );
+    }
+    // Everything else goes to the same Lambda behind the JWT authorizer; the app routes and checks roles.
+    this.httpApi.addRoutes({ path: '/{proxy+}', methods: [HttpMethod.ANY], integration, authorizer });
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * What can be replaced at will: the functions, their schedules and event rule, the HTTP API and
+ * the alarms. It uses the table, bus and feed secrets of the stateful stack.
+ */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { Alarms } from './alarms.ts';
+import { Api } from './api.ts';
+import type { FunctionName } from './bundling.ts';
+import type { StageConfig } from './config.ts';
+import { Functions } from './functions.ts';
+import { GridEventDelivery } from './grid-events.ts';
+import { Schedules } from './schedules.ts';
+import type { FeedSecrets } from './stateful-stack.ts';
+
+export interface StatelessStackProps extends StackProps {
+  config: StageConfig;
+  table: ITable;
+  bus: IEventBus;
+  secrets: Partial<Record<keyof FeedSecrets, ISecret>>;
+  /** The handlers deployed. */
+  functions: readonly FunctionName[];
+}
+
+export class StatelessStack extends Stack {
+  readonly functions: Functions;
+  readonly schedules: Schedules;
+  readonly gridEvents: GridEventDelivery | undefined;
+  readonly api: Api | undefined;
+  readonly alarms: Alarms;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.functions = new Functions(this, 'Functions', { config, table: props.table, bus: props.bus, secrets: props.secrets, names: props.functions });
+    this.schedules = new Schedules(this, 'Schedules', { config, functions: this.functions });
+    const gridFn = this.functions.get('ingest-grid-events');
+    this.gridEvents = gridFn ? new GridEventDelivery(this, 'GridEvents', { bus: props.bus, handler: gridFn }) : undefined;
+    const apiFn = this.functions.get('api');
+    this.api = apiFn ? new Api(this, 'Api', { config, handler: apiFn.fn }) : undefined;
+    this.alarms = new Alarms(this, 'Alarms', {
+      config,
+      functions: this.functions.all,
+      httpApi: this.api?.httpApi,
+    });
+
+    if (this.api) {
+      new CfnOutput(this, 'ApiUrl', { value: this.api.httpApi.apiEndpoint, description: 'Base URL of the HTTP API' });
+      new CfnOutput(this, 'UserPoolId', { value: this.api.userPool.userPoolId, description: 'Cognito user pool: users and their groups (roles)' });
+      new CfnOutput(this, 'UserPoolClientId', { value: this.api.client.userPoolClientId, description: 'App client that signs users in; the JWT audience' });
+    }
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn, description: 'SNS topic of every alarm' });
+  }
+}

@@ -1,0 +1,297 @@
+/**
+ * The Lambda bundles as deployed: each handler bundled with the stack's esbuild settings into a
+ * folder with no node_modules anywhere above it, imported by plain `node` in a child process, and
+ * given a sample event end to end — against dynalite, the loopback EventBridge, and loopback
+ * feed providers and Secrets Manager, with settings in the stack's environment format. A bundle
+ * that leaves out anything it needs fails here, not in Lambda.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildBundle, BUNDLE_FILE, FUNCTION_NAMES, type BuiltBundle, type FunctionName } from '../../infra/bundling.ts';
+import { sitesFilePath, stages } from '../../infra/config.ts';
+import { SwitchyardFunction } from '../../infra/functions.ts';
+import { EVENT_SOURCE } from '../../infra/stateful-stack.ts';
+import { DAY_MS, HOUR_MS, parseUtcDay, utcDay } from '#domain/time.ts';
+import { loopback, type Handler, type Loopback } from '../contract/loopback.ts';
+import { freshTable, type TestTable } from '../support/dynamo.ts';
+import { startEventBridgeServer, type EventBridgeServer } from '../support/eventbridge-server.ts';
+
+const exec = promisify(execFile);
+const BUS = 'switchyard-test';
+const ERCOT_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:switchyard/test/ercot-api-AbCdEf';
+
+let root: string;
+let table: TestTable;
+let bus: EventBridgeServer;
+let ercot: Loopback;
+let secrets: Loopback;
+let mempool: Loopback;
+const bundles = new Map<FunctionName, BuiltBundle>();
+
+/** What a child process reports: the handler's result or error, and the EMF metrics it printed. */
+interface Invocation {
+  ok: boolean;
+  result?: unknown;
+  error?: string;
+  metrics: Record<string, unknown>[];
+  output: string;
+}
+
+const INVOKE = `
+const [file, event, out] = process.argv.slice(1);
+const { writeFileSync } = await import('node:fs');
+const context = { awsRequestId: 'req-1', functionName: 'test', functionVersion: '$LATEST', memoryLimitInMB: '1024', getRemainingTimeInMillis: () => 30000 };
+try {
+  const { handler } = await import(file);
+  writeFileSync(out, JSON.stringify({ ok: true, result: await handler(JSON.parse(event), context) }));
+} catch (err) {
+  writeFileSync(out, JSON.stringify({ ok: false, error: String(err && err.stack || err) }));
+}`;
+
+async function invoke(name: FunctionName, event: unknown, env: Record<string, string> = {}): Promise<Invocation> {
+  const b = bundles.get(name)!;
+  const out = join(root, `${name}-${Math.random().toString(36).slice(2)}.json`);
+  const { stdout, stderr } = await exec(process.execPath, ['--input-type=module', '-e', INVOKE, b.file, JSON.stringify(event), out], {
+    cwd: b.dir,
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_OPTIONS: '--enable-source-maps',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_SESSION_TOKEN: 'test',
+      AWS_LAMBDA_FUNCTION_NAME: `switchyard-test-${name}`,
+      TABLE_NAME: table.tableName,
+      EVENT_BUS_NAME: BUS,
+      SITES_FILE: join(b.dir, 'sites.json'),
+      DYNAMODB_ENDPOINT: table.endpoint,
+      EVENTBRIDGE_ENDPOINT: bus.endpoint,
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+      ...env,
+    },
+  });
+  const output = `${stdout}\n${stderr}`;
+  const metrics = stdout
+    .split('\n')
+    .filter((l) => l.includes('"CloudWatchMetrics"'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { ...(JSON.parse(readFileSync(out, 'utf8')) as { ok: boolean; result?: unknown; error?: string }), metrics, output };
+}
+
+/** The value of an EMF metric emitted with namespace Switchyard and the given service. */
+function emitted(inv: Invocation, metric: string, service: string): number | undefined {
+  for (const m of inv.metrics) {
+    const meta = (m._aws as { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] }).CloudWatchMetrics[0]!;
+    if (meta.Namespace === 'Switchyard' && m.service === service && meta.Dimensions.some((d) => d.includes('service')) && meta.Metrics.some((x) => x.Name === metric)) {
+      return m[metric] as number;
+    }
+  }
+  return undefined;
+}
+
+/** An API Gateway HTTP API (payload 2.0) request, with the claims the JWT authorizer passes on. */
+function apiEvent(method: string, path: string, claims?: Record<string, string>) {
+  const now = Date.now();
+  return {
+    version: '2.0',
+    routeKey: claims ? 'ANY /{proxy+}' : `${method} ${path}`,
+    rawPath: path,
+    rawQueryString: '',
+    headers: { host: 'api.example.com', 'user-agent': 'vitest', ...(claims ? { authorization: 'Bearer eyJ…' } : {}) },
+    requestContext: {
+      accountId: '111122223333',
+      apiId: 'api',
+      domainName: 'api.example.com',
+      domainPrefix: 'api',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'vitest' },
+      requestId: 'req-1',
+      routeKey: claims ? 'ANY /{proxy+}' : `${method} ${path}`,
+      stage: '$default',
+      time: new Date(now).toUTCString(),
+      timeEpoch: now,
+      ...(claims ? { authorizer: { jwt: { claims, scopes: null } } } : {}),
+    },
+    isBase64Encoded: false,
+  };
+}
+
+/** ERCOT's public reports API: a B2C token, and report pages (empty: nothing published yet). */
+function ercotReport(fields: string[]): Handler {
+  return (req) => {
+    if (req.headers['ocp-apim-subscription-key'] !== 'sub-key' || req.headers.authorization !== 'Bearer id-token') return { status: 401, body: { statusCode: 401, message: 'Unauthorized' } };
+    return { body: { _meta: { totalRecords: 0, pageSize: Number(req.query.get('size')), totalPages: 1, currentPage: 1 }, report: {}, fields: fields.map((name) => ({ name, label: name, dataType: 'STRING' })), data: [] } };
+  };
+}
+
+/** Secrets Manager's GetSecretValue (AWS JSON 1.1) holding the ERCOT secret as the README stores it. */
+const secretsManager: Handler = (req) => {
+  const json = { 'content-type': 'application/x-amz-json-1.1' };
+  const body = JSON.parse(req.body) as { SecretId?: string };
+  if (req.headers['x-amz-target'] === 'secretsmanager.GetSecretValue' && body.SecretId === ERCOT_SECRET_ARN) {
+    return { headers: json, body: { ARN: ERCOT_SECRET_ARN, Name: 'switchyard/test/ercot-api', VersionId: 'v1', SecretString: JSON.stringify({ username: 'desk@example.com', password: 'pw', subscriptionKey: 'sub-key' }) } };
+  }
+  return { status: 400, headers: json, body: { __type: 'ResourceNotFoundException', message: 'Secrets Manager can’t find the specified secret.' } };
+};
+
+/** mempool.space, enough for the last few days' hashprice. */
+function mempoolRoutes(): Record<string, Handler> {
+  const now = Date.now();
+  const days = [0, 1, 2, 3].map((i) => utcDay(now - i * DAY_MS));
+  const s = (ms: number) => Math.floor(ms / 1000);
+  const routes: Record<string, Handler> = {
+    '/api/v1/mining/reward-stats/144': () => ({ body: { startBlock: 880_000, endBlock: 880_143, totalReward: '0', totalFee: '14400000', totalTx: '1' } }),
+    '/api/v1/prices': () => ({ body: { time: s(now), USD: 100_000 } }),
+    '/api/v1/historical-price': () => ({ body: { prices: [{ time: 0, USD: 90_000 }], exchangeRates: {} } }),
+  };
+  for (const period of ['24h', '3d', '1w']) {
+    routes[`/api/v1/mining/hashrate/${period}`] = () => ({
+      body: { hashrates: [], difficulty: [{ timestamp: s(now - 30 * DAY_MS), difficulty: 100e12, height: 870_000 }], currentHashrate: 7e20, currentDifficulty: 110e12 },
+    });
+    routes[`/api/v1/mining/blocks/fees/${period}`] = () => ({ body: days.map((d) => ({ avgHeight: 879_900, timestamp: s(parseUtcDay(d) + 6 * HOUR_MS), avgFees: 5_000_000 })) });
+  }
+  return routes;
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'switchyard-bundles-'));
+  const sites = sitesFilePath(stages.dev);
+  const [t, b, e, s, m] = await Promise.all([
+    freshTable(),
+    startEventBridgeServer(),
+    loopback({
+      '/b2c/token': () => ({ body: { id_token: 'id-token', expires_in: '3600' } }),
+      '/api/public-reports/np6-905-cd/spp_node_zone_hub': ercotReport(['deliveryDate', 'deliveryHour', 'deliveryInterval', 'settlementPoint', 'settlementPointType', 'settlementPointPrice', 'DSTFlag']),
+      '/api/public-reports/np4-190-cd/dam_stlmnt_pnt_prices': ercotReport(['deliveryDate', 'hourEnding', 'settlementPoint', 'settlementPointPrice', 'DSTFlag']),
+    }),
+    loopback({ '/': secretsManager }),
+    loopback(mempoolRoutes()),
+    ...FUNCTION_NAMES.map(async (name) => bundles.set(name, await buildBundle(name, join(root, name), sites))),
+  ]);
+  [table, bus, ercot, secrets, mempool] = [t, b, e, s, m];
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([bus?.close(), ercot?.close(), secrets?.close(), mempool?.close()]);
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('run-interval bundle', () => {
+  it('decides the current hour for every site on a scheduled event, records it and publishes the decisions', async () => {
+    const inv = await invoke('run-interval', { trigger: 'schedule' });
+
+    expect(inv.ok, inv.error ?? inv.output).toBe(true);
+    const result = inv.result as { runs: { status: string; written: number }[] };
+    expect(result.runs).toHaveLength(1);
+    expect(result.runs[0]).toMatchObject({ status: 'SUCCEEDED' });
+    expect(result.runs[0]!.written).toBeGreaterThan(0);
+    const decisions = bus.events.filter((ev) => ev.source === EVENT_SOURCE && ev.detailType === 'DecisionMade' && ev.eventBusName === BUS);
+    expect(decisions.length).toBe(result.runs[0]!.written);
+    // The metric the run-staleness alarm watches (infra/alarms.ts).
+    expect(emitted(inv, 'RunsSucceeded', 'run-interval')).toBe(1);
+  });
+});
+
+describe('api bundle', () => {
+  it('answers GET /health without a token', async () => {
+    const inv = await invoke('api', apiEvent('GET', '/health'));
+
+    expect(inv.ok, inv.error ?? inv.output).toBe(true);
+    const res = inv.result as { statusCode: number; body: string };
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ status: 'ok' });
+  });
+
+  it('serves the OpenAPI document generated from the zod schemas (zod is aliased in the bundles)', async () => {
+    const inv = await invoke('api', apiEvent('GET', '/openapi.json'));
+
+    expect(inv.ok, inv.error ?? inv.output).toBe(true);
+    const res = inv.result as { statusCode: number; body: string };
+    expect(res.statusCode).toBe(200);
+    const doc = JSON.parse(res.body) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health', '/sites']));
+  });
+
+  it('lists the bundled sites for a caller whose verified claims carry a role', async () => {
+    const inv = await invoke('api', apiEvent('GET', '/sites', { sub: 'u-1', username: 'desk-1', 'cognito:groups': '[trader]', token_use: 'access' }));
+
+    expect(inv.ok, inv.error ?? inv.output).toBe(true);
+    const res = inv.result as { statusCode: number; body: string };
+    expect(res.statusCode).toBe(200);
+    const ids = (JSON.parse(res.body) as { items: { id: string }[] }).items.map((s) => s.id);
+    expect(ids).toEqual(['rockdale', 'clarington', 'tydal']);
+  });
+
+  it('refuses GET /sites when the request carries no claims', async () => {
+    const inv = await invoke('api', apiEvent('GET', '/sites'));
+
+    expect((inv.result as { statusCode: number }).statusCode).toBe(401);
+  });
+});
+
+describe('ingest-prices bundle', () => {
+  it('pulls ERCOT prices with credentials read from Secrets Manager as the stack configures them, and reports stale feeds', async () => {
+    const inv = await invoke(
+      'ingest-prices',
+      {},
+      {
+        ERCOT_USERNAME_SECRET: `${ERCOT_SECRET_ARN}#username`,
+        ERCOT_PASSWORD_SECRET: `${ERCOT_SECRET_ARN}#password`,
+        ERCOT_SUBSCRIPTION_KEY_SECRET: `${ERCOT_SECRET_ARN}#subscriptionKey`,
+        SECRETS_MANAGER_ENDPOINT: secrets.url,
+        ERCOT_API_BASE_URL: `${ercot.url}/api/public-reports`,
+        ERCOT_TOKEN_URL: `${ercot.url}/b2c/token`,
+      },
+    );
+
+    expect(inv.ok, inv.error ?? inv.output).toBe(true);
+    expect(ercot.to('/api/public-reports/np6-905-cd/spp_node_zone_hub').length).toBeGreaterThan(0);
+    expect(secrets.requests.map((r) => JSON.parse(r.body) as { SecretId: string }).every((b) => b.SecretId === ERCOT_SECRET_ARN)).toBe(true);
+    // Nothing was published by the provider, so the price feeds are stale: the alarm's metric and the events say so.
+    expect(emitted(inv, 'FeedsStale', 'ingest-prices')).toBeGreaterThan(0);
+    expect(bus.events.some((ev) => ev.detailType === 'MarketDataStale')).toBe(true);
+  });
+});
+
+describe('ingest-hashprice bundle', () => {
+  it('stores hashprices from mempool.space', async () => {
+    const inv = await invoke('ingest-hashprice', {}, { MEMPOOL_BASE_URL: mempool.url, HASHPRICE_SOURCES: 'mempool' });
+
+    expect(inv.ok, inv.error ?? inv.output).toBe(true);
+    expect((inv.result as { written: unknown[] }).written.length).toBeGreaterThan(0);
+    expect(emitted(inv, 'FeedsStale', 'ingest-hashprice')).toBeDefined();
+  });
+});
+
+describe('ingest-grid-events bundle', () => {
+  it('stores a delivered EEA event and publishes it as a grid emergency', async () => {
+    const now = Date.now();
+    const delivery = { events: [{ id: 'eea-bundle-test', type: 'EEA', market: 'ERCOT', level: 2, start: new Date(now - HOUR_MS).toISOString(), end: new Date(now + HOUR_MS).toISOString() }] };
+
+    const inv = await invoke('ingest-grid-events', delivery);
+
+    expect(inv.ok, inv.error ?? inv.output).toBe(true);
+    expect(inv.result).toMatchObject({ stored: 1, ids: ['eea-bundle-test'] });
+    expect(bus.events.some((ev) => ev.detailType === 'GridEmergency')).toBe(true);
+  });
+});
+
+describe('the bundle the stack deploys', () => {
+  it('is byte for byte the bundle these tests run (NodejsFunction with local esbuild, no Docker)', () => {
+    const name: FunctionName = 'run-interval';
+    const outdir = join(root, 'cdk.out');
+    const app = new App({ outdir });
+    new SwitchyardFunction(new Stack(app, 'Bundling'), 'Fn', { name, config: { ...stages.dev }, description: 'bundling check', memorySize: 128, timeout: Duration.seconds(3), environment: {} });
+    const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
+
+    expect(assets).toHaveLength(1);
+    const deployed = join(outdir, assets[0]!);
+    expect(readdirSync(deployed).sort()).toEqual([BUNDLE_FILE, `${BUNDLE_FILE}.map`, 'sites.json']);
+    expect(readFileSync(join(deployed, BUNDLE_FILE)).equals(readFileSync(bundles.get(name)!.file))).toBe(true);
+  });
+});
