@@ -4,8 +4,9 @@ import { runInterval, type RunSummary } from '#app/run-interval.ts';
 import { runDeps } from '#app/scheduled-run.ts';
 import { DAY_MS, HOUR_MS, hourStart } from '#domain/time.ts';
 import type { LocalContext } from './context.ts';
+import { liveFeedsFromEnv, pullLive, type LiveFeeds } from './live-feeds.ts';
 
-/** Demo data is generated only around the present, so historical runs use what was ingested. */
+/** Demo data is generated, and live feeds pulled, only around the present: historical runs use what was ingested. */
 const DEMO_WINDOW_MS = 2 * DAY_MS;
 
 export async function ensureDemoData(ctx: LocalContext, atMs: number): Promise<boolean> {
@@ -17,8 +18,15 @@ export async function ensureDemoData(ctx: LocalContext, atMs: number): Promise<b
   return true;
 }
 
+let live: LiveFeeds | undefined;
+
 export async function runLocal(ctx: LocalContext, req: { atMs?: number; trigger: string }): Promise<RunSummary> {
   const at = req.atMs ?? ctx.clock.nowMs();
+  if (ctx.config.marketData === 'live' && Math.abs(at - ctx.clock.nowMs()) <= DEMO_WINDOW_MS) {
+    live ??= liveFeedsFromEnv();
+    const pulled = await pullLive(ctx, live, ctx.clock.nowMs());
+    for (const e of pulled.errors) ctx.log.warn('live feed failed; deciding with what is stored', { error: e });
+  }
   const demo = await ensureDemoData(ctx, at);
   if (demo) ctx.log.info('using the demo market-data source (no real feed configured)', { hour: new Date(hourStart(at)).toISOString() });
   return runInterval(

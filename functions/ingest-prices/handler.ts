@@ -12,9 +12,9 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ErcotApiClient } from '#adapters/feeds/ercot-api.ts';
-import { ingestPrices, type IngestReport } from '#app/ingest.ts';
+import { liveWindows, nodesOf, pullPrices } from '#app/pull.ts';
 import { feedsForSites, publishStaleness } from '#app/staleness.ts';
-import { HOUR_MS, hourStart, parseInstant } from '#domain/time.ts';
+import { parseInstant } from '#domain/time.ts';
 import { systemClock } from '#ports/clock.ts';
 import { awsParts } from '../shared/aws.ts';
 import { feedHttpOptions, feedSettings, perContainer, recordFeedAges } from '../shared/feeds.ts';
@@ -48,36 +48,22 @@ function instant(text: string, field: string): number {
 export async function handler(event: IngestPricesEvent = {}) {
   const p = awsParts('ingest-prices');
   const nowMs = systemClock.nowMs();
-  const nodes = [...new Set(p.sites.filter((s) => s.market === 'ERCOT' && s.settlementPoint).map((s) => s.settlementPoint!))];
-  const lookbackHours = Number(process.env.PRICE_LOOKBACK_HOURS ?? 6);
+  const nodes = nodesOf(p.sites, 'ERCOT');
   const backfill = event.from !== undefined || event.to !== undefined;
-  const rtWindow = backfill
-    ? { fromMs: instant(event.from ?? '', 'from'), toMs: instant(event.to ?? '', 'to') }
-    : { fromMs: hourStart(nowMs) - lookbackHours * HOUR_MS, toMs: nowMs };
-  // Day-ahead: the rest of today and tomorrow (published the afternoon before).
-  const daWindow = backfill ? rtWindow : { fromMs: hourStart(nowMs), toMs: hourStart(nowMs) + 48 * HOUR_MS };
-
-  const reports: IngestReport[] = [];
-  const errors: string[] = [];
-  if (nodes.length > 0) {
-    const { rtm, dam } = (await ercot.get()).feeds();
-    for (const [feed, window] of [
-      [rtm, rtWindow],
-      [dam, daWindow],
-    ] as const) {
-      try {
-        const r = await ingestPrices(p.repos.marketData, feed, { ...window, nodes });
-        reports.push(r);
-        p.log.info('prices ingested', { feed: r.source, rows: r.rows, written: r.written.prices, rejects: r.rejects.length, gaps: r.gaps.length });
-        p.metrics.addMetric(feed.name === rtm.name ? 'RtPricesWritten' : 'DaPricesWritten', MetricUnit.Count, r.written.prices);
-      } catch (err) {
-        errors.push(`${feed.name}: ${(err as Error).message}`);
-        p.log.error('price ingest failed', { feed: feed.name, error: (err as Error).message });
-      }
-    }
-  } else {
-    p.log.warn('no ERCOT sites with a settlement point: nothing to pull');
+  let windows = liveWindows(nowMs, Number(process.env.PRICE_LOOKBACK_HOURS ?? 6));
+  if (backfill) {
+    const window = { fromMs: instant(event.from ?? '', 'from'), toMs: instant(event.to ?? '', 'to') };
+    windows = { rt: window, da: window };
   }
+  let pulled: Awaited<ReturnType<typeof pullPrices>> = { reports: [], errors: [] };
+  if (nodes.length === 0) {
+    p.log.warn('no ERCOT sites with a settlement point: nothing to pull');
+  } else {
+    const { rtm, dam } = (await ercot.get()).feeds();
+    pulled = await pullPrices(p.repos.marketData, { rt: rtm, da: dam }, nodes, windows, p.log);
+    for (const r of pulled.reports) p.metrics.addMetric(r.source === rtm.name ? 'RtPricesWritten' : 'DaPricesWritten', MetricUnit.Count, r.written.prices);
+  }
+  const { reports, errors } = pulled;
 
   const priceFeeds = feedsForSites(p.sites).filter((f) => f.type === 'price');
   const { ages, published } = await publishStaleness(p.repos.marketData, p.publisher, priceFeeds, systemClock.nowMs());
