@@ -8,13 +8,21 @@
  * - `module` before `main`, so packages that ship ESM (the AWS SDK, Powertools, Hono) are tree-shaken.
  * - A banner defines `require` for CommonJS dependencies bundled into an ES module
  *   (otherwise: "Dynamic require of "node:…" is not supported").
- * - Nothing is external, not even the AWS SDK the runtime provides: the SDK deployed is the one
- *   tested, and tree-shaken into the bundle it imports in a third of the time the runtime's copy
- *   takes to load (≈ 60 ms against ≈ 190 ms for run-interval). The bundle tests import each
- *   bundle from a folder with no node_modules at all.
- * - Two aliases keep the bundles small: `zod` without its translated locales (infra/zod-lean.ts)
- *   and the SDK's credential chain reduced to the environment variables Lambda sets
- *   (infra/lambda-credentials.ts).
+ * - Only SSM is external (`@aws-sdk/client-ssm`, ≈ 76 KB): the stack configures feed secrets in
+ *   Secrets Manager, so SSM is read only when someone sets an `*_PARAM` setting by hand, and is then
+ *   loaded with `import()` from the AWS SDK v3 the Node.js 22 runtime ships (the runtime resolves
+ *   ES-module imports through NODE_PATH, which holds /var/runtime/node_modules) — at first use, never
+ *   at cold start (shared/adapters/feeds/credentials.ts). Everything else, the rest of the SDK
+ *   included, is bundled: the SDK deployed is the one tested, and tree-shaken into the bundle it
+ *   imports in a third of the time the runtime's copy takes to load (≈ 60 ms against ≈ 190 ms for
+ *   run-interval). The bundle tests import each bundle from a folder whose node_modules holds the
+ *   externals only.
+ * - Aliases keep the bundles small: `zod` reduced to the members the code uses
+ *   (infra/zod-lean.ts), the SDK's credential chain reduced to the environment variables Lambda
+ *   sets (infra/lambda-credentials.ts), and the SDK's event-stream support, which no bundled client
+ *   uses, left out (infra/smithy-event-streams-lean.ts).
+ * - Only options NodejsFunction forwards (infra/functions.ts) may be used here: the bundle tests
+ *   check that the stack's asset is byte for byte the bundle they test.
  */
 import { copyFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -40,13 +48,15 @@ export const esbuildSettings = {
   sourcesContent: false,
   mainFields: ['module', 'main'],
   banner: "import{createRequire as __switchyardCreateRequire}from'node:module';const require=__switchyardCreateRequire(import.meta.url);",
-  /** Nothing: the runtime's SDK (`@aws-sdk/*`, `@smithy/*`) could be, but loads ~3× slower (see above). */
-  external: [] as string[],
+  /** Loaded from the runtime's SDK on first use only (see above); must only ever be `import()`ed. */
+  external: ['@aws-sdk/client-ssm'] as string[],
   alias: {
-    /** ≈ 260 KB of translated error messages out of every bundle. */
+    /** ≈ 260 KB of translated error messages and ≈ 85 KB of unused zod API out of every bundle. */
     zod: './infra/zod-lean.ts',
     /** ≈ 95 KB of credential providers Lambda never needs. */
     '@aws-sdk/credential-provider-node': './infra/lambda-credentials.ts',
+    /** ≈ 15 KB of event-stream serde no bundled client uses. */
+    '@smithy/core/event-streams': './infra/smithy-event-streams-lean.ts',
   },
   logLevel: 'warning',
 } as const;

@@ -1,20 +1,22 @@
 /**
  * The Lambda bundles as deployed: each handler bundled with the stack's esbuild settings into a
- * folder with no node_modules anywhere above it, imported by plain `node` in a child process, and
- * given a sample event end to end — against dynalite, the loopback EventBridge, and loopback
- * feed providers and Secrets Manager, with settings in the stack's environment format. A bundle
- * that leaves out anything it needs fails here, not in Lambda.
+ * folder whose only node_modules (beside the bundles) holds the bundles' externals and nothing
+ * else, imported by plain `node` in a child process, and given a sample event end to end —
+ * against dynalite, the loopback EventBridge, and loopback feed providers, Secrets Manager and
+ * SSM, with settings in the stack's environment format. A bundle that leaves out anything it
+ * needs fails here, not in Lambda.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBundle, BUNDLE_FILE, FUNCTION_NAMES, type BuiltBundle, type FunctionName } from '../../infra/bundling.ts';
+import { buildBundle, BUNDLE_FILE, esbuildSettings, FUNCTION_NAMES, PROJECT_ROOT, type BuiltBundle, type FunctionName } from '../../infra/bundling.ts';
 import { sitesFilePath, stages } from '../../infra/config.ts';
 import { SwitchyardFunction } from '../../infra/functions.ts';
+import { z as leanZ } from '../../infra/zod-lean.ts';
 import { EVENT_SOURCE } from '../../infra/stateful-stack.ts';
 import { DAY_MS, HOUR_MS, parseUtcDay, utcDay } from '#domain/time.ts';
 import { loopback, type Handler, type Loopback } from '../contract/loopback.ts';
@@ -30,6 +32,7 @@ let table: TestTable;
 let bus: EventBridgeServer;
 let ercot: Loopback;
 let secrets: Loopback;
+let ssm: Loopback;
 let mempool: Loopback;
 const bundles = new Map<FunctionName, BuiltBundle>();
 
@@ -138,6 +141,18 @@ const secretsManager: Handler = (req) => {
   return { status: 400, headers: json, body: { __type: 'ResourceNotFoundException', message: 'Secrets Manager can’t find the specified secret.' } };
 };
 
+/** SSM's GetParameter (AWS JSON 1.1), for settings given as `*_PARAM` (not what the stack configures). */
+const SSM_PARAMS: Record<string, string> = { '/switchyard/test/ercot/username': 'desk@example.com', '/switchyard/test/ercot/password': 'pw', '/switchyard/test/ercot/subscription-key': 'sub-key' };
+const ssmServer: Handler = (req) => {
+  const json = { 'content-type': 'application/x-amz-json-1.1' };
+  const body = JSON.parse(req.body) as { Name?: string; WithDecryption?: boolean };
+  const value = body.Name === undefined ? undefined : SSM_PARAMS[body.Name];
+  if (req.headers['x-amz-target'] === 'AmazonSSM.GetParameter' && body.WithDecryption === true && value !== undefined) {
+    return { headers: json, body: { Parameter: { Name: body.Name, Type: 'SecureString', Value: value, Version: 1 } } };
+  }
+  return { status: 400, headers: json, body: { __type: 'ParameterNotFound', message: 'not found' } };
+};
+
 /** mempool.space, enough for the last few days' hashprice. */
 function mempoolRoutes(): Record<string, Handler> {
   const now = Date.now();
@@ -160,7 +175,16 @@ function mempoolRoutes(): Record<string, Handler> {
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'switchyard-bundles-'));
   const sites = sitesFilePath(stages.dev);
-  const [t, b, e, s, m] = await Promise.all([
+  // The bundles' externals (esbuildSettings.external: the SSM client, which Lambda's Node.js runtime
+  // provides) and nothing else, symlinked from the repository's node_modules into <root>/node_modules:
+  // plain node resolves ES-module imports by walking up from the bundle, not through NODE_PATH as
+  // the Lambda runtime does. Anything else a bundle failed to include still fails to resolve.
+  for (const pkg of esbuildSettings.external) {
+    const link = join(root, 'node_modules', pkg);
+    mkdirSync(dirname(link), { recursive: true });
+    symlinkSync(join(PROJECT_ROOT, 'node_modules', pkg), link, 'dir');
+  }
+  const [t, b, e, s, q, m] = await Promise.all([
     freshTable(),
     startEventBridgeServer(),
     loopback({
@@ -169,14 +193,15 @@ beforeAll(async () => {
       '/api/public-reports/np4-190-cd/dam_stlmnt_pnt_prices': ercotReport(['deliveryDate', 'hourEnding', 'settlementPoint', 'settlementPointPrice', 'DSTFlag']),
     }),
     loopback({ '/': secretsManager }),
+    loopback({ '/': ssmServer }),
     loopback(mempoolRoutes()),
     ...FUNCTION_NAMES.map(async (name) => bundles.set(name, await buildBundle(name, join(root, name), sites))),
   ]);
-  [table, bus, ercot, secrets, mempool] = [t, b, e, s, m];
+  [table, bus, ercot, secrets, ssm, mempool] = [t, b, e, s, q, m];
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([bus?.close(), ercot?.close(), secrets?.close(), mempool?.close()]);
+  await Promise.all([bus?.close(), ercot?.close(), secrets?.close(), ssm?.close(), mempool?.close()]);
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -256,6 +281,30 @@ describe('ingest-prices bundle', () => {
     expect(emitted(inv, 'FeedsStale', 'ingest-prices')).toBeGreaterThan(0);
     expect(bus.events.some((ev) => ev.detailType === 'MarketDataStale')).toBe(true);
   });
+
+  it('reads SSM parameters on first use with the SDK the runtime provides (the SSM client is external)', async () => {
+    const inv = await invoke(
+      'ingest-prices',
+      {},
+      {
+        ERCOT_USERNAME_PARAM: '/switchyard/test/ercot/username',
+        ERCOT_PASSWORD_PARAM: '/switchyard/test/ercot/password',
+        ERCOT_SUBSCRIPTION_KEY_PARAM: '/switchyard/test/ercot/subscription-key',
+        SSM_ENDPOINT: ssm.url,
+        ERCOT_API_BASE_URL: `${ercot.url}/api/public-reports`,
+        ERCOT_TOKEN_URL: `${ercot.url}/b2c/token`,
+      },
+    );
+
+    expect(inv.ok, inv.error ?? inv.output).toBe(true);
+    expect(ssm.requests.map((r) => (JSON.parse(r.body) as { Name: string }).Name).sort()).toEqual(Object.keys(SSM_PARAMS).sort());
+  });
+
+  it('does not load the SSM client when no setting asks for it: the bundle imports with no node_modules at all', () => {
+    const bundle = readFileSync(bundles.get('ingest-prices')!.file, 'utf8');
+    expect(bundle).not.toMatch(/(^|[;\s])import\s*[^(]*["']@aws-sdk\/client-ssm["']/);
+    expect(bundle).toMatch(/import\(\s*["']@aws-sdk\/client-ssm["']\s*\)/);
+  });
 });
 
 describe('ingest-hashprice bundle', () => {
@@ -293,5 +342,29 @@ describe('the bundle the stack deploys', () => {
     const deployed = join(outdir, assets[0]!);
     expect(readdirSync(deployed).sort()).toEqual([BUNDLE_FILE, `${BUNDLE_FILE}.map`, 'sites.json']);
     expect(readFileSync(join(deployed, BUNDLE_FILE)).equals(readFileSync(bundles.get(name)!.file))).toBe(true);
+  });
+});
+
+describe('the lean zod of the bundles (infra/zod-lean.ts)', () => {
+  /** Type-only members: `z.infer<…>` and the like exist for the type checker only. */
+  const TYPE_ONLY = new Set(['infer', 'input', 'output']);
+
+  function sources(dir: string): string[] {
+    return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? sources(join(dir, d.name)) : d.name.endsWith('.ts') ? [join(dir, d.name)] : []));
+  }
+
+  it('has every `z.<member>` used by the bundled code (type checking sees the full zod, the bundles only these)', () => {
+    const used = new Set<string>();
+    for (const file of [...sources(join(PROJECT_ROOT, 'shared')), ...sources(join(PROJECT_ROOT, 'functions'))]) {
+      for (const m of readFileSync(file, 'utf8').matchAll(/\bz\.([A-Za-z_$][\w$]*)(?:\.([A-Za-z_$][\w$]*))?/g)) {
+        if (TYPE_ONLY.has(m[1]!)) continue;
+        const member = (leanZ as Record<string, unknown>)[m[1]!];
+        used.add(m[2] !== undefined && member && typeof member === 'object' ? `${m[1]}.${m[2]}` : m[1]!);
+      }
+    }
+    const missing = [...used].filter((path) => path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], leanZ) === undefined);
+
+    expect(used.size).toBeGreaterThan(10);
+    expect(missing, 'add these to infra/zod-lean.ts').toEqual([]);
   });
 });

@@ -8,22 +8,41 @@
  *
  * Each remote value is fetched once per container (the promise is cached, failures are not).
  * Values are never logged or put into error messages.
+ *
+ * The SDK clients are loaded with `import()` on first use only, so a handler whose settings are all
+ * literals (or that has none) never loads them. In the Lambda bundles (infra/bundling.ts)
+ * `@aws-sdk/client-ssm` is external: the stack configures Secrets Manager only, so SSM's ≈ 76 KB
+ * client is left to the copy of the AWS SDK v3 the Node.js 22 runtime ships, loaded the first time
+ * an `*_PARAM` setting is read. Secrets Manager — the path the stack uses — stays bundled (esbuild
+ * inlines a bundled module's dynamic import), so the SDK deployed for it is the one tested.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 
 export interface SecretClients {
-  ssm(): SSMClient;
-  secrets(): SecretsManagerClient;
+  ssm(): SSMClient | Promise<SSMClient>;
+  secrets(): SecretsManagerClient | Promise<SecretsManagerClient>;
 }
 
-/** SDK clients built on first use (so that a local run never constructs them); endpoints only for tests. */
+/** SDK clients loaded and built on first use (so that a local run never loads them); endpoints only for tests. */
 export function defaultSecretClients(config: { ssmEndpoint?: string; secretsEndpoint?: string } = {}): SecretClients {
-  let ssm: SSMClient | undefined;
-  let secrets: SecretsManagerClient | undefined;
+  let ssm: Promise<SSMClient> | undefined;
+  let secrets: Promise<SecretsManagerClient> | undefined;
+  const retryable = <T>(p: Promise<T>, reset: () => void) => {
+    p.catch(reset);
+    return p;
+  };
   return {
-    ssm: () => (ssm ??= new SSMClient(config.ssmEndpoint ? { endpoint: config.ssmEndpoint } : {})),
-    secrets: () => (secrets ??= new SecretsManagerClient(config.secretsEndpoint ? { endpoint: config.secretsEndpoint } : {})),
+    ssm: () =>
+      (ssm ??= retryable(
+        import('@aws-sdk/client-ssm').then(({ SSMClient }) => new SSMClient(config.ssmEndpoint ? { endpoint: config.ssmEndpoint } : {})),
+        () => (ssm = undefined),
+      )),
+    secrets: () =>
+      (secrets ??= retryable(
+        import('@aws-sdk/client-secrets-manager').then(({ SecretsManagerClient }) => new SecretsManagerClient(config.secretsEndpoint ? { endpoint: config.secretsEndpoint } : {})),
+        () => (secrets = undefined),
+      )),
   };
 }
 
@@ -68,7 +87,9 @@ export class SettingsReader {
 
   private async fromSsm(name: string, parameter: string): Promise<string> {
     try {
-      const res = await this.clients.ssm().send(new GetParameterCommand({ Name: parameter, WithDecryption: true }));
+      const { GetParameterCommand } = await import('@aws-sdk/client-ssm');
+      const client = await this.clients.ssm();
+      const res = await client.send(new GetParameterCommand({ Name: parameter, WithDecryption: true }));
       const value = res.Parameter?.Value;
       if (!value) throw new SettingError(`${name}: SSM parameter ${parameter} has no value`);
       return value;
@@ -84,7 +105,9 @@ export class SettingsReader {
     const field = hash > 0 ? spec.slice(hash + 1) : undefined;
     let text: string | undefined;
     try {
-      text = (await this.clients.secrets().send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
+      const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+      const client = await this.clients.secrets();
+      text = (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
     } catch (err) {
       throw new SettingError(`${name}: cannot read secret ${secretId}: ${(err as Error).name}`);
     }
