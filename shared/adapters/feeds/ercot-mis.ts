@@ -254,35 +254,56 @@ const RTM_COLUMNS = [
   'DSTFlag',
 ] as const;
 
-/** Real-time 15-minute settlement point prices in the MIS layout (NP6-905-CD). */
-export function parseErcotRtmCsv(text: string, opts: ErcotPriceParseOptions = {}): FeedParseResult<PricePoint> {
-  const what = 'ERCOT RTM CSV';
-  const table = openCsv(text, what, RTM_COLUMNS);
-  const b = new HourEndingBuilder(
-    what,
-    15,
-    { date: 'DeliveryDate', hour: 'DeliveryHour', interval: 'DeliveryInterval', node: 'SettlementPointName', value: 'SettlementPointPrice', dst: 'DSTFlag' },
-    opts,
-  );
+interface MisPriceLayout<C extends string> {
+  what: string;
+  kind: 'RT' | 'DA';
+  intervalMinutes: number;
+  columns: readonly C[];
+  fields: HourEndingFields & { node: C; dst: C; date: C; value: C };
+  /** Hour-ending and quarter of a row, or null after rejecting the row. */
+  slot(f: readonly string[], col: Record<C, number>, line: number, rejects: Rejects): { hour: number; interval: number } | null;
+}
+
+/** The MIS price layouts differ only in how a row names its hour (and quarter). */
+function parseMisPrices<C extends string>(text: string, layout: MisPriceLayout<C>, opts: ErcotPriceParseOptions): FeedParseResult<PricePoint> {
+  const table = openCsv(text, layout.what, layout.columns);
+  const b = new HourEndingBuilder(layout.what, layout.intervalMinutes, layout.fields, opts);
   const c = table.col;
+  const { date, node: nodeField, value, dst: dstField } = layout.fields;
   const last = table.lines.length - 1;
   for (let i = 0; i <= last; i++) {
     const row = table.lines[i]!;
     b.rows++;
     const f = fieldsOf(table, row, i === last, b.rejects);
     if (!f) continue;
-    const day = b.day(row.line, f[c.DeliveryDate]!);
+    const day = b.day(row.line, f[c[date]]!);
     if (!day) continue;
-    const node = b.node(row.line, f[c.SettlementPointName]!);
+    const node = b.node(row.line, f[c[nodeField]]!);
     if (node === null) continue;
-    const dst = dstFlag(f[c.DSTFlag]!);
+    const dst = dstFlag(f[c[dstField]]!);
     if (dst === undefined) {
-      b.rejects.reject(row.line, 'DSTFlag', `must be Y or N (got "${f[c.DSTFlag]}")`);
+      b.rejects.reject(row.line, dstField, `must be Y or N (got "${f[c[dstField]]}")`);
       continue;
     }
-    b.add(row.line, day, smallInt(f[c.DeliveryHour]!), smallInt(f[c.DeliveryInterval]!), dst, node, parseDecimal(f[c.SettlementPointPrice]!));
+    const slot = layout.slot(f, table.col, row.line, b.rejects);
+    if (!slot) continue;
+    b.add(row.line, day, slot.hour, slot.interval, dst, node, parseDecimal(f[c[value]]!));
   }
-  return pricesResult(b, 'RT');
+  return pricesResult(b, layout.kind);
+}
+
+const RTM_LAYOUT: MisPriceLayout<(typeof RTM_COLUMNS)[number]> = {
+  what: 'ERCOT RTM CSV',
+  kind: 'RT',
+  intervalMinutes: 15,
+  columns: RTM_COLUMNS,
+  fields: { date: 'DeliveryDate', hour: 'DeliveryHour', interval: 'DeliveryInterval', node: 'SettlementPointName', value: 'SettlementPointPrice', dst: 'DSTFlag' },
+  slot: (f, c) => ({ hour: smallInt(f[c.DeliveryHour]!), interval: smallInt(f[c.DeliveryInterval]!) }),
+};
+
+/** Real-time 15-minute settlement point prices in the MIS layout (NP6-905-CD). */
+export function parseErcotRtmCsv(text: string, opts: ErcotPriceParseOptions = {}): FeedParseResult<PricePoint> {
+  return parseMisPrices(text, RTM_LAYOUT, opts);
 }
 
 const DAM_COLUMNS = ['DeliveryDate', 'HourEnding', 'SettlementPoint', 'SettlementPointPrice', 'DSTFlag'] as const;
@@ -294,40 +315,25 @@ function hourEndingLabel(text: string): number {
   return Number.NaN;
 }
 
+const DAM_LAYOUT: MisPriceLayout<(typeof DAM_COLUMNS)[number]> = {
+  what: 'ERCOT DAM CSV',
+  kind: 'DA',
+  intervalMinutes: 60,
+  columns: DAM_COLUMNS,
+  fields: { date: 'DeliveryDate', hour: 'HourEnding', node: 'SettlementPoint', value: 'SettlementPointPrice', dst: 'DSTFlag' },
+  slot: (f, c, line, rejects) => {
+    const hour = hourEndingLabel(f[c.HourEnding]!);
+    if (Number.isNaN(hour)) {
+      rejects.reject(line, 'HourEnding', `must look like "01:00".."24:00" (got "${f[c.HourEnding]}")`);
+      return null;
+    }
+    return { hour, interval: 1 };
+  },
+};
+
 /** Day-ahead hourly settlement point prices in the MIS layout (NP4-190-CD). */
 export function parseErcotDamCsv(text: string, opts: ErcotPriceParseOptions = {}): FeedParseResult<PricePoint> {
-  const what = 'ERCOT DAM CSV';
-  const table = openCsv(text, what, DAM_COLUMNS);
-  const b = new HourEndingBuilder(
-    what,
-    60,
-    { date: 'DeliveryDate', hour: 'HourEnding', node: 'SettlementPoint', value: 'SettlementPointPrice', dst: 'DSTFlag' },
-    opts,
-  );
-  const c = table.col;
-  const last = table.lines.length - 1;
-  for (let i = 0; i <= last; i++) {
-    const row = table.lines[i]!;
-    b.rows++;
-    const f = fieldsOf(table, row, i === last, b.rejects);
-    if (!f) continue;
-    const day = b.day(row.line, f[c.DeliveryDate]!);
-    if (!day) continue;
-    const node = b.node(row.line, f[c.SettlementPoint]!);
-    if (node === null) continue;
-    const dst = dstFlag(f[c.DSTFlag]!);
-    if (dst === undefined) {
-      b.rejects.reject(row.line, 'DSTFlag', `must be Y or N (got "${f[c.DSTFlag]}")`);
-      continue;
-    }
-    const he = hourEndingLabel(f[c.HourEnding]!);
-    if (Number.isNaN(he)) {
-      b.rejects.reject(row.line, 'HourEnding', `must look like "01:00".."24:00" (got "${f[c.HourEnding]}")`);
-      continue;
-    }
-    b.add(row.line, day, he, 1, dst, node, parseDecimal(f[c.SettlementPointPrice]!));
-  }
-  return pricesResult(b, 'DA');
+  return parseMisPrices(text, DAM_LAYOUT, opts);
 }
 
 function loadResult(
