@@ -7,6 +7,9 @@
  *   capture ratio of 100 MW mining loads at 15, 17.5, 19.5, 21.5 and 24 J/TH (2% pool fee). Each
  *   candidate runs through the backtest's engine path, i.e. the live `decide` with its hysteresis.
  *   Ties keep the earlier grid point (smaller premiums first), so the result is deterministic.
+ *   A second stage then searches the fresh-spike reversion (ratio, floor, keep; keep = 1 is off)
+ *   with the first stage's premiums fixed. The same two-stage fit on January–April, scored on
+ *   May–June, is printed as a cross-validation inside the fitting window.
  * - PEAK_RISK_2024H1.forecastRelSigma: the standard deviation of actual / forecast − 1 of hourly
  *   ERCOT system load. Its other two parameters are judgement (the 4CP months, June–September, lie
  *   almost wholly outside the fitting window) and are documented where they are defined.
@@ -27,6 +30,8 @@ export const FIT_EFFICIENCIES = [15, 17.5, 19.5, 21.5, 24];
 /** 2024-01-01 00:00 CST, 2024-07-01 00:00 CDT, 2025-01-01 00:00 CST. */
 export const H1_FROM = Date.parse('2024-01-01T06:00:00Z');
 export const H2_FROM = Date.parse('2024-07-01T05:00:00Z');
+/** 2024-05-01 00:00 CDT: splits H1 for cross-validation. */
+export const MAY_FROM = Date.parse('2024-05-01T05:00:00Z');
 export const H2_TO = Date.parse('2025-01-01T06:00:00Z');
 
 export function miningSite(efficiencyJPerTh: number): Site {
@@ -67,6 +72,18 @@ export function boundsOf(tl: Timeline, sites: readonly Site[]): Map<Site, { ao: 
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
+/** Fresh-spike reversion switched off (full persistence): the first stage of the fit. */
+export const NO_FRESH_SPIKE = { freshSpikeRatio: 3, freshSpikeFloorUsdPerMwh: 40, freshSpikeKeep: 1 } as const;
+
+/** Second stage: the fresh-spike reversion around the first stage's parameters (keep = 1 is "off"). */
+export function* freshSpikeGrid(stage1: SpikePersistenceParams): Generator<SpikePersistenceParams> {
+  for (const freshSpikeRatio of [1.5, 2, 3, 4]) {
+    for (const freshSpikeFloorUsdPerMwh of [20, 40]) {
+      for (let k = 0; k <= 10; k++) yield { ...stage1, freshSpikeRatio, freshSpikeFloorUsdPerMwh, freshSpikeKeep: r2(k * 0.1) };
+    }
+  }
+}
+
 export function* grid(): Generator<SpikePersistenceParams> {
   for (const [from, to] of [
     [16, 20],
@@ -76,25 +93,35 @@ export function* grid(): Generator<SpikePersistenceParams> {
     for (let e = 0; e <= 8; e++) {
       for (let d = 0; d <= 8; d++) {
         for (let o = 0; o <= 5; o++) {
-          yield { eveningFromHour: from, eveningToHour: to, eveningPremium: r2(e * 0.02), eveningDaWeight: r2(d * 0.05), otherPremium: r2(-0.08 + o * 0.02) };
+          yield { eveningFromHour: from, eveningToHour: to, eveningPremium: r2(e * 0.02), eveningDaWeight: r2(d * 0.05), otherPremium: r2(-0.08 + o * 0.02), ...NO_FRESH_SPIKE };
         }
       }
     }
   }
 }
 
-export function fitSpikePersistence(data: BacktestMarketData, log: (s: string) => void = () => {}): { params: SpikePersistenceParams; inSample: number } {
-  const tl = buildTimeline(data, H1_FROM, H2_FROM);
+export function fitSpikePersistence(
+  data: BacktestMarketData,
+  log: (s: string) => void = () => {},
+  fromMs = H1_FROM,
+  toMs = H2_FROM,
+): { params: SpikePersistenceParams; inSample: number; stage1: SpikePersistenceParams } {
+  const tl = buildTimeline(data, fromMs, toMs);
   const sites = FIT_EFFICIENCIES.map(miningSite);
   const bounds = boundsOf(tl, sites);
-  let best: { params: SpikePersistenceParams; inSample: number } | null = null;
-  let k = 0;
-  for (const params of grid()) {
-    const v = meanCapture(tl, sites, bounds, spikePersistenceForecaster(params));
-    if (!best || v > best.inSample + 1e-12) best = { params, inSample: v };
-    if (++k % 100 === 0) log(`  ${k} candidates, best ${best.inSample.toFixed(4)}`);
-  }
-  return best!;
+  const search = (candidates: Iterable<SpikePersistenceParams>) => {
+    let best: { params: SpikePersistenceParams; inSample: number } | null = null;
+    let k = 0;
+    for (const params of candidates) {
+      const v = meanCapture(tl, sites, bounds, spikePersistenceForecaster(params));
+      if (!best || v > best.inSample + 1e-12) best = { params, inSample: v };
+      if (++k % 100 === 0) log(`  ${k} candidates, best ${best.inSample.toFixed(4)}`);
+    }
+    return best!;
+  };
+  const stage1 = search(grid());
+  log('  stage 2: fresh-spike reversion');
+  return { ...search(freshSpikeGrid(stage1.params)), stage1: stage1.params };
 }
 
 export function fitPeakRisk(data: BacktestMarketData): { forecastRelSigma: number; hours: number } {
@@ -129,6 +156,12 @@ async function main(): Promise<void> {
   log('fitting the spike-persistence forecaster on 2024-01-01..2024-06-30 …');
   const fit = fitSpikePersistence(data, log);
   const peak = fitPeakRisk(data);
+  // Cross-validation inside H1: the same two-stage fit on January–April, scored on May–June.
+  log('cross-validating inside H1: fit 2024-01-01..04-30, score 05-01..06-30 …');
+  const cv = fitSpikePersistence(data, () => {}, H1_FROM, MAY_FROM);
+  const may = buildTimeline(data, MAY_FROM, H2_FROM);
+  const maySites = FIT_EFFICIENCIES.map(miningSite);
+  const mayBounds = boundsOf(may, maySites);
   const h2 = buildTimeline(data, H2_FROM, H2_TO);
   const sites = FIT_EFFICIENCIES.map(miningSite);
   const h2Bounds = boundsOf(h2, sites);
@@ -140,10 +173,17 @@ async function main(): Promise<void> {
         SPIKE_PERSISTENCE_2024H1: fit.params,
         PEAK_RISK_2024H1: { forecastRelSigma: Number(peak.forecastRelSigma.toFixed(4)), '(judgement, not fitted)': 'minDaysSeen, dayIndependence' },
         peakRiskHours: peak.hours,
+        crossValidationMayJun: {
+          fittedJanApr: round4(meanCapture(may, maySites, mayBounds, spikePersistenceForecaster(cv.params))),
+          stage1Only: round4(meanCapture(may, maySites, mayBounds, spikePersistenceForecaster(cv.stage1))),
+          lastPrice: round4(meanCapture(may, maySites, mayBounds, lastPriceForecaster)),
+          params: cv.params,
+        },
         meanEngineCapture: {
           inSample: { fitted: round4(fit.inSample), lastPrice: round4(meanCapture(h1, sites, h1Bounds, lastPriceForecaster)) },
           heldOut: {
             fitted: round4(meanCapture(h2, sites, h2Bounds, spikePersistenceForecaster(fit.params))),
+            stage1Only: round4(meanCapture(h2, sites, h2Bounds, spikePersistenceForecaster(fit.stage1))),
             lastPrice: round4(meanCapture(h2, sites, h2Bounds, lastPriceForecaster)),
           },
         },

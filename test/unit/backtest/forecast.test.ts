@@ -34,6 +34,17 @@ describe('spike-persistence forecaster', () => {
     expect(f.expect(features({ recentRtUsdPerMwh: [], daUsdPerMwh: null }))).toBeNaN();
   });
 
+  it('discounts a fresh spike towards the price before it, but lets a sustained one persist', () => {
+    const fresh = f.expect(features({ recentRtUsdPerMwh: [30, 400] }));
+    const full = 400 * (1 + p.otherPremium);
+    expect(fresh).toBeCloseTo(40 + p.freshSpikeKeep * (full - 40), 9);
+    expect(fresh).toBeLessThan(full);
+    // Two high intervals in a row: no longer fresh, full persistence.
+    expect(f.expect(features({ recentRtUsdPerMwh: [300, 400] }))).toBeCloseTo(full, 9);
+    // A rise smaller than the ratio is not a spike.
+    expect(f.expect(features({ recentRtUsdPerMwh: [30, 100] }))).toBeCloseTo(100 * (1 + p.otherPremium), 9);
+  });
+
   it('passes negative and near-zero prices through', () => {
     expect(f.expect(features({ recentRtUsdPerMwh: [-12.5], localHour: 18 }))).toBe(-12.5);
   });

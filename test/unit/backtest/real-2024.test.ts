@@ -123,8 +123,12 @@ describe.skipIf(!hasRealData)('the fitted forecaster, out of sample (July–Dece
         .captureRatio.engine!;
     const fitted = capture(spikePersistenceForecaster());
     const baseline = capture(lastPriceForecaster);
+    // Deterministic figures (bench/forecast-report.ts): fitted 0.8491, last price 0.8435. The margin
+    // asserted is most of that +0.56 points; ≈ 11.5 points of the gap to 1 are spike onsets that no
+    // causal feature here predicts (see SPIKE_PERSISTENCE_2024H1), so 0.90 is out of reach.
     expect(baseline).toBeGreaterThan(0.83);
-    expect(fitted).toBeGreaterThan(baseline);
+    expect(fitted).toBeGreaterThan(0.845);
+    expect(fitted - baseline).toBeGreaterThan(0.004);
   });
 });
 
