@@ -11,6 +11,7 @@ import { cptDay, cptDateOf } from '#adapters/feeds/cpt.ts';
 import { DAY_MS, HOUR_MS, parseUtcDay, utcDay } from '#domain/time.ts';
 import { resetAwsParts } from '#functions/shared/aws.ts';
 import { loopback, type Handler, type Loopback } from '../contract/loopback.ts';
+import { mempoolRoutes } from '../support/mempool-routes.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
 import { startEventBridgeServer, type EventBridgeServer } from '../support/eventbridge-server.ts';
 import { site } from '../support/fixtures.ts';
@@ -65,24 +66,6 @@ const awsJson: Handler = (req) => {
   }
   return { status: 400, headers: json, body: { __type: target.startsWith('AmazonSSM') ? 'ParameterNotFound' : 'ResourceNotFoundException', message: 'not found' } };
 };
-
-function mempoolRoutes(): Record<string, Handler> {
-  const now = Date.now();
-  const days = [0, 1, 2, 3].map((i) => utcDay(now - i * DAY_MS));
-  const s = (ms: number) => Math.floor(ms / 1000);
-  const routes: Record<string, Handler> = {
-    '/api/v1/mining/reward-stats/144': () => ({ body: { startBlock: 880_000, endBlock: 880_143, totalReward: '0', totalFee: '14400000', totalTx: '1' } }),
-    '/api/v1/prices': () => ({ body: { time: s(now), USD: 100_000 } }),
-    '/api/v1/historical-price': () => ({ body: { prices: [{ time: 0, USD: 90_000 }], exchangeRates: {} } }),
-  };
-  for (const period of ['24h', '3d', '1w']) {
-    routes[`/api/v1/mining/hashrate/${period}`] = () => ({
-      body: { hashrates: [], difficulty: [{ timestamp: s(now - 30 * DAY_MS), difficulty: 100e12, height: 870_000 }], currentHashrate: 7e20, currentDifficulty: 110e12 },
-    });
-    routes[`/api/v1/mining/blocks/fees/${period}`] = () => ({ body: days.map((d) => ({ avgHeight: 879_900, timestamp: s(parseUtcDay(d) + 6 * HOUR_MS), avgFees: 5_000_000 })) });
-  }
-  return routes;
-}
 
 beforeAll(async () => {
   table = await freshTable();
