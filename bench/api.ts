@@ -1,13 +1,12 @@
 /**
  * API latency (DESIGN §7: p99 < 50 ms locally for reads and overrides at 200 requests/s): the
- * local server over an in-process dynalite, one site-day of decisions made by the real run, then
- * autocannon at a fixed overall rate for
+ * local server over the embedded dynalite (its own process), one site-day of decisions made by the
+ * real run, then an open-loop load at a fixed rate (requests evenly spaced) for
  *  - GET one site-day of decisions (96 quarter-hours, one page), and
  *  - POST overrides, each re-deciding one hour of decided intervals (4 new revisions, events, audit).
  * Also at a tenth of the rate, for the routes' own latency without queueing.
  */
 import { Worker } from 'node:worker_threads';
-import type autocannon from 'autocannon';
 import { dynamoRepositories } from '#adapters/dynamo/index.ts';
 import { createTable, dynamoClient } from '#adapters/dynamo/table.ts';
 import { mintToken } from '#adapters/jwt.ts';
@@ -108,7 +107,14 @@ interface LoadSpec {
   overridesFrom?: number;
 }
 
-type LoadResult = Pick<autocannon.Result, 'latency' | 'requests' | 'non2xx' | 'errors'>;
+interface LoadResult {
+  sent: number;
+  ok: number;
+  failed: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
 
 interface Loaded {
   /** At the budget's rate. */
@@ -118,64 +124,87 @@ interface Loaded {
 }
 
 /**
- * The load generator runs on its own thread (autocannon in a worker), so that it does not share
- * the event loop it measures. Its request bodies are built there.
+ * An open-loop load generator on its own thread: requests leave at evenly spaced instants (a
+ * fixed rate, whatever the responses do) over a keep-alive pool, and each latency is measured from
+ * the instant its request was due, so that a slow response cannot hide the requests queued behind
+ * it (no coordinated omission). Override bodies are built there.
  */
 const LOAD_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const autocannon = require('autocannon');
-const { spec, run } = workerData;
+const http = require('node:http');
+const { spec, rate, seconds } = workerData;
 const H = 3600000;
-let n = 0;
-const body = () => {
-  const i = n++;
+const url = new URL(spec.url);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const body = (i) => {
   const from = spec.overridesFrom + (1 + (i % 23)) * H;
   return JSON.stringify({ action: i % 2 ? 'CURTAIL' : 'RUN', loadId: i % 3 ? 's21' : 's19xp', from: new Date(from).toISOString(), to: new Date(from + H).toISOString(), reason: 'bench ' + i });
 };
-const opts = { url: spec.url, method: spec.method || 'GET', headers: spec.headers, ...run };
-if (spec.overridesFrom !== undefined) opts.requests = [{ method: 'POST', setupRequest: (req) => ({ ...req, body: body() }) }];
-autocannon(opts).then(
-  // Off the main thread autocannon leaves its histograms encoded: aggregate them here.
-  (raw) => {
-    const r = autocannon.aggregateResult([raw], opts);
-    parentPort.postMessage({ latency: r.latency, requests: r.requests, non2xx: r.non2xx, errors: r.errors });
-  },
-  (err) => parentPort.postMessage({ error: String(err) }),
-);
+const total = Math.round(rate * seconds);
+const gapMs = 1000 / rate;
+const latencies = [];
+let ok = 0, failed = 0, done = 0;
+const start = performance.now() + 20;
+function fire(i) {
+  const due = start + i * gapMs;
+  const payload = spec.overridesFrom === undefined ? undefined : body(i);
+  const req = http.request(url, { method: spec.method || 'GET', agent, headers: { ...spec.headers, ...(payload ? { 'content-length': Buffer.byteLength(payload) } : {}) } }, (res) => {
+    res.resume();
+    res.on('end', () => {
+      latencies.push(performance.now() - due);
+      if (res.statusCode >= 200 && res.statusCode < 300) ok++; else failed++;
+      finish();
+    });
+  });
+  req.on('error', () => { failed++; finish(); });
+  req.end(payload);
+}
+function finish() {
+  if (++done < total) return;
+  latencies.sort((a, b) => a - b);
+  const q = (p) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] * 10) / 10;
+  parentPort.postMessage({ sent: total, ok, failed, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: q(1) });
+  agent.destroy();
+}
+let next = 0;
+(function tick() {
+  const now = performance.now();
+  while (next < total && start + next * gapMs <= now) fire(next++);
+  if (next < total) setTimeout(tick, Math.max(0, start + next * gapMs - performance.now()));
+})();
 `;
 
-function loadOnWorker(spec: LoadSpec, run: Partial<autocannon.Options>): Promise<LoadResult> {
+function loadOnWorker(spec: LoadSpec, rate: number, seconds: number): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(LOAD_WORKER, { eval: true, workerData: { spec, run } });
-    worker.once('message', (m: LoadResult & { error?: string }) => {
+    const worker = new Worker(LOAD_WORKER, { eval: true, workerData: { spec, rate, seconds } });
+    worker.once('message', (m: LoadResult) => {
       void worker.terminate();
-      if (m.error) reject(new Error(m.error));
-      else resolve(m);
+      resolve(m);
     });
     worker.once('error', reject);
   });
 }
 
-/** A short warm-up (JIT, connections), a light run, then the measured run at the budget's fixed overall rate. */
+/** A short warm-up (JIT, connections), a light run, then the measured run at the budget's fixed rate. */
 async function load(spec: LoadSpec, inFlight: { n: number }): Promise<Loaded> {
-  await loadOnWorker(spec, { connections: 4, amount: 40 });
+  await loadOnWorker(spec, 20, 2);
   await drained(inFlight);
-  const light = await loadOnWorker(spec, { connections: 4, overallRate: RATE / 10, duration: 3 });
+  const light = await loadOnWorker(spec, RATE / 10, 3);
   await drained(inFlight);
-  const atRate = await loadOnWorker(spec, { connections: 20, overallRate: RATE, duration: SECONDS });
+  const atRate = await loadOnWorker(spec, RATE, SECONDS);
   await drained(inFlight);
   return { atRate, light };
 }
 
 function figures(prefix: string, r: Loaded): Record<string, number | string> {
   return {
-    [`${prefix}.at${RATE}rps.requests`]: r.atRate.requests.total,
-    [`${prefix}.at${RATE}rps.achievedRps`]: Math.round(r.atRate.requests.total / SECONDS),
-    [`${prefix}.at${RATE}rps.non2xx`]: r.atRate.non2xx + r.atRate.errors,
-    [`${prefix}.at${RATE}rps.p50Ms`]: r.atRate.latency.p50,
-    [`${prefix}.at${RATE}rps.p99Ms`]: r.atRate.latency.p99,
-    [`${prefix}.at${RATE / 10}rps.p50Ms`]: r.light.latency.p50,
-    [`${prefix}.at${RATE / 10}rps.p99Ms`]: r.light.latency.p99,
+    [`${prefix}.at${RATE}rps.requests`]: r.atRate.sent,
+    [`${prefix}.at${RATE}rps.non2xx`]: r.atRate.failed,
+    [`${prefix}.at${RATE}rps.p50Ms`]: r.atRate.p50Ms,
+    [`${prefix}.at${RATE}rps.p99Ms`]: r.atRate.p99Ms,
+    [`${prefix}.at${RATE}rps.maxMs`]: r.atRate.maxMs,
+    [`${prefix}.at${RATE / 10}rps.p50Ms`]: r.light.p50Ms,
+    [`${prefix}.at${RATE / 10}rps.p99Ms`]: r.light.p99Ms,
   };
 }
 
