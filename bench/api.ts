@@ -111,6 +111,8 @@ interface LoadResult {
   sent: number;
   ok: number;
   failed: number;
+  /** Responses by status code ('error' for a request that got none). */
+  statuses: Record<string, number>;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
@@ -144,6 +146,8 @@ const total = Math.round(rate * seconds);
 const gapMs = 1000 / rate;
 const latencies = [];
 let ok = 0, failed = 0, done = 0;
+const statuses = {};
+const count = (k) => { statuses[k] = (statuses[k] || 0) + 1; };
 const start = performance.now() + 20;
 function fire(i) {
   const due = start + i * gapMs;
@@ -153,17 +157,18 @@ function fire(i) {
     res.on('end', () => {
       latencies.push(performance.now() - due);
       if (res.statusCode >= 200 && res.statusCode < 300) ok++; else failed++;
+      count(res.statusCode);
       finish();
     });
   });
-  req.on('error', () => { failed++; finish(); });
+  req.on('error', () => { failed++; count('error'); finish(); });
   req.end(payload);
 }
 function finish() {
   if (++done < total) return;
   latencies.sort((a, b) => a - b);
   const q = (p) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] * 10) / 10;
-  parentPort.postMessage({ sent: total, ok, failed, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: q(1) });
+  parentPort.postMessage({ sent: total, ok, failed, statuses, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: q(1) });
   agent.destroy();
 }
 let next = 0;
@@ -200,6 +205,7 @@ function figures(prefix: string, r: Loaded): Record<string, number | string> {
   return {
     [`${prefix}.at${RATE}rps.requests`]: r.atRate.sent,
     [`${prefix}.at${RATE}rps.non2xx`]: r.atRate.failed,
+    [`${prefix}.at${RATE}rps.statuses`]: Object.entries(r.atRate.statuses).map(([k, v]) => `${k}×${v}`).join(' '),
     [`${prefix}.at${RATE}rps.p50Ms`]: r.atRate.p50Ms,
     [`${prefix}.at${RATE}rps.p99Ms`]: r.atRate.p99Ms,
     [`${prefix}.at${RATE}rps.maxMs`]: r.atRate.maxMs,

@@ -7,6 +7,7 @@
  * current pointers, as a run does.
  */
 import { stateAfter, type Decision } from '#domain/decision.ts';
+import { ConflictError } from '#domain/errors.ts';
 import type { Override } from '#domain/grid.ts';
 import type { PreviousState } from '#domain/policy.ts';
 import { intervalMinutesFor, type Site } from '#domain/sites.ts';
@@ -28,7 +29,13 @@ export function causeReason(cause: RedecideCause): string {
 }
 
 /** Attempts per interval when other changes keep taking the next revision number first. */
-const MAX_ATTEMPTS = 5;
+const MAX_ATTEMPTS = 8;
+
+/** Was this revision decided with the change in view: the override in force after a create, gone after a cancel? */
+function reflects(d: Decision, cause: RedecideCause): boolean {
+  const inForce = d.inputs.overridesInForce?.includes(cause.overrideId) ?? false;
+  return cause.change === 'CREATED' ? inForce : !inForce;
+}
 
 /**
  * Re-decides the site's intervals that overlap [fromMs, toMs), have a decision, and have not ended
@@ -76,8 +83,17 @@ export async function redecideWindow(deps: RedecideDeps, site: Site, fromMs: num
         last = candidate;
         break;
       }
-      if (attempt >= MAX_ATTEMPTS) throw new Error(`interval ${original.intervalStart} of ${site.id}: revision ${candidate.revision} kept being taken by concurrent changes`);
-      // Someone recorded this revision first: decide again on top of theirs, with the overrides as they are now.
+      // Someone recorded this revision first. If it was decided with this change already in view,
+      // it reflects the change and there is nothing left to do for the interval.
+      const winner = await deps.decisions.revision(site.id, original.intervalStart, candidate.revision);
+      if (winner && reflects(winner, cause)) {
+        last = winner;
+        break;
+      }
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new ConflictError(`interval ${original.intervalStart} of ${site.id} is being re-decided by other changes; the override is stored, retry to re-decide`);
+      }
+      // Decide again on top of theirs, with the overrides as they are now.
       deps.log.info('re-decision collided; retrying on the newer revision', { siteId: site.id, interval: original.intervalStart, revision: candidate.revision, overrideId: cause.overrideId });
       // The pointer may lag the revision records (another change between its two writes): never go below what exists.
       current = (await deps.decisions.current(site.id, original.intervalStart)) ?? current;

@@ -1,7 +1,8 @@
 /** The recorded decision: what the engine decided for one site and interval, with inputs and reasons. */
 import type { Allocation, DecisionCore, DecisionEconomics, DecisionInput, LoadState } from './policy.ts';
 import { ENGINE_VERSION } from './policy.ts';
-import { iso } from './time.ts';
+import { overlaps } from './grid.ts';
+import { MINUTE_MS, iso } from './time.ts';
 
 export type DecisionSource = 'AUTO' | 'OVERRIDE';
 
@@ -19,7 +20,10 @@ export interface DecisionInputsRecord {
   breakevensUsdPerMwh: Record<string, number> | null;
   peakProbability: number;
   gridEventIds: string[];
+  /** Overrides that set a load's level (or released it) in this interval. */
   overrideIds: string[];
+  /** Every override of the site in force during the interval, applied or outranked. */
+  overridesInForce: string[];
   previous: Record<string, { mw: number; since: string }> | null;
 }
 
@@ -81,6 +85,10 @@ export function toDecision(input: DecisionInput, core: DecisionCore, meta: Decis
       peakProbability: input.peakProbability,
       gridEventIds: core.gridEventIds,
       overrideIds: core.overrideIds,
+      overridesInForce: input.overrides
+        .filter((o) => o.siteId === input.site.id && overlaps(o.fromMs, o.toMs, input.intervalStartMs, input.intervalMinutes * MINUTE_MS))
+        .map((o) => o.id)
+        .sort(),
       previous: prev,
     },
     economics: core.economics,

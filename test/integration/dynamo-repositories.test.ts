@@ -20,7 +20,7 @@ function decision(siteId: string, i: number, revision = 1, extra: Partial<Decisi
     reasons: ['ECONOMIC_RUN'],
     flags: [],
     allocations: [{ loadId: 's21', kind: 'mining', action: 'RUN', mw: 100, curtailAboveUsdPerMwh: 116.67, reasons: ['ECONOMIC_RUN'] }],
-    inputs: { price: null, hashprice: null, breakevensUsdPerMwh: null, peakProbability: 0, gridEventIds: [], overrideIds: [], previous: null },
+    inputs: { price: null, hashprice: null, breakevensUsdPerMwh: null, peakProbability: 0, gridEventIds: [], overrideIds: [], overridesInForce: [], previous: null },
     economics: { expectedPriceUsdPerMwh: 30, miningRevenueUsd: 1, energyCostUsd: 1, miningNetUsd: 0, runningMw: 100, curtailedMw: 0, aiServedMw: 0, aiRevenueUsd: 0, gridDrawMw: 100 },
     engineVersion: '1.0.0',
     decidedAt: new Date(T + i * Q).toISOString(),

@@ -55,6 +55,7 @@ export const DecisionInputsSchema = z
     peakProbability: z.number(),
     gridEventIds: z.array(z.string()),
     overrideIds: z.array(z.string()),
+    overridesInForce: z.array(z.string()),
     previous: z.record(z.string(), z.object({ mw: z.number(), since: z.string() })).nullable(),
   })
   .openapi('DecisionInputs');
