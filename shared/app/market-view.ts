@@ -10,8 +10,8 @@ import type { GridEvent } from '#domain/grid.ts';
 import type { MarketDataRepository, PricePoint } from '#ports/market-data.ts';
 import { ACTUAL_LOOKBACK_MS, FORECAST_WINDOW_MS, type LoadHistory } from './peak-risk.ts';
 
-/** How much real-time history the forecaster sees. */
-const RT_LOOKBACK_MS = 24 * HOUR_MS;
+/** How much real-time history is read: the forecaster uses the last two prices; older than this is stale anyway. */
+const RT_LOOKBACK_MS = 6 * HOUR_MS;
 
 export interface MarketSnapshot {
   /** RT points that ended by decision time, ascending. */
