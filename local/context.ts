@@ -6,6 +6,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoRepositories, type Repositories } from '#adapters/dynamo/index.ts';
 import { JsonLinesEventPublisher } from '#adapters/log-events.ts';
 import { readSitesFile } from '#adapters/sites-file.ts';
+import { OutboxPublisher } from '#app/outbox.ts';
 import type { Site } from '#domain/sites.ts';
 import { systemClock, type Clock } from '#ports/clock.ts';
 import type { EventPublisher } from '#ports/events.ts';
@@ -40,14 +41,16 @@ export async function openLocalContext(opts: ContextOptions = {}): Promise<Local
   const config = opts.config ?? readConfig();
   let sites: Site[] | undefined = opts.requireSites ? readSitesFile(config.sitesFile).sites : undefined;
   const store = await openStore(config.home, config.tableName, { own: opts.ownStore ?? false });
+  const repos = dynamoRepositories(store.client, config.tableName);
+  const log = opts.log ?? jsonLogger();
   return {
     config,
     store,
     dynamo: store.client,
-    repos: dynamoRepositories(store.client, config.tableName),
-    publisher: new JsonLinesEventPublisher(join(config.home, 'events.jsonl')),
+    repos,
+    publisher: new OutboxPublisher(new JsonLinesEventPublisher(join(config.home, 'events.jsonl')), repos.outbox, log),
     clock: systemClock,
-    log: opts.log ?? jsonLogger(),
+    log,
     sites() {
       sites ??= readSitesFile(config.sitesFile).sites;
       return sites;

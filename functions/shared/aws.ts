@@ -10,6 +10,7 @@ import { dynamoRepositories, type Repositories } from '#adapters/dynamo/index.ts
 import { dynamoClient } from '#adapters/dynamo/table.ts';
 import { EventBridgePublisher } from '#adapters/eventbridge.ts';
 import { readSitesFile } from '#adapters/sites-file.ts';
+import { OutboxPublisher } from '#app/outbox.ts';
 import type { Site } from '#domain/sites.ts';
 import type { EventPublisher } from '#ports/events.ts';
 import type { Logger } from '#ports/logger.ts';
@@ -57,17 +58,20 @@ export function awsParts(serviceName: string): AwsParts {
     ...(env.eventBridgeEndpoint ? { endpoint: env.eventBridgeEndpoint } : {}),
   });
   const logger = new PowertoolsLogger({ serviceName });
+  const log: Logger = {
+    info: (m, f) => logger.info(m, f ?? {}),
+    warn: (m, f) => logger.warn(m, f ?? {}),
+    error: (m, f) => logger.error(m, f ?? {}),
+  };
+  const repos = dynamoRepositories(dynamo, env.tableName);
   parts = {
     env,
     sites: readSitesFile(env.sitesFile).sites,
-    repos: dynamoRepositories(dynamo, env.tableName),
-    publisher: new EventBridgePublisher({ client: eventBridge, busName: env.busName }),
+    repos,
+    // What EventBridge does not take now waits in the outbox for the next run.
+    publisher: new OutboxPublisher(new EventBridgePublisher({ client: eventBridge, busName: env.busName }), repos.outbox, log),
     logger,
-    log: {
-      info: (m, f) => logger.info(m, f ?? {}),
-      warn: (m, f) => logger.warn(m, f ?? {}),
-      error: (m, f) => logger.error(m, f ?? {}),
-    },
+    log,
     metrics: new Metrics({ namespace: 'Switchyard', serviceName }),
   };
   return parts;

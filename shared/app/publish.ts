@@ -14,6 +14,7 @@ export function decisionEvent(d: Decision): DomainEvent {
     id: decisionEventId(d),
     detailType: d.revision === 1 ? 'DecisionMade' : 'DecisionRevised',
     timeMs: Date.parse(d.decidedAt),
+    tracked: true,
     detail: {
       eventId: decisionEventId(d),
       siteId: d.siteId,

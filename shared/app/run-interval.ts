@@ -16,7 +16,9 @@ import type { DecisionRepository, OverrideRepository, RunRecord, RunRepository }
 import type { EventPublisher } from '#ports/events.ts';
 import type { Logger } from '#ports/logger.ts';
 import type { MarketDataRepository } from '#ports/market-data.ts';
+import type { Outbox } from '#ports/outbox.ts';
 import { MarketReader, type MarketSnapshot } from './market-view.ts';
+import { drainOutbox } from './outbox.ts';
 import { livePeakProbability } from './peak-risk.ts';
 import { forEachLimit, publishDecisions, resendUnpublished } from './publish.ts';
 
@@ -27,6 +29,8 @@ export interface RunDeps {
   runs: RunRepository;
   overrides: OverrideRepository;
   publisher: EventPublisher;
+  /** Where events that no record tracks wait when they cannot be sent; each run sends them. */
+  outbox?: Outbox;
   clock: Clock;
   forecaster: PriceForecaster;
   log: Logger;
@@ -72,7 +76,7 @@ export async function runInterval(deps: RunDeps, req: RunRequest): Promise<RunSu
   if (last !== null && catchUp && hours.length > 1) deps.log.info('catching up missed hours', { from: iso(hours[0]!), to: iso(target), hours: hours.length });
 
   // Events that an earlier run could not send go first, so that controllers see them in order.
-  const resent = await resendUnpublished(deps);
+  const resent = (await resendUnpublished(deps)) + (deps.outbox ? await drainOutbox(deps.outbox, deps.publisher, deps.log) : 0);
 
   const summary: RunSummary = { runs: [], decisionsWritten: 0, decisionsExisting: 0, eventsSent: 0, eventsFailed: 0, resent };
   const reader = new MarketReader(deps.marketData, deps.demo ?? false);

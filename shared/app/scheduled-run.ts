@@ -6,11 +6,12 @@ import type { DecisionRepository, OverrideRepository, RunRepository } from '#por
 import type { EventPublisher } from '#ports/events.ts';
 import type { Logger } from '#ports/logger.ts';
 import type { MarketDataRepository } from '#ports/market-data.ts';
+import type { Outbox } from '#ports/outbox.ts';
 import type { RunDeps } from './run-interval.ts';
 
 export interface EngineParts {
   sites: readonly Site[];
-  repos: { decisions: DecisionRepository; marketData: MarketDataRepository; runs: RunRepository; overrides: OverrideRepository };
+  repos: { decisions: DecisionRepository; marketData: MarketDataRepository; runs: RunRepository; overrides: OverrideRepository; outbox?: Outbox };
   publisher: EventPublisher;
   clock: Clock;
   log: Logger;

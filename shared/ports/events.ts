@@ -19,6 +19,8 @@ export interface DomainEvent {
   /** Stable id for de-duplication by consumers (e.g. `decision#site#interval#rev`). */
   id: string;
   timeMs: number;
+  /** A record tracks whether this event was sent and re-sends it itself (decision revisions). */
+  tracked?: boolean;
 }
 
 export interface PublishResult {

@@ -5,6 +5,7 @@ import { DynamoBidRepository } from './bids.ts';
 import { DynamoDecisionRepository } from './decisions.ts';
 import { DynamoIdempotencyStore } from './idempotency.ts';
 import { DynamoMarketDataRepository } from './market-data.ts';
+import { DynamoOutbox } from './outbox.ts';
 import { DynamoOverrideRepository } from './overrides.ts';
 import { DynamoRunRepository } from './runs.ts';
 
@@ -16,6 +17,7 @@ export interface Repositories {
   audit: DynamoAuditRepository;
   idempotency: DynamoIdempotencyStore;
   bids: DynamoBidRepository;
+  outbox: DynamoOutbox;
 }
 
 export function dynamoRepositories(client: DynamoDBClient, tableName: string): Repositories {
@@ -27,5 +29,6 @@ export function dynamoRepositories(client: DynamoDBClient, tableName: string): R
     audit: new DynamoAuditRepository(client, tableName),
     idempotency: new DynamoIdempotencyStore(client, tableName),
     bids: new DynamoBidRepository(client, tableName),
+    outbox: new DynamoOutbox(client, tableName),
   };
 }

@@ -19,17 +19,27 @@ export interface BatchOptions {
  * Throws when items are still unprocessed after the last attempt (nothing is silently dropped).
  */
 export async function batchPut(doc: DynamoDBDocumentClient, table: string, items: readonly Item[], opts: BatchOptions = {}): Promise<void> {
+  await batchWrite(doc, table, items.map((Item) => ({ PutRequest: { Item } })), opts);
+}
+
+/** Deletes by key in batches of 25, with the same retries as `batchPut`. */
+export async function batchDelete(doc: DynamoDBDocumentClient, table: string, keys: readonly Item[], opts: BatchOptions = {}): Promise<void> {
+  await batchWrite(doc, table, keys.map((Key) => ({ DeleteRequest: { Key } })), opts);
+}
+
+type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Item } };
+
+async function batchWrite(doc: DynamoDBDocumentClient, table: string, requests: readonly WriteRequest[], opts: BatchOptions): Promise<void> {
   const { concurrency = 4, maxAttempts = 8, baseDelayMs = 25 } = opts;
-  const batches: Item[][] = [];
-  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25) as Item[]);
+  const batches: WriteRequest[][] = [];
+  for (let i = 0; i < requests.length; i += 25) batches.push(requests.slice(i, i + 25));
   let next = 0;
   const worker = async () => {
     while (next < batches.length) {
-      const batch = batches[next++]!;
-      let pending = batch.map((Item) => ({ PutRequest: { Item } }));
+      let pending = batches[next++]!;
       for (let attempt = 1; pending.length > 0; attempt++) {
         const res = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-        pending = (res.UnprocessedItems?.[table] ?? []) as typeof pending;
+        pending = (res.UnprocessedItems?.[table] ?? []) as WriteRequest[];
         if (pending.length === 0) break;
         if (attempt >= maxAttempts) throw new Error(`batch write to ${table}: ${pending.length} items still unprocessed after ${maxAttempts} attempts`);
         await sleep(baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
