@@ -16,6 +16,7 @@
  *   audit record          AUDIT                            <at>#<id>                  AUDITSITE#<site> / <at>#<id>
  *   idempotency key       IDEM#<scope>#<key>               IDEM
  *   day-ahead bids        BIDS#<site>                      <operating day>
+ *   unsent event          OUTBOX                           <time>#<event id>
  */
 import {
   CreateTableCommand,
