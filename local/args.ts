@@ -21,7 +21,7 @@ export function requireFlag(value: string | undefined, flag: string): string {
 /** An ISO instant (`2024-07-01T15:00:00Z`) or a UTC day (`2024-07-01`). */
 export function instantFlag(value: string | undefined, flag: string): number {
   const text = requireFlag(value, flag);
-  const ms = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : parseInstant(text);
+  const ms = parseInstant(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
   if (!Number.isFinite(ms)) throw new UsageError(`--${flag} must be an ISO instant such as 2024-07-01T15:00:00Z or a day such as 2024-07-01 (got "${text}")`);
   return ms;
 }

@@ -36,11 +36,15 @@ export function intervalsOfHour(ms: number, intervalMinutes: number): number[] {
   return out;
 }
 
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
 
-/** Parses an ISO-8601 instant with an explicit offset; returns NaN when it is not one. */
+/** Parses an ISO-8601 instant with an explicit offset; NaN when it is not one, or names a day or time that does not exist. */
 export function parseInstant(text: string): number {
-  if (!ISO_INSTANT.test(text)) return Number.NaN;
+  const m = ISO_INSTANT.exec(text);
+  if (!m) return Number.NaN;
+  const [year, month, day, hour, minute, second = 0, offH = 0, offM = 0] = m.slice(1).map((x) => (x === undefined ? undefined : Number(x))) as number[];
+  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
+  if (month! < 1 || month! > 12 || day! < 1 || day! > daysInMonth || hour! > 23 || minute! > 59 || second > 59 || offH > 23 || offM > 59) return Number.NaN;
   return Date.parse(text);
 }
 
