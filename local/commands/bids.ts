@@ -6,6 +6,7 @@
 import { readSitesFile } from '#adapters/sites-file.ts';
 import { prepareBids } from '#app/bids.ts';
 import type { SiteBids } from '#domain/bids.ts';
+import { parseInstant } from '#domain/time.ts';
 import { UsageError, type Command } from './types.ts';
 import { choiceFlag, parseFlags, requireFlag } from '../args.ts';
 import { openLocalContext } from '../context.ts';
@@ -39,7 +40,7 @@ export const bids: Command = {
   async run(argv) {
     const flags = parseFlags(argv, { date: { type: 'string' }, sites: { type: 'string' }, format: { type: 'string' } });
     const date = requireFlag(flags.date, 'date');
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !Number.isFinite(Date.parse(`${date}T00:00:00Z`))) throw new UsageError(`--date must be a day such as 2024-07-01 (got "${date}")`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !Number.isFinite(parseInstant(`${date}T00:00:00Z`))) throw new UsageError(`--date must be a day such as 2024-07-01 (got "${date}")`);
     const format = flags.format === undefined ? 'table' : choiceFlag(flags.format, 'format', ['table', 'json'] as const);
     const ctx = await openLocalContext();
     try {
