@@ -1,5 +1,7 @@
 /** Running the engine locally: demo data when configured, then the same run use case as the Lambda. */
 import { seedDemoMarketData } from '#adapters/demo-market.ts';
+import { userInfo } from 'node:os';
+import { recordSitesConfig } from '#app/config-audit.ts';
 import { runInterval, type RunSummary } from '#app/run-interval.ts';
 import { runDeps } from '#app/scheduled-run.ts';
 import { DAY_MS, HOUR_MS, hourStart } from '#domain/time.ts';
@@ -22,6 +24,8 @@ let live: LiveFeeds | undefined;
 
 export async function runLocal(ctx: LocalContext, req: { atMs?: number; trigger: string }): Promise<RunSummary> {
   const at = req.atMs ?? ctx.clock.nowMs();
+  const changes = await recordSitesConfig(ctx.repos, ctx.sites(), `local:${userInfo().username}`, ctx.clock.nowMs(), `sites file ${ctx.config.sitesFile} changed`);
+  if (changes.length) ctx.log.info('sites configuration recorded in the audit trail', { sites: changes.map((c) => c.entity.id) });
   if (ctx.config.marketData === 'live' && Math.abs(at - ctx.clock.nowMs()) <= DEMO_WINDOW_MS) {
     live ??= liveFeedsFromEnv();
     const pulled = await pullLive(ctx, live, ctx.clock.nowMs());

@@ -4,6 +4,7 @@
  * (`{ "at": "2024-07-15T20:00:00Z" }`) to run that hour only; otherwise missed hours are caught up.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { recordSitesConfig } from '#app/config-audit.ts';
 import { runInterval } from '#app/run-interval.ts';
 import { runDeps } from '#app/scheduled-run.ts';
 import { parseInstant } from '#domain/time.ts';
@@ -15,8 +16,16 @@ export interface RunIntervalEvent {
   trigger?: string;
 }
 
+/** The deployed sites configuration is compared with the recorded one once per container. */
+let configChecked = false;
+
 export async function handler(event: RunIntervalEvent = {}) {
   const p = awsParts('run-interval');
+  if (!configChecked) {
+    const changes = await recordSitesConfig(p.repos, p.sites, 'deploy', systemClock.nowMs());
+    if (changes.length) p.log.info('sites configuration recorded in the audit trail', { sites: changes.map((c) => c.entity.id) });
+    configChecked = true;
+  }
   let atMs: number | undefined;
   if (event.at !== undefined) {
     atMs = parseInstant(event.at);

@@ -2,6 +2,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoAuditRepository } from './audit.ts';
 import { DynamoBidRepository } from './bids.ts';
+import { DynamoConfigStore } from './config.ts';
 import { DynamoDecisionRepository } from './decisions.ts';
 import { DynamoIdempotencyStore } from './idempotency.ts';
 import { DynamoMarketDataRepository } from './market-data.ts';
@@ -18,6 +19,7 @@ export interface Repositories {
   idempotency: DynamoIdempotencyStore;
   bids: DynamoBidRepository;
   outbox: DynamoOutbox;
+  config: DynamoConfigStore;
 }
 
 export function dynamoRepositories(client: DynamoDBClient, tableName: string): Repositories {
@@ -30,5 +32,6 @@ export function dynamoRepositories(client: DynamoDBClient, tableName: string): R
     idempotency: new DynamoIdempotencyStore(client, tableName),
     bids: new DynamoBidRepository(client, tableName),
     outbox: new DynamoOutbox(client, tableName),
+    config: new DynamoConfigStore(client, tableName),
   };
 }

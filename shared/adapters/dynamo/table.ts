@@ -17,6 +17,7 @@
  *   idempotency key       IDEM#<scope>#<key>               IDEM
  *   day-ahead bids        BIDS#<site>                      <operating day>
  *   unsent event          OUTBOX                           <time>#<event id>
+ *   recorded sites config CONFIG                           SITES
  */
 import {
   CreateTableCommand,
