@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { stateAfter, toDecision, type Decision, type DecisionMeta } from '#domain/decision.ts';
-import type { Override } from '#domain/grid.ts';
+import { overlaps, type Override } from '#domain/grid.ts';
 import type { PriceForecaster } from '#domain/forecast.ts';
 import { decide, type DecisionInput, type PreviousState } from '#domain/policy.ts';
 import { intervalMinutesFor, type Site } from '#domain/sites.ts';
@@ -153,22 +153,34 @@ async function decideSiteHour(
   const byStart = new Map(stored.items.map((d) => [d.intervalStart, d]));
   const before = byStart.get(iso(hourStartMs - lenMs)) ?? null;
   const existingDecisions = starts.map((t) => byStart.get(iso(t)) ?? null);
-  if (existingDecisions.every((d) => d !== null)) return { written: [], existing: starts.length };
+  const now = deps.clock.nowMs();
+  const overrides = await deps.overrides.activeFor(site.id, hourStartMs, hourStartMs + HOUR_MS);
+  // A decided interval that has not ended is decided again when the overrides in force changed
+  // since (a change whose own re-decision did not complete): the run reconciles it.
+  const stale = (d: Decision, t: number) => t + lenMs > now && !sameIds(d.inputs.overridesInForce ?? [], inForce(overrides, site.id, t, lenMs));
+  if (existingDecisions.every((d, i) => d !== null && !stale(d, starts[i]!))) return { written: [], existing: starts.length };
 
-  const [snap, overrides] = await Promise.all([
-    reader.snapshot(site, hourStartMs, decisionTimeMs),
-    deps.overrides.activeFor(site.id, hourStartMs, hourStartMs + HOUR_MS),
-  ]);
+  const snap = await reader.snapshot(site, hourStartMs, decisionTimeMs);
   let previous: PreviousState | null = before ? stateAfter(before) : null;
   const written: Decision[] = [];
   let existing = 0;
   for (let i = 0; i < starts.length; i++) {
     const t = starts[i]!;
     let decision = existingDecisions[i] ?? null;
-    if (decision) {
+    const ctx = { site, snap, overrides, intervalStartMs: t, previous, decisionTimeMs };
+    if (decision && stale(decision, t)) {
+      const candidate = await decideInterval(deps, reader, ctx, { revision: decision.revision + 1, source: 'OVERRIDE', decidedAtMs: now, runId });
+      candidate.reasons.push('OVERRIDES_RECONCILED');
+      if ((await deps.decisions.putRevision(candidate)) === 'written') {
+        decision = candidate;
+        written.push(candidate);
+      } else {
+        existing++; // someone else is re-deciding it right now
+      }
+    } else if (decision) {
       existing++;
     } else {
-      const candidate = await decideInterval(deps, reader, { site, snap, overrides, intervalStartMs: t, previous, decisionTimeMs }, { revision: 1, source: 'AUTO', decidedAtMs: deps.clock.nowMs(), runId });
+      const candidate = await decideInterval(deps, reader, ctx, { revision: 1, source: 'AUTO', decidedAtMs: now, runId });
       // The revision now; the current pointer once its event has gone out (publishDecisions).
       const outcome = await deps.decisions.putRevision(candidate);
       if (outcome === 'written') {
@@ -185,6 +197,15 @@ async function decideSiteHour(
     previous = stateAfter(decision);
   }
   return { written, existing };
+}
+
+/** Ids of the site's overrides in force during an interval, sorted (as a decision records them). */
+function inForce(overrides: readonly Override[], siteId: string, t: number, lenMs: number): string[] {
+  return overrides.filter((o) => o.siteId === siteId && overlaps(o.fromMs, o.toMs, t, lenMs)).map((o) => o.id).sort();
+}
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 export interface IntervalContext {

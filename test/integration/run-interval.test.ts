@@ -197,3 +197,34 @@ describe('coincident peaks in live runs', () => {
     expect((await t2.repos.decisions.current('rockdale', new Date(HOUR).toISOString()))!.allocations.find((a) => a.loadId === 's21')!.action).toBe('RUN');
   });
 });
+
+describe('reconciling overrides', () => {
+  it('decides again an open interval whose overrides changed without a re-decision, once', async () => {
+    const t = await freshTable();
+    await seedMarket(t, HOUR - 24 * H, HOUR, () => 30);
+    await runInterval(deps(t, [site()], HOUR), { atMs: HOUR, trigger: 'first' });
+    // An override stored by a request that stopped before it re-decided anything.
+    const o = { id: 'ov-orphan', siteId: 'rockdale', loadId: 's21', action: 'CURTAIL' as const, fromMs: HOUR + 2 * Q, toMs: HOUR + H, reason: 'desk', author: 'desk-1', acknowledgeObligation: false, createdAtMs: HOUR + 20 * 60_000, version: 1, status: 'ACTIVE' as const, expiresAtMs: HOUR + H };
+    await t.repos.overrides.create(o);
+    const now = HOUR + 25 * 60_000;
+    const second = await runInterval(deps(t, [site()], now), { atMs: HOUR, trigger: 'second' });
+    expect(second.decisionsWritten).toBe(2);
+    for (const i of [2, 3]) {
+      const d = (await t.repos.decisions.current('rockdale', new Date(HOUR + i * Q).toISOString()))!;
+      expect(d).toMatchObject({ revision: 2, source: 'OVERRIDE', published: true });
+      expect(d.reasons).toContain('OVERRIDES_RECONCILED');
+      expect(d.allocations.find((a) => a.loadId === 's21')!.action).toBe('CURTAIL');
+    }
+    expect((await t.repos.decisions.current('rockdale', new Date(HOUR).toISOString()))!.revision).toBe(1);
+    expect((await runInterval(deps(t, [site()], now), { atMs: HOUR, trigger: 'third' })).decisionsWritten).toBe(0);
+
+    // Cancelled, again without a re-decision: the next run brings the open interval back.
+    await t.repos.overrides.cancel('ov-orphan', 1, 'desk-1', 'spike passed', HOUR + 50 * 60_000);
+    const later = await runInterval(deps(t, [site()], HOUR + 50 * 60_000), { atMs: HOUR, trigger: 'fourth' });
+    expect(later.decisionsWritten).toBe(1); // 20:45 only: 20:30 has ended
+    expect((await t.repos.decisions.current('rockdale', new Date(HOUR + 2 * Q).toISOString()))!.revision).toBe(2);
+    const last = (await t.repos.decisions.current('rockdale', new Date(HOUR + 3 * Q).toISOString()))!;
+    expect(last).toMatchObject({ revision: 3 });
+    expect(last.allocations.find((a) => a.loadId === 's21')!.action).toBe('RUN');
+  });
+});
