@@ -77,16 +77,23 @@ export async function benchApi(): Promise<Record<string, number | string>> {
       const check = await fetch(`${server.url}${dayPath}`, { headers: { authorization: `Bearer ${finance}` } });
       const decisions = ((await check.json()) as { items: unknown[] }).items.length;
 
-      const read = await load({ url: `${server.url}${dayPath}`, headers: { authorization: `Bearer ${finance}` } }, inFlight);
+      const readSpec: LoadSpec = { url: `${server.url}${dayPath}`, headers: { authorization: `Bearer ${finance}` } };
       // Overrides cycle through the hours and the loads, so that concurrent ones rarely touch the same intervals.
-      const write = await load(
-        { url: `${server.url}/sites/rockdale/overrides`, method: 'POST', headers: { authorization: `Bearer ${trader}`, 'content-type': 'application/json' }, overridesFrom: DAY0 },
-        inFlight,
-      );
+      const writeSpec: LoadSpec = { url: `${server.url}/sites/rockdale/overrides`, method: 'POST', headers: { authorization: `Bearer ${trader}`, 'content-type': 'application/json' }, overridesFrom: DAY0 };
+      const read = await load(readSpec, inFlight);
+      // A desk's mix: 200 requests/s in all, one in ten an override.
+      const [mixedReads, mixedWrites] = await Promise.all([loadOnWorker(readSpec, RATE * 0.9, SECONDS), loadOnWorker(writeSpec, RATE * 0.1, SECONDS)]);
+      await drained(inFlight);
+      const write = await load(writeSpec, inFlight);
 
       return {
         'api.siteDay.decisions': decisions,
         ...figures('api.siteDay', read),
+        'api.mixed200rps.reads.p50Ms': mixedReads.p50Ms,
+        'api.mixed200rps.reads.p99Ms': mixedReads.p99Ms,
+        'api.mixed200rps.overrides.p50Ms': mixedWrites.p50Ms,
+        'api.mixed200rps.overrides.p99Ms': mixedWrites.p99Ms,
+        'api.mixed200rps.non2xx': mixedReads.failed + mixedWrites.failed,
         ...figures('api.overridePost', write),
         'api.budgetP99Ms': 50,
       };
