@@ -46,16 +46,27 @@ export async function redecideWindow(deps: RedecideDeps, site: Site, fromMs: num
   // Interval [t, t + len) overlaps the window and has not ended: t > from − len and t > now − len.
   const startMs = Math.max(fromMs, nowMs) - lenMs + 1;
   if (startMs >= toMs) return [];
-  const affected = await allDecisions(deps.decisions, site.id, startMs, toMs);
-  if (affected.length === 0) return [];
-
+  // One round of reads: the decisions (and the one before the first, whose state carries over),
+  // the overrides in force, and the market data of the hours involved.
   const reader = new MarketReader(deps.marketData, deps.demo ?? false);
+  const [stored, active] = await Promise.all([
+    allDecisions(deps.decisions, site.id, startMs - lenMs, toMs),
+    deps.overrides.activeFor(site.id, startMs, toMs),
+  ]);
+  const affected = stored.filter((d) => Date.parse(d.intervalStart) >= startMs);
+  if (affected.length === 0) return [];
   const spanFrom = Date.parse(affected[0]!.intervalStart);
   const spanTo = Date.parse(affected[affected.length - 1]!.intervalStart) + lenMs;
-  let overrides: Override[] = await deps.overrides.activeFor(site.id, spanFrom, spanTo);
+  const hours = [...new Set(affected.map((d) => hourStart(Date.parse(d.intervalStart))))];
+  await Promise.all([
+    ...hours.map((h) => reader.snapshot(site, h, Math.min(nowMs, h))),
+    ...hours.map((h) => reader.loadHistory(site, h, Math.min(nowMs, h))),
+    reader.hashprice(spanFrom),
+  ]);
+  let overrides: Override[] = active;
   const runId = `override-${cause.overrideId}-${cause.change.toLowerCase()}`;
   const written: Decision[] = [];
-  let last: Decision | null = null;
+  let last: Decision | null = stored.find((d) => Date.parse(d.intervalStart) === spanFrom - lenMs) ?? null;
 
   for (const original of affected) {
     const t = Date.parse(original.intervalStart);
