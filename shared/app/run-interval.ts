@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { stateAfter, toDecision, type Decision, type DecisionMeta } from '#domain/decision.ts';
-import { overlaps, type Override } from '#domain/grid.ts';
+import { overridesInForce, type Override } from '#domain/grid.ts';
 import type { PriceForecaster } from '#domain/forecast.ts';
 import { decide, type DecisionInput, type PreviousState } from '#domain/policy.ts';
 import { intervalMinutesFor, type Site } from '#domain/sites.ts';
@@ -157,7 +157,7 @@ async function decideSiteHour(
   const overrides = await deps.overrides.activeFor(site.id, hourStartMs, hourStartMs + HOUR_MS);
   // A decided interval that has not ended is decided again when the overrides in force changed
   // since (a change whose own re-decision did not complete): the run reconciles it.
-  const stale = (d: Decision, t: number) => t + lenMs > now && !sameIds(d.inputs.overridesInForce ?? [], inForce(overrides, site.id, t, lenMs));
+  const stale = (d: Decision, t: number) => t + lenMs > now && !sameIds(d.inputs.overridesInForce ?? [], overridesInForce(overrides, site.id, t, lenMs));
   if (existingDecisions.every((d, i) => d !== null && !stale(d, starts[i]!))) return { written: [], existing: starts.length };
 
   const snap = await reader.snapshot(site, hourStartMs, decisionTimeMs);
@@ -197,11 +197,6 @@ async function decideSiteHour(
     previous = stateAfter(decision);
   }
   return { written, existing };
-}
-
-/** Ids of the site's overrides in force during an interval, sorted (as a decision records them). */
-function inForce(overrides: readonly Override[], siteId: string, t: number, lenMs: number): string[] {
-  return overrides.filter((o) => o.siteId === siteId && overlaps(o.fromMs, o.toMs, t, lenMs)).map((o) => o.id).sort();
 }
 
 function sameIds(a: readonly string[], b: readonly string[]): boolean {

@@ -1,7 +1,7 @@
 /** The recorded decision: what the engine decided for one site and interval, with inputs and reasons. */
 import type { Allocation, DecisionCore, DecisionEconomics, DecisionInput, LoadState } from './policy.ts';
 import { ENGINE_VERSION } from './policy.ts';
-import { overlaps } from './grid.ts';
+import { overridesInForce } from './grid.ts';
 import { MINUTE_MS, iso } from './time.ts';
 
 export type DecisionSource = 'AUTO' | 'OVERRIDE';
@@ -85,10 +85,7 @@ export function toDecision(input: DecisionInput, core: DecisionCore, meta: Decis
       peakProbability: input.peakProbability,
       gridEventIds: core.gridEventIds,
       overrideIds: core.overrideIds,
-      overridesInForce: input.overrides
-        .filter((o) => o.siteId === input.site.id && overlaps(o.fromMs, o.toMs, input.intervalStartMs, input.intervalMinutes * MINUTE_MS))
-        .map((o) => o.id)
-        .sort(),
+      overridesInForce: overridesInForce(input.overrides, input.site.id, input.intervalStartMs, input.intervalMinutes * MINUTE_MS),
       previous: prev,
     },
     economics: core.economics,

@@ -79,3 +79,8 @@ export type GridEventBody = z.infer<typeof GridEventBodySchema>;
 export function overlaps(startMs: number, endMs: number, t: number, lenMs: number): boolean {
   return startMs < t + lenMs && endMs > t;
 }
+
+/** Ids of a site's overrides in force during the interval `[t, t + lenMs)`, sorted. */
+export function overridesInForce(overrides: readonly Override[], siteId: string, t: number, lenMs: number): string[] {
+  return overrides.filter((o) => o.siteId === siteId && overlaps(o.fromMs, o.toMs, t, lenMs)).map((o) => o.id).sort();
+}

@@ -75,13 +75,7 @@ export function setupFourCp(
   // Running monthly maximum of actual hours that ended by a decision time.
   const ends = hourly.map((p) => p.intervalStartMs + p.intervalMinutes * 60_000);
   const peakSoFar = (decisionMs: number, month: string): number | null => {
-    let lo = 0;
-    let hi = ends.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (ends[mid]! <= decisionMs) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = countAtMost(ends, decisionMs);
     let m: number | null = null;
     for (let k = lo - 1; k >= 0; k--) {
       const p = hourly[k]!;
@@ -114,13 +108,7 @@ export function setupFourCp(
   const peaksCache = new Map<string, number[]>();
   /** Actual daily peaks of the month's days that ended by a decision time. */
   const peaksSoFar = (decisionMs: number, month: string): number[] => {
-    let ended = 0;
-    let hi = dayEnds.length;
-    while (ended < hi) {
-      const mid = (ended + hi) >> 1;
-      if (dayEnds[mid]! <= decisionMs) ended = mid + 1;
-      else hi = mid;
-    }
+    const ended = countAtMost(dayEnds, decisionMs);
     const key = `${ended}|${month}`;
     let hit = peaksCache.get(key);
     if (!hit) {
@@ -183,4 +171,16 @@ function offsetAt(tl: Timeline, cal: ReturnType<typeof localCalendar>, ms: numbe
   if (diff > 12) diff -= 24;
   if (diff < -12) diff += 24;
   return diff * HOUR_MS;
+}
+
+/** How many values of an ascending array are ≤ x (binary search). */
+function countAtMost(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
