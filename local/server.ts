@@ -2,14 +2,15 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { verifyToken } from '#adapters/jwt.ts';
+import { cachingVerifier } from '#adapters/jwt.ts';
 import { bearerToken, type Authenticate } from '#adapters/http/auth.ts';
 import { createApp, type ApiDeps } from '#adapters/http/app.ts';
 
 export function localAuthenticator(secret: Uint8Array): Authenticate {
+  const verify = cachingVerifier(secret);
   return async (c) => {
     const token = bearerToken(c);
-    return token ? verifyToken(secret, token) : null;
+    return token ? verify(token) : null;
   };
 }
 

@@ -3,7 +3,7 @@
  * `switchyard token`. In AWS, API Gateway's JWT authorizer has verified the Cognito token and the
  * handler reads the claims it passes on. Roles come from the groups claim either way.
  */
-import { SignJWT, jwtVerify } from 'jose';
+import { SignJWT, decodeJwt, jwtVerify } from 'jose';
 
 export const ROLES = ['trader', 'finance', 'admin', 'operator'] as const;
 export type Role = (typeof ROLES)[number];
@@ -36,6 +36,32 @@ export async function verifyToken(secret: Uint8Array, token: string): Promise<Pr
   } catch {
     return null;
   }
+}
+
+/**
+ * `verifyToken` with a memory of the tokens it has verified, each until it expires: a desk's
+ * dashboard sends the same token with every request, and an HMAC check plus JSON parsing per
+ * request is most of what a small read costs besides the store. The same bytes verify the same
+ * way, so a remembered token is as good as a checked one; failures are not remembered.
+ */
+export function cachingVerifier(secret: Uint8Array, options: { maxEntries?: number; nowMs?: () => number } = {}): (token: string) => Promise<Principal | null> {
+  const maxEntries = options.maxEntries ?? 1024;
+  const now = options.nowMs ?? Date.now;
+  const verified = new Map<string, { principal: Principal; expMs: number }>();
+  return async (token) => {
+    const hit = verified.get(token);
+    if (hit) {
+      if (hit.expMs > now()) return hit.principal;
+      verified.delete(token);
+    }
+    const principal = await verifyToken(secret, token);
+    const exp = principal ? decodeJwt(token).exp : undefined;
+    if (principal && exp !== undefined) {
+      if (verified.size >= maxEntries) verified.delete(verified.keys().next().value!);
+      verified.set(token, { principal, expMs: exp * 1000 });
+    }
+    return principal;
+  };
 }
 
 /** Roles from `cognito:groups` (an array, or API Gateway's "[a b]" string rendering of it). */

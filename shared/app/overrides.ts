@@ -166,8 +166,11 @@ export async function createOverride(deps: OverrideDeps, cmd: CreateOverrideComm
     override = (await deps.overrides.get(id)) ?? override;
   }
 
-  await appendAudit(deps, overrideAuditRecords(override));
-  const revised = override.status === 'ACTIVE' ? await redecideWindow(deps, site, override.fromMs, override.toMs, { overrideId: id, change: 'CREATED' }, now) : [];
+  // The audit record and the re-decision touch different items: both at once.
+  const [, revised] = await settled(
+    appendAudit(deps, overrideAuditRecords(override)),
+    override.status === 'ACTIVE' ? redecideWindow(deps, site, override.fromMs, override.toMs, { overrideId: id, change: 'CREATED' }, now) : Promise.resolve([]),
+  );
   const eventsFailed = await publish(deps, override, 'CREATED', revised, now);
   const revisions = revised.map(ref);
   if (key !== undefined) await deps.idempotency.complete(scope, key, { revisions });
@@ -231,9 +234,11 @@ export async function cancelOverride(deps: OverrideDeps, cmd: CancelOverrideComm
     throw new PreconditionFailedError(`override ${cmd.id} changed concurrently: ${err.message}`, current?.version ?? null);
   }
 
-  await appendAudit(deps, overrideAuditRecords(after).slice(-1));
   const site = deps.sites.find((s) => s.id === after.siteId);
-  const revised = site ? await redecideWindow(deps, site, after.fromMs, after.toMs, { overrideId: after.id, change: 'CANCELLED' }, now) : [];
+  const [, revised] = await settled(
+    appendAudit(deps, overrideAuditRecords(after).slice(-1)),
+    site ? redecideWindow(deps, site, after.fromMs, after.toMs, { overrideId: after.id, change: 'CANCELLED' }, now) : Promise.resolve([]),
+  );
   const eventsFailed = await publish(deps, after, 'CANCELLED', revised, now);
   deps.log.info('override cancelled', { overrideId: after.id, siteId: after.siteId, actor: cmd.actor, revisions: revised.length });
   return { override: after, revisions: revised.map(ref), replayed: false, eventsFailed };
@@ -290,6 +295,14 @@ function auditRecord(after: StoredOverride, action: 'OVERRIDE_CREATED' | 'OVERRI
   };
 }
 
+/** Waits for both, then fails with the first failure: neither is abandoned half-way. */
+async function settled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
+}
+
 async function appendAudit(deps: Pick<OverrideDeps, 'audit'>, records: readonly AuditRecord[]): Promise<void> {
   for (const r of records) await deps.audit.append(r);
 }
@@ -313,13 +326,11 @@ function overrideEvent(o: StoredOverride, change: RedecideCause['change'], revis
   };
 }
 
-/** The override's event first, then one DecisionRevised per new revision. Returns how many failed. */
+/** The override's event, then one DecisionRevised per new revision, in one call. Returns how many failed. */
 async function publish(deps: OverrideDeps, o: StoredOverride, change: RedecideCause['change'], revised: Decision[], nowMs: number): Promise<number> {
-  const own = await deps.publisher.publish([overrideEvent(o, change, revised, nowMs)]);
-  for (const f of own.failed) deps.log.error('override event not sent', { overrideId: o.id, eventId: f.id, error: f.error });
   // Revisions whose DecisionRevised event fails stay unsent; the next run re-sends them.
-  const { failed } = await publishDecisions(deps, revised);
-  return own.failed.length + failed;
+  const { failed } = await publishDecisions(deps, revised, [overrideEvent(o, change, revised, nowMs)]);
+  return failed;
 }
 
 function ref(d: Decision): RevisionRef {
