@@ -4,7 +4,8 @@
  * real run, then an open-loop load at a fixed rate (requests evenly spaced) for
  *  - GET one site-day of decisions (96 quarter-hours, one page), and
  *  - POST overrides, each re-deciding one hour of decided intervals (4 new revisions, events, audit).
- * Also at a tenth of the rate, for the routes' own latency without queueing.
+ * Also at a tenth of the rate, for the routes' own latency without queueing, and, for overrides,
+ * the highest rate of a ladder (25, 50, … 200 per second) whose p99 stays within the budget.
  */
 import { Worker } from 'node:worker_threads';
 import { dynamoRepositories } from '#adapters/dynamo/index.ts';
@@ -25,6 +26,7 @@ const Q = 900_000;
 const DAY0 = Date.parse('2026-01-15T00:00:00Z');
 const RATE = 200;
 const SECONDS = 5;
+const BUDGET_P99_MS = 50;
 
 export async function benchApi(): Promise<Record<string, number | string>> {
   const db = await startDynalite({});
@@ -84,6 +86,8 @@ export async function benchApi(): Promise<Record<string, number | string>> {
       // A desk's mix: 200 requests/s in all, one in ten an override.
       const [mixedReads, mixedWrites] = await Promise.all([loadOnWorker(readSpec, RATE * 0.9, SECONDS), loadOnWorker(writeSpec, RATE * 0.1, SECONDS)]);
       await drained(inFlight);
+      // Before the saturating run: every override stays in force, and each hour's list grows.
+      const capacity = await highestRateWithinBudget(writeSpec, inFlight);
       const write = await load(writeSpec, inFlight);
 
       return {
@@ -95,7 +99,9 @@ export async function benchApi(): Promise<Record<string, number | string>> {
         'api.mixed200rps.overrides.p99Ms': mixedWrites.p99Ms,
         'api.mixed200rps.non2xx': mixedReads.failed + mixedWrites.failed,
         ...figures('api.overridePost', write),
-        'api.budgetP99Ms': 50,
+        'api.overridePost.highestRateWithinBudget': capacity.rate,
+        'api.overridePost.highestRateWithinBudget.p99Ms': capacity.p99Ms,
+        'api.budgetP99Ms': BUDGET_P99_MS,
       };
     } finally {
       await server.close();
@@ -206,6 +212,18 @@ async function load(spec: LoadSpec, inFlight: { n: number }): Promise<Loaded> {
   const atRate = await loadOnWorker(spec, RATE, SECONDS);
   await drained(inFlight);
   return { atRate, light };
+}
+
+/** The highest of a ladder of fixed rates at which the p99 stays within the budget (3 s each). */
+async function highestRateWithinBudget(spec: LoadSpec, inFlight: { n: number }): Promise<{ rate: number; p99Ms: number }> {
+  let best = { rate: 0, p99Ms: Number.NaN };
+  for (const rate of [25, 50, 75, 100, 125, 150, 175, 200]) {
+    const r = await loadOnWorker(spec, rate, 3);
+    await drained(inFlight);
+    if (r.failed > 0 || r.p99Ms >= BUDGET_P99_MS) break;
+    best = { rate, p99Ms: r.p99Ms };
+  }
+  return best;
 }
 
 function figures(prefix: string, r: Loaded): Record<string, number | string> {
