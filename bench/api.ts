@@ -3,7 +3,8 @@
  * local server over the embedded dynalite (its own process), one site-day of decisions made by the
  * real run, then an open-loop load at a fixed rate (requests evenly spaced) for
  *  - GET one site-day of decisions (96 quarter-hours, one page), and
- *  - POST overrides, each re-deciding one hour of decided intervals (4 new revisions, events, audit).
+ *  - POST overrides, each re-deciding the current hour of one of 24 sites (4 new revisions, events,
+ *    audit): a desk steering many sites at once, each override on the hour now running.
  * Also at a tenth of the rate, for the routes' own latency without queueing, and, for overrides,
  * the highest rate of a ladder (25, 50, … 200 per second) whose p99 stays within the budget.
  */
@@ -24,6 +25,9 @@ import { localAuthenticator, startServer } from '#local/server.ts';
 const H = 3_600_000;
 const Q = 900_000;
 const DAY0 = Date.parse('2026-01-15T00:00:00Z');
+/** The hour running when the API is measured: the day's last. */
+const CURRENT_HOUR = DAY0 + 23 * H;
+const SITES = 24;
 const RATE = 200;
 const SECONDS = 5;
 const BUDGET_P99_MS = 50;
@@ -35,20 +39,10 @@ export async function benchApi(): Promise<Record<string, number | string>> {
   try {
     await createTable(client, 'bench-api');
     const repos = dynamoRepositories(client, 'bench-api');
-    const site = SiteSchema.parse({
-      id: 'rockdale',
-      name: 'Rockdale, TX',
-      market: 'ERCOT',
-      settlementPoint: 'HB_HUBAVG',
-      timezone: 'America/Chicago',
-      interconnectMw: 180,
-      baseLoadMw: 3,
-      loads: [
-        { id: 's21', kind: 'mining', powerMw: 100, efficiencyJPerTh: 17.5, poolFeePct: 2 },
-        { id: 's19xp', kind: 'mining', powerMw: 60, efficiencyJPerTh: 21.5, poolFeePct: 2, minRunMinutes: 30 },
-        { id: 'tenant-a', kind: 'ai', contractedMw: 15, priceUsdPerMwh: 180 },
-      ],
-    });
+    const site = SiteSchema.parse(siteInput('rockdale'));
+    // Sites the overrides spread over (rockdale among them): each has its current hour decided.
+    const sites = [site, ...Array.from({ length: SITES - 1 }, (_, k) => SiteSchema.parse(siteInput(`site-${String(k + 1).padStart(2, '0')}`)))];
+
     const prices: PricePoint[] = [];
     for (let t = DAY0 - 24 * H; t < DAY0 + 24 * H; t += Q) {
       const hour = new Date(t).getUTCHours();
@@ -61,17 +55,19 @@ export async function benchApi(): Promise<Record<string, number | string>> {
     let now = DAY0;
     const clock: Clock = { nowMs: () => now };
     const publisher = new MemoryEventPublisher();
-    const engine = runDeps({ sites: [site], repos, publisher, clock, log: silentLogger });
+    // The day's runs, as the scheduler makes them: rockdale's whole day (for the reads), and every
+    // site's last hour, which is the hour now running (for the overrides).
+    const rockdaleOnly = runDeps({ sites: [site], repos, publisher, clock, log: silentLogger });
+    const everySite = runDeps({ sites, repos, publisher, clock, log: silentLogger });
     for (let h = DAY0; h < DAY0 + 24 * H; h += H) {
       now = h + 60_000;
-      await runInterval(engine, { atMs: h, trigger: 'bench' });
+      await runInterval(h === CURRENT_HOUR ? everySite : rockdaleOnly, { atMs: h, trigger: 'bench' });
     }
-    now = DAY0 + 60_000; // every hour of the day is still to come: each override re-decides its hour
 
     // Calls into the store in flight: the server is closed only once the last request has finished with it.
     const inFlight = { n: 0 };
     const counted = Object.fromEntries(Object.entries(repos).map(([k, repo]) => [k, counting(repo as object, inFlight)])) as unknown as typeof repos;
-    const server = await startServer({ sites: [site], ...counted, publisher, clock, authenticate: localAuthenticator(secret), log: silentLogger }, 0);
+    const server = await startServer({ sites, ...counted, publisher, clock, authenticate: localAuthenticator(secret), log: silentLogger }, 0);
     try {
       const finance = await mintToken(secret, 'bench-finance', ['finance']);
       const trader = await mintToken(secret, 'bench-trader', ['trader']);
@@ -80,8 +76,13 @@ export async function benchApi(): Promise<Record<string, number | string>> {
       const decisions = ((await check.json()) as { items: unknown[] }).items.length;
 
       const readSpec: LoadSpec = { url: `${server.url}${dayPath}`, headers: { authorization: `Bearer ${finance}` } };
-      // Overrides cycle through the hours and the loads, so that concurrent ones rarely touch the same intervals.
-      const writeSpec: LoadSpec = { url: `${server.url}/sites/rockdale/overrides`, method: 'POST', headers: { authorization: `Bearer ${trader}`, 'content-type': 'application/json' }, overridesFrom: DAY0 };
+      // Overrides cycle through the sites and the loads, so that concurrent ones rarely touch the same intervals.
+      const writeSpec: LoadSpec = {
+        url: server.url,
+        method: 'POST',
+        headers: { authorization: `Bearer ${trader}`, 'content-type': 'application/json' },
+        overrides: { siteIds: sites.map((s) => s.id), hourStartMs: CURRENT_HOUR },
+      };
       const read = await load(readSpec, inFlight);
       // A desk's mix: 200 requests/s in all, one in ten an override.
       const [mixedReads, mixedWrites] = await Promise.all([loadOnWorker(readSpec, RATE * 0.9, SECONDS), loadOnWorker(writeSpec, RATE * 0.1, SECONDS)]);
@@ -116,8 +117,8 @@ interface LoadSpec {
   url: string;
   method?: 'GET' | 'POST';
   headers: Record<string, string>;
-  /** POST a new override body per request, its window one of the 23 hours after this instant. */
-  overridesFrom?: number;
+  /** POST a new override per request to `url` + /sites/{siteId}/overrides, cycling through the sites, its window this hour. */
+  overrides?: { siteIds: string[]; hourStartMs: number };
 }
 
 interface LoadResult {
@@ -149,10 +150,11 @@ const { parentPort, workerData } = require('node:worker_threads');
 const http = require('node:http');
 const { spec, rate, seconds } = workerData;
 const H = 3600000;
-const url = new URL(spec.url);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const o = spec.overrides;
+const urlOf = (i) => new URL(o ? spec.url + '/sites/' + o.siteIds[i % o.siteIds.length] + '/overrides' : spec.url);
 const body = (i) => {
-  const from = spec.overridesFrom + (1 + (i % 23)) * H;
+  const from = o.hourStartMs;
   return JSON.stringify({ action: i % 2 ? 'CURTAIL' : 'RUN', loadId: i % 3 ? 's21' : 's19xp', from: new Date(from).toISOString(), to: new Date(from + H).toISOString(), reason: 'bench ' + i });
 };
 const total = Math.round(rate * seconds);
@@ -164,8 +166,8 @@ const count = (k) => { statuses[k] = (statuses[k] || 0) + 1; };
 const start = performance.now() + 20;
 function fire(i) {
   const due = start + i * gapMs;
-  const payload = spec.overridesFrom === undefined ? undefined : body(i);
-  const req = http.request(url, { method: spec.method || 'GET', agent, headers: { ...spec.headers, ...(payload ? { 'content-length': Buffer.byteLength(payload) } : {}) } }, (res) => {
+  const payload = o ? body(i) : undefined;
+  const req = http.request(urlOf(i), { method: spec.method || 'GET', agent, headers: { ...spec.headers, ...(payload ? { 'content-length': Buffer.byteLength(payload) } : {}) } }, (res) => {
     res.resume();
     res.on('end', () => {
       latencies.push(performance.now() - due);
@@ -264,4 +266,21 @@ async function drained(inFlight: { n: number }): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
     quiet = inFlight.n === 0 ? quiet + 1 : 0;
   }
+}
+
+function siteInput(id: string) {
+  return {
+    id,
+    name: `${id} (ERCOT hub)`,
+    market: 'ERCOT',
+    settlementPoint: 'HB_HUBAVG',
+    timezone: 'America/Chicago',
+    interconnectMw: 180,
+    baseLoadMw: 3,
+    loads: [
+      { id: 's21', kind: 'mining', powerMw: 100, efficiencyJPerTh: 17.5, poolFeePct: 2 },
+      { id: 's19xp', kind: 'mining', powerMw: 60, efficiencyJPerTh: 21.5, poolFeePct: 2, minRunMinutes: 30 },
+      { id: 'tenant-a', kind: 'ai', contractedMw: 15, priceUsdPerMwh: 180 },
+    ],
+  };
 }

@@ -13,7 +13,7 @@ import { ConflictError } from '#domain/errors.ts';
 import type { Override } from '#domain/grid.ts';
 import type { PreviousState } from '#domain/policy.ts';
 import { intervalMinutesFor, type Site } from '#domain/sites.ts';
-import { HOUR_MS, MINUTE_MS, hourStart, iso } from '#domain/time.ts';
+import { MINUTE_MS, hourStart, iso } from '#domain/time.ts';
 import { allDecisions } from './decision-log.ts';
 import { MarketReader } from './market-view.ts';
 import { decideInterval, type RunDeps } from './run-interval.ts';
@@ -49,14 +49,14 @@ export async function redecideWindow(deps: RedecideDeps, site: Site, fromMs: num
   const startMs = Math.max(fromMs, nowMs) - lenMs + 1;
   if (startMs >= toMs) return [];
   // One round of reads: the decisions (and the one before the first, whose state carries over),
-  // the overrides in force, and the market data of the window's first hours — where decided
-  // intervals that have not ended are (a run decides the hour it starts) — read alongside.
+  // the overrides in force and, when the window covers the hour now running (the hour a run has
+  // decided), that hour's market data alongside.
   const reader = new MarketReader(deps.marketData, deps.demo ?? false);
   const firstHour = hourStart(startMs + lenMs - 1);
   const [stored, active] = await Promise.all([
     allDecisions(deps.decisions, site.id, startMs - lenMs, toMs),
     deps.overrides.activeFor(site.id, startMs, toMs),
-    ...marketReads(reader, site, range(firstHour, Math.min(toMs, firstHour + PREFETCH_HOURS * HOUR_MS), HOUR_MS), nowMs),
+    ...(firstHour <= nowMs ? marketReads(reader, site, [firstHour], nowMs) : []),
   ]);
   const affected = stored.filter((d) => Date.parse(d.intervalStart) >= startMs);
   if (affected.length === 0) return [];
@@ -97,9 +97,6 @@ export async function redecideWindow(deps: RedecideDeps, site: Site, fromMs: num
   return written;
 }
 
-/** How many of the window's hours are read before the decided intervals are known. */
-const PREFETCH_HOURS = 2;
-
 interface Redeciding {
   deps: RedecideDeps;
   reader: MarketReader;
@@ -113,12 +110,6 @@ function marketReads(reader: MarketReader, site: Site, hours: readonly number[],
   return hours.flatMap((h) => [reader.snapshot(site, h, Math.min(nowMs, h)), reader.loadHistory(site, h, Math.min(nowMs, h)), reader.hashprice(h)]);
 }
 
-function range(from: number, to: number, step: number): number[] {
-  const out: number[] = [];
-  for (let t = from; t < to; t += step) out.push(t);
-  return out;
-}
-
 /** The state an interval starts from: what the decision before it left, or what is recorded before it. */
 async function previousOf(ctx: Redeciding, last: Decision | null, d: Decision): Promise<PreviousState | null> {
   const t = Date.parse(d.intervalStart);
@@ -129,7 +120,7 @@ async function previousOf(ctx: Redeciding, last: Decision | null, d: Decision): 
 }
 
 /** The next revision of an interval, decided the way a run decides, with the cause among its reasons. */
-async function decideRevision(ctx: Redeciding, current: Decision, previous: PreviousState | null, overrides: readonly Override[], revision = current.revision + 1): Promise<Decision> {
+async function decideRevision(ctx: Redeciding, current: Decision, previous: PreviousState | null, overrides: readonly Override[]): Promise<Decision> {
   const { site, nowMs } = ctx;
   const t = Date.parse(current.intervalStart);
   const decisionTimeMs = Math.min(nowMs, hourStart(t));
@@ -138,7 +129,7 @@ async function decideRevision(ctx: Redeciding, current: Decision, previous: Prev
     ctx.deps,
     ctx.reader,
     { site, snap, overrides, intervalStartMs: t, previous, decisionTimeMs },
-    { revision, source: 'OVERRIDE', decidedAtMs: nowMs, runId: ctx.runId },
+    { revision: current.revision + 1, source: 'OVERRIDE', decidedAtMs: nowMs, runId: ctx.runId },
   );
   const reason = causeReason(ctx.cause);
   if (!candidate.reasons.includes(reason)) candidate.reasons.push(reason);
