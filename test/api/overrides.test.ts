@@ -329,6 +329,12 @@ describe('bad requests', () => {
     const problem = conforms(ProblemSchema, res.body);
     expect(problem).toMatchObject({ status, type: 'about:blank' });
     expect(problem.errors!.map((e) => e.path)).toContain(field);
+    expect(problem.detail).toContain(field);
+  });
+
+  it('speaks of a well-formed body that fails validation as the body, not as JSON', async () => {
+    const problem = conforms(ProblemSchema, (await post({ body: body({ action: 'STOP' }) })).body);
+    expect(problem.detail).toMatch(/^invalid body: action: /);
   });
 
   it('answers an unknown site with 404 naming siteId, and writes nothing', async () => {

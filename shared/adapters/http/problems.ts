@@ -52,12 +52,14 @@ export function validationProblem(
   target: string,
   issues: readonly { path: readonly PropertyKey[]; message: string; keys?: readonly string[] }[],
 ): Response {
-  const where = (path: readonly PropertyKey[]) => formatPath(path) || (target === 'json' ? 'body' : target);
+  // A JSON body is well-formed by the time it is validated: it is "the body", not "the json".
+  const part = target === 'json' ? 'body' : target;
+  const where = (path: readonly PropertyKey[]) => formatPath(path) || part;
   // An unknown field (often a typo) is named as the field itself.
   const errors = issues.flatMap((i) =>
     i.keys?.length ? i.keys.map((k) => ({ path: formatPath([...i.path, k]), message: 'is not a known field' })) : [{ path: where(i.path), message: i.message }],
   );
-  return problem(c, 400, `invalid ${target}: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors);
+  return problem(c, 400, `invalid ${part}: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors);
 }
 
 /** DynamoDB (or another AWS service) refused because of load: the caller should back off. */
@@ -80,7 +82,7 @@ export function errorHandler(log: Logger) {
       const status = err.status;
       if (status === 413) return problem(c, 413, 'request body is too large', [{ path: 'body', message: 'is too large' }]);
       if (status === 415) {
-        return problem(c, 415, `unsupported content type "${c.req.header('content-type') ?? '(none)'}": send application/json`, [{ path: 'content-type', message: 'must be application/json' }]);
+        return problem(c, 415, `unsupported content-type "${c.req.header('content-type') ?? '(none)'}": send application/json`, [{ path: 'content-type', message: 'must be application/json' }]);
       }
       if (status === 400 && /json/i.test(err.message)) return problem(c, 400, `malformed JSON body: ${err.message}`, [{ path: 'body', message: 'is not valid JSON' }]);
       if (status < 500) return problem(c, status, err.message || TITLES[status] || 'request rejected');
