@@ -3,7 +3,7 @@
  * `switchyard token`. In AWS, API Gateway's JWT authorizer has verified the Cognito token and the
  * handler reads the claims it passes on. Roles come from the groups claim either way.
  */
-import { SignJWT, decodeJwt, jwtVerify } from 'jose';
+import { SignJWT, jwtVerify } from 'jose';
 
 export const ROLES = ['trader', 'finance', 'admin', 'operator'] as const;
 export type Role = (typeof ROLES)[number];
@@ -30,9 +30,15 @@ export async function mintToken(secret: Uint8Array, user: string, roles: readonl
 
 /** The principal of a verified token; null when the token is missing, malformed, expired or badly signed. */
 export async function verifyToken(secret: Uint8Array, token: string): Promise<Principal | null> {
+  return (await verified(secret, token))?.principal ?? null;
+}
+
+/** The principal and expiry (ms) of a verified token; null as for `verifyToken`. */
+async function verified(secret: Uint8Array, token: string): Promise<{ principal: Principal; expMs: number | null } | null> {
   try {
     const { payload } = await jwtVerify(token, secret, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
-    return principalFromClaims(payload as Record<string, unknown>);
+    const principal = principalFromClaims(payload as Record<string, unknown>);
+    return principal && { principal, expMs: payload.exp === undefined ? null : payload.exp * 1000 };
   } catch {
     return null;
   }
@@ -47,20 +53,20 @@ export async function verifyToken(secret: Uint8Array, token: string): Promise<Pr
 export function cachingVerifier(secret: Uint8Array, options: { maxEntries?: number; nowMs?: () => number } = {}): (token: string) => Promise<Principal | null> {
   const maxEntries = options.maxEntries ?? 1024;
   const now = options.nowMs ?? Date.now;
-  const verified = new Map<string, { principal: Principal; expMs: number }>();
+  const remembered = new Map<string, { principal: Principal; expMs: number }>();
   return async (token) => {
-    const hit = verified.get(token);
+    const hit = remembered.get(token);
     if (hit) {
       if (hit.expMs > now()) return hit.principal;
-      verified.delete(token);
+      remembered.delete(token);
     }
-    const principal = await verifyToken(secret, token);
-    const exp = principal ? decodeJwt(token).exp : undefined;
-    if (principal && exp !== undefined) {
-      if (verified.size >= maxEntries) verified.delete(verified.keys().next().value!);
-      verified.set(token, { principal, expMs: exp * 1000 });
+    const v = await verified(secret, token);
+    // A token without an expiry is checked every time.
+    if (v && v.expMs !== null) {
+      if (remembered.size >= maxEntries) remembered.delete(remembered.keys().next().value!);
+      remembered.set(token, { principal: v.principal, expMs: v.expMs });
     }
-    return principal;
+    return v?.principal ?? null;
   };
 }
 
