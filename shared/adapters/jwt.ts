@@ -16,6 +16,9 @@ export interface Principal {
 export const ISSUER = 'switchyard-local';
 export const AUDIENCE = 'switchyard-api';
 
+/** The longest lifetime a local token may have (what `switchyard token --ttl-hours` allows): 30 days. */
+export const MAX_TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600;
+
 export async function mintToken(secret: Uint8Array, user: string, roles: readonly Role[], ttlSeconds = 12 * 3600, nowMs = Date.now()): Promise<string> {
   const iat = Math.floor(nowMs / 1000);
   return new SignJWT({ 'cognito:groups': [...roles], username: user })
@@ -28,17 +31,29 @@ export async function mintToken(secret: Uint8Array, user: string, roles: readonl
     .sign(secret);
 }
 
-/** The principal of a verified token; null when the token is missing, malformed, expired or badly signed. */
+/**
+ * The principal of a verified token; null when the token is missing, malformed, badly signed, expired, has no
+ * expiry or issue time, was issued in the future, or lives longer than {@link MAX_TOKEN_LIFETIME_SECONDS}.
+ */
 export async function verifyToken(secret: Uint8Array, token: string): Promise<Principal | null> {
   return (await verified(secret, token))?.principal ?? null;
 }
 
 /** The principal and expiry (ms) of a verified token; null as for `verifyToken`. */
-async function verified(secret: Uint8Array, token: string): Promise<{ principal: Principal; expMs: number | null } | null> {
+async function verified(secret: Uint8Array, token: string): Promise<{ principal: Principal; expMs: number } | null> {
   try {
-    const { payload } = await jwtVerify(token, secret, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+    const { payload } = await jwtVerify(token, secret, {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      algorithms: ['HS256'],
+      requiredClaims: ['exp', 'iat'],
+      // Also refuses an `iat` in the future: local tokens are minted on the machine that verifies them.
+      maxTokenAge: MAX_TOKEN_LIFETIME_SECONDS,
+    });
+    const { exp, iat } = payload as { exp: number; iat: number };
+    if (exp - iat > MAX_TOKEN_LIFETIME_SECONDS) return null;
     const principal = principalFromClaims(payload as Record<string, unknown>);
-    return principal && { principal, expMs: payload.exp === undefined ? null : payload.exp * 1000 };
+    return principal && { principal, expMs: exp * 1000 };
   } catch {
     return null;
   }
@@ -61,8 +76,7 @@ export function cachingVerifier(secret: Uint8Array, options: { maxEntries?: numb
       remembered.delete(token);
     }
     const v = await verified(secret, token);
-    // A token without an expiry is checked every time.
-    if (v && v.expMs !== null) {
+    if (v) {
       if (remembered.size >= maxEntries) remembered.delete(remembered.keys().next().value!);
       remembered.set(token, { principal: v.principal, expMs: v.expMs });
     }
