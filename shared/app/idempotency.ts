@@ -99,7 +99,8 @@ export async function idempotent<R extends object>(
   }
 
   if (held.fingerprint !== fingerprint) {
-    throw new IdempotencyKeyReusedError(`idempotency key "${key}" was used for a different request; use a new key for a new ${call.creates}`);
+    const detail = `idempotency key "${key}" was used for a different request; use a new key for a new ${call.creates}`;
+    throw new IdempotencyKeyReusedError(detail);
   }
   if (held.status === 'COMPLETE') return { result: held.result as R, replayed: true };
   if (nowMs - held.claimedAtMs < options.leaseMs || !(await store.takeOver(scope, key, held.claimedAtMs, nowMs))) {

@@ -144,7 +144,8 @@ async function storeOverride(
   );
   const eventsFailed = await publish(deps, override, 'CREATED', revised, now);
   const revisions = revised.map(ref);
-  deps.log.info('override created', { overrideId: id, siteId: site.id, author: cmd.author, action: override.action, revisions: revisions.length, resumed });
+  const fields = { overrideId: id, siteId: site.id, author: cmd.author, action: override.action, revisions: revisions.length, resumed };
+  deps.log.info('override created', fields);
   return { override, revisions, eventsFailed };
 }
 

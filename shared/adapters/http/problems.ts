@@ -43,7 +43,14 @@ const TITLES: Record<number, string> = {
 /** The problem type of a status that needs no more explanation than its title (RFC 9457 §4.2.1). */
 const BLANK = 'about:blank';
 
-export function problem(c: Context, status: number, detail: string, errors?: Problem['errors'], headers: Record<string, string> = {}, type = BLANK): Response {
+export function problem(
+  c: Context,
+  status: number,
+  detail: string,
+  errors?: Problem['errors'],
+  headers: Record<string, string> = {},
+  type = BLANK,
+): Response {
   const body: Problem = { type, title: TITLES[status] ?? 'Error', status, detail, ...(errors ? { errors } : {}) };
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/problem+json', ...headers } });
 }
@@ -88,6 +95,8 @@ interface ProblemRow<E extends Error> {
 }
 
 const row = <E extends Error>(r: ProblemRow<E>): ProblemRow<Error> => r as unknown as ProblemRow<Error>;
+const retryAfter = (e: { retryAfterSeconds: number }) => ({ 'retry-after': String(e.retryAfterSeconds) });
+const idempotencyKey = (message: string): FieldIssue => ({ path: 'Idempotency-Key', message });
 
 /**
  * Every error of the errors module the API reports, with the problem it becomes; the detail is the
@@ -104,11 +113,11 @@ export const PROBLEM_TABLE: readonly ProblemRow<Error>[] = [
     errors: () => [{ path: 'If-Match', message: 'is not the current version' }],
     headers: (e): Record<string, string> => (e.currentVersion !== null ? { etag: etag(e.currentVersion) } : {}),
   }),
-  row({ error: IdempotencyKeyReusedError, status: 422, type: BLANK, errors: () => [{ path: 'Idempotency-Key', message: 'was used for a different request' }] }),
-  row({ error: IdempotencyKeyInUseError, status: 409, type: BLANK, errors: () => [{ path: 'Idempotency-Key', message: 'is in use by a request in progress' }] }),
+  row({ error: IdempotencyKeyReusedError, status: 422, type: BLANK, errors: () => [idempotencyKey('was used for a different request')] }),
+  row({ error: IdempotencyKeyInUseError, status: 409, type: BLANK, errors: () => [idempotencyKey('is in use by a request in progress')] }),
   row({ error: ConflictError, status: 409, type: BLANK }),
-  row({ error: ThrottledError, status: 429, type: BLANK, headers: (e) => ({ 'retry-after': String(e.retryAfterSeconds) }), warn: 'throttled' }),
-  row({ error: DependencyUnavailableError, status: 503, type: BLANK, headers: (e) => ({ 'retry-after': String(e.retryAfterSeconds) }), warn: 'dependency unavailable' }),
+  row({ error: ThrottledError, status: 429, type: BLANK, headers: retryAfter, warn: 'throttled' }),
+  row({ error: DependencyUnavailableError, status: 503, type: BLANK, headers: retryAfter, warn: 'dependency unavailable' }),
 ];
 
 /** DynamoDB (or another AWS service) refused because of load: the caller should back off. */
@@ -131,26 +140,25 @@ function translated(err: Error): Error {
 }
 
 export function errorHandler(log: Logger) {
-  return (thrown: Error, c: Context): Response => {
-    if (thrown instanceof ProblemError) return problem(c, thrown.status, thrown.message, thrown.errors, thrown.headers);
-    if (thrown instanceof HTTPException) {
-      const status = thrown.status;
+  return (err: Error, c: Context): Response => {
+    if (err instanceof ProblemError) return problem(c, err.status, err.message, err.errors, err.headers);
+    if (err instanceof HTTPException) {
+      const status = err.status;
       if (status === 413) return problem(c, 413, 'request body is too large', [{ path: 'body', message: 'is too large' }]);
       if (status === 415) {
         return problem(c, 415, `unsupported content-type "${c.req.header('content-type') ?? '(none)'}": send application/json`, [{ path: 'content-type', message: 'must be application/json' }]);
       }
-      if (status === 400 && /json/i.test(thrown.message)) return problem(c, 400, `malformed JSON body: ${thrown.message}`, [{ path: 'body', message: 'is not valid JSON' }]);
-      if (status < 500) return problem(c, status, thrown.message || TITLES[status] || 'request rejected');
+      if (status === 400 && /json/i.test(err.message)) return problem(c, 400, `malformed JSON body: ${err.message}`, [{ path: 'body', message: 'is not valid JSON' }]);
+      if (status < 500) return problem(c, status, err.message || TITLES[status] || 'request rejected');
     }
-    if (thrown instanceof SyntaxError) return problem(c, 400, `malformed JSON body: ${thrown.message}`, [{ path: 'body', message: 'is not valid JSON' }]);
-
-    const err = translated(thrown);
-    const known = PROBLEM_TABLE.find((r) => err instanceof r.error);
+    if (err instanceof SyntaxError) return problem(c, 400, `malformed JSON body: ${err.message}`, [{ path: 'body', message: 'is not valid JSON' }]);
+    const reported = translated(err);
+    const known = PROBLEM_TABLE.find((r) => reported instanceof r.error);
     if (known) {
-      if (known.warn) log.warn(known.warn, { error: causeName(thrown), path: c.req.path, method: c.req.method });
-      return problem(c, known.status, err.message, known.errors?.(err), known.headers?.(err) ?? {}, known.type);
+      if (known.warn) log.warn(known.warn, { error: causeName(err), path: c.req.path, method: c.req.method });
+      return problem(c, known.status, reported.message, known.errors?.(reported), known.headers?.(reported) ?? {}, known.type);
     }
-    log.error('unhandled error', { error: thrown.message, stack: thrown.stack, path: c.req.path, method: c.req.method });
+    log.error('unhandled error', { error: err.message, stack: err.stack, path: c.req.path, method: c.req.method });
     return problem(c, 500, 'internal error; it has been logged');
   };
 }
