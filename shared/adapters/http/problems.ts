@@ -1,4 +1,8 @@
-/** Errors as application/problem+json (RFC 9457). A 500 says nothing internal. */
+/**
+ * Errors as application/problem+json (RFC 9457): the errors of `#domain/errors.ts` by one table
+ * (`PROBLEM_TABLE`), AWS SDK failures by what they mean, and the HTTP layer's own refusals. A 500
+ * says nothing internal.
+ */
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import {
