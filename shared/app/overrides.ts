@@ -3,20 +3,21 @@
  * optimistic concurrency, written to the audit trail, re-decides the affected intervals at once
  * and is published (`OverrideCreated` / `OverrideCancelled`, then `DecisionRevised` per interval).
  *
- * A create may carry an idempotency key: the first request claims it (one conditional put) with
- * the id of the override it is about to create; a retry with the same body returns that override,
- * a retry with another body is refused, and a retry after the first request stopped half-way
- * finishes its work.
+ * A create may carry an idempotency key (`idempotent`, `./idempotency.ts`): a retry with the same
+ * body gets the first result, a retry with another body is refused, and a retry after the first
+ * request stopped half-way finishes its work under the id that request chose.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Decision } from '#domain/decision.ts';
-import { ConflictError, NotFoundError, ValidationError } from '#domain/errors.ts';
+import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '#domain/errors.ts';
 import { overrideIssues, type OverrideRequest } from '#domain/override-rules.ts';
-import { HOUR_MS, iso } from '#domain/time.ts';
+import type { Site } from '#domain/sites.ts';
+import { iso } from '#domain/time.ts';
 import type { AuditRecord, AuditRepository } from '#ports/audit.ts';
 import type { StoredOverride } from '#ports/decisions.ts';
 import type { DomainEvent } from '#ports/events.ts';
-import type { IdempotencyRecord, IdempotencyStore } from '#ports/idempotency.ts';
+import type { IdempotencyStore } from '#ports/idempotency.ts';
+import { DEFAULT_IDEMPOTENCY, idempotent, type Attempt } from './idempotency.ts';
 import { publishDecisions } from './publish.ts';
 import { redecideWindow, type RedecideCause } from './redecide.ts';
 import { siteOf } from './sites.ts';
@@ -29,31 +30,6 @@ export type OverrideDeps = Pick<
   audit: AuditRepository;
   idempotency: IdempotencyStore;
 };
-
-/** How long an idempotency key is remembered. */
-export const IDEMPOTENCY_KEY_TTL_MS = 24 * HOUR_MS;
-/** A request holding a key for longer than this has stopped; a retry may finish its work. */
-export const IDEMPOTENCY_LEASE_MS = 30_000;
-
-/** The stored version differs from the one the caller read (HTTP 412). */
-export class PreconditionFailedError extends ConflictError {
-  constructor(
-    message: string,
-    readonly currentVersion: number | null,
-  ) {
-    super(message);
-  }
-}
-
-/** An idempotency key reused with another request (HTTP 422), or still held by a request in flight (HTTP 409). */
-export class IdempotencyKeyError extends ConflictError {
-  constructor(
-    message: string,
-    readonly kind: 'mismatch' | 'in-flight',
-  ) {
-    super(message);
-  }
-}
 
 export interface RevisionRef {
   siteId: string;
@@ -109,38 +85,32 @@ export interface CreateOverrideCommand {
 export async function createOverride(deps: OverrideDeps, cmd: CreateOverrideCommand): Promise<OverrideResult> {
   const site = siteOf(deps.sites, cmd.siteId);
   const now = deps.clock.nowMs();
-  const key = cmd.idempotencyKey;
-  const scope = `override.create#${cmd.author}`;
-  const fingerprint = fingerprintOf({ siteId: site.id, ...cmd.request });
+  const call = {
+    scope: `override.create#${cmd.author}`,
+    key: cmd.idempotencyKey,
+    request: { siteId: site.id, ...cmd.request },
+    creates: 'override',
+    nowMs: now,
+    newId: () => `ovr-${randomUUID().replace(/-/g, '').slice(0, 16)}`,
+  };
+  const { result, replayed } = await idempotent(deps.idempotency, DEFAULT_IDEMPOTENCY, call, {
+    check: () => {
+      const issues = overrideIssues(site, cmd.request, now);
+      if (issues.length) throw new ValidationError('override', issues);
+    },
+    run: (attempt) => storeOverride(deps, site, cmd, attempt, now),
+  });
+  return { ...result, replayed };
+}
 
-  let id = `ovr-${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-  let resuming = false;
-  if (key !== undefined) {
-    const held = await deps.idempotency.get(scope, key);
-    if (held && held.claimedAtMs >= now - IDEMPOTENCY_KEY_TTL_MS) {
-      const found = await fromHeldKey(deps, held, fingerprint, now);
-      if (found.kind === 'replay') return found.result;
-      id = held.resourceId;
-      resuming = true;
-    }
-  }
-  if (!resuming) {
-    const issues = overrideIssues(site, cmd.request, now);
-    if (issues.length) throw new ValidationError('override', issues);
-    if (key !== undefined) {
-      const record: IdempotencyRecord = { scope, key, fingerprint, resourceId: id, status: 'PENDING', claimedAtMs: now };
-      if (!(await deps.idempotency.claim(record, now - IDEMPOTENCY_KEY_TTL_MS))) {
-        // A concurrent request with the same key claimed it between our read and our write.
-        const held = await deps.idempotency.get(scope, key);
-        if (!held) throw new IdempotencyKeyError(`idempotency key "${key}" is being used by another request; retry`, 'in-flight');
-        const found = await fromHeldKey(deps, held, fingerprint, now);
-        if (found.kind === 'replay') return found.result;
-        id = held.resourceId;
-        resuming = true;
-      }
-    }
-  }
-
+/** Stores a checked override under the attempt's id, audits it, re-decides its window and publishes the change. */
+async function storeOverride(
+  deps: OverrideDeps,
+  site: Site,
+  cmd: CreateOverrideCommand,
+  { resourceId: id, resumed }: Attempt,
+  now: number,
+): Promise<Omit<OverrideResult, 'replayed'>> {
   const r = cmd.request;
   let override: StoredOverride = {
     id,
@@ -161,9 +131,10 @@ export async function createOverride(deps: OverrideDeps, cmd: CreateOverrideComm
   try {
     await deps.overrides.create(override);
   } catch (err) {
-    // Finishing an interrupted request: the override may already be stored.
-    if (!(resuming && err instanceof ConflictError)) throw err;
-    override = (await deps.overrides.get(id)) ?? override;
+    // The id is taken only by an earlier attempt of this request that stopped after its write: carry on with what it stored.
+    const stored = err instanceof ConflictError ? await deps.overrides.get(id) : null;
+    if (stored?.author !== cmd.author || stored.siteId !== site.id) throw err;
+    override = stored;
   }
 
   // The audit record and the re-decision touch different items: both at once.
@@ -173,31 +144,9 @@ export async function createOverride(deps: OverrideDeps, cmd: CreateOverrideComm
   );
   const eventsFailed = await publish(deps, override, 'CREATED', revised, now);
   const revisions = revised.map(ref);
-  if (key !== undefined) await deps.idempotency.complete(scope, key, { revisions });
-  deps.log.info('override created', { overrideId: id, siteId: site.id, author: cmd.author, action: override.action, revisions: revisions.length, resumed: resuming });
-  return { override, revisions, replayed: false, eventsFailed };
-}
-
-/** What a key held by an earlier request means for this one: a replay of its result, or a take-over of its work. */
-async function fromHeldKey(
-  deps: OverrideDeps,
-  held: IdempotencyRecord,
-  fingerprint: string,
-  now: number,
-): Promise<{ kind: 'replay'; result: OverrideResult } | { kind: 'resume' }> {
-  if (held.fingerprint !== fingerprint) {
-    throw new IdempotencyKeyError(`idempotency key "${held.key}" was used for a different request; use a new key for a new override`, 'mismatch');
-  }
-  if (held.status === 'COMPLETE') {
-    const override = await deps.overrides.get(held.resourceId);
-    if (!override) throw new ConflictError(`idempotency key "${held.key}" names override ${held.resourceId}, which does not exist`);
-    const revisions = (held.result?.revisions as RevisionRef[] | undefined) ?? [];
-    return { kind: 'replay', result: { override, revisions, replayed: true, eventsFailed: 0 } };
-  }
-  if (now - held.claimedAtMs < IDEMPOTENCY_LEASE_MS || !(await deps.idempotency.takeOver(held.scope, held.key, held.claimedAtMs, now))) {
-    throw new IdempotencyKeyError(`a request with idempotency key "${held.key}" is still in progress; retry shortly`, 'in-flight');
-  }
-  return { kind: 'resume' };
+  const fields = { overrideId: id, siteId: site.id, author: cmd.author, action: override.action, revisions: revisions.length, resumed };
+  deps.log.info('override created', fields);
+  return { override, revisions, eventsFailed };
 }
 
 export interface CancelOverrideCommand {
@@ -335,18 +284,4 @@ async function publish(deps: OverrideDeps, o: StoredOverride, change: RedecideCa
 
 function ref(d: Decision): RevisionRef {
   return { siteId: d.siteId, intervalStart: d.intervalStart, revision: d.revision };
-}
-
-/** A stable hash of a request: the same fields and values give the same hash, in any key order. */
-function fingerprintOf(value: Record<string, unknown>): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }

@@ -1,16 +1,6 @@
 /** Looking up a configured site or load by id, with an error that names the field. */
-import { NotFoundError } from '#domain/errors.ts';
+import { UnknownIdError } from '#domain/errors.ts';
 import type { Site } from '#domain/sites.ts';
-
-/** An id that names nothing configured; `field` is the request field that carried it. */
-export class UnknownIdError extends NotFoundError {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message);
-  }
-}
 
 export function siteOf(sites: readonly Site[], siteId: string, field = 'siteId'): Site {
   const site = sites.find((s) => s.id === siteId);

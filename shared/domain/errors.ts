@@ -1,4 +1,9 @@
-/** Domain errors. Adapters and handlers map them to exit codes and HTTP problems. */
+/**
+ * The errors of the domain and the use cases, in one place. Each says what went wrong in the
+ * caller's terms; the HTTP mapper (`#adapters/http/problems.ts`) turns each class into a problem
+ * with its status from one table, and the CLI into an exit code. Adapters' own failures (a feed
+ * that answers garbage, a missing setting, a bad command-line flag) stay beside their adapter.
+ */
 
 export interface FieldIssue {
   /** Path of the offending field, e.g. `sites[0].loads[1].efficiencyJPerTh`. */
@@ -17,13 +22,72 @@ export class ValidationError extends Error {
   }
 }
 
+/** Something named by the request does not exist. */
 export class NotFoundError extends Error {
-  override readonly name = 'NotFoundError';
+  override readonly name: string = 'NotFoundError';
+}
+
+/** An id that names nothing configured; `field` is the request field that carried it. */
+export class UnknownIdError extends NotFoundError {
+  override readonly name = 'UnknownIdError';
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+  }
 }
 
 /** An optimistic-concurrency or uniqueness conflict. */
 export class ConflictError extends Error {
-  override readonly name = 'ConflictError';
+  override readonly name: string = 'ConflictError';
+}
+
+/** The stored version differs from the one the caller read. */
+export class PreconditionFailedError extends ConflictError {
+  override readonly name = 'PreconditionFailedError';
+  constructor(
+    message: string,
+    readonly currentVersion: number | null,
+  ) {
+    super(message);
+  }
+}
+
+/** An idempotency key that cannot be used for this request. */
+export abstract class IdempotencyKeyError extends ConflictError {}
+
+/** An idempotency key reused with another request. */
+export class IdempotencyKeyReusedError extends IdempotencyKeyError {
+  override readonly name = 'IdempotencyKeyReusedError';
+}
+
+/** An idempotency key still held by a request in progress. */
+export class IdempotencyKeyInUseError extends IdempotencyKeyError {
+  override readonly name = 'IdempotencyKeyInUseError';
+}
+
+/** A store or service refused the request because of load: the caller should back off. */
+export class ThrottledError extends Error {
+  override readonly name = 'ThrottledError';
+  constructor(
+    message = 'the service is busy; retry shortly',
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** A store or service this depends on cannot be reached or failed on its side: retrying later may work. */
+export class DependencyUnavailableError extends Error {
+  override readonly name = 'DependencyUnavailableError';
+  constructor(
+    message = 'a service this depends on is unavailable; retry shortly',
+    readonly retryAfterSeconds = 5,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
 /** Formats a zod-style issue path (`['sites', 0, 'loads']`) as `sites[0].loads`. */

@@ -1,7 +1,7 @@
 /**
- * Idempotency keys for POSTs that a client may retry (STYLE "Handlers"): the first request with a
- * key claims it with a single-item conditional write; a replay with the same body gets the same
- * result, a replay with another body is refused.
+ * Where idempotency keys are kept, for the wrapper that runs the protocol (`#app/idempotency.ts`):
+ * the first request with a key claims it with a single-item conditional write; a replay with the
+ * same body gets the stored result, a replay with another body is refused.
  */
 
 export interface IdempotencyRecord {
@@ -15,7 +15,7 @@ export interface IdempotencyRecord {
   status: 'PENDING' | 'COMPLETE';
   /** When the current holder claimed (or took over) the key. */
   claimedAtMs: number;
-  /** What the completed request returned, beyond the resource itself. */
+  /** What the completed request returned (plain data), replayed to a retry. */
   result?: Record<string, unknown>;
 }
 

@@ -12,6 +12,8 @@ import {
   OverrideSchema,
   ProblemSchema,
 } from '#adapters/http/schemas.ts';
+import { dynamoRepositories } from '#adapters/dynamo/index.ts';
+import { dynamoClient } from '#adapters/dynamo/table.ts';
 import type { DomainEvent } from '#ports/events.ts';
 import { DAY, DAY0, H, MIN, PROBLEM_TYPE, Q, conforms, iso, seedMarket, startApi, type Api } from './support.ts';
 
@@ -296,6 +298,30 @@ describe('Idempotency-Key', () => {
     expect([a.status, b.status]).toEqual([201, 201]);
     expect((a.body as { id: string }).id).not.toBe((b.body as { id: string }).id);
   });
+
+  it('replays the first answer even after the override has changed since', async () => {
+    const req = { token: trader, body: body({ ...window, reason: 'replayed after a cancel' }), headers: { 'idempotency-key': 'key-5' } };
+    const first = await api.call('POST', '/sites/rockdale/overrides', req);
+    const id = (first.body as { id: string }).id;
+    const ifMatch = { 'if-match': '"1"' };
+    const cancel = await api.call('POST', `/overrides/${id}/cancel`, { token: trader, body: { reason: 'changed' }, headers: ifMatch });
+    expect(cancel.status).toBe(200);
+    const replay = await api.call('POST', '/sites/rockdale/overrides', req);
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual(first.body);
+  });
+
+  it('leaves the key of a request refused as invalid free for the corrected request', async () => {
+    const headers = { 'idempotency-key': 'key-6' };
+    const post = (extra: Record<string, unknown>) =>
+      api.call('POST', '/sites/rockdale/overrides', { token: trader, body: body({ ...window, ...extra }), headers });
+    const refused = await post({ action: 'CAP', reason: 'cap' });
+    expect(refused.status).toBe(400);
+    const corrected = await post({ action: 'CAP', capMw: 20, reason: 'cap' });
+    expect(corrected.status).toBe(201);
+    expect(corrected.headers.get('idempotent-replayed')).toBeNull();
+  });
 });
 
 describe('bad requests', () => {
@@ -385,5 +411,29 @@ describe('the audit trail', () => {
     const wide = await api.call('GET', `/audit?from=${iso(DAY0 - 400 * DAY)}&to=${iso(DAY0)}`, { token: finance });
     expect(wide.status).toBe(400);
     expect(wide.body).toMatchObject({ errors: [{ path: 'to' }] });
+  });
+});
+
+describe('a store that cannot be reached', () => {
+  let down: Api;
+  beforeAll(async () => {
+    // Nothing listens on port 1: the SDK's connection is refused, as when the store is down.
+    const unreachable = dynamoRepositories(dynamoClient('http://127.0.0.1:1', { maxAttempts: 1 }), 'unreachable');
+    down = await startApi({ deps: { overrides: unreachable.overrides } });
+  });
+  afterAll(() => down.close());
+
+  it('answers 503 with Retry-After, saying nothing about where the store is', async () => {
+    const res = await down.call('GET', '/overrides/ovr-1', { token: await down.token('trader') });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(res.headers.get('content-type')).toBe(PROBLEM_TYPE);
+    expect(conforms(ProblemSchema, res.body)).toEqual({
+      type: 'about:blank',
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'a service this depends on is unavailable; retry shortly',
+    });
+    expect(res.text).not.toContain('127.0.0.1');
   });
 });

@@ -12,7 +12,7 @@ import { documentClient } from './table.ts';
 
 const key = (scope: string, k: string) => ({ pk: `IDEM#${scope}#${k}`, sk: 'IDEM' });
 
-/** How long DynamoDB keeps a key (where TTL runs); the use case decides when a key expires. */
+/** How long DynamoDB keeps a key (where TTL runs); the idempotency wrapper decides when a key expires. */
 const TTL_SECONDS = 2 * 24 * 3600;
 
 export class DynamoIdempotencyStore implements IdempotencyStore {
