@@ -39,6 +39,14 @@ export function fileError(what: string, line: number, message: string): Validati
   return new ValidationError(`${what}, line ${line}`, [{ path: '', message }]);
 }
 
+/** Prices beyond this magnitude are a unit error or a corrupted row in any market (the ERCOT cap is $5,000). */
+export const MAX_ABS_PRICE_USD_PER_MWH = 100_000;
+
+/** The sanity check every price parser applies: null when plausible, otherwise why not. */
+export function checkPrice(v: number): string | null {
+  return Math.abs(v) > MAX_ABS_PRICE_USD_PER_MWH ? `${v} $/MWh is beyond any market's price limits` : null;
+}
+
 const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 /** A strict decimal: no empty string, no `0x`, no `Infinity` (Number() accepts all of those). */
@@ -75,6 +83,8 @@ export interface CsvTable<C extends string> {
   col: Record<C, number>;
   /** Every header name in order. */
   header: string[];
+  /** The header's 1-based line number (blank lines may precede it). */
+  headerLine: number;
   /** Data lines with their 1-based line numbers; blank lines are left out. */
   lines: { line: number; text: string }[];
   /** True when the text did not end with a newline (the last row may be cut off). */
@@ -115,7 +125,7 @@ export function openCsv<C extends string>(text: string, what: string, required: 
     lines.push({ line: i + 1, text: t });
   }
   if (lines.length === 0) throw fileError(what, headerAt + 2, 'no data rows after the header (empty or truncated file)');
-  return { col, header, lines, unterminated };
+  return { col, header, headerLine: headerAt + 1, lines, unterminated };
 }
 
 function stripCr(s: string): string {
@@ -145,24 +155,23 @@ interface Entry {
   line: number;
 }
 
-export interface CollectedPoint {
-  series: string;
-  startMs: number;
-  value: number;
-}
-
 /**
  * Collects values per series and interval start. An exact repeat is dropped (counted); a repeat
- * with a different value is rejected, naming the line of the first one.
+ * with a different value is rejected, naming the line of the first one. Series are told apart by
+ * their key as a Map key: strings, or interned objects (see `seriesKey` in ercot-rows.ts).
  */
-export class SeriesCollector {
-  private readonly series = new Map<string, Map<number, Entry>>();
+export class SeriesCollector<K = string> {
+  private readonly series = new Map<K, Map<number, Entry>>();
   duplicates = 0;
 
-  constructor(private readonly rejects: Rejects) {}
+  constructor(
+    private readonly rejects: Rejects,
+    /** How a conflicting duplicate names its series, e.g. `HB_HUBAVG`. */
+    private readonly describe: (series: K) => string = String,
+  ) {}
 
   /** `field` is the column a conflicting duplicate is blamed on, e.g. `SettlementPointPrice`. */
-  add(series: string, startMs: number, value: number, line: number, field: string): void {
+  add(series: K, startMs: number, value: number, line: number, field: string): void {
     let m = this.series.get(series);
     if (!m) {
       m = new Map();
@@ -180,17 +189,18 @@ export class SeriesCollector {
     this.rejects.reject(
       line,
       field,
-      `duplicate interval ${iso(startMs)} for ${series} with a different value (${value} here, ${prev.value} on line ${prev.line})`,
+      `duplicate interval ${iso(startMs)} for ${this.describe(series)} with a different value ` +
+        `(${value} here, ${prev.value} on line ${prev.line})`,
     );
   }
 
-  /** Series names in first-seen order. */
-  names(): string[] {
+  /** Series in first-seen order. */
+  names(): K[] {
     return [...this.series.keys()];
   }
 
   /** Points per series, ascending by interval start. */
-  sorted(series: string): { startMs: number; value: number }[] {
+  sorted(series: K): { startMs: number; value: number }[] {
     const m = this.series.get(series);
     if (!m) return [];
     const out: { startMs: number; value: number }[] = [];

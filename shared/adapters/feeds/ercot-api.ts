@@ -1,12 +1,12 @@
 /**
  * ERCOT public API client (https://api.ercot.com/api/public-reports): real-time 15-minute SPPs
- * (`np6-905-cd/spp_node_zone_hub`) and day-ahead hourly SPPs (`np4-190-cd/dam_stlmnt_pnt_prices`).
+ * (NP6-905-CD) and day-ahead hourly SPPs (NP4-190-CD); the paths are in ercot-reports.ts.
  *
  * Every request carries `Ocp-Apim-Subscription-Key` and `Authorization: Bearer <id_token>`; the
  * token comes from ERCOT's Azure B2C tenant by the ROPC password grant, is reused until shortly
  * before it expires, and is fetched anew once when the API answers 401. Responses are
  * `{ _meta: { totalPages, currentPage, … }, fields: [{ name, … }], data: [[…], …] }`, read page by
- * page; rows go through the same DST-aware conversion as the MIS files.
+ * page; rows go through the same row loop and DST-aware conversion as the MIS files (ercot-rows.ts).
  */
 import { z } from 'zod';
 import { MINUTE_MS } from '#domain/time.ts';
@@ -15,8 +15,10 @@ import { systemClock } from '#ports/clock.ts';
 import type { FeedParseResult, PriceFeed } from '#ports/feeds.ts';
 import type { PriceKind, PricePoint } from '#ports/market-data.ts';
 import { cptDateOf } from './cpt.ts';
-import { findGaps } from './csv.ts';
-import { ERCOT, HourEndingBuilder } from './ercot-mis.ts';
+import { checkPrice, findGaps } from './csv.ts';
+import { pricePoints } from './ercot-mis.ts';
+import { DAM_SPP_REPORT, RTM_SPP_REPORT, type ErcotReport } from './ercot-reports.ts';
+import { ERCOT, ErcotReader, HOUR_ENDING, pageTable, seriesKey, seriesLabel, type ErcotLayout } from './ercot-rows.ts';
 import { FeedError, requestJson, type HttpOptions } from './http.ts';
 
 export const ERCOT_API_BASE_URL = 'https://api.ercot.com/api/public-reports';
@@ -51,12 +53,13 @@ const TokenResponse = z.object({
   id_token_expires_in: z.coerce.number().positive().optional(),
 });
 
-const PageResponse = z.object({
+/** A page of any report: `fields` name the columns of the `data` rows. */
+export const PageResponse = z.object({
   _meta: z.object({ totalPages: z.number().int().min(0), currentPage: z.number().int().min(0) }),
   fields: z.array(z.object({ name: z.string() })),
   data: z.array(z.array(z.unknown())),
 });
-type Page = z.infer<typeof PageResponse>;
+export type Page = z.infer<typeof PageResponse>;
 
 /** Obtains and caches the B2C id_token. Concurrent callers share one request. */
 export class ErcotTokenProvider {
@@ -118,15 +121,56 @@ export class ErcotTokenProvider {
   }
 }
 
-interface Report {
-  path: string;
+/** A price report as the API serves it: its product, and the layout of its rows. */
+interface ApiPriceReport {
+  report: ErcotReport;
   kind: PriceKind;
-  intervalMinutes: number;
-  what: string;
+  layout: ErcotLayout<PriceKind>;
 }
 
-const RTM: Report = { path: 'np6-905-cd/spp_node_zone_hub', kind: 'RT', intervalMinutes: 15, what: 'ERCOT API np6-905-cd' };
-const DAM: Report = { path: 'np4-190-cd/dam_stlmnt_pnt_prices', kind: 'DA', intervalMinutes: 60, what: 'ERCOT API np4-190-cd' };
+type ApiLayoutSpec = Pick<ErcotLayout<PriceKind>, 'columns' | 'intervalMinutes'> & { kind: PriceKind };
+
+function apiReport(report: ErcotReport, layout: ApiLayoutSpec): ApiPriceReport {
+  const { kind, columns, intervalMinutes } = layout;
+  return {
+    report,
+    kind,
+    layout: {
+      what: `ERCOT API ${report.id.toLowerCase()}`,
+      product: report,
+      columns,
+      time: HOUR_ENDING,
+      values: [{ field: 'settlementPointPrice', kind, check: checkPrice }],
+      intervalMinutes,
+      gapsOver: 'days',
+    },
+  };
+}
+
+const RTM = apiReport(RTM_SPP_REPORT, {
+  kind: 'RT',
+  intervalMinutes: 15,
+  columns: {
+    deliveryDate: 'deliveryDate',
+    hourEnding: 'deliveryHour',
+    interval: 'deliveryInterval',
+    settlementPoint: 'settlementPoint',
+    settlementPointPrice: 'settlementPointPrice',
+    repeatedHour: 'DSTFlag',
+  },
+});
+
+const DAM = apiReport(DAM_SPP_REPORT, {
+  kind: 'DA',
+  intervalMinutes: 60,
+  columns: {
+    deliveryDate: 'deliveryDate',
+    hourEndingLabel: 'hourEnding',
+    settlementPoint: 'settlementPoint',
+    settlementPointPrice: 'settlementPointPrice',
+    repeatedHour: 'DSTFlag',
+  },
+});
 
 export interface PriceRequest {
   fromMs: number;
@@ -176,17 +220,13 @@ export class ErcotApiClient {
     };
   }
 
-  private async fetchReport(report: Report, req: PriceRequest): Promise<FeedParseResult<PricePoint>> {
-    if (req.nodes.length === 0) throw new FeedError(`${report.what}: no settlement points requested`, FEED);
-    const b = new HourEndingBuilder(
-      report.what,
-      report.intervalMinutes,
-      report.kind === 'RT'
-        ? { date: 'deliveryDate', hour: 'deliveryHour', interval: 'deliveryInterval', node: 'settlementPoint', value: 'settlementPointPrice', dst: 'DSTFlag' }
-        : { date: 'deliveryDate', hour: 'hourEnding', node: 'settlementPoint', value: 'settlementPointPrice', dst: 'DSTFlag' },
-      { skipBadRows: req.skipBadRows ?? false, settlementPoints: req.nodes },
-      'row',
-    );
+  private async fetchReport(api: ApiPriceReport, req: PriceRequest): Promise<FeedParseResult<PricePoint>> {
+    const { layout, kind } = api;
+    if (req.nodes.length === 0) throw new FeedError(`${layout.what}: no settlement points requested`, FEED);
+    const reader = new ErcotReader(layout, { skipBadRows: req.skipBadRows ?? false, settlementPoints: req.nodes, unit: 'row' });
+    const onMissing = (missing: string[], got: string[]): never => {
+      throw new FeedError(`${layout.what}: the response's fields lack ${missing.join(', ')} (got ${got.join(', ')})`, FEED);
+    };
     // Delivery dates are local operating days: ask for every day the UTC window touches.
     const fromDate = cptDateOf(req.fromMs);
     const toDate = cptDateOf(req.toMs - 1);
@@ -194,66 +234,33 @@ export class ErcotApiClient {
     let rowsSeen = 0;
     for (const node of req.nodes) {
       for (let page = 1, totalPages = 1; page <= totalPages; page++) {
-        const body = await this.page(report, { deliveryDateFrom: fromDate, deliveryDateTo: toDate, settlementPoint: node, page: String(page), size: String(this.pageSize) });
+        const body = await this.page(api.report, {
+          deliveryDateFrom: fromDate,
+          deliveryDateTo: toDate,
+          settlementPoint: node,
+          page: String(page),
+          size: String(this.pageSize),
+        });
         totalPages = body._meta.totalPages;
-        this.addRows(report, b, body, rowsSeen);
+        reader.read(pageTable(layout, body, { rowOffset: rowsSeen, onMissing }));
         rowsSeen += body.data.length;
       }
     }
-    const done = b.finish();
-    const points: PricePoint[] = [];
-    const gaps = [];
-    const step = report.intervalMinutes * MINUTE_MS;
-    for (const s of done.series) {
-      const inWindow = s.points.filter((p) => p.startMs >= req.fromMs && p.startMs < req.toMs);
-      for (const p of inWindow) {
-        points.push({ market: ERCOT, node: s.name, kind: report.kind, intervalStartMs: p.startMs, intervalMinutes: report.intervalMinutes, priceUsdPerMwh: p.value });
-      }
-      gaps.push(...findGaps(`${ERCOT} ${s.name} ${report.kind}`, inWindow.map((p) => p.startMs), step, alignUp(req.fromMs, step), alignUp(req.toMs, step)));
-    }
-    for (const node of req.nodes) {
-      if (!done.series.some((s) => s.name === node)) gaps.push(...findGaps(`${ERCOT} ${node} ${report.kind}`, [], step, alignUp(req.fromMs, step), alignUp(req.toMs, step)));
-    }
-    return { points, rejects: b.rejects.sorted(), gaps, rows: b.rows, duplicates: done.duplicates };
-  }
-
-  private addRows(report: Report, b: HourEndingBuilder, body: Page, rowOffset: number): void {
-    const idx = (name: string) => body.fields.findIndex((f) => f.name === name);
-    const at = {
-      date: idx('deliveryDate'),
-      hour: idx(report.kind === 'RT' ? 'deliveryHour' : 'hourEnding'),
-      interval: report.kind === 'RT' ? idx('deliveryInterval') : -1,
-      node: idx('settlementPoint'),
-      price: idx('settlementPointPrice'),
-      dst: idx('DSTFlag'),
-    };
-    const missing = Object.entries(at).filter(([k, i]) => i < 0 && !(k === 'interval' && report.kind === 'DA'));
-    if (missing.length > 0) {
-      throw new FeedError(`${report.what}: the response's fields lack ${missing.map(([k]) => k).join(', ')} (got ${body.fields.map((f) => f.name).join(', ')})`, FEED);
-    }
-    body.data.forEach((row, i) => {
-      const line = rowOffset + i + 1;
-      b.rows++;
-      const dateText = String(row[at.date] ?? '');
-      const day = b.day(line, dateText);
-      if (!day) return;
-      const node = b.node(line, String(row[at.node] ?? ''));
-      if (node === null) return;
-      const dst = row[at.dst];
-      const repeated = dst === true || dst === 'Y' || dst === 'true' ? true : dst === false || dst === 'N' || dst === 'false' ? false : undefined;
-      if (repeated === undefined) {
-        b.rejects.reject(line, 'DSTFlag', `must be a boolean (got ${JSON.stringify(dst)})`);
-        return;
-      }
-      const hour = report.kind === 'RT' ? toInt(row[at.hour]) : hourLabel(row[at.hour]);
-      const interval = report.kind === 'RT' ? toInt(row[at.interval]) : 1;
-      const price = typeof row[at.price] === 'number' ? (row[at.price] as number) : Number.NaN;
-      b.add(line, day, hour, interval, repeated, node, price);
+    const done = reader.finish();
+    const step = layout.intervalMinutes * MINUTE_MS;
+    const inWindow = (startMs: number) => startMs >= req.fromMs && startMs < req.toMs;
+    const points = pricePoints(done, layout.intervalMinutes, inWindow);
+    // Gaps over the window asked for, for every node asked for (also those the API had nothing for).
+    const gaps = req.nodes.flatMap((node) => {
+      const key = seriesKey(ERCOT, node, kind);
+      const starts = (done.series.find((s) => s.key === key)?.points ?? []).map((p) => p.startMs).filter(inWindow);
+      return findGaps(seriesLabel(key), starts, step, alignUp(req.fromMs, step), alignUp(req.toMs, step));
     });
+    return { points, rejects: done.rejects, gaps, rows: done.rows, duplicates: done.duplicates };
   }
 
-  private async page(report: Report, query: Record<string, string>): Promise<Page> {
-    const url = new URL(`${this.baseUrl}/${report.path}`);
+  private async page(report: ErcotReport, query: Record<string, string>): Promise<Page> {
+    const url = new URL(`${this.baseUrl}/${report.apiPath}`);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     const send = async () =>
       requestJson(
@@ -284,18 +291,3 @@ export class ErcotApiClient {
 }
 
 const alignUp = (ms: number, step: number) => Math.ceil(ms / step) * step;
-
-function toInt(v: unknown): number {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,2}$/.test(v) ? Number(v) : Number.NaN;
-  return Number.isInteger(n) ? n : Number.NaN;
-}
-
-/** `"01:00"` or `1` → 1. */
-function hourLabel(v: unknown): number {
-  if (typeof v === 'number') return toInt(v);
-  if (typeof v === 'string') {
-    const m = /^(\d{1,2}):00$/.exec(v);
-    if (m) return Number(m[1]);
-  }
-  return Number.NaN;
-}

@@ -8,8 +8,7 @@
 import { MINUTE_MS } from '#domain/time.ts';
 import type { FeedParseOptions, FeedParseResult } from '#ports/feeds.ts';
 import type { PriceKind, PricePoint } from '#ports/market-data.ts';
-import { Rejects, SeriesCollector, fieldsOf, findGaps, openCsv, parseDecimal } from './csv.ts';
-import { checkPrice } from './ercot-mis.ts';
+import { Rejects, SeriesCollector, checkPrice, fieldsOf, findGaps, openCsv, parseDecimal } from './csv.ts';
 
 export const PJM = 'PJM';
 

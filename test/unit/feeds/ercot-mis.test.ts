@@ -289,3 +289,19 @@ describe('parseHubHourlyCsv', () => {
     expect(r.asPrices).toHaveLength(5);
   });
 });
+
+describe('column names', () => {
+  it('reads a column under another name of its field (the API and MIS spellings are one field)', () => {
+    const header = 'deliveryDate,DeliveryHour,DeliveryInterval,SettlementPoint,SettlementPointType,settlementPointPrice,dstFlag';
+    const { points } = parseErcotRtmCsv(csv(header, ['01/01/2024,1,2,HB_HUBAVG,SH,12.58,N']));
+    const at = utc('2024-01-01T06:15:00Z');
+    expect(points).toEqual([{ market: 'ERCOT', node: 'HB_HUBAVG', kind: 'RT', intervalStartMs: at, intervalMinutes: 15, priceUsdPerMwh: 12.58 }]);
+  });
+
+  it('names a bad cell by the column name the file uses', () => {
+    const header = 'DeliveryDate,DeliveryHour,DeliveryInterval,SettlementPoint,SettlementPointType,SettlementPointPrice,DSTFlag';
+    expect(() => parseErcotRtmCsv(csv(header, ['01/01/2024,1,1,,SH,12.58,N']))).toThrow(
+      'ERCOT RTM CSV, line 2: SettlementPoint: settlement point is empty',
+    );
+  });
+});
