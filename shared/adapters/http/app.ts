@@ -3,7 +3,8 @@
  * server — same app, same code. It is given its use cases (deps.ts); the api function and the
  * local server build them.
  */
-import { Hono } from 'hono';
+// Hono's `tiny` preset (its PatternRouter): the smallest router, plenty for fifteen routes, and 6 KB off the api bundle.
+import { Hono } from 'hono/tiny';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { AppEnv } from './auth.ts';
