@@ -17,10 +17,10 @@
  *   imports in a third of the time the runtime's copy takes to load (≈ 60 ms against ≈ 190 ms for
  *   run-interval). The bundle tests import each bundle from a folder whose node_modules holds the
  *   externals only.
- * - Aliases keep the bundles small: `zod` reduced to the members the code uses
- *   (infra/zod-lean.ts), the SDK's credential chain reduced to the environment variables Lambda
- *   sets (infra/lambda-credentials.ts), and the SDK's event-stream support, which no bundled client
- *   uses, left out (infra/smithy-event-streams-lean.ts).
+ * - Every package is bundled as it documents itself (zod as `import * as z from 'zod'`, which
+ *   esbuild tree-shakes), with one alias: the SDK's default credential chain reduced to the
+ *   environment variables Lambda sets (infra/lambda-credentials.ts). test/infra/bundles.test.ts
+ *   builds the bundles without it to show that it is still needed (they exceed the budget).
  * - Only options NodejsFunction forwards (infra/functions.ts) may be used here: the bundle tests
  *   check that the stack's asset is byte for byte the bundle they test.
  */
@@ -51,13 +51,9 @@ export const esbuildSettings = {
   /** Loaded from the runtime's SDK on first use only (see above); must only ever be `import()`ed. */
   external: ['@aws-sdk/client-ssm'] as string[],
   alias: {
-    /** ≈ 260 KB of translated error messages and ≈ 85 KB of unused zod API out of every bundle. */
-    zod: './infra/zod-lean.ts',
-    /** ≈ 95 KB of credential providers Lambda never needs. */
+    /** ≈ 130 KB of credential providers (with the STS and SSO clients) Lambda never needs. */
     '@aws-sdk/credential-provider-node': './infra/lambda-credentials.ts',
-    /** ≈ 15 KB of event-stream serde no bundled client uses. */
-    '@smithy/core/event-streams': './infra/smithy-event-streams-lean.ts',
-  },
+  } as Record<string, string>,
   logLevel: 'warning',
 } as const;
 

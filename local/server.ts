@@ -1,10 +1,14 @@
-/** The local HTTP server: the same Hono app the `api` Lambda serves, on node:http. */
+/**
+ * The local HTTP server: the same Hono app the `api` Lambda serves, on node:http. It composes the
+ * app as the api function does: the use cases from the local repositories, then the app.
+ */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { cachingVerifier } from '#adapters/jwt.ts';
 import { bearerToken, type Authenticate } from '#adapters/http/auth.ts';
-import { createApp, type ApiDeps } from '#adapters/http/app.ts';
+import { createApp } from '#adapters/http/app.ts';
+import { apiUseCases, type ApiParts } from '#app/api.ts';
 
 export function localAuthenticator(secret: Uint8Array): Authenticate {
   const verify = cachingVerifier(secret);
@@ -14,14 +18,30 @@ export function localAuthenticator(secret: Uint8Array): Authenticate {
   };
 }
 
+/** What the server is built from: the use cases' parts, how callers are authenticated, and HTTP settings. */
+export interface ServerParts extends ApiParts {
+  authenticate: Authenticate;
+  /** Origin allowed to call the API from a browser (a dashboard). */
+  corsOrigin?: string;
+  maxBodyBytes?: number;
+}
+
 export interface RunningServer {
   url: string;
   port: number;
   close(): Promise<void>;
 }
 
-export async function startServer(deps: ApiDeps, port: number, hostname = '127.0.0.1'): Promise<RunningServer> {
-  const app = createApp(deps);
+export async function startServer(parts: ServerParts, port: number, hostname = '127.0.0.1'): Promise<RunningServer> {
+  const { authenticate, corsOrigin, maxBodyBytes } = parts;
+  const app = createApp({
+    useCases: apiUseCases(parts),
+    clock: parts.clock,
+    authenticate,
+    log: parts.log,
+    ...(corsOrigin !== undefined ? { corsOrigin } : {}),
+    ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
+  });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port, hostname }, () => resolve(s as Server));
     (s as Server).once('error', reject);

@@ -1,13 +1,15 @@
 /**
- * The HTTP API behind API Gateway HTTP API: the same Hono app as the local server. The gateway's
- * JWT authorizer has verified the Cognito token; the app reads the principal from the claims it
- * passes on (`requestContext.authorizer.jwt.claims`), roles from `cognito:groups`.
+ * The HTTP API behind API Gateway HTTP API: the same Hono app as the local server, composed here
+ * from the AWS adapters (the use cases, then the app). The gateway's JWT authorizer has verified
+ * the Cognito token; the app reads the principal from the claims it passes on
+ * (`requestContext.authorizer.jwt.claims`), roles from `cognito:groups`.
  */
 import type { Context } from 'hono';
 import { handle } from 'hono/aws-lambda';
 import { createApp } from '#adapters/http/app.ts';
 import type { Authenticate } from '#adapters/http/auth.ts';
 import { principalFromClaims } from '#adapters/jwt.ts';
+import { apiUseCases } from '#app/api.ts';
 import { systemClock } from '#ports/clock.ts';
 import { awsParts } from '../shared/aws.ts';
 
@@ -23,10 +25,9 @@ export const gatewayAuthenticator: Authenticate = async (c: Context) => {
 
 function build() {
   const p = awsParts('api');
+  const useCases = apiUseCases({ sites: p.sites, ...p.repos, publisher: p.publisher, clock: systemClock, log: p.log });
   const app = createApp({
-    sites: p.sites,
-    ...p.repos,
-    publisher: p.publisher,
+    useCases,
     clock: systemClock,
     authenticate: gatewayAuthenticator,
     log: p.log,

@@ -10,6 +10,7 @@ import { DAY_MS, HOUR_MS, utcDay } from '#domain/time.ts';
 import type { DecisionRepository } from '#ports/decisions.ts';
 import type { MarketDataRepository } from '#ports/market-data.ts';
 import { allDecisions } from './decision-log.ts';
+import { checkRange, RANGE_LIMITS_DAYS } from './queries/range.ts';
 import { siteOf } from './sites.ts';
 
 export interface ReportDeps {
@@ -26,7 +27,9 @@ export interface PnlQuery {
   granularity: Granularity;
 }
 
+/** P&L rows of [fromMs, toMs) (at most a year), one per site and period. */
 export async function pnlReport(deps: ReportDeps, q: PnlQuery): Promise<PnlRow[]> {
+  checkRange(q.fromMs, q.toMs, RANGE_LIMITS_DAYS.report);
   const sites = q.siteId !== undefined ? [siteOf(deps.sites, q.siteId)] : [...deps.sites];
   // Hashprice of the day before the range's first day, or the latest earlier one, through the last day.
   const firstDay = utcDay(q.fromMs - DAY_MS);

@@ -1,5 +1,5 @@
 /** Grid events and trader overrides: the inputs that can take a decision away from pure economics. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const GRID_EVENT_TYPES = [
   'EEA', // Energy Emergency Alert, level 1–3

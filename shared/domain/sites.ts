@@ -1,5 +1,5 @@
 /** The sites file: a public contract (DESIGN §2). Units are in the field names. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { fromZodIssues } from './errors.ts';
 import { isValidTimeZone } from './time.ts';
 

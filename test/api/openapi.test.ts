@@ -51,8 +51,40 @@ describe('GET /openapi.json', () => {
     const { problems, bundle } = await bundleFromString({ source: res.text, absoluteRef: 'openapi.json', config });
     expect(problems.map((p) => p.message)).toEqual([]);
     expect(Object.keys((bundle.parsed as { components: { schemas: object } }).components.schemas)).toEqual(
-      expect.arrayContaining(['Decision', 'Override', 'OverrideCreate', 'AuditRecord', 'PnlRow', 'SiteBids', 'Problem']),
+      expect.arrayContaining([
+        ...['Problem', 'Site', 'Allocation', 'DecisionInputs', 'DecisionEconomics', 'Decision', 'DecisionPage', 'DecisionRevisions'],
+        ...['OverrideCreate', 'OverrideCancel', 'Override', 'RevisionRef', 'OverrideChange', 'OverrideList', 'AuditRecord', 'AuditPage'],
+        ...['PnlRow', 'PnlReport', 'SiteBids', 'BidsList', 'Run', 'RunList', 'RunRequest', 'RunSummary'],
+      ]),
     );
+  });
+
+  type Operation = { parameters?: unknown[]; requestBody?: unknown; security?: unknown[]; responses: Record<string, unknown> };
+
+  it('documents the error responses of every operation: 401 and 403 behind a role, 400 with input, 413 and 415 with a body', async () => {
+    const doc = (await api.call('GET', '/openapi.json')).body as { paths: Record<string, Record<string, Operation>> };
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        const statuses = Object.keys(op.responses);
+        const expected = ['429'];
+        if (op.security?.length) expected.push('401', '403');
+        if (op.parameters?.length || op.requestBody) expected.push('400');
+        if (op.requestBody) expected.push('413', '415');
+        expect(statuses, `${method} ${path}`).toEqual(expect.arrayContaining(expected));
+      }
+    }
+  });
+
+  it('documents only routes that are served: each answers a caller without a token with 401, the public one with 200', async () => {
+    const doc = (await api.call('GET', '/openapi.json')).body as { paths: Record<string, Record<string, Operation>> };
+    const samples: Record<string, string> = { siteId: 'rockdale', id: 'ovr-1', intervalStart: '2024-07-15T20:00:00Z' };
+    for (const [path, item] of Object.entries(doc.paths)) {
+      const url = path.replaceAll(/\{(\w+)\}/g, (_, name: string) => samples[name]!);
+      for (const [method, op] of Object.entries(item)) {
+        const res = await api.call(method.toUpperCase(), url);
+        expect(res.status, `${method} ${path}`).toBe(op.security?.length ? 401 : 200);
+      }
+    }
   });
 
   it('names the roles of every protected operation in x-roles, as its security requires', async () => {

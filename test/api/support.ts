@@ -5,10 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect, inject } from 'vitest';
-import type { z } from '@hono/zod-openapi';
+import type * as z from 'zod';
 import { dynamoRepositories, type Repositories } from '#adapters/dynamo/index.ts';
 import { createTable, dynamoClient } from '#adapters/dynamo/table.ts';
-import type { ApiDeps } from '#adapters/http/app.ts';
 import { mintToken, type Role } from '#adapters/jwt.ts';
 import { MemoryEventPublisher } from '#adapters/memory-events.ts';
 import { runInterval } from '#app/run-interval.ts';
@@ -17,7 +16,7 @@ import { SiteSchema, type Site, type SiteInput } from '#domain/sites.ts';
 import type { Clock } from '#ports/clock.ts';
 import { silentLogger } from '#ports/logger.ts';
 import type { PricePoint } from '#ports/market-data.ts';
-import { localAuthenticator, startServer, type RunningServer } from '../../local/server.ts';
+import { localAuthenticator, startServer, type RunningServer, type ServerParts } from '../../local/server.ts';
 
 export const MIN = 60_000;
 export const Q = 15 * MIN;
@@ -101,7 +100,7 @@ export interface ApiOptions {
   sites?: Site[];
   clockMs?: number;
   /** Replaces dependencies; a function receives the real repositories (e.g. to wrap one). */
-  deps?: Partial<ApiDeps> | ((repos: Repositories) => Partial<ApiDeps>);
+  deps?: Partial<ServerParts> | ((repos: Repositories) => Partial<ServerParts>);
 }
 
 export async function startApi(opts: ApiOptions = {}): Promise<Api> {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { FeedError, requestJson, retryAfterMs } from '#adapters/feeds/http.ts';
 import { fastHttp, loopback, type Loopback } from './loopback.ts';
 

@@ -7,18 +7,33 @@
  * needs fails here, not in Lambda.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBundle, BUNDLE_FILE, esbuildSettings, FUNCTION_NAMES, PROJECT_ROOT, type BuiltBundle, type FunctionName } from '../../infra/bundling.ts';
+import { build } from 'esbuild';
+import { BUNDLE_BUDGET_BYTES } from '../../bench/bundles.ts';
+import {
+  buildBundle,
+  BUNDLE_FILE,
+  esbuildBuildOptions,
+  esbuildSettings,
+  FUNCTION_NAMES,
+  handlerEntry,
+  PROJECT_ROOT,
+  type BuiltBundle,
+  type FunctionName,
+} from '../../infra/bundling.ts';
 import { sitesFilePath, stages } from '../../infra/config.ts';
 import { SwitchyardFunction } from '../../infra/functions.ts';
-import { z as leanZ } from '../../infra/zod-lean.ts';
 import { EVENT_SOURCE } from '../../infra/stateful-stack.ts';
+import { apiRoutes } from '#adapters/http/app.ts';
+import { openApiDocument } from '#adapters/http/openapi.ts';
+import type { ApiUseCases } from '#app/api.ts';
 import { HOUR_MS } from '#domain/time.ts';
+import { systemClock } from '#ports/clock.ts';
 import { loopback, type Handler, type Loopback } from '../contract/loopback.ts';
 import { mempoolRoutes } from '../support/mempool-routes.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
@@ -99,14 +114,20 @@ function emitted(inv: Invocation, metric: string, service: string): number | und
 }
 
 /** An API Gateway HTTP API (payload 2.0) request, with the claims the JWT authorizer passes on. */
-function apiEvent(method: string, path: string, claims?: Record<string, string>) {
+function apiEvent(method: string, path: string, claims?: Record<string, string>, request: { query?: string; json?: unknown } = {}) {
   const now = Date.now();
   return {
     version: '2.0',
     routeKey: claims ? 'ANY /{proxy+}' : `${method} ${path}`,
     rawPath: path,
-    rawQueryString: '',
-    headers: { host: 'api.example.com', 'user-agent': 'vitest', ...(claims ? { authorization: 'Bearer eyJ…' } : {}) },
+    rawQueryString: request.query ?? '',
+    headers: {
+      host: 'api.example.com',
+      'user-agent': 'vitest',
+      ...(claims ? { authorization: 'Bearer eyJ…' } : {}),
+      ...(request.json !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(request.json !== undefined ? { body: JSON.stringify(request.json) } : {}),
     requestContext: {
       accountId: '111122223333',
       apiId: 'api',
@@ -213,15 +234,36 @@ describe('api bundle', () => {
     expect(JSON.parse(res.body)).toEqual({ status: 'ok' });
   });
 
-  it('serves the OpenAPI document generated from the zod schemas (zod is aliased in the bundles)', async () => {
+  it('serves the OpenAPI document the routes generate when the code runs unbundled', async () => {
     const inv = await invoke('api', apiEvent('GET', '/openapi.json'));
 
     expect(inv.ok, inv.error ?? inv.output).toBe(true);
     const res = inv.result as { statusCode: number; body: string };
     expect(res.statusCode).toBe(200);
-    const doc = JSON.parse(res.body) as { openapi: string; paths: Record<string, unknown> };
-    expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health', '/sites']));
+    // Handlers are not called to document the routes: no use case is needed here.
+    const unbundled = openApiDocument(apiRoutes({ useCases: {} as ApiUseCases, clock: systemClock }));
+    expect(JSON.parse(res.body)).toEqual(unbundled);
+  });
+
+  it('validates a query with zod in the bundle: a date that does not exist is a 400 naming the parameter', async () => {
+    const claims = { sub: 'u-1', username: 'desk-1', 'cognito:groups': '[trader]', token_use: 'access' };
+    const inv = await invoke('api', apiEvent('GET', '/decisions', claims, { query: 'date=2024-02-30' }));
+
+    expect(inv.ok, inv.error ?? inv.output).toBe(true);
+    const res = inv.result as { statusCode: number; headers: Record<string, string>; body: string };
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect((JSON.parse(res.body) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['date']);
+  });
+
+  it('validates a JSON body with zod in the bundle: an unknown field of POST /runs is a 400 naming it', async () => {
+    const claims = { sub: 'u-2', username: 'ops-1', 'cognito:groups': '[operator]', token_use: 'access' };
+    const inv = await invoke('api', apiEvent('POST', '/runs', claims, { json: { at: '2024-07-15T20:00:00Z', hour: 20 } }));
+
+    expect(inv.ok, inv.error ?? inv.output).toBe(true);
+    const res = inv.result as { statusCode: number; body: string };
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body)).toMatchObject({ errors: [{ path: 'hour', message: 'is not a known field' }] });
   });
 
   it('lists the bundled sites for a caller whose verified claims carry a role', async () => {
@@ -327,26 +369,22 @@ describe('the bundle the stack deploys', () => {
   });
 });
 
-describe('the lean zod of the bundles (infra/zod-lean.ts)', () => {
-  /** Type-only members: `z.infer<…>` and the like exist for the type checker only. */
-  const TYPE_ONLY = new Set(['infer', 'input', 'output']);
+describe('the bundle budget (bench/bundles.ts)', () => {
+  it('holds for every bundle: at most 500 KB minified', () => {
+    const over = [...bundles.values()].filter((b) => b.bytes > BUNDLE_BUDGET_BYTES);
+    const described = over.map((b) => `${b.name}: ${(b.bytes / 1024).toFixed(1)} KB`);
 
-  function sources(dir: string): string[] {
-    return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? sources(join(dir, d.name)) : d.name.endsWith('.ts') ? [join(dir, d.name)] : []));
-  }
+    expect(bundles.size).toBe(FUNCTION_NAMES.length);
+    expect(described).toEqual([]);
+  });
 
-  it('has every `z.<member>` used by the bundled code (type checking sees the full zod, the bundles only these)', () => {
-    const used = new Set<string>();
-    for (const file of [...sources(join(PROJECT_ROOT, 'shared')), ...sources(join(PROJECT_ROOT, 'functions'))]) {
-      for (const m of readFileSync(file, 'utf8').matchAll(/\bz\.([A-Za-z_$][\w$]*)(?:\.([A-Za-z_$][\w$]*))?/g)) {
-        if (TYPE_ONLY.has(m[1]!)) continue;
-        const member = (leanZ as Record<string, unknown>)[m[1]!];
-        used.add(m[2] !== undefined && member && typeof member === 'object' ? `${m[1]}.${m[2]}` : m[1]!);
-      }
-    }
-    const missing = [...used].filter((path) => path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], leanZ) === undefined);
+  it('needs the credentials alias (infra/lambda-credentials.ts): without it the api bundle is over budget', async () => {
+    const options = esbuildBuildOptions(handlerEntry('api'), join(root, 'api-without-credentials-alias'));
+    const { '@aws-sdk/credential-provider-node': shim, ...others } = esbuildSettings.alias;
 
-    expect(used.size).toBeGreaterThan(10);
-    expect(missing, 'add these to infra/zod-lean.ts').toEqual([]);
+    await build({ ...options, alias: others });
+
+    expect(shim).toBe('./infra/lambda-credentials.ts');
+    expect(statSync(options.outfile!).size).toBeGreaterThan(BUNDLE_BUDGET_BYTES);
   });
 });

@@ -8,7 +8,7 @@
  * `{ _meta: { totalPages, currentPage, … }, fields: [{ name, … }], data: [[…], …] }`, read page by
  * page; rows go through the same row loop and DST-aware conversion as the MIS files (ercot-rows.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MINUTE_MS } from '#domain/time.ts';
 import type { Clock } from '#ports/clock.ts';
 import { systemClock } from '#ports/clock.ts';

@@ -5,7 +5,7 @@
  * averaged (one per day with the daily bucket). Rate limit: a burst of 20, then 1 per 15 s —
  * the shared fetch helper waits on 429.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DAY_MS, parseUtcDay, utcDay } from '#domain/time.ts';
 import { systemClock, type Clock } from '#ports/clock.ts';
 import type { HashpriceSource } from '#ports/feeds.ts';

@@ -4,7 +4,7 @@
  * and JSON that is parsed and checked with a zod schema so that garbage becomes a clear error.
  * Request bodies and headers (credentials) never appear in errors.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { formatPath } from '#domain/errors.ts';
 
 export interface HttpOptions {

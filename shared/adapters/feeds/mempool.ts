@@ -9,7 +9,7 @@
  *   last 144 blocks (`/api/v1/mining/reward-stats/144`, as the indices smooth them), S at the tip,
  *   p the current price (`/api/v1/prices`). Later runs of the day overwrite it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { hashpriceFromDifficulty, subsidyAtHeight } from '#domain/economics.ts';
 import { DAY_MS, HOUR_MS, parseUtcDay, utcDay } from '#domain/time.ts';
 import { systemClock, type Clock } from '#ports/clock.ts';

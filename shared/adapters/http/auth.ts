@@ -33,15 +33,3 @@ export function requireRole(authenticate: Authenticate, roles: readonly Role[]):
     await next();
   };
 }
-
-/**
- * The access part of a route definition: the role check (it runs before any validation, so that
- * a caller without the role learns nothing about the input) and the OpenAPI security and roles.
- */
-export function access(authenticate: Authenticate, roles: readonly Role[]) {
-  return {
-    middleware: [requireRole(authenticate, roles)],
-    security: [{ bearerAuth: [] }],
-    'x-roles': [...roles],
-  };
-}

@@ -1,16 +1,7 @@
-/** Query parameters that need more than a zod shape: ranges with a cap, days, If-Match. */
+/** Request parts that need more than a zod shape: a day or an instant, If-Match. */
 import { ValidationError } from '#domain/errors.ts';
-import { DAY_MS, parseUtcDay } from '#domain/time.ts';
+import { parseUtcDay } from '#domain/time.ts';
 import { ProblemError } from './problems.ts';
-
-/** A [from, to) range of ISO instants (already shape-checked); names the failing parameter. */
-export function parseRange(from: string, to: string, maxDays: number): { fromMs: number; toMs: number } {
-  const fromMs = Date.parse(from);
-  const toMs = Date.parse(to);
-  if (fromMs >= toMs) throw new ValidationError('query', [{ path: 'to', message: 'must be after from' }]);
-  if (toMs - fromMs > maxDays * DAY_MS) throw new ValidationError('query', [{ path: 'to', message: `the range may span at most ${maxDays} days` }]);
-  return { fromMs, toMs };
-}
 
 /** `YYYY-MM-DD` (a UTC midnight) or an ISO instant with an offset. */
 export function parseInstantOrDay(text: string, field: string): number {

@@ -1,5 +1,9 @@
-/** The API's zod schemas: they validate at the boundary and generate the OpenAPI document. */
-import { z } from '@hono/zod-openapi';
+/**
+ * The API's zod schemas: they validate at the boundary and generate the OpenAPI document
+ * (openapi.ts). Documentation is zod's own metadata (`.meta()`): `id` names a component of the
+ * document, `description` and `example` are copied into the schema.
+ */
+import * as z from 'zod';
 import { AS_PRODUCTS, OVERRIDE_ACTIONS } from '#domain/grid.ts';
 import { AUDIT_ACTIONS } from '#ports/audit.ts';
 
@@ -9,18 +13,18 @@ export const ProblemSchema = z
     title: z.string(),
     status: z.number().int(),
     detail: z.string(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional().openapi({ description: 'One entry per failing field' }),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional().meta({ description: 'One entry per failing field' }),
   })
-  .openapi('Problem');
+  .meta({ id: 'Problem' });
 
 export const problemResponses = (...statuses: number[]) =>
   Object.fromEntries(
     statuses.map((s) => [s, { description: `problem (${s})`, content: { 'application/problem+json': { schema: ProblemSchema } } }]),
   );
 
-export const isoInstant = z.iso.datetime({ offset: true }).openapi({ example: '2024-07-15T20:00:00Z' });
-export const utcDate = z.iso.date().openapi({ example: '2024-07-15', description: 'a UTC day, YYYY-MM-DD' });
-const isoOut = z.string().openapi({ description: 'UTC ISO-8601 instant', example: '2024-07-15T20:00:00.000Z' });
+export const isoInstant = z.iso.datetime({ offset: true }).meta({ example: '2024-07-15T20:00:00Z' });
+export const utcDate = z.iso.date().meta({ example: '2024-07-15', description: 'a UTC day, YYYY-MM-DD' });
+const isoOut = z.string().meta({ description: 'UTC ISO-8601 instant', example: '2024-07-15T20:00:00.000Z' });
 
 // ---- decisions -----------------------------------------------------------------------------------
 
@@ -31,11 +35,11 @@ export const AllocationSchema = z
     action: z.enum(['RUN', 'CURTAIL', 'PARTIAL', 'SERVE']),
     mw: z.number(),
     modeId: z.string().optional(),
-    curtailAboveUsdPerMwh: z.number().nullable().optional().openapi({ description: 'Mining loads: curtail within the interval above this real-time price' }),
+    curtailAboveUsdPerMwh: z.number().nullable().optional().meta({ description: 'Mining loads: curtail within the interval above this real-time price' }),
     backupGenMw: z.number().optional(),
     reasons: z.array(z.string()),
   })
-  .openapi('Allocation');
+  .meta({ id: 'Allocation' });
 
 export const DecisionInputsSchema = z
   .object({
@@ -58,7 +62,7 @@ export const DecisionInputsSchema = z
     overridesInForce: z.array(z.string()),
     previous: z.record(z.string(), z.object({ mw: z.number(), since: z.string() })).nullable(),
   })
-  .openapi('DecisionInputs');
+  .meta({ id: 'DecisionInputs' });
 
 export const EconomicsSchema = z
   .object({
@@ -72,7 +76,7 @@ export const EconomicsSchema = z
     aiRevenueUsd: z.number(),
     gridDrawMw: z.number(),
   })
-  .openapi('DecisionEconomics', { description: 'Expected economics at decision time' });
+  .meta({ id: 'DecisionEconomics', description: 'Expected economics at decision time' });
 
 export const DecisionSchema = z
   .object({
@@ -89,22 +93,23 @@ export const DecisionSchema = z
     engineVersion: z.string(),
     decidedAt: isoOut,
     runId: z.string(),
-    published: z.boolean().openapi({ description: 'Whether its DecisionMade / DecisionRevised event has been sent' }),
+    published: z.boolean().meta({ description: 'Whether its DecisionMade / DecisionRevised event has been sent' }),
   })
-  .openapi('Decision');
+  .meta({ id: 'Decision' });
 
 export const DecisionPageSchema = z
   .object({
     items: z.array(DecisionSchema),
-    nextToken: z.string().optional().openapi({ description: 'Opaque; pass it back for the next page. Absent on the last page.' }),
+    nextToken: z.string().optional().meta({ description: 'Opaque; pass it back for the next page. Absent on the last page.' }),
   })
-  .openapi('DecisionPage');
+  .meta({ id: 'DecisionPage' });
 
-export const DecisionListSchema = z.object({ items: z.array(DecisionSchema) }).openapi('DecisionRevisions');
+export const DecisionListSchema = z.object({ items: z.array(DecisionSchema) }).meta({ id: 'DecisionRevisions' });
 
 // ---- sites ----------------------------------------------------------------------------------------
 
-export const SiteSchema = z
+/** A configured site as the API shows it (the sites file's own schema is `SiteSchema` in the domain). */
+export const SiteViewSchema = z
   .object({
     id: z.string(),
     name: z.string(),
@@ -116,28 +121,28 @@ export const SiteSchema = z
     loads: z.array(z.record(z.string(), z.unknown())),
   })
   .loose()
-  .openapi('Site');
+  .meta({ id: 'Site' });
 
 // ---- overrides ------------------------------------------------------------------------------------
 
 export const OverrideCreateSchema = z
   .strictObject({
-    action: z.enum(OVERRIDE_ACTIONS).openapi({ description: 'RUN / CURTAIL / CAP (with capMw) the load(s); RELEASE hands a load back to the engine under a site-wide override' }),
-    loadId: z.string().min(1).max(64).optional().openapi({ description: 'One load of the site; without it, every mining load of the site' }),
-    capMw: z.number().min(0).optional().openapi({ description: 'With CAP only: the most MW the load(s) may draw' }),
+    action: z.enum(OVERRIDE_ACTIONS).meta({ description: 'RUN / CURTAIL / CAP (with capMw) the load(s); RELEASE hands a load back to the engine under a site-wide override' }),
+    loadId: z.string().min(1).max(64).optional().meta({ description: 'One load of the site; without it, every mining load of the site' }),
+    capMw: z.number().min(0).optional().meta({ description: 'With CAP only: the most MW the load(s) may draw' }),
     from: isoInstant,
     to: isoInstant,
     reason: z.string().trim().min(1, 'is required').max(500),
-    acknowledgeObligation: z.boolean().default(false).openapi({ description: 'Needed to override a grid obligation (demand response, ancillary service, emergency); flagged on the decision' }),
+    acknowledgeObligation: z.boolean().default(false).meta({ description: 'Needed to override a grid obligation (demand response, ancillary service, emergency); flagged on the decision' }),
   })
   .superRefine((o, ctx) => {
     if (Date.parse(o.to) <= Date.parse(o.from)) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
     if (o.action === 'CAP' && o.capMw === undefined) ctx.addIssue({ code: 'custom', path: ['capMw'], message: 'is required when action is CAP' });
     if (o.action !== 'CAP' && o.capMw !== undefined) ctx.addIssue({ code: 'custom', path: ['capMw'], message: 'is allowed only when action is CAP' });
   })
-  .openapi('OverrideCreate');
+  .meta({ id: 'OverrideCreate' });
 
-export const OverrideCancelSchema = z.strictObject({ reason: z.string().trim().min(1, 'is required').max(500) }).openapi('OverrideCancel');
+export const OverrideCancelSchema = z.strictObject({ reason: z.string().trim().min(1, 'is required').max(500) }).meta({ id: 'OverrideCancel' });
 
 export const OverrideSchema = z
   .object({
@@ -153,23 +158,23 @@ export const OverrideSchema = z
     acknowledgeObligation: z.boolean(),
     createdAt: isoOut,
     expiresAt: isoOut,
-    version: z.number().int().min(1).openapi({ description: 'Send it back as If-Match to change the override' }),
+    version: z.number().int().min(1).meta({ description: 'Send it back as If-Match to change the override' }),
     status: z.enum(['ACTIVE', 'CANCELLED']),
     cancelledAt: isoOut.optional(),
     cancelledBy: z.string().optional(),
     cancelReason: z.string().optional(),
-    active: z.boolean().openapi({ description: 'Not cancelled and its window has not ended' }),
+    active: z.boolean().meta({ description: 'Not cancelled and its window has not ended' }),
   })
-  .openapi('Override');
+  .meta({ id: 'Override' });
 
-export const RevisionRefSchema = z.object({ siteId: z.string(), intervalStart: isoOut, revision: z.number().int() }).openapi('RevisionRef');
+export const RevisionRefSchema = z.object({ siteId: z.string(), intervalStart: isoOut, revision: z.number().int() }).meta({ id: 'RevisionRef' });
 
 export const OverrideChangeSchema = OverrideSchema.extend({
-  revisions: z.array(RevisionRefSchema).openapi({ description: 'The decision revisions the change recorded' }),
-  eventsUnsent: z.number().int().openapi({ description: 'Events that could not be sent yet (decision events are re-sent by the next run)' }),
-}).openapi('OverrideChange');
+  revisions: z.array(RevisionRefSchema).meta({ description: 'The decision revisions the change recorded' }),
+  eventsUnsent: z.number().int().meta({ description: 'Events that could not be sent yet (decision events are re-sent by the next run)' }),
+}).meta({ id: 'OverrideChange' });
 
-export const OverrideListSchema = z.object({ items: z.array(OverrideSchema) }).openapi('OverrideList');
+export const OverrideListSchema = z.object({ items: z.array(OverrideSchema) }).meta({ id: 'OverrideList' });
 
 // ---- audit ----------------------------------------------------------------------------------------
 
@@ -185,28 +190,28 @@ export const AuditRecordSchema = z
     after: z.record(z.string(), z.unknown()).nullable(),
     reason: z.string(),
   })
-  .openapi('AuditRecord');
+  .meta({ id: 'AuditRecord' });
 
-export const AuditPageSchema = z.object({ items: z.array(AuditRecordSchema), nextToken: z.string().optional() }).openapi('AuditPage');
+export const AuditPageSchema = z.object({ items: z.array(AuditRecordSchema), nextToken: z.string().optional() }).meta({ id: 'AuditPage' });
 
 // ---- reports --------------------------------------------------------------------------------------
 
-const usd = (description: string) => z.number().openapi({ description });
+const usd = (description: string) => z.number().meta({ description });
 
 export const PnlRowSchema = z
   .object({
     siteId: z.string(),
-    period: z.string().openapi({ description: 'UTC day (YYYY-MM-DD) or month (YYYY-MM)' }),
+    period: z.string().meta({ description: 'UTC day (YYYY-MM-DD) or month (YYYY-MM)' }),
     from: isoOut,
     to: isoOut,
-    intervals: z.number().int().openapi({ description: 'Decided intervals in the period' }),
-    unpricedIntervals: z.number().int().openapi({ description: 'Intervals without a stored settlement price: left out of every price-dependent amount' }),
-    noHashpriceIntervals: z.number().int().openapi({ description: 'Intervals without a hashprice: left out of mining revenue and margins' }),
+    intervals: z.number().int().meta({ description: 'Decided intervals in the period' }),
+    unpricedIntervals: z.number().int().meta({ description: 'Intervals without a stored settlement price: left out of every price-dependent amount' }),
+    noHashpriceIntervals: z.number().int().meta({ description: 'Intervals without a hashprice: left out of mining revenue and margins' }),
     miningRevenueUsd: usd('Σ revenue-per-MWh(hashprice, efficiency of the mode run) × MW × hours'),
     energyCostUsd: usd('Mining loads: Σ settlement price × MW × hours'),
     netMarginUsd: usd('miningRevenueUsd − energyCostUsd'),
     miningMwh: z.number(),
-    curtailedMwh: z.number().openapi({ description: 'Mining MWh not drawn against full power' }),
+    curtailedMwh: z.number().meta({ description: 'Mining MWh not drawn against full power' }),
     alwaysOnNetUsd: usd('Net margin had every mining load run at full power in the same intervals'),
     curtailmentValueUsd: usd('netMarginUsd − alwaysOnNetUsd'),
     aiRevenueUsd: usd('Σ AI tenant MW served (grid + backup) × contract price × hours'),
@@ -214,9 +219,9 @@ export const PnlRowSchema = z
     gridProgrammeRevenueUsd: usd('Priced ancillary-service awards and demand-response deployments of the site: MW × price × hours'),
     siteNetUsd: usd('netMarginUsd + aiRevenueUsd − aiEnergyCostUsd + gridProgrammeRevenueUsd'),
   })
-  .openapi('PnlRow');
+  .meta({ id: 'PnlRow' });
 
-export const PnlReportSchema = z.object({ granularity: z.enum(['day', 'month']), currency: z.literal('USD'), items: z.array(PnlRowSchema) }).openapi('PnlReport');
+export const PnlReportSchema = z.object({ granularity: z.enum(['day', 'month']), currency: z.literal('USD'), items: z.array(PnlRowSchema) }).meta({ id: 'PnlReport' });
 
 // ---- bids -----------------------------------------------------------------------------------------
 
@@ -246,9 +251,9 @@ export const SiteBidsSchema = z
     engineVersion: z.string(),
     preparedAt: isoOut,
   })
-  .openapi('SiteBids');
+  .meta({ id: 'SiteBids' });
 
-export const BidsListSchema = z.object({ items: z.array(SiteBidsSchema) }).openapi('BidsList');
+export const BidsListSchema = z.object({ items: z.array(SiteBidsSchema) }).meta({ id: 'BidsList' });
 
 // ---- runs -----------------------------------------------------------------------------------------
 
@@ -267,11 +272,11 @@ export const RunRecordSchema = z
     eventsFailed: z.number().int(),
     errors: z.array(z.string()),
   })
-  .openapi('Run');
+  .meta({ id: 'Run' });
 
-export const RunListSchema = z.object({ items: z.array(RunRecordSchema) }).openapi('RunList');
+export const RunListSchema = z.object({ items: z.array(RunRecordSchema) }).meta({ id: 'RunList' });
 
-export const RunRequestSchema = z.strictObject({ at: isoInstant.optional().openapi({ description: 'An instant in the hour to decide; default: now' }) }).openapi('RunRequest');
+export const RunRequestSchema = z.strictObject({ at: isoInstant.optional().meta({ description: 'An instant in the hour to decide; default: now' }) }).meta({ id: 'RunRequest' });
 
 export const RunSummarySchema = z
   .object({
@@ -282,4 +287,4 @@ export const RunSummarySchema = z
     eventsFailed: z.number().int(),
     resent: z.number().int(),
   })
-  .openapi('RunSummary');
+  .meta({ id: 'RunSummary' });
