@@ -7,7 +7,8 @@ import type { Site } from '#domain/sites.ts';
 import { iso } from '#domain/time.ts';
 import type { DecisionFilter, DecisionRepository, Page, PageRequest } from '#ports/decisions.ts';
 import { decisionPages } from '../decision-log.ts';
-import { siteOf, UnknownIdError } from '../sites.ts';
+import { UnknownIdError } from '#domain/errors.ts';
+import { siteOf } from '../sites.ts';
 import { checkRange, RANGE_LIMITS_DAYS } from './range.ts';
 
 export interface DecisionQueryDeps {
