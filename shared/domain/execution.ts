@@ -113,6 +113,7 @@ export interface ExecutionPlan {
   readonly target: Float64Array;
   readonly targetOpt: Int32Array;
   readonly cls: Uint8Array;
+  readonly granted: Float64Array;
 }
 
 /** Each load's state: what it draws, in which option, and for how many steps it has been running (or stopped). */
@@ -185,6 +186,7 @@ export function compileExecution(site: Site, stepMinutes: number, opts: Executio
     target: new Float64Array(L),
     targetOpt: new Int32Array(L),
     cls: new Uint8Array(L),
+    granted: new Float64Array(L),
   };
 }
 
@@ -286,7 +288,14 @@ export function executeStep(plan: ExecutionPlan, state: ExecutionState, step: Ex
   }
 
   // The interconnect: physics first, then forced states, then economics; most efficient first within each.
+  // A load inside its minimum run first keeps what it drew (that fitted before): no other load squeezes it off.
   let capacity = step.capacityMw;
+  for (let l = 0; l < L; l++) {
+    const pinned = state.mw[l]! > 0 && !maySwitch(true, state.stepsInState[l]!, plan.kOn[l]!, plan.kOff[l]!);
+    const keep = pinned ? Math.min(target[l]!, state.mw[l]!, Math.max(0, capacity)) : 0;
+    capacity -= keep;
+    plan.granted[l] = keep;
+  }
   let heldMw = 0;
   for (let c = PHYSICS; c <= ECONOMIC; c++) {
     for (let r = 0; r < L; r++) {
@@ -294,12 +303,13 @@ export function executeStep(plan: ExecutionPlan, state: ExecutionState, step: Ex
       if (cls[l] !== c) continue;
       let mw = target[l]!;
       let o = targetOpt[l]!;
-      if (mw > capacity) {
-        const fit = largestOptionWithin(plan, l, capacity);
-        mw = fit >= 0 ? optMw[fit]! : Math.max(0, capacity);
+      const room = capacity + plan.granted[l]!;
+      if (mw > room) {
+        const fit = largestOptionWithin(plan, l, room);
+        mw = fit >= 0 ? optMw[fit]! : Math.max(0, room);
         o = fit >= 0 ? fit : optionFirst[l]!;
       }
-      capacity -= mw;
+      capacity = room - mw;
       if (plan.curtailable[l]) heldMw += mw;
       const was = state.mw[l]! > 0;
       if (mw > 0 === was) {
