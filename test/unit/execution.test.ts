@@ -46,6 +46,17 @@ function run(plan: ExecutionPlan, prices: number[], threshold: number, edit?: (s
   return { mw, state };
 }
 
+describe('the sites file’s execution field', () => {
+  it('defaults to scheduled and accepts the three modes', () => {
+    expect(site().execution).toBe('scheduled');
+    for (const execution of ['scheduled', 'price-responsive', 'dispatched'] as const) expect(site({ execution }).execution).toBe(execution);
+  });
+
+  it('refuses another value, naming the field', () => {
+    expect(() => site({ execution: 'manual' as 'scheduled' })).toThrow(/execution/);
+  });
+});
+
 describe('carrying out a threshold', () => {
   it('curtails above the threshold plus the band and resumes only below it less the band', () => {
     const plan = compileExecution(site({ policy: { hysteresisUsdPerMwh: 2 } }), 5);
