@@ -88,7 +88,8 @@ export async function benchBacktest(): Promise<Record<string, number | string>> 
   };
   const engineS = time(['engine']);
   const hourlyS = time(['engine_hourly']);
-  const bidS = time(['engine_bid']);
+  const responsiveS = time(['engine_price_responsive']);
+  const dispatchedS = time(['engine_dispatched']);
   const pfS = time(['perfect_foresight']);
   const allS = time(POLICIES);
   const usage = process.resourceUsage();
@@ -99,9 +100,10 @@ export async function benchBacktest(): Promise<Record<string, number | string>> 
     'load-intervals per policy': loadIntervals,
     'engine load-intervals/s (budget 1,000,000)': Math.round(loadIntervals / engineS),
     'engine_hourly load-intervals/s': Math.round(loadIntervals / hourlyS),
-    'engine_bid load-intervals/s': Math.round(loadIntervals / bidS),
+    'engine_price_responsive load-intervals/s': Math.round(loadIntervals / responsiveS),
+    'engine_dispatched load-intervals/s': Math.round(loadIntervals / dispatchedS),
     'perfect_foresight load-intervals/s': Math.round(loadIntervals / pfS),
-    'all five policies, s': Number(allS.toFixed(2)),
+    'all six policies, s': Number(allS.toFixed(2)),
     'peak RSS, MB': Math.round(usage.maxRSS / 1024),
     'heap used now, MB': Math.round(process.memoryUsage().heapUsed / 1024 / 1024),
   };

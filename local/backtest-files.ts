@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { hashpricePointsFromNetwork, parseBtcNetworkCsv } from '#adapters/feeds/btc-network.ts';
 import { parseErcotDamCsv, parseErcotLoadForecastCsv, parseErcotNativeLoadCsv, parseErcotRtmCsv, parseHubHourlyCsv } from '#adapters/feeds/ercot-mis.ts';
-import type { BacktestMarketData } from '#app/backtest/index.ts';
+import type { BacktestMarketData, ScedLmpPoint } from '#app/backtest/index.ts';
 import { HashpriceSeries } from '#domain/economics.ts';
 import { ValidationError } from '#domain/errors.ts';
 import { UsageError } from './commands/types.ts';
@@ -18,6 +18,18 @@ export interface BacktestFiles {
   loadForecast?: string | undefined;
   /** Hub hourly layout with ancillary-service clearing prices (MCPC). */
   asPrices?: string | undefined;
+  /** 5-minute LMPs, ERCOT NP6-788-CD (`SCEDTimestamp,RepeatedHourFlag,SettlementPoint,LMP`). */
+  rtm5?: string | undefined;
+}
+
+/**
+ * The 5-minute prices the backtest uses, from the points the NP6-788-CD reader gives (SCED
+ * timestamps already in UTC, the repeated fall-back hour resolved): those of the settlement points
+ * asked for, in time order.
+ */
+export function fiveMinutePrices(points: readonly ScedLmpPoint[], settlementPoints?: readonly string[]): ScedLmpPoint[] {
+  const wanted = settlementPoints ? new Set(settlementPoints) : null;
+  return points.filter((p) => (wanted === null || wanted.has(p.settlementPoint)) && Number.isFinite(p.scedMs)).sort((a, b) => a.scedMs - b.scedMs);
 }
 
 /** Reads a file for a flag; a missing or unreadable file is a usage error naming the flag. */
@@ -60,6 +72,10 @@ export function readBacktestFiles(files: BacktestFiles, settlementPoints?: reado
     const r = parse('as-prices', path, () => parseHubHourlyCsv(read('as-prices', path), { skipBadRows: true }));
     data.asPrices = r.asPrices;
     data.asRejects = r.rejects.length;
+  }
+  if (files.rtm5) {
+    // The NP6-788-CD reader (adapters/feeds) lands separately; it will parse the file into ScedLmpPoint[] for fiveMinutePrices.
+    throw new UsageError(`--rtm5 ${files.rtm5}: reading NP6-788-CD files is not available in this build yet`);
   }
   return data;
 }

@@ -7,7 +7,15 @@ import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import cliProgress from 'cli-progress';
 import { readSitesFile } from '#adapters/sites-file.ts';
-import { engineWork, runBacktest, summarize, type BacktestResult, type Summary } from '#app/backtest/index.ts';
+import {
+  DEFAULT_PRICE_LAG_MINUTES,
+  DEFAULT_REACTION_LAG_SCED,
+  engineWork,
+  runBacktest,
+  summarize,
+  type BacktestResult,
+  type Summary,
+} from '#app/backtest/index.ts';
 import { intervalCsv } from '#app/backtest/report-csv.ts';
 import { renderHtmlReport } from '#app/backtest/report-html.ts';
 import { operatingDayHours } from '#domain/bids.ts';
@@ -41,6 +49,14 @@ export function windowFlag(value: string | undefined, flag: string, timeZone: st
   return ms;
 }
 
+/** A whole number of minutes or intervals, at least 0 and at most `max`, or the default when the flag is absent. */
+function countFlag(value: string | undefined, flag: string, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n <= max)) throw new UsageError(`--${flag} must be a whole number from 0 to ${max} (got "${value}")`);
+  return n;
+}
+
 export interface BacktestOutputs {
   summary: Summary;
   result: BacktestResult;
@@ -69,7 +85,13 @@ export async function backtestCommand(argv: string[], progress = process.stderr.
     forecaster: { type: 'string' },
     'as-prices': { type: 'string' },
     'as-product': { type: 'string' },
+    'price-lag-minutes': { type: 'string' },
+    'reaction-lag-sced': { type: 'string' },
+    rtm5: { type: 'string' },
   });
+  // When a settlement price is known after its interval ends; the site agent's lag in SCED intervals.
+  const priceLagMinutes = countFlag(flags['price-lag-minutes'], 'price-lag-minutes', DEFAULT_PRICE_LAG_MINUTES, 24 * 60);
+  const reactionLagSced = countFlag(flags['reaction-lag-sced'], 'reaction-lag-sced', DEFAULT_REACTION_LAG_SCED, 288);
   const sitesPath = requireFlag(flags.sites, 'sites');
   const files = {
     rtm: requireFlag(flags.rtm, 'rtm'),
@@ -78,6 +100,7 @@ export async function backtestCommand(argv: string[], progress = process.stderr.
     load: flags.load,
     loadForecast: flags['load-forecast'],
     asPrices: flags['as-prices'],
+    rtm5: flags.rtm5,
   };
   if (flags['as-product'] !== undefined && !files.asPrices) throw new UsageError('--as-product needs --as-prices');
   const asProduct = files.asPrices ? (flags['as-product'] === undefined ? 'RRS' : choiceFlag(flags['as-product'], 'as-product', AS_OFFER_PRODUCTS)) : null;
@@ -127,6 +150,8 @@ export async function backtestCommand(argv: string[], progress = process.stderr.
       toMs,
       forecaster: FORECASTERS[forecasterName]!(),
       record: true,
+      timing: { priceLagMinutes },
+      reactionLagSced,
       ...(asProduct ? { ancillary: { product: asProduct } } : {}),
       ...(bar ? { onProgress: (n: number) => bar!.increment(n) } : {}),
     });
@@ -146,14 +171,18 @@ export const backtest: Command = {
   name: 'backtest',
   summary: 'replay market data through the engine and compare policies (summary.json, intervals.csv, report.html)',
   usage:
-    'switchyard backtest --sites <file> --rtm <csv> --dam <csv> --btc <csv> [--load <csv>] [--load-forecast <csv>] [--from <date>] [--to <date>] --out <dir> [--forecaster spike-persistence|last-price] [--as-prices <hub-hourly-csv> [--as-product RRS|ECRS|NSPIN]]',
+    'switchyard backtest --sites <file> --rtm <csv> --dam <csv> --btc <csv> [--load <csv>] [--load-forecast <csv>] [--from <date>] [--to <date>] --out <dir> ' +
+    '[--forecaster spike-persistence|last-price] [--as-prices <hub-hourly-csv> [--as-product RRS|ECRS|NSPIN]] ' +
+    `[--price-lag-minutes N (minutes after its interval a settlement price is known; default ${DEFAULT_PRICE_LAG_MINUTES}: ERCOT posts it after the interval)] ` +
+    `[--reaction-lag-sced K (SCED intervals before the site acts on a 5-minute price; default ${DEFAULT_REACTION_LAG_SCED})] [--rtm5 <NP6-788-CD csv>]`,
   async run(argv) {
     const { summary, files } = await backtestCommand(argv);
     for (const s of summary.sites) {
       const cr = Object.entries(s.captureRatio)
         .map(([p, v]) => `${p} ${v.toFixed(4)}`)
         .join(', ');
-      process.stdout.write(`${s.siteId}: ${s.intervals} intervals; capture ${cr}\n`);
+      const bound = Object.entries(s.policies).filter(([, v]) => v?.upperBound).map(([p]) => p);
+      process.stdout.write(`${s.siteId}: ${s.intervals} intervals; capture ${cr}; headline ${s.headline ?? '-'}${bound.length ? ` (upper bounds: ${bound.join(', ')})` : ''}\n`);
     }
     process.stdout.write(`wrote ${files.summary}\n      ${files.csv}\n      ${files.html}\n`);
     return 0;

@@ -6,6 +6,15 @@ import { isValidTimeZone } from './time.ts';
 export const MARKETS = ['ERCOT', 'PJM', 'NORDPOOL', 'FIXED'] as const;
 export type Market = (typeof MARKETS)[number];
 
+/**
+ * How a site carries out its decisions (DESIGN §2 "Information timing and execution"):
+ * `scheduled` follows the published allocation for the whole interval; `price-responsive` curtails
+ * on the latest known 5-minute price one reaction lag late; `dispatched` is a Controllable Load
+ * Resource that SCED dispatches on its bid in the run that sets the price.
+ */
+export const EXECUTION_MODES = ['scheduled', 'price-responsive', 'dispatched'] as const;
+export type ExecutionMode = (typeof EXECUTION_MODES)[number];
+
 const id = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1–63 characters: lower-case letters, digits, "-" or "_"');
@@ -94,6 +103,7 @@ export const SiteSchema = z
     interconnectMw: z.number().positive(),
     baseLoadMw: z.number().min(0).default(0),
     fixedPriceUsdPerMwh: z.number().optional(),
+    execution: z.enum(EXECUTION_MODES).default('scheduled'),
     loads: z.array(LoadSchema).min(1),
     fourCp: FourCpSchema.prefault({}),
     policy: PolicySchema.prefault({}),

@@ -54,13 +54,13 @@ describe.skipIf(!hasRealData || !hasChromium)('the backtest report in headless C
     expect(bands).toBeGreaterThan(50);
     const drawn = await page.locator('svg.price-chart rect.curtail').first().evaluate((el) => (el as unknown as { getBBox(): { width: number } }).getBBox().width);
     expect(drawn).toBeGreaterThan(0);
-    await expect(page.locator('svg.margin-chart polyline.policy').count()).resolves.toBe(5);
-    await expect(page.locator('svg.gain-chart polyline.policy').count()).resolves.toBe(4);
+    await expect(page.locator('svg.margin-chart polyline.policy').count()).resolves.toBe(6);
+    await expect(page.locator('svg.gain-chart polyline.policy').count()).resolves.toBe(5);
     const series = await page.locator('svg.margin-chart polyline.policy').evaluateAll((els) => els.map((e) => e.getAttribute('data-series')));
-    expect(series).toEqual(['always_on', 'perfect_foresight', 'engine', 'engine_bid', 'engine_hourly']);
+    expect(series).toEqual(['always_on', 'perfect_foresight', 'engine', 'engine_hourly', 'engine_price_responsive', 'engine_dispatched']);
 
     await expect(page.locator('table.monthly tbody tr').count()).resolves.toBe(12);
-    await expect(page.locator('table.policies tbody tr').count()).resolves.toBe(5);
+    await expect(page.locator('table.policies tbody tr').count()).resolves.toBe(6);
     expect(requests.every((u) => u.startsWith('file://'))).toBe(true);
   });
 });

@@ -1,39 +1,70 @@
 /**
  * The backtest (DESIGN §6): replays a timeline through the policies and settles every load-interval
- * at the real-time price.
+ * at the 15-minute settlement price, as ERCOT settles loads.
  *
  * - `always_on`: every mining load at full power (within the interconnect), every interval.
  * - `perfect_foresight`: the optimum knowing every price (dp.ts), under the same constraints.
- * - `engine`: the live `decide`, one call per interval, with only what was known at the interval's
- *   start: real-time prices of ended intervals, the day-ahead price, the hashprice of the day − 1
- *   rule, and the peak probability from the load forecast and the actual load so far.
+ * - `engine`: the live `decide`, one call per interval at its start (`scheduled` execution), with
+ *   only what was known then: settlement prices published by then (interval end + the publication
+ *   lag of the timeline), the day-ahead price, the hashprice of the day − 1 rule, and the peak
+ *   probability from the load forecast and the actual load so far.
  * - `engine_hourly`: `decide` for the four intervals of each hour at the hour's start, as the hourly run does.
- * - `engine_bid`: the hourly bid thresholds (domain bids.ts, themselves from `decide`) executed
- *   against each interval's real-time price, as a price-responsive load is dispatched; minimum
- *   run and off times hold whatever the price.
+ * - `engine_price_responsive`: the engine's per-interval thresholds carried out by the domain's
+ *   execution rule (execution.ts) on the latest known 5-minute price, one reaction lag late, as a
+ *   site agent curtailing by itself does.
+ * - `engine_dispatched`: the same thresholds carried out against each 5-minute price without lag,
+ *   as SCED dispatches a Controllable Load Resource in the run that sets the price.
+ * The executed policies settle the MW run in each 5-minute step at the interval's settlement price.
+ * Without 5-minute prices each interval's three take its settlement price: an upper bound.
  *
  * Every policy starts with each load running long enough to stop freely.
  *
  * Each policy's P&L has its own lines: mining revenue, energy cost, restart costs and, when
  * configured, the coincident-peak transmission charge (4CP) and ancillary-service payments. AS
  * awards come from the engine's hourly bids (offers at opportunity cost that clear at the hour's
- * price); the three engine policies hold the awarded MW running (the live `decide` sees them as
+ * price); the engine policies hold the awarded MW running (the live `decide` sees them as
  * `AS_AWARD` grid events) and are paid the clearing price for what they held. `always_on` and
  * `perfect_foresight` are energy-only. Deployments are not modelled.
  */
-import { hourBid, responseSteps, type ResponseOption } from '#domain/bids.ts';
+import { hourBid } from '#domain/bids.ts';
+import { revenuePerMwh } from '#domain/economics.ts';
+import {
+  compileExecution,
+  efficiencyOrder,
+  executeStep,
+  hysteresisBand,
+  initialExecutionState,
+  newExecutionStep,
+} from '#domain/execution.ts';
 import type { ForecastFeatures, PriceForecaster } from '#domain/forecast.ts';
 import type { GridEvent } from '#domain/grid.ts';
 import { decide, type DecisionInput, type HashpriceInput, type LoadState, type PriceInput } from '#domain/policy.ts';
-import type { MiningLoad, Site } from '#domain/sites.ts';
+import type { ExecutionMode, MiningLoad, Site } from '#domain/sites.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '#domain/time.ts';
 import type { SystemLoadPoint } from '#ports/market-data.ts';
 import { perfectForesight, type DpLoad } from './dp.ts';
 import { setupFourCp, type FourCpPeak, type FourCpSetup } from './fourcp.ts';
 import { localCalendar, type Timeline } from './timeline.ts';
 
-export const POLICIES = ['always_on', 'perfect_foresight', 'engine', 'engine_bid', 'engine_hourly'] as const;
+export const POLICIES = ['always_on', 'perfect_foresight', 'engine', 'engine_hourly', 'engine_price_responsive', 'engine_dispatched'] as const;
 export type PolicyName = (typeof POLICIES)[number];
+
+/** The policies a capture ratio is reported for. */
+export const ENGINE_POLICIES = ['engine', 'engine_hourly', 'engine_price_responsive', 'engine_dispatched'] as const;
+export type EnginePolicy = (typeof ENGINE_POLICIES)[number];
+
+/** The policies that carry out thresholds against 5-minute prices (upper bounds without 5-minute prices). */
+export const EXECUTED_POLICIES = ['engine_price_responsive', 'engine_dispatched'] as const;
+
+/** The policy that stands for a site's own `execution`. */
+export const HEADLINE_POLICY: Record<ExecutionMode, EnginePolicy> = {
+  scheduled: 'engine',
+  'price-responsive': 'engine_price_responsive',
+  dispatched: 'engine_dispatched',
+};
+
+/** SCED intervals between a 5-minute price and the step a site agent first acts on it. */
+export const DEFAULT_REACTION_LAG_SCED = 1;
 
 /** How many RT prices the forecaster sees (the most recent ended intervals). */
 export const RECENT_RT_INTERVALS = 4;
@@ -69,6 +100,8 @@ export interface SiteSeries {
   fullMw: number[];
   mw: Record<PolicyName, Float32Array>;
   net: Record<PolicyName, Float64Array>;
+  /** The executed policies: MW of each SCED step, `(l * n + i) * stepsPerInterval + k`. */
+  stepMw: Partial<Record<PolicyName, Float32Array>>;
 }
 
 export interface SiteResult {
@@ -91,6 +124,8 @@ export interface BacktestOptions {
   loadActual?: readonly SystemLoadPoint[];
   /** Progress callback: intervals processed since the last call. */
   onProgress?: (intervals: number) => void;
+  /** `engine_price_responsive`: SCED intervals from a price to the step that acts on it (default 1). */
+  reactionLagSced?: number;
 }
 
 /** A mining load's options as arrays: index 0 full power, then the modes. */
@@ -111,14 +146,18 @@ function modelOf(load: MiningLoad, intervalMinutes: number): LoadModel {
   return {
     load,
     mw: Float64Array.from(opts.map((o) => o.mw)),
-    factor: Float64Array.from(opts.map((o) => (1 - load.poolFeePct / 100) / (0.024 * o.eff))),
+    // Revenue is linear in the hashprice: the economics formula at H = 1.
+    factor: Float64Array.from(opts.map((o) => revenuePerMwh(1, o.eff, load.poolFeePct))),
     modeIndex,
     kOn: Math.max(1, Math.ceil(load.minRunMinutes / intervalMinutes)),
     kOff: Math.max(1, Math.ceil(load.minOffMinutes / intervalMinutes)),
   };
 }
 
-/** Accumulates one policy's P&L for one site. */
+/**
+ * Accumulates one policy's P&L for one site. A load-interval is settled whole (`part` 1) or in
+ * SCED steps (`part` 1/3 each): energy at the interval's settlement price for the MW run in the part.
+ */
 class Ledger {
   readonly totals: PolicyTotals = {
     netMarginUsd: 0,
@@ -134,60 +173,87 @@ class Ledger {
   readonly monthAncillary: Float64Array;
   readonly monthRuns: Float64Array;
   private readonly prevMw: Float64Array;
+  /** Per load: the interval last counted as run, and the MW summed over the parts of the current interval. */
+  private readonly counted: Int32Array;
+  private readonly partInterval: Int32Array;
+  private readonly partMw: Float64Array;
+  private readonly parts: Int32Array;
 
   constructor(
     private readonly ctx: SiteContext,
     readonly mwOut: Float32Array | null,
     readonly netOut: Float64Array | null,
   ) {
+    const L = ctx.models.length;
     this.monthNet = new Float64Array(ctx.monthCount);
     this.monthAncillary = new Float64Array(ctx.monthCount);
     this.monthRuns = new Float64Array(ctx.monthCount);
     this.prevMw = Float64Array.from(ctx.models.map((m) => m.load.powerMw));
+    this.counted = new Int32Array(L).fill(-1);
+    this.partInterval = new Int32Array(L).fill(-1);
+    this.partMw = new Float64Array(L);
+    this.parts = new Int32Array(L);
   }
 
-  /** Settles load `l` running `mw` in option `o` (ignored when mw is 0) in interval `i`. */
-  settle(l: number, i: number, mw: number, o: number): void {
+  /** Settles load `l` running `mw` in option `o` (ignored when mw is 0) for `part` of interval `i`. */
+  settle(l: number, i: number, mw: number, o: number, part = 1): void {
     const { tl, hours, models, fourCp } = this.ctx;
     const m = models[l]!;
     let net = 0;
     if (mw > 0) {
       const h = tl.hashprice[i]!;
-      const revenue = (Number.isFinite(h) ? h : 0) * m.factor[o]! * mw * hours;
-      const energy = tl.rt[i]! * mw * hours;
+      const revenue = (Number.isFinite(h) ? h : 0) * m.factor[o]! * mw * hours * part;
+      const energy = tl.rt[i]! * mw * hours * part;
       const t = this.totals;
       t.miningRevenueUsd += revenue;
       t.energyCostUsd += energy;
-      t.runIntervals++;
       net = revenue - energy;
+      if (this.counted[l] !== i) {
+        this.counted[l] = i;
+        t.runIntervals++;
+        this.monthRuns[this.ctx.monthOf[i]!]! += 1;
+      }
       if (this.prevMw[l] === 0) {
         t.restarts++;
         t.restartCostUsd += m.load.restartCostUsd;
         net -= m.load.restartCostUsd;
       }
       if (fourCp !== null) {
-        const charge = fourCp.chargePerMw[i]! * mw;
+        const charge = fourCp.chargePerMw[i]! * mw * part;
         if (charge > 0) {
           t.fourCpChargeUsd += charge;
           net -= charge;
         }
       }
-      this.monthRuns[this.ctx.monthOf[i]!]! += 1;
     }
     this.prevMw[l] = mw;
     this.totals.netMarginUsd += net;
     this.monthNet[this.ctx.monthOf[i]!]! += net;
-    if (this.mwOut) this.mwOut[l * tl.n + i] = mw;
-    if (this.netOut) this.netOut[l * tl.n + i] = net;
+    const k = l * tl.n + i;
+    if (this.mwOut) {
+      if (part === 1) this.mwOut[k] = mw;
+      else {
+        if (this.partInterval[l] !== i) {
+          this.partInterval[l] = i;
+          this.partMw[l] = 0;
+          this.parts[l] = 0;
+        }
+        this.partMw[l]! += mw;
+        this.parts[l]!++;
+        // The interval's mean MW (the parts are equal).
+        this.mwOut[k] = this.partMw[l]! / this.parts[l]!;
+      }
+    }
+    if (this.netOut) this.netOut[k] = (part === 1 ? 0 : this.netOut[k]!) + net;
   }
 
-  /** Pays the interval's ancillary-service award for the awarded MW that curtailable loads held running. */
-  settleAncillary(i: number, heldMw: number): void {
+  /** Pays the interval's ancillary-service award for the awarded MW that curtailable loads held running (for `part` of it). */
+  settleAncillary(i: number, heldMw: number, part = 1): void {
     const { tl, hours, awards } = this.ctx;
     if (awards === null) return;
     const mw = Math.min(awards.mw[i]!, heldMw);
     if (!(mw > 0)) return;
-    const revenue = tl.asPrice[i]! * mw * hours;
+    const revenue = tl.asPrice[i]! * mw * hours * part;
     this.totals.ancillaryRevenueUsd += revenue;
     this.totals.netMarginUsd += revenue;
     this.monthNet[this.ctx.monthOf[i]!]! += revenue;
@@ -298,6 +364,7 @@ export function backtestSite(site: Site, tl: Timeline, opts: BacktestOptions): S
         fullMw: models.map((m) => m.load.powerMw),
         mw: {} as Record<PolicyName, Float32Array>,
         net: {} as Record<PolicyName, Float64Array>,
+        stepMw: {},
       }
     : null;
   if (series) {
@@ -311,13 +378,22 @@ export function backtestSite(site: Site, tl: Timeline, opts: BacktestOptions): S
     }
     ledgers[p] = new Ledger(ctx, series?.mw[p] ?? null, series?.net[p] ?? null);
   }
+  // The executed policies carry out the scheduled engine's thresholds: decided once, kept when asked for.
+  const executed = policies.some((p) => p === 'engine_price_responsive' || p === 'engine_dispatched');
+  let thresholds: EngineThresholds | null = null;
+  const reactionLag = opts.reactionLagSced ?? DEFAULT_REACTION_LAG_SCED;
   for (const p of policies) {
     const ledger = ledgers[p];
     if (p === 'always_on') runAlwaysOn(ctx, ledger);
     else if (p === 'perfect_foresight') runPerfectForesight(ctx, ledger);
-    else if (p === 'engine') runEngine(ctx, ledger, opts.forecaster, false, opts.onProgress);
-    else if (p === 'engine_hourly') runEngine(ctx, ledger, opts.forecaster, true, opts.onProgress);
-    else runEngineBid(ctx, ledger);
+    else if (p === 'engine') thresholds = runEngine(ctx, ledger, opts.forecaster, false, opts.onProgress, executed && !thresholds) ?? thresholds;
+    else if (p === 'engine_hourly') runEngine(ctx, ledger, opts.forecaster, true, opts.onProgress, false);
+    else {
+      thresholds ??= runEngine(ctx, null, opts.forecaster, false, undefined, true);
+      if (series) series.stepMw[p] = new Float32Array(L * tl.n * tl.stepsPerInterval);
+      const mode = p === 'engine_dispatched' ? 'dispatched' : 'price-responsive';
+      runExecuted(ctx, ledger, thresholds!, mode, reactionLag, series?.stepMw[p] ?? null);
+    }
   }
   const totals = {} as Record<PolicyName, PolicyTotals>;
   for (const p of policies) totals[p] = ledgers[p].totals;
@@ -349,7 +425,7 @@ export function backtestSite(site: Site, tl: Timeline, opts: BacktestOptions): S
 
 function runAlwaysOn(ctx: SiteContext, ledger: Ledger): void {
   // Most efficient first when the interconnect is short, as the policy orders them.
-  const order = ctx.models.map((_, l) => l).sort((a, b) => ctx.models[a]!.load.efficiencyJPerTh - ctx.models[b]!.load.efficiencyJPerTh || a - b);
+  const order = efficiencyOrder(ctx.models.map((m) => m.load));
   const mw = new Float64Array(ctx.models.length);
   let cap = ctx.capacityMw;
   for (const l of order) {
@@ -380,13 +456,34 @@ function runPerfectForesight(ctx: SiteContext, ledger: Ledger): void {
   }
 }
 
-// ---- engine (self-scheduled, per interval or per hour) --------------------------------------
+// ---- engine (scheduled, per interval or per hour) ---------------------------------------------
 
-function runEngine(ctx: SiteContext, ledger: Ledger, forecaster: PriceForecaster, hourly: boolean, onProgress?: (n: number) => void): void {
+/**
+ * What the scheduled engine decided for each load-interval (`i * L + l`), for the executed policies:
+ * the neutral curtail-above threshold (NaN when the load was not price-responsive), and otherwise
+ * the MW it was given (override, grid obligation, fail-safe).
+ */
+interface EngineThresholds {
+  threshold: Float64Array;
+  forcedMw: Float64Array;
+}
+
+function runEngine(
+  ctx: SiteContext,
+  ledger: Ledger | null,
+  forecaster: PriceForecaster,
+  hourly: boolean,
+  onProgress: ((n: number) => void) | undefined,
+  keepThresholds: boolean,
+): EngineThresholds | null {
   const { site, tl, models, fourCp, awards } = ctx;
   const cal = localCalendar(tl, site.timezone);
   const lenMs = tl.intervalMinutes * MINUTE_MS;
   const aiCount = site.loads.length - models.length;
+  const L = models.length;
+  const kept: EngineThresholds | null = keepThresholds
+    ? { threshold: new Float64Array(L * tl.n), forcedMw: new Float64Array(L * tl.n) }
+    : null;
   const previous: Record<string, LoadState> = {};
   for (const m of models) previous[m.load.id] = { mw: m.load.powerMw, sinceMs: tl.t[0]! - DAY_MS };
   const recent: number[] = [];
@@ -415,21 +512,21 @@ function runEngine(ctx: SiteContext, ledger: Ledger, forecaster: PriceForecaster
   };
   const probs = fourCp ? (hourly ? fourCp.probAtHour : fourCp.probAtStart) : null;
   const probScale = tl.intervalMinutes / 60;
-  // Index of the newest interval known at decision time (ended by then), or −1.
+  // Index of the newest interval whose settlement price is known at decision time (published by then), or −1.
   let known = -1;
   let progressed = 0;
   for (let i = 0; i < tl.n; i++) {
     const t = tl.t[i]!;
     const decisionMs = hourly ? Math.floor(t / HOUR_MS) * HOUR_MS : t;
     const before = known;
-    while (known + 1 < tl.n && tl.t[known + 1]! + lenMs <= decisionMs) known++;
+    while (known + 1 < tl.n && tl.rtKnownMs[known + 1]! <= decisionMs) known++;
     if (known !== before) {
       // Recent RT prices: the newest known intervals, oldest first.
       const first = Math.max(0, known - RECENT_RT_INTERVALS + 1);
       recent.length = known - first + 1;
       for (let k = first; k <= known; k++) recent[k - first] = tl.rt[k]!;
     }
-    const da = tl.da[i]!;
+    const da = tl.daKnownMs[i]! <= decisionMs ? tl.da[i]! : Number.NaN;
     features.intervalStartMs = t;
     features.decisionTimeMs = decisionMs;
     features.daUsdPerMwh = Number.isFinite(da) ? da : null;
@@ -461,110 +558,85 @@ function runEngine(ctx: SiteContext, ledger: Ledger, forecaster: PriceForecaster
     const core = decide(input);
 
     let heldMw = 0;
-    for (let l = 0; l < models.length; l++) {
+    for (let l = 0; l < L; l++) {
       const a = core.allocations[aiCount + l]!;
       const m = models[l]!;
       const o = a.modeId === undefined ? 0 : (m.modeIndex.get(a.modeId) ?? 0);
-      ledger.settle(l, i, a.mw, o);
-      if (m.load.curtailable) heldMw += a.mw;
       const st = previous[m.load.id]!;
+      if (kept) {
+        const threshold = a.curtailAboveUsdPerMwh ?? null;
+        // decide's threshold carries the band of the state it assumed; the executor applies its own.
+        const band =
+          threshold === null ? 0 : hysteresisBand(st.mw > 0, site.policy.hysteresisUsdPerMwh, m.load.restartCostUsd, m.mw[o]!, m.load.minRunMinutes, tl.intervalMinutes);
+        kept.threshold[i * L + l] = threshold === null ? Number.NaN : threshold - band;
+        kept.forcedMw[i * L + l] = threshold === null ? a.mw : Number.NaN;
+      }
+      if (ledger) ledger.settle(l, i, a.mw, o);
+      if (m.load.curtailable) heldMw += a.mw;
       if (st.mw > 0 !== a.mw > 0) st.sinceMs = t;
       st.mw = a.mw;
     }
-    if (awards) ledger.settleAncillary(i, heldMw);
+    if (awards && ledger) ledger.settleAncillary(i, heldMw);
     if (onProgress && ++progressed === 4096) {
       onProgress(progressed);
       progressed = 0;
     }
   }
   if (onProgress && progressed > 0) onProgress(progressed);
+  return kept;
 }
 
-// ---- engine_bid (hourly thresholds executed against the real-time price) ---------------------
+// ---- executed: the engine's thresholds carried out against 5-minute prices -------------------
 
-function runEngineBid(ctx: SiteContext, ledger: Ledger): void {
-  const { site, tl, models, fourCp, awards } = ctx;
+/**
+ * Carries out the scheduled engine's thresholds in SCED steps with the domain's execution rule.
+ * `price-responsive` acts on the newest 5-minute price known at each step and at least `reactionLag`
+ * steps old, with the site's hysteresis; `dispatched` follows each step's own price (SCED sets the
+ * price and the base point in one run) on the bid, without a band. Minimum run and off times, ramps,
+ * the interconnect and AS awards hold in both.
+ */
+function runExecuted(
+  ctx: SiteContext,
+  ledger: Ledger,
+  engine: EngineThresholds,
+  mode: 'price-responsive' | 'dispatched',
+  reactionLag: number,
+  stepMwOut: Float32Array | null,
+): void {
+  const { site, tl, models, awards } = ctx;
   const L = models.length;
-  // Current hour's response steps per load: price, cumulative MW, option index.
-  const stepPrice: number[][] = models.map(() => []);
-  const stepMw: number[][] = models.map(() => []);
-  const stepOpt: number[][] = models.map(() => []);
-  const runFor = new Int32Array(L).fill(1 << 30); // intervals on (or off, negative) so far
-  const running = new Uint8Array(L).fill(1);
-  let hour = Number.NaN;
-  const hashprice: HashpriceInput = { usdPerPhDay: 0, day: '', ageDays: 0, source: 'backtest', demo: false };
-  // Most efficient first when the interconnect is short, as the policy orders them.
-  const order = models.map((_, l) => l).sort((a, b) => models[a]!.load.efficiencyJPerTh - models[b]!.load.efficiencyJPerTh || a - b);
+  const S = tl.stepsPerInterval;
+  const stepMinutes = tl.intervalMinutes / S;
+  const stepMs = stepMinutes * MINUTE_MS;
+  const plan = compileExecution(site, stepMinutes, { hysteresis: mode === 'price-responsive' });
+  const state = initialExecutionState(plan);
+  const step = newExecutionStep(plan);
+  const lag = mode === 'dispatched' ? 0 : Math.max(0, reactionLag);
+  const part = 1 / S;
+  // The newest SCED interval whose price the site acts on.
+  let src = -1;
   for (let i = 0; i < tl.n; i++) {
-    const t = tl.t[i]!;
-    const hs = Math.floor(t / HOUR_MS) * HOUR_MS;
-    if (hs !== hour) {
-      hour = hs;
-      const h = tl.hashprice[i]!;
-      const hp = Number.isFinite(h) ? Object.assign(hashprice, { usdPerPhDay: h, day: tl.hashDays[tl.hashDayIndex[i]!]!, ageDays: tl.hashAgeDays[i]! }) : null;
-      const da = tl.da[i]!;
-      const bid = hourBid(site, { hourStartMs: hs, hashprice: hp, daUsdPerMwh: Number.isFinite(da) ? da : null, peakProbability: fourCp ? fourCp.probForBid[i]! : 0 }, []);
-      for (let l = 0; l < L; l++) {
-        const m = models[l]!;
-        stepPrice[l]!.length = 0;
-        stepMw[l]!.length = 0;
-        stepOpt[l]!.length = 0;
-        const threshold = bid.thresholdsUsdPerMwh[m.load.id];
-        if (threshold === null || threshold === undefined || hp === null) continue;
-        const options: ResponseOption[] = Array.from(m.mw, (mw, k) => ({ modeId: String(k), mw, revenueUsdPerMwh: hp.usdPerPhDay * m.factor[k]! }));
-        let cum = 0;
-        for (const s of responseSteps(options, options[0]!.revenueUsdPerMwh - threshold)) {
-          cum += s.mw;
-          stepPrice[l]!.push(s.priceUsdPerMwh);
-          stepMw[l]!.push(cum);
-          stepOpt[l]!.push(Number(s.modeId));
-        }
-      }
+    for (let l = 0; l < L; l++) {
+      step.thresholdUsdPerMwh[l] = engine.threshold[i * L + l]!;
+      step.forcedMw[l] = engine.forcedMw[i * L + l]!;
     }
-    const p = tl.rt[i]!;
-    const h = tl.hashprice[i]!;
-    let capacity = ctx.capacityMw;
-    // MW awarded as ancillary service: held running, most efficient curtailable loads first.
-    let toHold = awards ? awards.mw[i]! : 0;
-    let heldMw = 0;
-    for (const l of order) {
-      const m = models[l]!;
-      // The response at this price: the deepest step priced at or above it.
-      let mw = 0;
-      let o = 0;
-      const sp = stepPrice[l]!;
-      for (let k = 0; k < sp.length; k++) {
-        if (p <= sp[k]!) {
-          mw = stepMw[l]![k]!;
-          o = stepOpt[l]![k]!;
-        }
-      }
-      // Physics: minimum run and off times hold whatever the price.
-      if (running[l] && mw === 0 && runFor[l]! < m.kOn) {
-        // Held on: the option that loses least at this price.
-        o = 0;
-        for (let k = 1; k < m.mw.length; k++) if ((h * m.factor[k]! - p) * m.mw[k]! > (h * m.factor[o]! - p) * m.mw[o]!) o = k;
-        mw = m.mw[o]!;
-      } else if (!running[l] && mw > 0 && runFor[l]! < m.kOff) {
-        mw = 0;
-      }
-      if (toHold > 0 && m.load.curtailable && (running[l] || runFor[l]! >= m.kOff)) {
-        mw = m.load.powerMw;
-        o = 0;
-        toHold -= mw;
-      }
-      if (mw > capacity) mw = Math.max(0, capacity);
-      capacity -= mw;
-      if (m.load.curtailable) heldMw += mw;
-      ledger.settle(l, i, mw, o);
-      const on = mw > 0 ? 1 : 0;
-      if (on === running[l]) runFor[l] = Math.min(runFor[l]! + 1, 1 << 30);
+    step.hashpriceUsdPerPhDay = tl.hashprice[i]!;
+    step.holdMw = awards ? awards.mw[i]! : 0;
+    for (let k = 0; k < S; k++) {
+      const j = i * S + k;
+      if (mode === 'dispatched') step.priceUsdPerMwh = tl.rt5[j]!;
       else {
-        running[l] = on;
-        runFor[l] = 1;
+        const at = tl.t[i]! + k * stepMs;
+        while (src + 1 <= j - lag && tl.rt5KnownMs[src + 1]! <= at) src++;
+        step.priceUsdPerMwh = src >= 0 ? tl.rt5[src]! : Number.NaN;
       }
+      const held = executeStep(plan, state, step);
+      for (let l = 0; l < L; l++) {
+        ledger.settle(l, i, state.mw[l]!, state.option[l]! - plan.optionFirst[l]!, part);
+        if (stepMwOut) stepMwOut[(l * tl.n + i) * S + k] = state.mw[l]!;
+      }
+      if (awards) ledger.settleAncillary(i, held, part);
     }
-    if (awards) ledger.settleAncillary(i, heldMw);
   }
 }
 

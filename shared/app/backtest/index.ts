@@ -7,11 +7,35 @@ import { ENGINE_VERSION } from '#domain/policy.ts';
 import type { Site } from '#domain/sites.ts';
 import { iso } from '#domain/time.ts';
 import type { AsPriceProduct, SystemLoadPoint } from '#ports/market-data.ts';
-import { backtestSite, captureRatio, POLICIES, type PolicyName, type PolicyTotals, type SiteResult } from './engine.ts';
-import { buildTimeline, checkSiteMatches, type BacktestMarketData, type Timeline } from './timeline.ts';
+import {
+  backtestSite,
+  captureRatio,
+  DEFAULT_REACTION_LAG_SCED,
+  ENGINE_POLICIES,
+  EXECUTED_POLICIES,
+  HEADLINE_POLICY,
+  POLICIES,
+  type EnginePolicy,
+  type PolicyName,
+  type PolicyTotals,
+  type SiteResult,
+} from './engine.ts';
+import { buildTimeline, checkSiteMatches, DEFAULT_TIMING, type BacktestMarketData, type InformationTiming, type Timeline } from './timeline.ts';
 
-export { POLICIES, captureRatio, type PolicyName, type PolicyTotals, type SiteResult } from './engine.ts';
-export type { BacktestMarketData, Timeline } from './timeline.ts';
+export {
+  POLICIES,
+  ENGINE_POLICIES,
+  EXECUTED_POLICIES,
+  HEADLINE_POLICY,
+  DEFAULT_REACTION_LAG_SCED,
+  captureRatio,
+  type EnginePolicy,
+  type PolicyName,
+  type PolicyTotals,
+  type SiteResult,
+} from './engine.ts';
+export { DEFAULT_LMP_LAG_MINUTES, DEFAULT_PRICE_LAG_MINUTES, DEFAULT_TIMING } from './timeline.ts';
+export type { BacktestMarketData, InformationTiming, ScedLmpPoint, Timeline } from './timeline.ts';
 
 export interface BacktestRequest {
   sites: readonly Site[];
@@ -29,6 +53,10 @@ export interface BacktestRequest {
   ancillary?: { product: AsPriceProduct };
   /** Called with the number of load-intervals done since the last call (engine policies). */
   onProgress?: (loadIntervals: number) => void;
+  /** When prices become known (default: settlement prices 5 minutes after their interval, LMPs 1 minute after their SCED run). */
+  timing?: Partial<InformationTiming>;
+  /** `engine_price_responsive`: SCED intervals from a 5-minute price to the step that acts on it (default 1). */
+  reactionLagSced?: number;
 }
 
 export interface BacktestResult {
@@ -36,6 +64,7 @@ export interface BacktestResult {
   toMs: number;
   timeline: Timeline;
   forecaster: string;
+  reactionLagSced: number;
   sites: { site: Site; result: SiteResult }[];
 }
 
@@ -46,7 +75,9 @@ export function engineWork(sites: readonly Site[], intervals: number, policies: 
 }
 
 export function runBacktest(req: BacktestRequest): BacktestResult {
-  const timeline = buildTimeline(req.data, req.fromMs, req.toMs, req.ancillary?.product ?? null);
+  const timing: InformationTiming = { ...DEFAULT_TIMING, ...req.timing };
+  const reactionLagSced = req.reactionLagSced ?? DEFAULT_REACTION_LAG_SCED;
+  const timeline = buildTimeline(req.data, req.fromMs, req.toMs, req.ancillary?.product ?? null, timing);
   for (const site of req.sites) {
     const problem = checkSiteMatches(site, timeline);
     if (problem) throw new Error(problem);
@@ -57,13 +88,14 @@ export function runBacktest(req: BacktestRequest): BacktestResult {
     const result = backtestSite(site, timeline, {
       forecaster: req.forecaster,
       record: req.record ?? false,
+      reactionLagSced,
       ...(req.policies ? { policies: req.policies } : {}),
       ...(loadActual ? { loadActual } : {}),
       ...(req.onProgress ? { onProgress: (n: number) => req.onProgress!(n * miningLoads) } : {}),
     });
     return { site, result };
   });
-  return { fromMs: req.fromMs, toMs: req.toMs, timeline, forecaster: req.forecaster.name, sites };
+  return { fromMs: req.fromMs, toMs: req.toMs, timeline, forecaster: req.forecaster.name, reactionLagSced, sites };
 }
 
 export interface SummaryPolicy {
@@ -75,13 +107,19 @@ export interface SummaryPolicy {
   restartCostUsd?: number;
   fourCpChargeUsd?: number;
   ancillaryRevenueUsd?: number;
+  /** The policy carried out thresholds against 5-minute prices that were not given (each interval's three taken as its price). */
+  upperBound?: true;
 }
 
 export interface SummarySite {
   siteId: string;
   intervals: number;
+  /** How the site carries out its decisions (sites file). */
+  execution: Site['execution'];
   policies: Partial<Record<PolicyName, SummaryPolicy>>;
-  captureRatio: Partial<Record<'engine' | 'engine_bid' | 'engine_hourly', number>>;
+  captureRatio: Partial<Record<EnginePolicy, number>>;
+  /** The policy of the site's own execution mode. */
+  headline?: EnginePolicy;
   /** AI tenants (same in every policy: served first). */
   ai?: { servedMwh: number; revenueUsd: number; energyCostUsd: number };
   fourCp?: { rateUsdPerKwYear: number; peaks: { month: string; hourStart: string; systemLoadMw: number }[] };
@@ -94,6 +132,10 @@ export interface Summary {
   to: string;
   engineVersion: string;
   forecaster: string;
+  /** When prices became known, and the site agent's reaction lag. */
+  timing: { priceLagMinutes: number; lmpLagMinutes: number; reactionLagSced: number };
+  /** SCED intervals with a 5-minute price given, and those filled with their settlement interval's price. */
+  fiveMinutePrices: { given: number; filled: number };
   sites: SummarySite[];
 }
 
@@ -110,8 +152,11 @@ export function summarize(result: BacktestResult): Summary {
     to: iso(result.toMs),
     engineVersion: ENGINE_VERSION,
     forecaster: result.forecaster,
+    timing: { priceLagMinutes: tl.timing.priceLagMinutes, lmpLagMinutes: tl.timing.lmpLagMinutes, reactionLagSced: result.reactionLagSced },
+    fiveMinutePrices: { given: tl.rt5Given, filled: tl.rt5Filled },
     sites: result.sites.map(({ site, result: r }) => {
       const withRestarts = site.loads.some((l) => l.kind === 'mining' && l.restartCostUsd > 0);
+      const upperBound = tl.rt5Given === 0;
       const policies: Partial<Record<PolicyName, SummaryPolicy>> = {};
       for (const p of POLICIES) {
         const t: PolicyTotals | undefined = r.policies[p];
@@ -128,19 +173,22 @@ export function summarize(result: BacktestResult): Summary {
         }
         if (r.fourCp) row.fourCpChargeUsd = round(t.fourCpChargeUsd, 2);
         if (tl.asProduct) row.ancillaryRevenueUsd = round(t.ancillaryRevenueUsd, 2);
+        if (upperBound && (EXECUTED_POLICIES as readonly PolicyName[]).includes(p)) row.upperBound = true;
         policies[p] = row;
       }
       const captureRatioOut: SummarySite['captureRatio'] = {};
       const ao = r.policies.always_on;
       const pf = r.policies.perfect_foresight;
       if (ao && pf) {
-        for (const p of ['engine', 'engine_bid', 'engine_hourly'] as const) {
+        for (const p of ENGINE_POLICIES) {
           const t = r.policies[p];
           const energy = (x: PolicyTotals) => x.netMarginUsd - x.ancillaryRevenueUsd;
           if (t) captureRatioOut[p] = round(captureRatio(energy(t), energy(ao), energy(pf)), 4);
         }
       }
-      const out: SummarySite = { siteId: site.id, intervals: r.intervals, policies, captureRatio: captureRatioOut };
+      const out: SummarySite = { siteId: site.id, intervals: r.intervals, execution: site.execution, policies, captureRatio: captureRatioOut };
+      const headline = HEADLINE_POLICY[site.execution];
+      if (r.policies[headline]) out.headline = headline;
       if (tl.asProduct) out.ancillary = { product: tl.asProduct };
       const ai = aiLines(site, tl);
       if (ai) out.ai = ai;

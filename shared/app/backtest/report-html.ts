@@ -5,7 +5,7 @@
  * always-on, and a monthly table.
  */
 import { HOUR_MS, iso } from '#domain/time.ts';
-import { captureRatio, POLICIES, type PolicyName, type SiteResult } from './engine.ts';
+import { captureRatio, ENGINE_POLICIES, POLICIES, type PolicyName, type SiteResult } from './engine.ts';
 import type { BacktestResult, Summary } from './index.ts';
 import type { Timeline } from './timeline.ts';
 
@@ -13,8 +13,21 @@ const COLORS: Record<PolicyName, string> = {
   always_on: '#7f7f7f',
   perfect_foresight: '#2ca02c',
   engine: '#1f77b4',
-  engine_bid: '#ff7f0e',
   engine_hourly: '#9467bd',
+  engine_price_responsive: '#17becf',
+  engine_dispatched: '#ff7f0e',
+};
+
+/** One sentence per policy: what it assumes is known and how its decisions are carried out. */
+const EXPLAINED: Record<PolicyName, string> = {
+  always_on: 'every mining load at full power in every interval.',
+  perfect_foresight: 'the best schedule knowing every settlement price in advance (under minimum run and off times): the ceiling.',
+  engine: 'scheduled: the engine decides each interval at its start with the prices published by then and the site follows that for the whole interval.',
+  engine_hourly: 'scheduled once an hour: the four intervals of each hour decided at its start, as the hourly run does.',
+  engine_price_responsive:
+    'price-responsive: a controller on site curtails each fleet when the latest published 5-minute price is above the engine’s threshold, one reaction lag late, with the hysteresis band.',
+  engine_dispatched:
+    'dispatched: a Controllable Load Resource that SCED dispatches on the engine’s thresholds as a bid, following each 5-minute price without lag because the same run sets the price.',
 };
 
 const W = 960;
@@ -186,13 +199,14 @@ ${legend(policies.map((p) => [COLORS[p], p]))}
 function policyTable(summary: Summary['sites'][number]): string {
   const rows = POLICIES.filter((p) => summary.policies[p]).map((p) => {
     const t = summary.policies[p]!;
-    const cr = p === 'engine' || p === 'engine_bid' || p === 'engine_hourly' ? summary.captureRatio[p] : undefined;
+    const cr = (ENGINE_POLICIES as readonly PolicyName[]).includes(p) ? summary.captureRatio[p as (typeof ENGINE_POLICIES)[number]] : undefined;
+    const labels = `${t.upperBound ? ' <span class="upper-bound">upper bound</span>' : ''}${summary.headline === p ? ' <span class="headline">this site</span>' : ''}`;
     const extra = [
       t.restartCostUsd !== undefined ? `<td>${usd(t.restartCostUsd)}</td>` : '',
       t.fourCpChargeUsd !== undefined ? `<td>${usd(t.fourCpChargeUsd)}</td>` : '',
       t.ancillaryRevenueUsd !== undefined ? `<td>${usd(t.ancillaryRevenueUsd)}</td>` : '',
     ].join('');
-    return `<tr><th><i style="background:${COLORS[p]}"></i>${p}</th><td>${usd(t.netMarginUsd)}</td><td>${usd(t.miningRevenueUsd)}</td><td>${usd(t.energyCostUsd)}</td>${extra}<td>${t.runIntervals.toLocaleString('en-US')}</td><td>${cr === undefined ? '' : cr.toFixed(4)}</td></tr>`;
+    return `<tr><th><i style="background:${COLORS[p]}"></i>${p}${labels}</th><td>${usd(t.netMarginUsd)}</td><td>${usd(t.miningRevenueUsd)}</td><td>${usd(t.energyCostUsd)}</td>${extra}<td>${t.runIntervals.toLocaleString('en-US')}</td><td>${cr === undefined ? '' : cr.toFixed(4)}</td></tr>`;
   });
   const first = summary.policies.always_on ?? summary.policies.engine;
   const extraHead = [
@@ -201,6 +215,16 @@ function policyTable(summary: Summary['sites'][number]): string {
     first?.ancillaryRevenueUsd !== undefined ? `<th>${esc(summary.ancillary?.product ?? 'AS')} payments</th>` : '',
   ].join('');
   return `<table class="policies"><thead><tr><th>policy</th><th>net margin</th><th>mining revenue</th><th>energy cost</th>${extraHead}<th>load-intervals run</th><th>capture ratio</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/** What each policy shown means, and why some are upper bounds. */
+function policyNotes(summary: Summary['sites'][number], s: Summary): string {
+  const items = POLICIES.filter((p) => summary.policies[p]).map((p) => `<li><b>${p}</b>: ${esc(EXPLAINED[p])}</li>`);
+  const bound = POLICIES.some((p) => summary.policies[p]?.upperBound)
+    ? `<p class="note upper-bound-note">Upper bound: no 5-minute prices were given, so each interval’s three 5-minute prices are taken as its settlement price; real 5-minute prices move within the interval and a controller reacting to them does worse.</p>`
+    : '';
+  const lag = `<p class="note">Settlement prices known ${s.timing.priceLagMinutes} min after their interval ends; 5-minute prices ${s.timing.lmpLagMinutes} min after their SCED run; the price-responsive controller acts ${s.timing.reactionLagSced} SCED interval(s) after a price. Energy is settled at the 15-minute settlement price for the MW run in each 5-minute step.</p>`;
+  return `<ul class="modes">${items.join('')}</ul>${bound}${lag}`;
 }
 
 function monthlyTable(r: SiteResult): string {
@@ -234,6 +258,7 @@ export function renderHtmlReport(result: BacktestResult, summary: Summary): stri
 <h2>${esc(site.name)} <small>${esc(site.id)} · ${esc(site.settlementPoint ?? site.market)}</small></h2>
 <p class="note">${esc(loads)} · ${r.intervals.toLocaleString('en-US')} intervals</p>
 ${policyTable(s)}
+${policyNotes(s, summary)}
 ${peaks}
 ${ai}
 ${charts}
@@ -255,6 +280,8 @@ figure{margin:16px 0}figcaption{font-weight:600;margin-bottom:4px}
 svg.chart{width:100%;height:auto;background:#fff}
 .grid{stroke:#eee}.axes{fill:none;stroke:#bbb}.tick{font-size:11px;fill:#666}
 .curtail{fill:rgba(31,119,180,0.25)}
+.upper-bound{font-size:11px;color:#a0522d;border:1px solid #a0522d;border-radius:3px;padding:0 3px;font-weight:normal}
+.headline{font-size:11px;color:#2c7a2c;border:1px solid #2c7a2c;border-radius:3px;padding:0 3px;font-weight:normal}
 .legend{display:flex;gap:16px;flex-wrap:wrap;font-size:12px;color:#444}
 </style></head><body>
 <h1>Backtest ${esc(summary.from.slice(0, 10))} – ${esc(summary.to.slice(0, 10))}</h1>

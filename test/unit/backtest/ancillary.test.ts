@@ -33,17 +33,17 @@ describe('ancillary-service revenue', () => {
     const s = summarize(run()).sites[0]!;
     expect(s.ancillary).toEqual({ product: 'RRS' });
     // Offers at $0.01/MW-h clear in the 69 hours at $8, not in the three spike hours at $0.005.
-    expect(s.policies.engine_bid!.ancillaryRevenueUsd).toBeCloseTo(8 * 100 * 69, 6);
+    expect(s.policies.engine_dispatched!.ancillaryRevenueUsd).toBeCloseTo(8 * 100 * 69, 6);
     expect(s.policies.always_on!.ancillaryRevenueUsd).toBe(0);
     expect(s.policies.perfect_foresight!.ancillaryRevenueUsd).toBe(0);
-    const t = s.policies.engine_bid!;
+    const t = s.policies.engine_dispatched!;
     expect(t.netMarginUsd).toBeCloseTo(t.miningRevenueUsd - t.energyCostUsd + t.ancillaryRevenueUsd!, 1);
   });
 
   it('is absent when not configured', () => {
     const s = summarize(run(false)).sites[0]!;
     expect(s.ancillary).toBeUndefined();
-    expect(s.policies.engine_bid!.ancillaryRevenueUsd).toBeUndefined();
+    expect(s.policies.engine_dispatched!.ancillaryRevenueUsd).toBeUndefined();
   });
 
   it('keeps awarded MW running whatever the real-time price, and the live policy does the same', () => {
@@ -52,12 +52,12 @@ describe('ancillary-service revenue', () => {
     const r = runBacktest({ sites: [site()], data: data2, fromMs: START, toMs: START + 3 * DAY, forecaster: lastPriceForecaster, record: true, ancillary: { product: 'RRS' } });
     const series = r.sites[0]!.result.series!;
     for (let i = 0; i < r.timeline.n; i++) {
-      expect(series.mw.engine_bid[i]).toBe(100);
+      expect(series.mw.engine_dispatched[i]).toBe(100);
       expect(series.mw.engine[i]).toBe(100);
     }
     // The $900 spikes are paid for: the energy P&L is always-on's while the award pays.
     const s = summarize(r).sites[0]!;
-    expect(s.captureRatio.engine_bid).toBeCloseTo(0, 6);
-    expect(s.policies.engine_bid!.ancillaryRevenueUsd).toBeCloseTo(200 * 100 * 72, 6);
+    expect(s.captureRatio.engine_dispatched).toBeCloseTo(0, 6);
+    expect(s.policies.engine_dispatched!.ancillaryRevenueUsd).toBeCloseTo(200 * 100 * 72, 6);
   });
 });

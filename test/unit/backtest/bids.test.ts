@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryBidRepository } from '#adapters/memory-bids.ts';
 import { MemoryEventPublisher } from '#adapters/memory-events.ts';
-import { runBacktest } from '#app/backtest/index.ts';
+import { runBacktest, summarize } from '#app/backtest/index.ts';
 import { prepareBids } from '#app/bids.ts';
 import { demandAt, hourBid, operatingDayHours, PRICE_CAP_USD_PER_MWH, responseSteps, type ResponseOption } from '#domain/bids.ts';
 import { revenuePerMwh } from '#domain/economics.ts';
@@ -162,17 +162,16 @@ describe('prepareBids', () => {
   });
 });
 
-describe('engine_bid executes the hourly bids', () => {
-  it('runs a load exactly in the intervals whose real-time price is at or below its hour’s threshold', () => {
+describe('engine_dispatched on 15-minute prices', () => {
+  it('runs a load in exactly the intervals whose settlement price is at or below its threshold (the breakeven here), as an upper bound', () => {
     const data = syntheticMarket(3);
-    const r = runBacktest({ sites: [site()], data, fromMs: START, toMs: START + 3 * 86_400_000, forecaster: lastPriceForecaster, record: true, policies: ['engine_bid'] });
-    const mw = r.sites[0]!.result.series!.mw.engine_bid;
+    const r = runBacktest({ sites: [site()], data, fromMs: START, toMs: START + 3 * 86_400_000, forecaster: lastPriceForecaster, record: true, policies: ['engine_dispatched'] });
+    const mw = r.sites[0]!.result.series!.mw.engine_dispatched;
     const tl = r.timeline;
     for (let i = 0; i < tl.n; i++) {
-      const hour = Math.floor(tl.t[i]! / 3_600_000) * 3_600_000;
-      const h = data.hashprice.forInterval(hour)!;
-      const bid = hourBid(site(), { hourStartMs: hour, hashprice: { ...hashprice(h.usdPerPhDay), day: h.day }, daUsdPerMwh: tl.da[i]!, peakProbability: 0 });
-      expect(mw[i]).toBe(tl.rt[i]! <= bid.thresholdsUsdPerMwh['s21']! ? 100 : 0);
+      const h = data.hashprice.forInterval(tl.t[i]!)!;
+      expect(mw[i]).toBe(tl.rt[i]! <= revenuePerMwh(h.usdPerPhDay, 17.5, 2) ? 100 : 0);
     }
+    expect(summarize(r).sites[0]!.policies.engine_dispatched!.upperBound).toBe(true);
   });
 });

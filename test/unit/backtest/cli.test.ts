@@ -56,10 +56,22 @@ describe('switchyard backtest', () => {
     [{ from: '2024-07-03', to: '2024-07-02' }, /--to must be after --from/],
     [{ from: 'yesterday' }, /--from must be a day/],
     [{ forecaster: 'oracle' }, /--forecaster must be one of spike-persistence, last-price/],
+    [{ 'price-lag-minutes': '1.5' }, /--price-lag-minutes must be a whole number from 0/],
+    [{ 'reaction-lag-sced': 'soon' }, /--reaction-lag-sced must be a whole number from 0/],
+    [{ rtm5: '/tmp/np6-788.csv' }, /--rtm5 \/tmp\/np6-788.csv: reading NP6-788-CD files is not available/],
   ])('rejects bad flags with a usage error naming the flag (%o)', async (over, message) => {
     const err = await backtestCommand(args(over), false).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toMatch(message);
+  });
+
+  it('takes the settlement-price lag and the reaction lag from their flags into the summary', async () => {
+    const r = await backtestCommand(args({ 'price-lag-minutes': '0', 'reaction-lag-sced': '2' }), false);
+    expect(r.summary.timing).toEqual({ priceLagMinutes: 0, lmpLagMinutes: 1, reactionLagSced: 2 });
+    const late = await backtestCommand(args({ 'price-lag-minutes': '20' }), false);
+    expect(late.summary.timing.priceLagMinutes).toBe(20);
+    // Knowing prices later cannot help the scheduled engine here (spikes last three intervals).
+    expect(late.summary.sites[0]!.captureRatio.engine!).toBeLessThan(r.summary.sites[0]!.captureRatio.engine!);
   });
 
   it('rejects an unknown flag', async () => {

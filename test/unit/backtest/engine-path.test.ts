@@ -66,10 +66,27 @@ describe('the backtest runs the live policy', () => {
     }
   });
 
-  it('engine_bid: one decide call per hour, for the bid', () => {
+  it('the executed policies carry out the engine’s decisions: one decide call per interval for all of them', () => {
     calls.length = 0;
-    runBacktest({ sites: [site()], data: syntheticMarket(), fromMs: START, toMs: START + 3 * DAY, forecaster: spikePersistenceForecaster(), policies: ['engine_bid'] });
-    expect(calls).toHaveLength(72);
-    expect(calls.every((c) => c.previousMw === null)).toBe(true);
+    const policies = ['engine', 'engine_price_responsive', 'engine_dispatched'] as const;
+    runBacktest({ sites: [site()], data: syntheticMarket(), fromMs: START, toMs: START + 3 * DAY, forecaster: spikePersistenceForecaster(), policies });
+    expect(calls).toHaveLength(288);
+    calls.length = 0;
+    runBacktest({ sites: [site()], data: syntheticMarket(), fromMs: START, toMs: START + 3 * DAY, forecaster: spikePersistenceForecaster(), policies: ['engine_dispatched'] });
+    expect(calls).toHaveLength(288);
+  });
+
+  it('engine: a settlement price is read only once published (interval end + the price lag)', () => {
+    for (const priceLagMinutes of [0, 5, 15, 20]) {
+      calls.length = 0;
+      const timing = { priceLagMinutes };
+      runBacktest({ sites: [site()], data: syntheticMarket(), fromMs: START, toMs: START + DAY, forecaster: spikePersistenceForecaster(), policies: ['engine'], timing });
+      for (const c of calls) {
+        if (c.lastRtStart === null) continue;
+        expect(c.lastRtStart + 900_000 + priceLagMinutes * 60_000).toBeLessThanOrEqual(c.t);
+        // And it is the newest one published by then.
+        expect(c.lastRtStart + 2 * 900_000 + priceLagMinutes * 60_000).toBeGreaterThan(c.t);
+      }
+    }
   });
 });

@@ -18,9 +18,26 @@ describe('summary.json', () => {
     const only = s.sites[0]!;
     expect(only.siteId).toBe('test-site');
     expect(only.intervals).toBe(288);
-    expect(Object.keys(only.policies)).toEqual(['always_on', 'perfect_foresight', 'engine', 'engine_bid', 'engine_hourly']);
-    for (const p of Object.values(only.policies)) expect(Object.keys(p)).toEqual(['netMarginUsd', 'miningRevenueUsd', 'energyCostUsd', 'runIntervals']);
-    expect(Object.keys(only.captureRatio)).toEqual(['engine', 'engine_bid', 'engine_hourly']);
+    expect(Object.keys(only)).toEqual(['siteId', 'intervals', 'execution', 'policies', 'captureRatio', 'headline']);
+    expect(Object.keys(only.policies)).toEqual(['always_on', 'perfect_foresight', 'engine', 'engine_hourly', 'engine_price_responsive', 'engine_dispatched']);
+    for (const p of ['always_on', 'perfect_foresight', 'engine', 'engine_hourly'] as const) {
+      expect(Object.keys(only.policies[p]!)).toEqual(['netMarginUsd', 'miningRevenueUsd', 'energyCostUsd', 'runIntervals']);
+    }
+    // No 5-minute prices were given: the executed policies are upper bounds.
+    for (const p of ['engine_price_responsive', 'engine_dispatched'] as const) {
+      expect(Object.keys(only.policies[p]!)).toEqual(['netMarginUsd', 'miningRevenueUsd', 'energyCostUsd', 'runIntervals', 'upperBound']);
+      expect(only.policies[p]!.upperBound).toBe(true);
+    }
+    expect(Object.keys(only.captureRatio)).toEqual(['engine', 'engine_hourly', 'engine_price_responsive', 'engine_dispatched']);
+    expect(only.execution).toBe('scheduled');
+    expect(only.headline).toBe('engine');
+    expect(s.fiveMinutePrices).toEqual({ given: 0, filled: 288 * 3 });
+    expect(s.timing).toEqual({ priceLagMinutes: 5, lmpLagMinutes: 1, reactionLagSced: 1 });
+  });
+
+  it('names the policy of the site’s own execution mode as the headline', () => {
+    expect(summarize(run(site({ execution: 'price-responsive' }))).sites[0]!.headline).toBe('engine_price_responsive');
+    expect(summarize(run(site({ execution: 'dispatched' }))).sites[0]!.headline).toBe('engine_dispatched');
   });
 
   it('settles always-on and perfect foresight at the real-time price with the hashprice of the day before', () => {
@@ -74,7 +91,7 @@ describe('per-interval CSV', () => {
     expect(Number(col('breakeven_usd_per_mwh'))).toBeCloseTo(revenuePerMwh(48, 17.5, 2), 2);
     expect(col('always_on_mw')).toBe('100');
     expect(col('perfect_foresight_mw')).toBe('0');
-    expect(col('engine_bid_mw')).toBe('0');
+    expect(col('engine_dispatched_mw')).toBe('0');
     expect(Number(col('always_on_net_usd'))).toBeCloseTo((revenuePerMwh(48, 17.5, 2) - 900) * 25, 1);
   });
 
@@ -92,5 +109,10 @@ describe('HTML report', () => {
     expect(html.match(/<svg class="chart/g)).toHaveLength(3);
     expect(html).toContain('class="curtail"');
     expect(html).toContain('<table class="monthly">');
+    // Each mode explained in a sentence; the executed policies labelled upper bounds.
+    expect(html).toContain('<b>engine_price_responsive</b>: price-responsive:');
+    expect(html).toContain('<b>engine_dispatched</b>: dispatched:');
+    expect(html.match(/<span class="upper-bound">upper bound<\/span>/g)).toHaveLength(2);
+    expect(html).toContain('class="note upper-bound-note"');
   });
 });
