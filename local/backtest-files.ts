@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { hashpricePointsFromNetwork, parseBtcNetworkCsv } from '#adapters/feeds/btc-network.ts';
 import { parseErcotDamCsv, parseErcotLoadForecastCsv, parseErcotNativeLoadCsv, parseErcotRtmCsv, parseHubHourlyCsv } from '#adapters/feeds/ercot-mis.ts';
+import { parseErcotScedLmpCsv } from '#adapters/feeds/ercot-sced-lmp.ts';
 import type { BacktestMarketData, ScedLmpPoint } from '#app/backtest/index.ts';
 import { HashpriceSeries } from '#domain/economics.ts';
 import { ValidationError } from '#domain/errors.ts';
@@ -74,8 +75,10 @@ export function readBacktestFiles(files: BacktestFiles, settlementPoints?: reado
     data.asRejects = r.rejects.length;
   }
   if (files.rtm5) {
-    // The NP6-788-CD reader (adapters/feeds) lands separately; it will parse the file into ScedLmpPoint[] for fiveMinutePrices.
-    throw new UsageError(`--rtm5 ${files.rtm5}: reading NP6-788-CD files is not available in this build yet`);
+    const path = files.rtm5;
+    const points = parse('rtm5', path, () => parseErcotScedLmpCsv(read('rtm5', path), opts)).points;
+    const lmps = points.map((p) => ({ scedMs: p.scedTimestampMs, settlementPoint: p.node, lmp: p.lmpUsdPerMwh }));
+    data.rt5 = fiveMinutePrices(lmps, settlementPoints);
   }
   return data;
 }
