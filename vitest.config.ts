@@ -27,8 +27,9 @@ const PROJECTS: { name: string; globalSetup?: string[] }[] = [
 const stray = readdirSync(new URL('./test', import.meta.url), { recursive: true, encoding: 'utf8' }).filter(
   (f) => f.endsWith('.test.ts') && !PROJECTS.some((p) => f.startsWith(`${p.name}/`)),
 );
-if (stray.length > 0)
+if (stray.length > 0) {
   throw new Error(`test files outside the vitest projects (${PROJECTS.map((p) => p.name).join(', ')}): ${stray.join(', ')}`);
+}
 
 export default defineConfig({
   test: {
