@@ -4,8 +4,9 @@
  * Tests read its endpoint from `inject('dynamoEndpoint')` and create their own
  * uniquely named tables, so files can run in parallel without sharing state.
  */
-import type { TestProject } from 'vitest/node';
+
 import type {} from 'vitest';
+import type { TestProject } from 'vitest/node';
 import { startDynalite } from '../../local/dynalite.ts';
 
 declare module 'vitest' {
