@@ -39,7 +39,36 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** NP6-788-CD: three SCED runs per quarter-hour of the three days; one run spikes in HE 19 of July 2. */
+function writeRtm5(): void {
+  const rows = ['SCEDTimestamp,RepeatedHourFlag,SettlementPoint,LMP'];
+  for (const d of ['01', '02', '03']) {
+    for (let h = 0; h < 24; h++) {
+      for (let m = 0; m < 60; m += 5) {
+        const at = `07/${d}/2024 ${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:12`;
+        rows.push(`${at},N,HB_HUBAVG,${d === '02' && h === 18 && m === 20 ? 2500 : 20 + h}`);
+        rows.push(`${at},N,HB_WEST,${10 + h}`);
+      }
+    }
+  }
+  writeFileSync(path('rtm5.csv'), `${rows.join('\n')}\n`);
+}
+
 describe('switchyard backtest', () => {
+  it('carries the thresholds out against 5-minute LMPs given with --rtm5, and then labels no policy an upper bound', async () => {
+    writeRtm5();
+    const without = await backtestCommand(args({ from: '2024-07-02', to: '2024-07-03' }), false);
+    const withRt5 = await backtestCommand(args({ from: '2024-07-02', to: '2024-07-03', rtm5: path('rtm5.csv') }), false);
+    const a = without.summary.sites[0]!.policies;
+    const b = withRt5.summary.sites[0]!.policies;
+    expect(a.engine_price_responsive!.upperBound).toBe(true);
+    expect(b.engine_price_responsive!.upperBound).toBeUndefined();
+    expect(b.engine_dispatched!.upperBound).toBeUndefined();
+    // The scheduled engine does not read 5-minute prices; the executed policies answer them.
+    expect(b.engine!.netMarginUsd).toBe(a.engine!.netMarginUsd);
+    expect(b.engine_dispatched!.netMarginUsd).not.toBe(a.engine_dispatched!.netMarginUsd);
+  });
+
   it('writes summary.json, intervals.csv and report.html for the window of local days asked for', async () => {
     const r = await backtestCommand(args({ from: '2024-07-02', to: '2024-07-04' }), false);
     expect(r.summary.from).toBe('2024-07-02T05:00:00.000Z');
@@ -58,7 +87,7 @@ describe('switchyard backtest', () => {
     [{ forecaster: 'oracle' }, /--forecaster must be one of spike-persistence, last-price/],
     [{ 'price-lag-minutes': '1.5' }, /--price-lag-minutes must be a whole number from 0/],
     [{ 'reaction-lag-sced': 'soon' }, /--reaction-lag-sced must be a whole number from 0/],
-    [{ rtm5: '/tmp/np6-788.csv' }, /--rtm5 \/tmp\/np6-788.csv: reading NP6-788-CD files is not available/],
+    [{ rtm5: '/nonexistent/np6-788.csv' }, /--rtm5 \/nonexistent\/np6-788.csv: file not found/],
   ])('rejects bad flags with a usage error naming the flag (%o)', async (over, message) => {
     const err = await backtestCommand(args(over), false).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);

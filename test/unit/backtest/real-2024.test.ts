@@ -1,11 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runBacktest, summarize, type Summary } from '#app/backtest/index.ts';
+import { type BacktestMarketData, runBacktest, summarize, type Summary } from '#app/backtest/index.ts';
 import { intervalCsv } from '#app/backtest/report-csv.ts';
+import { HashpriceSeries } from '#domain/economics.ts';
 import { lastPriceForecaster, spikePersistenceForecaster } from '#domain/forecast.ts';
 import type { Site } from '#domain/sites.ts';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '#domain/time.ts';
+import type { PricePoint } from '#ports/market-data.ts';
 import { readSitesFile } from '#adapters/sites-file.ts';
 import { FILES, hasRealData, JUL_2024, realData, Y2024, Y2025 } from './real-data.ts';
+
+const AUG_2024 = Date.parse('2024-08-01T05:00:00Z');
 
 const example = (name: string): Site[] => readSitesFile(new URL(`../../../examples/${name}`, import.meta.url).pathname).sites;
 
@@ -140,29 +145,72 @@ describe.skipIf(!hasRealData)('physics on the two-fleet site', () => {
   });
 });
 
-describe.skipIf(!hasRealData)('the fitted forecaster, out of sample (July–December 2024)', () => {
-  it('beats the last-price baseline for the S21 fleet', () => {
-    const sites = example('backtest-single-s21.json');
-    const capture = (forecaster: typeof lastPriceForecaster, priceLagMinutes: number) =>
-      summarize(
-        runBacktest({ sites, data: realData(), fromMs: JUL_2024, toMs: Y2025, forecaster, policies: ['always_on', 'perfect_foresight', 'engine'], timing: { priceLagMinutes } }),
-      ).sites[0]!.captureRatio.engine!;
-    // Fitted with the price of t − 1 known at the start of t (a price lag of 0). Deterministic figures
-    // (bench/forecast-report.ts): fitted 0.8491, last price 0.8435. The margin asserted is most of that
-    // +0.56 points; ≈ 11.5 points of the gap to 1 are spike onsets that no causal feature here predicts
-    // (see SPIKE_PERSISTENCE_2024H1), so 0.90 is out of reach.
-    const fitted = capture(spikePersistenceForecaster(), 0);
-    const baseline = capture(lastPriceForecaster, 0);
-    expect(baseline).toBeGreaterThan(0.83);
-    expect(fitted).toBeGreaterThan(0.845);
-    expect(fitted - baseline).toBeGreaterThan(0.004);
-    // With the default publication lag (5 minutes: the newest known price is that of t − 2) both
-    // lose about 5 to 6 points: fitted 0.8000, last price 0.7804.
-    const fittedLate = capture(spikePersistenceForecaster(), 5);
-    const baselineLate = capture(lastPriceForecaster, 5);
-    expect(fittedLate).toBeLessThan(fitted - 0.03);
-    expect(baselineLate).toBeLessThan(baseline - 0.03);
-    expect(fittedLate).toBeGreaterThan(baselineLate);
+describe.skipIf(!hasRealData)('July 2024: the engine policies never use a price before it is known', () => {
+  // An evening instant in the middle of an interval. After it, every real-time price of an interval
+  // not yet ended, every day-ahead price of a later hour and the hashprice of its day onwards are changed.
+  const cutMs = Date.parse('2024-07-15T23:07:00Z');
+  const sites = example('backtest-two-fleet.json');
+
+  /** The same hashprice series, except the days from `fromDayMs` on (not yet published at the cut). */
+  class HashpriceAfterCut extends HashpriceSeries {
+    constructor(
+      private readonly published: HashpriceSeries,
+      private readonly fromDayMs: number,
+    ) {
+      super([]);
+    }
+    override forInterval(intervalStartMs: number) {
+      const h = this.published.forInterval(intervalStartMs);
+      return h && h.dayMs >= this.fromDayMs ? { ...h, usdPerPhDay: h.usdPerPhDay * 3 } : h;
+    }
+  }
+
+  function poisoned(): BacktestMarketData {
+    const data = realData();
+    const cutHour = Math.floor(cutMs / HOUR_MS) * HOUR_MS;
+    const raised = (p: PricePoint): PricePoint => ({ ...p, priceUsdPerMwh: p.priceUsdPerMwh + 1000 });
+    return {
+      ...data,
+      rt: data.rt.map((p) => (p.intervalStartMs + p.intervalMinutes * MINUTE_MS > cutMs ? raised(p) : p)),
+      da: data.da.map((p) => (p.intervalStartMs > cutHour ? raised(p) : p)),
+      hashprice: new HashpriceAfterCut(data.hashprice, Math.floor(cutMs / DAY_MS) * DAY_MS),
+    };
+  }
+
+  // When each policy has committed to an interval's MW: the engines at their decision instant, the
+  // executed policies once the interval's own real-time price is known (a price-responsive load answers it).
+  const committedBy = {
+    engine: (t: number) => t,
+    engine_hourly: (t: number) => Math.floor(t / HOUR_MS) * HOUR_MS,
+    engine_price_responsive: (t: number) => t + 15 * MINUTE_MS,
+    engine_dispatched: (t: number) => t + 15 * MINUTE_MS,
+  } as const;
+
+  it.each([
+    ['spike persistence', spikePersistenceForecaster()],
+    ['last price', lastPriceForecaster],
+  ] as const)('%s: the MW committed by the cut are the same, and the changed prices do change what comes after', (_, forecaster) => {
+    const policies = ['engine', 'engine_hourly', 'engine_price_responsive', 'engine_dispatched'] as const;
+    const run = (data: BacktestMarketData) =>
+      runBacktest({ sites, data, fromMs: JUL_2024, toMs: AUG_2024, forecaster, record: true, policies });
+    const before = run(realData());
+    const after = run(poisoned());
+    const n = before.timeline.n;
+    const loads = before.sites[0]!.result.loadIds.length;
+    for (const p of policies) {
+      const mwBefore = before.sites[0]!.result.series!.mw[p];
+      const mwAfter = after.sites[0]!.result.series!.mw[p];
+      let changedLater = false;
+      for (let i = 0; i < n; i++) {
+        const committed = committedBy[p](before.timeline.t[i]!) <= cutMs;
+        for (let l = 0; l < loads; l++) {
+          const same = mwAfter[l * n + i] === mwBefore[l * n + i];
+          if (committed) expect(same, `${p}: load ${l} at ${new Date(before.timeline.t[i]!).toISOString()}`).toBe(true);
+          else if (!same) changedLater = true;
+        }
+      }
+      expect(changedLater, `${p} reacts to the changed prices after the cut`).toBe(true);
+    }
   });
 });
 
