@@ -5,7 +5,7 @@
  * definitions. A bad value stops the reader with a message naming the variable; nothing turns it
  * into NaN. This module imports zod and the domain only (infra loads it at synth time).
  */
-import { z } from 'zod';
+import { z, type ZodObject } from 'zod';
 import { fromZodIssues } from '#domain/errors.ts';
 
 type Text = string | undefined;
@@ -56,10 +56,10 @@ export function parseEvent<S extends z.ZodType>(schema: S, event: unknown): z.ou
 }
 
 /** The names a schema reads: what the stack may set. */
-export type EnvName<S extends z.ZodObject> = keyof S['shape'] & string;
+export type EnvName<S extends ZodObject> = keyof S['shape'] & string;
 
 /** Variables as the stack sets them: every value a string, names checked against the function's `Env`. */
-export type EnvVars<S extends z.ZodObject> = Partial<Record<EnvName<S>, string>>;
+export type EnvVars<S extends ZodObject> = Partial<Record<EnvName<S>, string>>;
 
 /* ---- Groups shared by several functions (and by the local runtime) ---- */
 
