@@ -266,7 +266,9 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
 export function checkedEnvironment(name: FunctionName, environment: Record<string, string>): Record<string, string> {
   const schema = FUNCTION_SPECS[name].env;
   const unknown = Object.keys(environment).filter((k) => !(k in schema.shape));
-  if (unknown.length) throw new Error(`${name}: the stack sets ${unknown.join(', ')}, which functions/${name}/contract.ts does not declare`);
+  if (unknown.length) {
+    throw new Error(`${name}: the stack sets ${unknown.join(', ')}, which functions/${name}/contract.ts does not declare`);
+  }
   parseEnv(schema, environment, name);
   return environment;
 }

@@ -30,7 +30,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
   const liveCredentials = ERCOT_CREDENTIALS.every((k) => e[k]);
   const mode = e.SWITCHYARD_MARKET_DATA ?? (liveCredentials ? 'live' : e.SWITCHYARD_SITES ? 'stored' : 'demo');
   if (mode === 'live' && !liveCredentials) {
-    throw new ValidationError('environment', [{ path: 'SWITCHYARD_MARKET_DATA', message: 'live needs ERCOT_USERNAME, ERCOT_PASSWORD and ERCOT_SUBSCRIPTION_KEY' }]);
+    const message = 'live needs ERCOT_USERNAME, ERCOT_PASSWORD and ERCOT_SUBSCRIPTION_KEY';
+    throw new ValidationError('environment', [{ path: 'SWITCHYARD_MARKET_DATA', message }]);
   }
   return {
     home: resolve(e.SWITCHYARD_HOME ?? '.switchyard'),

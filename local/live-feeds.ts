@@ -35,7 +35,8 @@ export function liveFeedsFromEnv(env: NodeJS.ProcessEnv = process.env): LiveFeed
   const hashprice = hashpriceOrder(s.HASHPRICE_SOURCES, indexKey !== undefined).map((name): HashpriceSource => {
     if (name === 'mempool') return new MempoolHashpriceSource({ http, ...(s.MEMPOOL_BASE_URL ? { baseUrl: s.MEMPOOL_BASE_URL } : {}) });
     if (!indexKey) throw new Error('HASHPRICE_SOURCES names hashrateindex: HASHRATE_INDEX_API_KEY is required');
-    return new HashrateIndexSource({ http, apiKey: indexKey, ...(s.HASHRATE_INDEX_BASE_URL ? { baseUrl: s.HASHRATE_INDEX_BASE_URL } : {}) });
+    const baseUrl = s.HASHRATE_INDEX_BASE_URL ? { baseUrl: s.HASHRATE_INDEX_BASE_URL } : {};
+    return new HashrateIndexSource({ http, apiKey: indexKey, ...baseUrl });
   });
   return {
     settings: s,
@@ -65,7 +66,10 @@ export async function pullLive(ctx: LocalContext, feeds: LiveFeeds): Promise<{ e
     },
     { lookbackHours: feeds.settings.PRICE_LOOKBACK_HOURS },
   );
-  const hash = await ingestHashpriceJob({ ...deps, sources: async () => feeds.hashprice }, { lookbackDays: feeds.settings.HASHPRICE_LOOKBACK_DAYS });
+  const hash = await ingestHashpriceJob(
+    { ...deps, sources: async () => feeds.hashprice },
+    { lookbackDays: feeds.settings.HASHPRICE_LOOKBACK_DAYS },
+  );
   // The ERCOT load forecast (4CP sites) has no live source here: checked so that its absence is announced.
   const load = await checkFeeds(deps, ['systemLoad']);
   return {

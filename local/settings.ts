@@ -39,7 +39,13 @@ export const LocalEnv = z.object({
 export type LocalEnv = z.output<typeof LocalEnv>;
 
 /** Live feeds: the ingest Lambdas' feed settings; credentials are given as values locally. */
-export const LiveEnv = z.object({ ...ErcotEnv.shape, ...HashpriceEnv.shape, ...FeedHttpEnv.shape, ...PriceLookbackEnv.shape, ...HashpriceLookbackEnv.shape });
+export const LiveEnv = z.object({
+  ...ErcotEnv.shape,
+  ...HashpriceEnv.shape,
+  ...FeedHttpEnv.shape,
+  ...PriceLookbackEnv.shape,
+  ...HashpriceLookbackEnv.shape,
+});
 export type LiveSettings = z.output<typeof LiveEnv> & Record<(typeof ERCOT_CREDENTIALS)[number], string>;
 
 export function readLocalEnv(env: NodeJS.ProcessEnv = process.env): LocalEnv {
@@ -49,6 +55,8 @@ export function readLocalEnv(env: NodeJS.ProcessEnv = process.env): LocalEnv {
 export function readLiveSettings(env: NodeJS.ProcessEnv = process.env): LiveSettings {
   const s = parseEnv(LiveEnv, env, 'live feeds');
   const missing = ERCOT_CREDENTIALS.filter((k) => !s[k]);
-  if (missing.length) throw new ValidationError('live feeds environment', missing.map((path) => ({ path, message: 'is required for live market data' })));
+  if (missing.length) {
+    throw new ValidationError('live feeds environment', missing.map((path) => ({ path, message: 'is required for live market data' })));
+  }
   return s as LiveSettings;
 }

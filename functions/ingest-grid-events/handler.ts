@@ -20,11 +20,13 @@ export const handler = lambdaHandler(NAME, async (raw, { metrics }) => {
   parseEnv(Env, process.env, NAME);
   const p = awsParts(NAME);
   const { points } = parseGridEventsJson(JSON.stringify(parseEvent(Event, raw)));
-  const { stored, published } = await ingestGridEventsJob({ marketData: p.repos.marketData, publisher: p.publisher, clock: systemClock, log: p.log }, points);
+  const deps = { marketData: p.repos.marketData, publisher: p.publisher, clock: systemClock, log: p.log };
+  const { stored, published } = await ingestGridEventsJob(deps, points);
   metrics.addMetric('GridEventsStored', MetricUnit.Count, stored);
   metrics.addMetric('EventsFailed', MetricUnit.Count, published.failed.length);
   if (published.failed.length > 0) {
-    throw new Error(`grid events stored, but ${published.failed.length} GridEmergency events could not be published: ${published.failed.map((f) => f.error).join('; ')}`);
+    const errors = published.failed.map((f) => f.error).join('; ');
+    throw new Error(`grid events stored, but ${published.failed.length} GridEmergency events could not be published: ${errors}`);
   }
   return { stored, ids: points.map((e) => e.id), published: published.sent };
 });

@@ -5,7 +5,13 @@
 import { z } from 'zod';
 import { BaseEnv, FeedHttpEnv, HashpriceEnv, HashpriceLookbackEnv, SecretStoreEnv } from '../shared/settings.ts';
 
-export const Env = z.object({ ...BaseEnv.shape, ...SecretStoreEnv.shape, ...FeedHttpEnv.shape, ...HashpriceEnv.shape, ...HashpriceLookbackEnv.shape });
+export const Env = z.object({
+  ...BaseEnv.shape,
+  ...SecretStoreEnv.shape,
+  ...FeedHttpEnv.shape,
+  ...HashpriceEnv.shape,
+  ...HashpriceLookbackEnv.shape,
+});
 export type Env = z.output<typeof Env>;
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: (issue) => `must be a day YYYY-MM-DD (got "${String(issue.input)}")` });

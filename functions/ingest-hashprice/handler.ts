@@ -37,7 +37,9 @@ const sources = perContainer(async (): Promise<HashpriceSource[]> => {
   const http = feedHttpOptions(env);
   return Promise.all(
     hashpriceOrder(env.HASHPRICE_SOURCES, hasKey).map(async (name): Promise<HashpriceSource> => {
-      if (name === 'mempool') return new MempoolHashpriceSource({ http, ...(env.MEMPOOL_BASE_URL ? { baseUrl: env.MEMPOOL_BASE_URL } : {}) });
+      if (name === 'mempool') {
+        return new MempoolHashpriceSource({ http, ...(env.MEMPOOL_BASE_URL ? { baseUrl: env.MEMPOOL_BASE_URL } : {}) });
+      }
       const apiKey = await s.required('HASHRATE_INDEX_API_KEY');
       return new HashrateIndexSource({ http, apiKey, ...(env.HASHRATE_INDEX_BASE_URL ? { baseUrl: env.HASHRATE_INDEX_BASE_URL } : {}) });
     }),
@@ -48,8 +50,9 @@ export const handler = lambdaHandler(NAME, async (raw, { metrics }) => {
   const env = await settings.get();
   const event = parseEvent(Event, raw);
   const p = awsParts(NAME);
-  const deps = { sites: p.sites, marketData: p.repos.marketData, publisher: p.publisher, clock: systemClock, log: p.log, sources: () => sources.get() };
-  const { report, failed, ages, stale, published } = await ingestHashpriceJob(deps, { lookbackDays: env.HASHPRICE_LOOKBACK_DAYS }, event);
+  const deps = { sites: p.sites, marketData: p.repos.marketData, publisher: p.publisher, clock: systemClock, log: p.log };
+  const job = { ...deps, sources: () => sources.get() };
+  const { report, failed, ages, stale, published } = await ingestHashpriceJob(job, { lookbackDays: env.HASHPRICE_LOOKBACK_DAYS }, event);
   metrics.addMetric('HashpricesWritten', MetricUnit.Count, report.written.length);
   metrics.addMetric('HashpriceSourceErrors', MetricUnit.Count, report.errors.length);
   recordFeedAges(metrics, ages);

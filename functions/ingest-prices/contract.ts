@@ -6,7 +6,13 @@ import { z } from 'zod';
 import { parseInstant } from '#domain/time.ts';
 import { BaseEnv, ErcotEnv, FeedHttpEnv, PriceLookbackEnv, SecretStoreEnv } from '../shared/settings.ts';
 
-export const Env = z.object({ ...BaseEnv.shape, ...SecretStoreEnv.shape, ...FeedHttpEnv.shape, ...ErcotEnv.shape, ...PriceLookbackEnv.shape });
+export const Env = z.object({
+  ...BaseEnv.shape,
+  ...SecretStoreEnv.shape,
+  ...FeedHttpEnv.shape,
+  ...ErcotEnv.shape,
+  ...PriceLookbackEnv.shape,
+});
 export type Env = z.output<typeof Env>;
 
 const instant = z.string().transform((text, ctx) => {

@@ -29,7 +29,11 @@ const settings = perContainer(async () => parseEnv(Env, process.env, NAME));
 const ercot = perContainer(async () => {
   const env = await settings.get();
   const s = feedSettings();
-  const [username, password, subscriptionKey] = await Promise.all([s.required('ERCOT_USERNAME'), s.required('ERCOT_PASSWORD'), s.required('ERCOT_SUBSCRIPTION_KEY')]);
+  const [username, password, subscriptionKey] = await Promise.all([
+    s.required('ERCOT_USERNAME'),
+    s.required('ERCOT_PASSWORD'),
+    s.required('ERCOT_SUBSCRIPTION_KEY'),
+  ]);
   return new ErcotApiClient({
     username,
     password,
@@ -60,12 +64,20 @@ export const handler = lambdaHandler(NAME, async (raw, { metrics }) => {
     { lookbackHours: env.PRICE_LOOKBACK_HOURS },
     event,
   );
-  for (const r of outcome.reports) metrics.addMetric(r.kind === 'RT' ? 'RtPricesWritten' : 'DaPricesWritten', MetricUnit.Count, r.written.prices);
+  for (const r of outcome.reports) {
+    metrics.addMetric(r.kind === 'RT' ? 'RtPricesWritten' : 'DaPricesWritten', MetricUnit.Count, r.written.prices);
+  }
   recordFeedAges(metrics, outcome.ages);
   // A failed pull fails the invocation, so that the schedule's retry policy and the error alarm see it.
   if (outcome.errors.length > 0) throw new Error(`price ingest failed: ${outcome.errors.join(' | ')}`);
   return {
-    ingested: outcome.reports.map((r) => ({ feed: r.source, rows: r.rows, written: r.written.prices, rejects: r.rejects.length, gaps: r.gaps.length })),
+    ingested: outcome.reports.map((r) => ({
+      feed: r.source,
+      rows: r.rows,
+      written: r.written.prices,
+      rejects: r.rejects.length,
+      gaps: r.gaps.length,
+    })),
     stale: outcome.stale,
     eventsFailed: outcome.published.failed.length,
   };

@@ -39,6 +39,9 @@ export const handler = lambdaHandler(NAME, async (raw, { metrics }) => {
   metrics.addMetric('RunsFailed', MetricUnit.Count, failed.length);
   // A failed site makes the invocation fail, so that the schedule's retry policy and the error alarm see it.
   if (failed.length) throw new Error(`run failed for ${failed.map((r) => `${r.hourStart}: ${r.errors.join('; ')}`).join(' | ')}`);
-  return { runs: summary.runs.map((r) => ({ runId: r.runId, hourStart: r.hourStart, status: r.status, written: r.decisionsWritten })), resent: summary.resent };
+  return {
+    runs: summary.runs.map((r) => ({ runId: r.runId, hourStart: r.hourStart, status: r.status, written: r.decisionsWritten })),
+    resent: summary.resent,
+  };
 });
 

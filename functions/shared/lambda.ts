@@ -66,14 +66,21 @@ export function resetContainer(): void {
 }
 
 /** What the logger reads of the Lambda context (Hono's and aws-lambda's types both have it). */
-export type InvocationContext = Pick<Context, 'awsRequestId' | 'functionName' | 'functionVersion' | 'invokedFunctionArn' | 'memoryLimitInMB'>;
+export type InvocationContext = Pick<
+  Context,
+  'awsRequestId' | 'functionName' | 'functionVersion' | 'invokedFunctionArn' | 'memoryLimitInMB'
+>;
 
 /**
  * Runs one invocation: the Lambda context on the logger (request id, cold start, function name),
  * the body, then — whether it returned or threw — metrics flushed and temporary keys reset.
  * A context is absent only when a test calls the handler directly.
  */
-export async function invocation<T>(serviceName: string, context: InvocationContext | undefined, body: (tools: Powertools) => Promise<T>): Promise<T> {
+export async function invocation<T>(
+  serviceName: string,
+  context: InvocationContext | undefined,
+  body: (tools: Powertools) => Promise<T>,
+): Promise<T> {
   const t = powertools(serviceName);
   if (context) t.logger.addContext(context as Context);
   try {

@@ -18,7 +18,9 @@ export function optionalWholeNumber(min: number, max: number) {
     .transform((text: Text, ctx): number | undefined => {
       if (text === undefined || text.trim() === '') return undefined;
       const n = Number(text);
-      if (!/^\s*\d+\s*$/.test(text) || n < min || n > max) ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max} (got "${text}")` });
+      if (!/^\s*\d+\s*$/.test(text) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max} (got "${text}")` });
+      }
       return n;
     });
 }
@@ -41,7 +43,11 @@ export const optionalText = z
  * Parses `env` with `schema`; throws a ValidationError naming every bad variable, e.g.
  * `ingest-prices environment: PRICE_LOOKBACK_HOURS: must be a whole number from 1 to 168 (got "six")`.
  */
-export function parseEnv<S extends z.ZodType>(schema: S, env: Readonly<Record<string, string | undefined>>, what: string): z.output<S> {
+export function parseEnv<S extends z.ZodType>(
+  schema: S,
+  env: Readonly<Record<string, string | undefined>>,
+  what: string,
+): z.output<S> {
   const r = schema.safeParse(env);
   if (!r.success) throw fromZodIssues(`${what} environment`, r.error.issues);
   return r.data;
@@ -95,7 +101,8 @@ export const FeedHttpEnv = z.object({
 
 /** A credential given as the value, or as `<NAME>_PARAM` (an SSM parameter) or `<NAME>_SECRET` (`<secret ARN>#<field>`). */
 function credential<N extends string>(name: N) {
-  return { [name]: optionalText, [`${name}_PARAM`]: optionalText, [`${name}_SECRET`]: optionalText } as Record<N | `${N}_PARAM` | `${N}_SECRET`, typeof optionalText>;
+  const shape = { [name]: optionalText, [`${name}_PARAM`]: optionalText, [`${name}_SECRET`]: optionalText };
+  return shape as Record<N | `${N}_PARAM` | `${N}_SECRET`, typeof optionalText>;
 }
 
 /** Where SSM and Secrets Manager are, when not AWS's own endpoints (tests). */
@@ -139,7 +146,10 @@ export const HashpriceEnv = z.object({
 });
 
 /** The default order: Hashrate Index first when its key is configured, then mempool.space. */
-export function hashpriceOrder(configured: readonly HashpriceSourceName[] | undefined, hasIndexKey: boolean): readonly HashpriceSourceName[] {
+export function hashpriceOrder(
+  configured: readonly HashpriceSourceName[] | undefined,
+  hasIndexKey: boolean,
+): readonly HashpriceSourceName[] {
   return configured ?? (hasIndexKey ? ['hashrateindex', 'mempool'] : ['mempool']);
 }
 

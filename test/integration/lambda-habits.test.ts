@@ -32,7 +32,7 @@ async function stdoutOf(fn: () => Promise<unknown>): Promise<Record<string, any>
     lines.push(...String(chunk).split('\n').filter(Boolean));
     return true;
   };
-  const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(capture), vi.spyOn(process.stderr, 'write').mockImplementation(capture)];
+  const spies = [process.stdout, process.stderr].map((stream) => vi.spyOn(stream, 'write').mockImplementation(capture));
   try {
     await fn().catch(() => undefined);
   } finally {
@@ -129,7 +129,9 @@ describe('settings', () => {
     process.env.PRICE_LOOKBACK_HOURS = 'six';
     try {
       const { handler } = await import('#functions/ingest-prices/handler.ts');
-      await expect(handler({}, context('req-5'))).rejects.toThrow('ingest-prices environment: PRICE_LOOKBACK_HOURS: must be a whole number from 1 to 168 (got "six")');
+      await expect(handler({}, context('req-5'))).rejects.toThrow(
+        'ingest-prices environment: PRICE_LOOKBACK_HOURS: must be a whole number from 1 to 168 (got "six")',
+      );
     } finally {
       delete process.env.PRICE_LOOKBACK_HOURS;
     }
@@ -137,6 +139,8 @@ describe('settings', () => {
 
   it('a malformed event is refused naming the field', async () => {
     const { handler } = await import('#functions/run-interval/handler.ts');
-    await expect(handler({ at: 'tomorrow' }, context('req-6'))).rejects.toThrow('event.at must be an ISO instant with an offset (got "tomorrow")');
+    await expect(handler({ at: 'tomorrow' }, context('req-6'))).rejects.toThrow(
+      'event.at must be an ISO instant with an offset (got "tomorrow")',
+    );
   });
 });

@@ -19,7 +19,8 @@ export async function startRecordingDynamo(target: string): Promise<RecordingDyn
   const server = createServer((req, res) => {
     const op = String(req.headers['x-amz-target'] ?? '').replace(/^DynamoDB_\d+\./, '');
     if (op) actions.push(`dynamodb:${op}`);
-    const up = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: { ...req.headers, host: upstream.host } }, (r) => {
+    const headers = { ...req.headers, host: upstream.host };
+    const up = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers }, (r) => {
       res.writeHead(r.statusCode ?? 500, r.headers);
       r.pipe(res);
     });

@@ -28,7 +28,8 @@ describe('function environments', () => {
   });
 
   it('names a missing required variable', () => {
-    expect(() => parseEnv(RunEnv, { EVENT_BUS_NAME: 'b', SITES_FILE: 's' }, 'run-interval')).toThrow('run-interval environment: TABLE_NAME: is required');
+    const env = { EVENT_BUS_NAME: 'b', SITES_FILE: 's' };
+    expect(() => parseEnv(RunEnv, env, 'run-interval')).toThrow('run-interval environment: TABLE_NAME: is required');
   });
 });
 
@@ -39,7 +40,9 @@ describe('function events', () => {
     });
     expect(parseEvent(PricesEvent, undefined)).toEqual({});
     expect(() => parseEvent(PricesEvent, { from: '2024-07-01T05:00:00Z' })).toThrow('event.from needs both from and to, or neither');
-    expect(() => parseEvent(PricesEvent, { from: '2024-07-01', to: '2024-07-02T05:00:00Z' })).toThrow('event.from must be an ISO instant with an offset (got "2024-07-01")');
+    expect(() => parseEvent(PricesEvent, { from: '2024-07-01', to: '2024-07-02T05:00:00Z' })).toThrow(
+      'event.from must be an ISO instant with an offset (got "2024-07-01")',
+    );
   });
 });
 
@@ -48,23 +51,32 @@ describe('the stack', () => {
     expect(() => checkedEnvironment('run-interval', { ...BASE, MAX_CATCHUP_HOURS: '24' })).toThrow(
       'run-interval: the stack sets MAX_CATCHUP_HOURS, which functions/run-interval/contract.ts does not declare',
     );
-    expect(() => checkedEnvironment('ingest-prices', { ...BASE, FEED_HTTP_TIMEOUT_MS: '10s' })).toThrow(/FEED_HTTP_TIMEOUT_MS: must be a whole number/);
-    expect(checkedEnvironment('ingest-prices', { ...BASE, FEED_HTTP_TIMEOUT_MS: '10000' })).toMatchObject({ FEED_HTTP_TIMEOUT_MS: '10000' });
+    const prices = (timeout: string) => checkedEnvironment('ingest-prices', { ...BASE, FEED_HTTP_TIMEOUT_MS: timeout });
+    expect(() => prices('10s')).toThrow(/FEED_HTTP_TIMEOUT_MS: must be a whole number/);
+    expect(prices('10000')).toMatchObject({ FEED_HTTP_TIMEOUT_MS: '10000' });
   });
 });
 
 describe('local settings', () => {
   it('name a bad port or catch-up bound', () => {
     expect(() => readConfig({ PORT: 'http' })).toThrow('local environment: PORT: must be a whole number from 0 to 65535 (got "http")');
-    expect(() => readConfig({ SWITCHYARD_MAX_CATCH_UP_HOURS: '0' })).toThrow('SWITCHYARD_MAX_CATCH_UP_HOURS: must be a whole number from 1 to 744 (got "0")');
-    expect(() => readConfig({ SWITCHYARD_MARKET_DATA: 'real' })).toThrow('SWITCHYARD_MARKET_DATA: must be demo, stored or live (got "real")');
+    expect(() => readConfig({ SWITCHYARD_MAX_CATCH_UP_HOURS: '0' })).toThrow(
+      'SWITCHYARD_MAX_CATCH_UP_HOURS: must be a whole number from 1 to 744 (got "0")',
+    );
+    expect(() => readConfig({ SWITCHYARD_MARKET_DATA: 'real' })).toThrow(
+      'SWITCHYARD_MARKET_DATA: must be demo, stored or live (got "real")',
+    );
   });
 
   it('read live-feed settings with the Lambdas\' names and defaults, and name missing credentials', () => {
     const creds = { ERCOT_USERNAME: 'u', ERCOT_PASSWORD: 'p', ERCOT_SUBSCRIPTION_KEY: 'k' };
     expect(readLiveSettings(creds)).toMatchObject({ PRICE_LOOKBACK_HOURS: 6, HASHPRICE_LOOKBACK_DAYS: 2 });
     expect(readLiveSettings({ ...creds, PRICE_LOOKBACK_HOURS: '12' }).PRICE_LOOKBACK_HOURS).toBe(12);
-    expect(() => readLiveSettings({ ...creds, PRICE_LOOKBACK_HOURS: 'NaN' })).toThrow('live feeds environment: PRICE_LOOKBACK_HOURS: must be a whole number');
-    expect(() => readLiveSettings({ ERCOT_USERNAME: 'u' })).toThrow('ERCOT_PASSWORD: is required for live market data; ERCOT_SUBSCRIPTION_KEY: is required for live market data');
+    expect(() => readLiveSettings({ ...creds, PRICE_LOOKBACK_HOURS: 'NaN' })).toThrow(
+      'live feeds environment: PRICE_LOOKBACK_HOURS: must be a whole number',
+    );
+    expect(() => readLiveSettings({ ERCOT_USERNAME: 'u' })).toThrow(
+      'ERCOT_PASSWORD: is required for live market data; ERCOT_SUBSCRIPTION_KEY: is required for live market data',
+    );
   });
 });

@@ -13,7 +13,10 @@ export interface GridEventsJobDeps {
   log: Logger;
 }
 
-export async function ingestGridEventsJob(deps: GridEventsJobDeps, events: readonly GridEvent[]): Promise<{ stored: number; published: PublishResult }> {
+export async function ingestGridEventsJob(
+  deps: GridEventsJobDeps,
+  events: readonly GridEvent[],
+): Promise<{ stored: number; published: PublishResult }> {
   const { stored, published } = await ingestGridEvents(deps.marketData, deps.publisher, events, deps.clock.nowMs());
   deps.log.info('grid events ingested', { stored, ids: events.map((e) => e.id), emergenciesPublished: published.sent.length });
   return { stored, published };

@@ -30,7 +30,11 @@ export interface HashpriceIngestOutcome extends FeedCheck {
   failed: boolean;
 }
 
-export async function ingestHashpriceJob(deps: HashpriceIngestDeps, settings: HashpriceIngestSettings, req: HashpriceIngestRequest = {}): Promise<HashpriceIngestOutcome> {
+export async function ingestHashpriceJob(
+  deps: HashpriceIngestDeps,
+  settings: HashpriceIngestSettings,
+  req: HashpriceIngestRequest = {},
+): Promise<HashpriceIngestOutcome> {
   const live = hashpriceRange(deps.clock.nowMs(), settings.lookbackDays);
   const range = { fromDay: req.fromDay ?? live.fromDay, toDay: req.toDay ?? live.toDay };
   const report = await pullHashprices(deps.marketData, await deps.sources(), range, deps.log);

@@ -30,7 +30,11 @@ export interface PriceIngestOutcome extends FeedCheck {
   errors: string[];
 }
 
-export async function ingestPricesJob(deps: PriceIngestDeps, settings: PriceIngestSettings, req: PriceIngestRequest = {}): Promise<PriceIngestOutcome> {
+export async function ingestPricesJob(
+  deps: PriceIngestDeps,
+  settings: PriceIngestSettings,
+  req: PriceIngestRequest = {},
+): Promise<PriceIngestOutcome> {
   const nodes = nodesOf(deps.sites, 'ERCOT');
   const windows = req.window ? { rt: req.window, da: req.window } : liveWindows(deps.clock.nowMs(), settings.lookbackHours);
   const pulled: Pick<PriceIngestOutcome, 'reports' | 'errors'> = { reports: [], errors: [] };
