@@ -20,8 +20,10 @@ import type { FunctionName } from './bundling.ts';
 import type { Cadence, StageConfig } from './config.ts';
 import type { SwitchyardFunction } from './functions.ts';
 import { CADENCES } from './schedules.ts';
+import { METRICS_NAMESPACE } from '#functions/shared/settings.ts';
 
-export const METRICS_NAMESPACE = 'Switchyard';
+/** The namespace the handlers' Powertools metrics use (the stack sets it as POWERTOOLS_METRICS_NAMESPACE). */
+export { METRICS_NAMESPACE };
 
 /** Metrics the handlers emit (Powertools metrics: namespace Switchyard, dimension `service`). */
 export const HANDLER_METRICS = {

@@ -16,7 +16,14 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
+import type { z } from 'zod';
 import { GSI1, GSI2 } from '#adapters/dynamo/table.ts';
+import * as api from '#functions/api/contract.ts';
+import * as ingestGridEvents from '#functions/ingest-grid-events/contract.ts';
+import * as ingestHashprice from '#functions/ingest-hashprice/contract.ts';
+import * as ingestPrices from '#functions/ingest-prices/contract.ts';
+import * as runInterval from '#functions/run-interval/contract.ts';
+import { METRICS_NAMESPACE, parseEnv, type EnvVars } from '#functions/shared/settings.ts';
 import { BUNDLED_SITES_FILE, esbuildSettings, handlerEntry, LAMBDA_TASK_ROOT, PROJECT_ROOT, type FunctionName } from './bundling.ts';
 import { sitesFilePath, type StageConfig } from './config.ts';
 import type { FeedSecrets } from './stateful-stack.ts';
@@ -67,6 +74,8 @@ export class SwitchyardFunction extends Construct {
   readonly fn: NodejsFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
+  /** Every variable the function is deployed with. */
+  readonly environment: Readonly<Record<string, string>>;
   private dlq: Queue | undefined;
   private readonly config: StageConfig;
 
@@ -86,6 +95,14 @@ export class SwitchyardFunction extends Construct {
     this.role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `${functionName} execution role` });
     this.logGroup.grantWrite(this.role);
 
+    this.environment = {
+      NODE_OPTIONS: '--enable-source-maps',
+      SITES_FILE: `${LAMBDA_TASK_ROOT}/${BUNDLED_SITES_FILE}`,
+      POWERTOOLS_LOG_LEVEL: config.logLevel,
+      POWERTOOLS_SERVICE_NAME: props.name,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      ...props.environment,
+    };
     const level = { DEBUG: ApplicationLogLevel.DEBUG, INFO: ApplicationLogLevel.INFO, WARN: ApplicationLogLevel.WARN }[config.logLevel];
     this.fn = new NodejsFunction(this, 'Function', {
       functionName,
@@ -104,12 +121,7 @@ export class SwitchyardFunction extends Construct {
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       bundling: nodejsBundling(sitesFilePath(config)),
-      environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        SITES_FILE: `${LAMBDA_TASK_ROOT}/${BUNDLED_SITES_FILE}`,
-        POWERTOOLS_LOG_LEVEL: config.logLevel,
-        ...props.environment,
-      },
+      environment: { ...this.environment },
     });
 
     Validations.of(this.fn).acknowledge({
@@ -146,17 +158,21 @@ export class SwitchyardFunction extends Construct {
   }
 }
 
-/** Table access a function needs. */
-export type TableAccess = 'read' | 'readWrite';
+/**
+ * Table access a function needs, as in Powertools' example app (`bindTable({ accessMode })`):
+ * `RO` for a function that only reads, `RW` for one that also writes.
+ */
+export type TableAccess = 'RO' | 'RW';
 
 /**
- * DynamoDB actions per access level: exactly the commands the adapters send (Get, Query, Put,
- * Update, BatchWrite — test/infra/stateless.test.ts checks the adapters against this list), on the
- * table and its two indexes by name. No Scan, no DeleteItem, no index wildcard.
+ * DynamoDB actions per access mode: the commands the adapters send (Get, Query, Put, Update,
+ * BatchWrite), on the table and its two indexes by name. No Scan, no DeleteItem, no index
+ * wildcard. test/integration/table-access.test.ts runs every handler against a recording
+ * DynamoDB and checks that what each one sends is within what its role is granted.
  */
 export const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
-  read: ['dynamodb:GetItem', 'dynamodb:Query'],
-  readWrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
+  RO: ['dynamodb:GetItem', 'dynamodb:Query'],
+  RW: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
 };
 
 export function grantTable(table: ITable, grantee: IGrantable, access: TableAccess): Grant {
@@ -167,67 +183,95 @@ export function grantTable(table: ITable, grantee: IGrantable, access: TableAcce
   });
 }
 
-interface FunctionSpec {
+/** A function's environment schema (functions/<name>/contract.ts). */
+type EnvSchema = z.ZodObject;
+
+interface FunctionSpec<S extends EnvSchema = EnvSchema> {
   description: string;
   memorySize: number;
   timeout: Duration;
+  /** The schema the handler parses its environment with: every variable set here must be one it reads. */
+  env: S;
   table: TableAccess;
   /** Calls events:PutEvents on the bus. */
   publishes: boolean;
   /** Feed secrets it reads: settings `NAME_SECRET=<secret ARN>#<field>` (functions/shared/feeds.ts). */
-  secrets: readonly { secret: keyof FeedSecrets; settings: Readonly<Record<string, string>> }[];
-  environment?: (config: StageConfig) => Record<string, string>;
+  secrets: readonly { secret: keyof FeedSecrets; settings: Readonly<Partial<Record<keyof S['shape'] & string, string>>> }[];
+  environment?: (config: StageConfig) => EnvVars<S>;
 }
 
-/** Feed HTTP calls: 3 attempts of 10 s at most per request (functions/shared/feeds.ts). */
-const FEED_HTTP = { FEED_HTTP_TIMEOUT_MS: '10000', FEED_HTTP_MAX_ATTEMPTS: '3' };
+/** Each spec checked against its own contract (names and values), then kept under the common type. */
+const spec = <S extends EnvSchema>(s: FunctionSpec<S>): FunctionSpec => s as unknown as FunctionSpec;
 
+/** Feed HTTP calls: 3 attempts of 10 s at most per request (functions/shared/settings.ts `FeedHttpEnv`). */
+const FEED_HTTP = { FEED_HTTP_TIMEOUT_MS: '10000', FEED_HTTP_MAX_ATTEMPTS: '3' } as const;
+
+/** Every function writes (decisions and runs, overrides and audit, market data, the outbox when the bus refuses an event): RW. */
 export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
-  'run-interval': {
+  'run-interval': spec({
     description: "Decides, records and publishes each site's intervals; catches up missed hours",
     memorySize: 1024,
     timeout: Duration.minutes(5),
-    table: 'readWrite',
+    env: runInterval.Env,
+    table: 'RW',
     publishes: true,
     secrets: [],
     environment: (config) => ({ MAX_CATCH_UP_HOURS: String(config.maxCatchUpHours) }),
-  },
-  api: {
+  }),
+  api: spec({
     description: 'HTTP API: decisions, overrides, audit, reports, bids',
     memorySize: 1024,
     timeout: Duration.seconds(15),
+    env: api.Env,
     // Overrides, their audit records and re-decided revisions are written here; events announce them.
-    table: 'readWrite',
+    table: 'RW',
     publishes: true,
     secrets: [],
-  },
-  'ingest-prices': {
+  }),
+  'ingest-prices': spec({
     description: 'Pulls ERCOT real-time and day-ahead prices into the table; publishes MarketDataStale',
     memorySize: 512,
     timeout: Duration.minutes(3),
-    table: 'readWrite',
+    env: ingestPrices.Env,
+    table: 'RW',
     publishes: true,
     secrets: [{ secret: 'ercotApi', settings: { ERCOT_USERNAME: 'username', ERCOT_PASSWORD: 'password', ERCOT_SUBSCRIPTION_KEY: 'subscriptionKey' } }],
     environment: () => ({ ...FEED_HTTP }),
-  },
-  'ingest-hashprice': {
+  }),
+  'ingest-hashprice': spec({
     description: 'Pulls the daily hashprice (Hashrate Index when configured, mempool.space) into the table',
     memorySize: 256,
     timeout: Duration.minutes(2),
-    table: 'readWrite',
+    env: ingestHashprice.Env,
+    table: 'RW',
     publishes: true,
     secrets: [{ secret: 'hashrateIndex', settings: { HASHRATE_INDEX_API_KEY: 'apiKey' } }],
     environment: () => ({ ...FEED_HTTP }),
-  },
-  'ingest-grid-events': {
+  }),
+  'ingest-grid-events': spec({
     description: 'Stores grid events delivered on the bus (EEA, appeals, DR, AS, SB 6) and publishes emergencies',
     memorySize: 256,
     timeout: Duration.seconds(30),
-    table: 'readWrite',
+    env: ingestGridEvents.Env,
+    table: 'RW',
     publishes: true,
     secrets: [],
-  },
+  }),
 };
+
+/**
+ * The variables a function is deployed with, checked against its contract at synth time: a name
+ * the handler does not read, or a value it would refuse, fails the synth naming it.
+ */
+export function checkedEnvironment(name: FunctionName, environment: Record<string, string>): Record<string, string> {
+  const schema = FUNCTION_SPECS[name].env;
+  const unknown = Object.keys(environment).filter((k) => !(k in schema.shape));
+  if (unknown.length) {
+    throw new Error(`${name}: the stack sets ${unknown.join(', ')}, which functions/${name}/contract.ts does not declare`);
+  }
+  parseEnv(schema, environment, name);
+  return environment;
+}
 
 export interface FunctionsProps {
   config: StageConfig;
@@ -260,9 +304,10 @@ export class Functions extends Construct {
           TABLE_NAME: table.tableName,
           EVENT_BUS_NAME: bus.eventBusName,
           ...Object.fromEntries(used.flatMap((u) => Object.entries(u.settings).map(([setting, field]) => [`${setting}_SECRET`, `${u.secret.secretArn}#${field}`]))),
-          ...spec.environment?.(config),
+          ...(spec.environment?.(config) as Record<string, string> | undefined),
         },
       });
+      checkedEnvironment(name, f.environment);
       grantTable(table, f.role, spec.table);
       if (spec.publishes) bus.grantPutEventsTo(f.role);
       for (const u of used) u.secret.grantRead(f.role);

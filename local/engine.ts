@@ -1,9 +1,12 @@
-/** Running the engine locally: demo data when configured, then the same run use case as the Lambda. */
-import { seedDemoMarketData } from '#adapters/demo-market.ts';
+/**
+ * Running the engine locally: live feeds pulled or demo data generated when configured, then the
+ * run job the Lambda runs (shared/app/jobs/run-interval.ts), the configuration audit included.
+ */
 import { userInfo } from 'node:os';
-import { recordSitesConfig } from '#app/config-audit.ts';
-import { runInterval, type RunSummary } from '#app/run-interval.ts';
-import { runDeps } from '#app/scheduled-run.ts';
+import { seedDemoMarketData } from '#adapters/demo-market.ts';
+import { configAuditJob, type ConfigAudit } from '#app/jobs/config-audit.ts';
+import { runIntervalJob } from '#app/jobs/run-interval.ts';
+import type { RunSummary } from '#app/run-interval.ts';
 import { DAY_MS, HOUR_MS, hourStart } from '#domain/time.ts';
 import type { LocalContext } from './context.ts';
 import { liveFeedsFromEnv, pullLive, type LiveFeeds } from './live-feeds.ts';
@@ -22,27 +25,30 @@ export async function ensureDemoData(ctx: LocalContext, atMs: number): Promise<b
 
 let live: LiveFeeds | undefined;
 
+/** One audit per context (a local command, the runtime), as one per container in Lambda. */
+const audits = new WeakMap<LocalContext, ConfigAudit>();
+
+function configAudit(ctx: LocalContext): ConfigAudit {
+  let audit = audits.get(ctx);
+  if (!audit) {
+    audit = configAuditJob({ ...ctx.repos, log: ctx.log }, `local:${userInfo().username}`, `sites file ${ctx.config.sitesFile} changed`);
+    audits.set(ctx, audit);
+  }
+  return audit;
+}
+
 export async function runLocal(ctx: LocalContext, req: { atMs?: number; trigger: string }): Promise<RunSummary> {
   const at = req.atMs ?? ctx.clock.nowMs();
-  const changes = await recordSitesConfig(ctx.repos, ctx.sites(), `local:${userInfo().username}`, ctx.clock.nowMs(), `sites file ${ctx.config.sitesFile} changed`);
-  if (changes.length) ctx.log.info('sites configuration recorded in the audit trail', { sites: changes.map((c) => c.entity.id) });
   if (ctx.config.marketData === 'live' && Math.abs(at - ctx.clock.nowMs()) <= DEMO_WINDOW_MS) {
     live ??= liveFeedsFromEnv();
-    const pulled = await pullLive(ctx, live, ctx.clock.nowMs());
+    const pulled = await pullLive(ctx, live);
     for (const e of pulled.errors) ctx.log.warn('live feed failed; deciding with what is stored', { error: e });
   }
   const demo = await ensureDemoData(ctx, at);
   if (demo) ctx.log.info('using the demo market-data source (no real feed configured)', { hour: new Date(hourStart(at)).toISOString() });
-  return runInterval(
-    runDeps({
-      sites: ctx.sites(),
-      repos: ctx.repos,
-      publisher: ctx.publisher,
-      clock: ctx.clock,
-      log: ctx.log,
-      demo,
-      maxCatchUpHours: ctx.config.maxCatchUpHours,
-    }),
+  return runIntervalJob(
+    { sites: ctx.sites(), repos: ctx.repos, publisher: ctx.publisher, clock: ctx.clock, log: ctx.log, demo, configAudit: configAudit(ctx) },
+    { maxCatchUpHours: ctx.config.maxCatchUpHours },
     req,
   );
 }

@@ -1,54 +1,79 @@
 /**
- * Real feeds for the local runtime, configured from the environment: the ERCOT public API
- * (ERCOT_USERNAME, ERCOT_PASSWORD, ERCOT_SUBSCRIPTION_KEY) and hashprice from Hashrate Index
- * (HASHRATE_INDEX_API_KEY) with mempool.space as the fallback. Base URLs can be pointed elsewhere
- * (ERCOT_API_BASE_URL, ERCOT_TOKEN_URL, ERCOT_CLIENT_ID, MEMPOOL_BASE_URL, HASHRATE_INDEX_BASE_URL).
+ * Real feeds for the local runtime, configured from the environment with the ingest Lambdas'
+ * settings (local/settings.ts): the ERCOT public API (ERCOT_USERNAME, ERCOT_PASSWORD,
+ * ERCOT_SUBSCRIPTION_KEY, as values) and hashprice in HASHPRICE_SOURCES order (default: Hashrate
+ * Index when HASHRATE_INDEX_API_KEY is set, then mempool.space). Base URLs can be pointed elsewhere
+ * (ERCOT_API_BASE_URL, ERCOT_TOKEN_URL, ERCOT_CLIENT_ID, MEMPOOL_BASE_URL, HASHRATE_INDEX_BASE_URL);
+ * PRICE_LOOKBACK_HOURS, HASHPRICE_LOOKBACK_DAYS and FEED_HTTP_* mean what they mean in Lambda.
+ * The pulls are the ingest jobs the Lambdas run (shared/app/jobs/).
  */
 import { ErcotApiClient } from '#adapters/feeds/ercot-api.ts';
 import { HashrateIndexSource } from '#adapters/feeds/hashrate-index.ts';
 import { MempoolHashpriceSource } from '#adapters/feeds/mempool.ts';
-import { liveWindows, nodesOf, pullHashprices, pullPrices } from '#app/pull.ts';
-import { feedsForSites, publishStaleness } from '#app/staleness.ts';
+import { checkFeeds } from '#app/jobs/feed-staleness.ts';
+import { ingestHashpriceJob } from '#app/jobs/ingest-hashprice.ts';
+import { ingestPricesJob } from '#app/jobs/ingest-prices.ts';
 import type { HashpriceSource } from '#ports/feeds.ts';
+import { hashpriceOrder } from '#functions/shared/settings.ts';
 import type { LocalContext } from './context.ts';
+import { readLiveSettings, type LiveSettings } from './settings.ts';
 
 export interface LiveFeeds {
+  settings: LiveSettings;
   ercot: ErcotApiClient;
   hashprice: HashpriceSource[];
 }
 
-export const ERCOT_CREDENTIALS = ['ERCOT_USERNAME', 'ERCOT_PASSWORD', 'ERCOT_SUBSCRIPTION_KEY'] as const;
-
-
 export function liveFeedsFromEnv(env: NodeJS.ProcessEnv = process.env): LiveFeeds {
-  const missing = ERCOT_CREDENTIALS.filter((k) => !env[k]);
-  if (missing.length) throw new Error(`live market data needs ${missing.join(', ')} in the environment`);
-  const hashprice: HashpriceSource[] = [];
-  if (env.HASHRATE_INDEX_API_KEY) {
-    hashprice.push(new HashrateIndexSource({ apiKey: env.HASHRATE_INDEX_API_KEY, ...(env.HASHRATE_INDEX_BASE_URL ? { baseUrl: env.HASHRATE_INDEX_BASE_URL } : {}) }));
-  }
-  hashprice.push(new MempoolHashpriceSource(env.MEMPOOL_BASE_URL ? { baseUrl: env.MEMPOOL_BASE_URL } : {}));
+  const s = readLiveSettings(env);
+  const http = {
+    ...(s.FEED_HTTP_TIMEOUT_MS !== undefined ? { timeoutMs: s.FEED_HTTP_TIMEOUT_MS } : {}),
+    ...(s.FEED_HTTP_MAX_ATTEMPTS !== undefined ? { maxAttempts: s.FEED_HTTP_MAX_ATTEMPTS } : {}),
+    ...(s.FEED_HTTP_BASE_DELAY_MS !== undefined ? { baseDelayMs: s.FEED_HTTP_BASE_DELAY_MS } : {}),
+  };
+  const indexKey = s.HASHRATE_INDEX_API_KEY;
+  const hashprice = hashpriceOrder(s.HASHPRICE_SOURCES, indexKey !== undefined).map((name): HashpriceSource => {
+    if (name === 'mempool') return new MempoolHashpriceSource({ http, ...(s.MEMPOOL_BASE_URL ? { baseUrl: s.MEMPOOL_BASE_URL } : {}) });
+    if (!indexKey) throw new Error('HASHPRICE_SOURCES names hashrateindex: HASHRATE_INDEX_API_KEY is required');
+    const baseUrl = s.HASHRATE_INDEX_BASE_URL ? { baseUrl: s.HASHRATE_INDEX_BASE_URL } : {};
+    return new HashrateIndexSource({ http, apiKey: indexKey, ...baseUrl });
+  });
   return {
+    settings: s,
     ercot: new ErcotApiClient({
-      username: env.ERCOT_USERNAME!,
-      password: env.ERCOT_PASSWORD!,
-      subscriptionKey: env.ERCOT_SUBSCRIPTION_KEY!,
-      ...(env.ERCOT_API_BASE_URL ? { baseUrl: env.ERCOT_API_BASE_URL } : {}),
-      ...(env.ERCOT_TOKEN_URL ? { tokenUrl: env.ERCOT_TOKEN_URL } : {}),
-      ...(env.ERCOT_CLIENT_ID ? { clientId: env.ERCOT_CLIENT_ID } : {}),
+      username: s.ERCOT_USERNAME,
+      password: s.ERCOT_PASSWORD,
+      subscriptionKey: s.ERCOT_SUBSCRIPTION_KEY,
+      ...(s.ERCOT_API_BASE_URL ? { baseUrl: s.ERCOT_API_BASE_URL } : {}),
+      ...(s.ERCOT_TOKEN_URL ? { tokenUrl: s.ERCOT_TOKEN_URL } : {}),
+      ...(s.ERCOT_CLIENT_ID ? { clientId: s.ERCOT_CLIENT_ID } : {}),
+      http,
     }),
     hashprice,
   };
 }
 
-/** Pulls the last hours' prices and the last days' hashprice, then publishes staleness events. */
-export async function pullLive(ctx: LocalContext, feeds: LiveFeeds, nowMs: number): Promise<{ errors: string[]; stale: string[] }> {
-  const sites = ctx.sites();
-  const { rtm, dam } = feeds.ercot.feeds();
-  const prices = await pullPrices(ctx.repos.marketData, { rt: rtm, da: dam }, nodesOf(sites, 'ERCOT'), liveWindows(nowMs, 6), ctx.log);
-  const hash = await pullHashprices(ctx.repos.marketData, feeds.hashprice, nowMs, 2, ctx.log);
-  const { ages } = await publishStaleness(ctx.repos.marketData, ctx.publisher, feedsForSites(sites), ctx.clock.nowMs());
-  const stale = ages.filter((a) => a.stale).map((a) => a.feed);
-  if (stale.length) ctx.log.warn('market data stale', { feeds: stale });
-  return { errors: [...prices.errors, ...hash.errors.map((e) => `${e.source}: ${e.error}`)], stale };
+/** The two ingest jobs (prices, then hashprice, each with its feeds' staleness), and the feeds no live source fills. */
+export async function pullLive(ctx: LocalContext, feeds: LiveFeeds): Promise<{ errors: string[]; stale: string[] }> {
+  const deps = { sites: ctx.sites(), marketData: ctx.repos.marketData, publisher: ctx.publisher, clock: ctx.clock, log: ctx.log };
+  const prices = await ingestPricesJob(
+    {
+      ...deps,
+      feeds: async () => {
+        const { rtm, dam } = feeds.ercot.feeds();
+        return { rt: rtm, da: dam };
+      },
+    },
+    { lookbackHours: feeds.settings.PRICE_LOOKBACK_HOURS },
+  );
+  const hash = await ingestHashpriceJob(
+    { ...deps, sources: async () => feeds.hashprice },
+    { lookbackDays: feeds.settings.HASHPRICE_LOOKBACK_DAYS },
+  );
+  // The ERCOT load forecast (4CP sites) has no live source here: checked so that its absence is announced.
+  const load = await checkFeeds(deps, ['systemLoad']);
+  return {
+    errors: [...prices.errors, ...hash.report.errors.map((e) => `${e.source}: ${e.error}`)],
+    stale: [...prices.stale, ...hash.stale, ...load.stale],
+  };
 }

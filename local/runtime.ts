@@ -43,7 +43,7 @@ export async function startRuntime(config: LocalConfig = readConfig()): Promise<
         demo: config.marketData === 'demo',
         // POST /runs: the same local run as the scheduler's (demo data first when configured).
         triggerRun: (req) => runLocal(ctx, req),
-        ...(process.env.SWITCHYARD_CORS_ORIGIN ? { corsOrigin: process.env.SWITCHYARD_CORS_ORIGIN } : {}),
+        ...(config.corsOrigin ? { corsOrigin: config.corsOrigin } : {}),
       },
       config.port,
     );

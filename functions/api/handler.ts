@@ -12,6 +12,7 @@ import { principalFromClaims } from '#adapters/jwt.ts';
 import { apiUseCases } from '#app/api.ts';
 import { systemClock } from '#ports/clock.ts';
 import { awsParts } from '../shared/aws.ts';
+import { invocation } from '../shared/lambda.ts';
 
 interface GatewayEnv {
   event?: { requestContext?: { authorizer?: { jwt?: { claims?: Record<string, unknown> } } } };
@@ -39,7 +40,8 @@ function build() {
 let lambda: ReturnType<typeof build> | undefined;
 
 /** Built on the first invocation and kept for the container's life. */
-export const handler: ReturnType<typeof build> = (event, context) => {
-  lambda ??= build();
-  return lambda(event, context);
-};
+export const handler: ReturnType<typeof build> = (event, context) =>
+  invocation('api', context, async () => {
+    lambda ??= build();
+    return lambda(event, context);
+  });

@@ -1,9 +1,9 @@
 /**
- * Scheduled hourly (optionally every 15 minutes): pull ERCOT real-time and day-ahead settlement
- * point prices for the settlement points of the configured ERCOT sites from the ERCOT public API,
- * store them, then check every price feed's staleness and publish MarketDataStale events.
+ * Scheduled hourly (optionally every 15 minutes): the price ingest job (shared/app/jobs/ingest-prices.ts)
+ * — ERCOT real-time and day-ahead settlement point prices for the configured ERCOT sites from the
+ * ERCOT public API, then every price feed's staleness, published as MarketDataStale events.
  *
- * Environment (read once per container):
+ * Environment (./contract.ts, read on the first invocation of a container; a bad value is named):
  *   ERCOT_USERNAME, ERCOT_PASSWORD, ERCOT_SUBSCRIPTION_KEY   each as the value, or *_PARAM / *_SECRET
  *   ERCOT_API_BASE_URL, ERCOT_TOKEN_URL, ERCOT_CLIENT_ID     optional overrides
  *   PRICE_LOOKBACK_HOURS                                     RT window behind now (default 6)
@@ -12,22 +12,28 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ErcotApiClient } from '#adapters/feeds/ercot-api.ts';
-import { liveWindows, nodesOf, pullPrices } from '#app/pull.ts';
-import { feedsForSites, publishStaleness } from '#app/staleness.ts';
-import { parseInstant } from '#domain/time.ts';
+import { ingestPricesJob } from '#app/jobs/ingest-prices.ts';
 import { systemClock } from '#ports/clock.ts';
 import { awsParts } from '../shared/aws.ts';
-import { feedHttpOptions, feedSettings, perContainer, recordFeedAges } from '../shared/feeds.ts';
+import { feedHttpOptions, feedSettings, recordFeedAges } from '../shared/feeds.ts';
+import { lambdaHandler, perContainer } from '../shared/lambda.ts';
+import { parseEnv, parseEvent } from '../shared/settings.ts';
+import { Env, Event } from './contract.ts';
 
-export interface IngestPricesEvent {
-  from?: string;
-  to?: string;
-}
+export type IngestPricesEvent = Event;
+
+const NAME = 'ingest-prices';
+
+const settings = perContainer(async () => parseEnv(Env, process.env, NAME));
 
 const ercot = perContainer(async () => {
+  const env = await settings.get();
   const s = feedSettings();
-  const [username, password, subscriptionKey] = await Promise.all([s.required('ERCOT_USERNAME'), s.required('ERCOT_PASSWORD'), s.required('ERCOT_SUBSCRIPTION_KEY')]);
-  const env = process.env;
+  const [username, password, subscriptionKey] = await Promise.all([
+    s.required('ERCOT_USERNAME'),
+    s.required('ERCOT_PASSWORD'),
+    s.required('ERCOT_SUBSCRIPTION_KEY'),
+  ]);
   return new ErcotApiClient({
     username,
     password,
@@ -39,42 +45,41 @@ const ercot = perContainer(async () => {
   });
 });
 
-function instant(text: string, field: string): number {
-  const ms = parseInstant(text);
-  if (!Number.isFinite(ms)) throw new Error(`event.${field} must be an ISO instant with an offset (got "${text}")`);
-  return ms;
-}
-
-export async function handler(event: IngestPricesEvent = {}) {
-  const p = awsParts('ingest-prices');
-  const nowMs = systemClock.nowMs();
-  const nodes = nodesOf(p.sites, 'ERCOT');
-  const backfill = event.from !== undefined || event.to !== undefined;
-  let windows = liveWindows(nowMs, Number(process.env.PRICE_LOOKBACK_HOURS ?? 6));
-  if (backfill) {
-    const window = { fromMs: instant(event.from ?? '', 'from'), toMs: instant(event.to ?? '', 'to') };
-    windows = { rt: window, da: window };
+export const handler = lambdaHandler(NAME, async (raw, { metrics }) => {
+  const env = await settings.get();
+  const event = parseEvent(Event, raw);
+  const p = awsParts(NAME);
+  const outcome = await ingestPricesJob(
+    {
+      sites: p.sites,
+      marketData: p.repos.marketData,
+      publisher: p.publisher,
+      clock: systemClock,
+      log: p.log,
+      feeds: async () => {
+        const { rtm, dam } = (await ercot.get()).feeds();
+        return { rt: rtm, da: dam };
+      },
+    },
+    { lookbackHours: env.PRICE_LOOKBACK_HOURS },
+    event,
+  );
+  for (const r of outcome.reports) {
+    metrics.addMetric(r.kind === 'RT' ? 'RtPricesWritten' : 'DaPricesWritten', MetricUnit.Count, r.written.prices);
   }
-  let pulled: Awaited<ReturnType<typeof pullPrices>> = { reports: [], errors: [] };
-  if (nodes.length === 0) {
-    p.log.warn('no ERCOT sites with a settlement point: nothing to pull');
-  } else {
-    const { rtm, dam } = (await ercot.get()).feeds();
-    pulled = await pullPrices(p.repos.marketData, { rt: rtm, da: dam }, nodes, windows, p.log);
-    for (const r of pulled.reports) p.metrics.addMetric(r.source === rtm.name ? 'RtPricesWritten' : 'DaPricesWritten', MetricUnit.Count, r.written.prices);
-  }
-  const { reports, errors } = pulled;
-
-  const priceFeeds = feedsForSites(p.sites).filter((f) => f.type === 'price');
-  const { ages, published } = await publishStaleness(p.repos.marketData, p.publisher, priceFeeds, systemClock.nowMs());
-  recordFeedAges(p.metrics, ages);
-  p.metrics.publishStoredMetrics();
-  for (const a of ages.filter((x) => x.stale)) p.log.warn('market data stale', { feed: a.feed, ageMs: a.ageMs, maxAgeMs: a.maxAgeMs });
+  recordFeedAges(metrics, outcome.ages);
   // A failed pull fails the invocation, so that the schedule's retry policy and the error alarm see it.
-  if (errors.length > 0) throw new Error(`price ingest failed: ${errors.join(' | ')}`);
+  if (outcome.errors.length > 0) throw new Error(`price ingest failed: ${outcome.errors.join(' | ')}`);
   return {
-    ingested: reports.map((r) => ({ feed: r.source, rows: r.rows, written: r.written.prices, rejects: r.rejects.length, gaps: r.gaps.length })),
-    stale: ages.filter((a) => a.stale).map((a) => a.feed),
-    eventsFailed: published.failed.length,
+    ingested: outcome.reports.map((r) => ({
+      feed: r.source,
+      rows: r.rows,
+      written: r.written.prices,
+      rejects: r.rejects.length,
+      gaps: r.gaps.length,
+    })),
+    stale: outcome.stale,
+    eventsFailed: outcome.published.failed.length,
   };
-}
+});
+

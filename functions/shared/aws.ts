@@ -1,11 +1,11 @@
 /**
  * What every Lambda builds once per container from its environment: the table, the bus,
- * the sites file bundled next to the code, a Powertools logger and metrics.
+ * the sites file bundled next to the code, and the container's Powertools logger and metrics.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { dynamoRepositories, type Repositories } from '#adapters/dynamo/index.ts';
 import { dynamoClient } from '#adapters/dynamo/table.ts';
 import { EventBridgePublisher } from '#adapters/eventbridge.ts';
@@ -14,6 +14,9 @@ import { OutboxPublisher } from '#app/outbox.ts';
 import type { Site } from '#domain/sites.ts';
 import type { EventPublisher } from '#ports/events.ts';
 import type { Logger } from '#ports/logger.ts';
+import { resetFeedSettings } from './feeds.ts';
+import { powertools, resetContainer } from './lambda.ts';
+import { BaseEnv, parseEnv } from './settings.ts';
 
 export interface AwsEnv {
   tableName: string;
@@ -24,15 +27,15 @@ export interface AwsEnv {
   eventBridgeEndpoint?: string;
 }
 
+/** The variables every function reads (functions/shared/settings.ts `BaseEnv`); a missing one is named. */
 export function readAwsEnv(env: NodeJS.ProcessEnv = process.env): AwsEnv {
-  const missing = ['TABLE_NAME', 'EVENT_BUS_NAME', 'SITES_FILE'].filter((k) => !env[k]);
-  if (missing.length) throw new Error(`missing environment variables: ${missing.join(', ')}`);
+  const e = parseEnv(BaseEnv, env, 'function');
   return {
-    tableName: env.TABLE_NAME!,
-    busName: env.EVENT_BUS_NAME!,
-    sitesFile: env.SITES_FILE!,
-    ...(env.DYNAMODB_ENDPOINT ? { dynamoEndpoint: env.DYNAMODB_ENDPOINT } : {}),
-    ...(env.EVENTBRIDGE_ENDPOINT ? { eventBridgeEndpoint: env.EVENTBRIDGE_ENDPOINT } : {}),
+    tableName: e.TABLE_NAME,
+    busName: e.EVENT_BUS_NAME,
+    sitesFile: e.SITES_FILE,
+    ...(e.DYNAMODB_ENDPOINT ? { dynamoEndpoint: e.DYNAMODB_ENDPOINT } : {}),
+    ...(e.EVENTBRIDGE_ENDPOINT ? { eventBridgeEndpoint: e.EVENTBRIDGE_ENDPOINT } : {}),
   };
 }
 
@@ -57,12 +60,7 @@ export function awsParts(serviceName: string): AwsParts {
     maxAttempts: 1,
     ...(env.eventBridgeEndpoint ? { endpoint: env.eventBridgeEndpoint } : {}),
   });
-  const logger = new PowertoolsLogger({ serviceName });
-  const log: Logger = {
-    info: (m, f) => logger.info(m, f ?? {}),
-    warn: (m, f) => logger.warn(m, f ?? {}),
-    error: (m, f) => logger.error(m, f ?? {}),
-  };
+  const { logger, log, metrics } = powertools(serviceName);
   const repos = dynamoRepositories(dynamo, env.tableName);
   parts = {
     env,
@@ -72,7 +70,7 @@ export function awsParts(serviceName: string): AwsParts {
     publisher: new OutboxPublisher(new EventBridgePublisher({ client: eventBridge, busName: env.busName }), repos.outbox, log),
     logger,
     log,
-    metrics: new Metrics({ namespace: 'Switchyard', serviceName }),
+    metrics,
   };
   return parts;
 }
@@ -80,4 +78,6 @@ export function awsParts(serviceName: string): AwsParts {
 /** For tests that import a handler several times with different environments. */
 export function resetAwsParts(): void {
   parts = undefined;
+  resetFeedSettings();
+  resetContainer();
 }

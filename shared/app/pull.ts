@@ -54,15 +54,18 @@ export async function pullPrices(
   return { reports, errors };
 }
 
-/** Daily hashprice of the last `lookbackDays` days up to today from the sources in priority order. */
+/** The days a scheduled hashprice pull covers: the last `lookbackDays` days up to today (UTC). */
+export function hashpriceRange(nowMs: number, lookbackDays: number): { fromDay: string; toDay: string } {
+  return { fromDay: utcDay(nowMs - lookbackDays * DAY_MS), toDay: utcDay(nowMs) };
+}
+
+/** Daily hashprice for the days of `range` from the sources in priority order; logs what was written and which source failed. */
 export async function pullHashprices(
   repo: MarketDataRepository,
   sources: readonly HashpriceSource[],
-  nowMs: number,
-  lookbackDays: number,
+  range: { fromDay: string; toDay: string },
   log: Logger,
 ): Promise<HashpriceIngestReport> {
-  const range = { fromDay: utcDay(nowMs - lookbackDays * DAY_MS), toDay: utcDay(nowMs) };
   const report = await ingestHashprices(repo, sources, range);
   log.info('hashprice ingested', { ...range, written: report.written.map((w) => `${w.date}:${w.source}`), kept: report.kept, missing: report.missing });
   for (const e of report.errors) log.warn('hashprice source failed', e);

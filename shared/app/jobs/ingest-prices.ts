@@ -1,0 +1,50 @@
+/**
+ * The price ingest job, as the ingest-prices Lambda runs it every hour and the local runtime before
+ * each run when real feeds are configured: real-time prices of the last hours and day-ahead prices
+ * ahead (or one window to backfill) for the settlement points of the ERCOT sites, then the
+ * staleness of every price feed. A feed that fails is reported; the other still runs.
+ */
+import type { PriceFeed } from '#ports/feeds.ts';
+import type { IngestReport } from '../ingest.ts';
+import { liveWindows, nodesOf, pullPrices, type PullWindow } from '../pull.ts';
+import { checkFeeds, type FeedCheck, type FeedCheckDeps } from './feed-staleness.ts';
+
+export interface PriceIngestDeps extends FeedCheckDeps {
+  /** The RT and DA feeds, built only when there is something to pull (the Lambda reads its credentials then). */
+  feeds(): Promise<{ rt: PriceFeed; da: PriceFeed }>;
+}
+
+export interface PriceIngestSettings {
+  /** Hours of real-time prices behind now (PRICE_LOOKBACK_HOURS). */
+  lookbackHours: number;
+}
+
+export interface PriceIngestRequest {
+  /** A window to backfill, RT and DA alike; default: the live windows. */
+  window?: PullWindow;
+}
+
+export interface PriceIngestOutcome extends FeedCheck {
+  reports: (IngestReport & { kind: 'RT' | 'DA' })[];
+  /** One line per failed feed: `<feed>: <error>`. */
+  errors: string[];
+}
+
+export async function ingestPricesJob(
+  deps: PriceIngestDeps,
+  settings: PriceIngestSettings,
+  req: PriceIngestRequest = {},
+): Promise<PriceIngestOutcome> {
+  const nodes = nodesOf(deps.sites, 'ERCOT');
+  const windows = req.window ? { rt: req.window, da: req.window } : liveWindows(deps.clock.nowMs(), settings.lookbackHours);
+  const pulled: Pick<PriceIngestOutcome, 'reports' | 'errors'> = { reports: [], errors: [] };
+  if (nodes.length === 0) {
+    deps.log.warn('no ERCOT sites with a settlement point: nothing to pull');
+  } else {
+    const feeds = await deps.feeds();
+    const { reports, errors } = await pullPrices(deps.marketData, feeds, nodes, windows, deps.log);
+    pulled.reports = reports.map((r) => ({ ...r, kind: r.source === feeds.rt.name ? 'RT' : 'DA' }));
+    pulled.errors = errors;
+  }
+  return { ...pulled, ...(await checkFeeds(deps, ['price'])) };
+}

@@ -1,0 +1,173 @@
+/**
+ * Least privilege, checked by behaviour: every handler runs against dynalite through a proxy that
+ * records the DynamoDB actions it sends — with the bus refusing events, so that the outbox path
+ * runs too — and what each one sent must be among the actions its role is granted in the
+ * synthesised prod stack.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemoMarketData } from '#adapters/demo-market.ts';
+import { HOUR_MS, hourStart, iso } from '#domain/time.ts';
+import { resetAwsParts } from '#functions/shared/aws.ts';
+import type { FunctionName } from '../../infra/bundling.ts';
+import { loopback, type Handler, type Loopback } from '../contract/loopback.ts';
+import { synthStage, testConfig } from '../infra/synth.ts';
+import { freshTable, type TestTable } from '../support/dynamo.ts';
+import { startEventBridgeServer, type EventBridgeServer } from '../support/eventbridge-server.ts';
+import { site } from '../support/fixtures.ts';
+import { mempoolRoutes } from '../support/mempool-routes.ts';
+import { startRecordingDynamo, type RecordingDynamo } from '../support/recording-dynamo.ts';
+
+const saved = { ...process.env };
+let table: TestTable;
+let dynamo: RecordingDynamo;
+let bus: EventBridgeServer;
+let ercot: Loopback;
+let mempool: Loopback;
+const sent = new Map<FunctionName, Set<string>>();
+
+function emptyReport(fields: string[]): Handler {
+  return (req) => ({
+    body: {
+      _meta: { totalRecords: 0, pageSize: Number(req.query.get('size')), totalPages: 1, currentPage: 1 },
+      fields: fields.map((name) => ({ name, label: name, dataType: 'STRING' })),
+      data: [],
+    },
+  });
+}
+
+function apiEvent(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: path,
+    rawQueryString: '',
+    headers: { host: 'api.switchyard.test', ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+    isBase64Encoded: false,
+    body: body ? JSON.stringify(body) : null,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'api',
+      domainName: 'api.switchyard.test',
+      domainPrefix: 'api',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'test' },
+      requestId: 'r-1',
+      routeKey: '$default',
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+      authorizer: { jwt: { claims: { sub: 'u-1', username: 'desk-1', 'cognito:groups': '[trader finance]' }, scopes: null } },
+    },
+  };
+}
+
+/** Runs `body` as function `name` and keeps the actions sent meanwhile; a handler that throws still counts. */
+async function record(name: FunctionName, body: (handler: (event: unknown) => Promise<unknown>) => Promise<unknown>) {
+  resetAwsParts();
+  dynamo.actions.length = 0;
+  const { handler } = (await import(`#functions/${name}/handler.ts`)) as { handler: (event: unknown) => Promise<unknown> };
+  await body(handler).catch(() => undefined);
+  sent.set(name, new Set([...(sent.get(name) ?? []), ...dynamo.actions]));
+}
+
+beforeAll(async () => {
+  table = await freshTable();
+  dynamo = await startRecordingDynamo(table.endpoint);
+  bus = await startEventBridgeServer();
+  ercot = await loopback({
+    '/b2c/token': () => ({ body: { id_token: 'id-token', expires_in: '3600' } }),
+    '/api/public-reports/np6-905-cd/spp_node_zone_hub': emptyReport([
+      'deliveryDate',
+      'deliveryHour',
+      'deliveryInterval',
+      'settlementPoint',
+      'settlementPointType',
+      'settlementPointPrice',
+      'DSTFlag',
+    ]),
+    '/api/public-reports/np4-190-cd/dam_stlmnt_pnt_prices': emptyReport(
+      ['deliveryDate', 'hourEnding', 'settlementPoint', 'settlementPointPrice', 'DSTFlag'],
+    ),
+  });
+  mempool = await loopback(mempoolRoutes());
+  const sites = [site()];
+  const sitesFile = join(mkdtempSync(join(tmpdir(), 'switchyard-access-')), 'sites.json');
+  writeFileSync(sitesFile, JSON.stringify({ sites }));
+  const now = Date.now();
+  await seedDemoMarketData(table.repos.marketData, sites, hourStart(now) - 26 * HOUR_MS, hourStart(now) + 3 * HOUR_MS);
+  Object.assign(process.env, {
+    TABLE_NAME: table.tableName,
+    EVENT_BUS_NAME: 'switchyard-test',
+    SITES_FILE: sitesFile,
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    EVENTBRIDGE_ENDPOINT: bus.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    ERCOT_USERNAME: 'desk',
+    ERCOT_PASSWORD: 'pw',
+    ERCOT_SUBSCRIPTION_KEY: 'key',
+    ERCOT_API_BASE_URL: `${ercot.url}/api/public-reports`,
+    ERCOT_TOKEN_URL: `${ercot.url}/b2c/token`,
+    MEMPOOL_BASE_URL: mempool.url,
+    HASHPRICE_SOURCES: 'mempool',
+    FEED_HTTP_BASE_DELAY_MS: '1',
+  });
+
+  const next = hourStart(now) + HOUR_MS;
+  for (const pass of ['bus up', 'bus down'] as const) {
+    if (pass === 'bus down') bus.failNext({ request: 'internal-error', times: Infinity });
+    await record('run-interval', (h) => h({ trigger: 'schedule' }));
+    await record('ingest-prices', (h) => h({}));
+    await record('ingest-hashprice', (h) => h({}));
+    await record('ingest-grid-events', (h) => h({ events: [{ type: 'EEA', level: 2, start: iso(now), end: iso(now + HOUR_MS) }] }));
+    await record('api', async (h) => {
+      await h(apiEvent('GET', '/sites/rockdale/decisions'));
+      const override = { action: 'CURTAIL', loadId: 's21', from: iso(next), to: iso(next + HOUR_MS), reason: `access check, ${pass}` };
+      await h(apiEvent('POST', '/sites/rockdale/overrides', override, { 'idempotency-key': `access-${pass.replace(' ', '-')}` }));
+    });
+  }
+}, 60_000);
+
+afterAll(async () => {
+  process.env = saved;
+  resetAwsParts();
+  await Promise.all([dynamo.close(), bus.close(), ercot.close(), mempool.close()]);
+});
+
+describe('table access of each function', () => {
+  const prod = synthStage(testConfig('prod'));
+  const resources = prod.statelessTemplate.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
+
+  /** DynamoDB actions the role of function `name` is allowed, from the synthesised policies. */
+  function granted(name: FunctionName): Set<string> {
+    const all = Object.values(resources);
+    const fn = all.find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName === `switchyard-prod-${name}`)!;
+    const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const role = JSON.stringify({ Ref: roleId });
+    const attached = (r: { Properties: Record<string, any> }) => (r.Properties.Roles as unknown[]).some((x) => JSON.stringify(x) === role);
+    const statements = all
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && attached(r))
+      .flatMap((r) => r.Properties.PolicyDocument.Statement as { Effect: string; Action: string | string[] }[])
+      .filter((s) => s.Effect === 'Allow');
+    return new Set(statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).filter((a) => a.startsWith('dynamodb:')));
+  }
+
+  it.each(prod.functions)('%s sends only DynamoDB actions its role is granted', (name) => {
+    const actions = [...(sent.get(name) ?? [])].sort();
+
+    expect(actions.length, `${name} sent nothing: the check would prove nothing`).toBeGreaterThan(0);
+    expect(actions.filter((a) => !granted(name).has(a))).toEqual([]);
+  });
+
+  it('sees writes as well as reads, so that a read-only grant would be caught', () => {
+    const all = new Set([...sent.values()].flatMap((s) => [...s]));
+
+    const expected = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'];
+    expect([...all]).toEqual(expect.arrayContaining(expected));
+  });
+});
