@@ -18,9 +18,11 @@
  *   run-interval). The bundle tests import each bundle from a folder whose node_modules holds the
  *   externals only.
  * - Every package is bundled as it documents itself (zod as `import * as z from 'zod'`, which
- *   esbuild tree-shakes), with one alias: the SDK's default credential chain reduced to the
- *   environment variables Lambda sets (infra/lambda-credentials.ts). test/infra/bundles.test.ts
- *   builds the bundles without it to show that it is still needed (they exceed the budget).
+ *   esbuild tree-shakes), with two aliases: the SDK's default credential chain reduced to the
+ *   environment variables Lambda sets (infra/lambda-credentials.ts), and the SDK's event-stream
+ *   serde, which no bundled operation uses, left out (infra/smithy-event-streams-lean.ts).
+ *   test/infra/bundles.test.ts builds the api bundle without each to show that it is still needed
+ *   (it exceeds the budget).
  * - Only options NodejsFunction forwards (infra/functions.ts) may be used here: the bundle tests
  *   check that the stack's asset is byte for byte the bundle they test.
  */
@@ -53,6 +55,8 @@ export const esbuildSettings = {
   alias: {
     /** ≈ 130 KB of credential providers (with the STS and SSO clients) Lambda never needs. */
     '@aws-sdk/credential-provider-node': './infra/lambda-credentials.ts',
+    /** ≈ 15 KB of event-stream serde that no operation of the bundled clients uses. */
+    '@smithy/core/event-streams': './infra/smithy-event-streams-lean.ts',
   } as Record<string, string>,
   logLevel: 'warning',
 } as const;

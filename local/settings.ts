@@ -4,7 +4,7 @@
  * names, schemas and defaults (functions/shared/settings.ts), so that a lookback or a retry policy
  * means the same thing in both. A bad value is refused with a message naming the variable.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '#domain/errors.ts';
 import {
   ERCOT_CREDENTIALS,

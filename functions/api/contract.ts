@@ -1,5 +1,5 @@
 /** api: its environment, shared with the stack (infra/functions.ts). Its events are API Gateway's (HTTP API, payload 2.0). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { BaseEnv, optionalText } from '../shared/settings.ts';
 
 export const Env = z.object({

@@ -2,7 +2,7 @@
  * ingest-grid-events: its environment and its event, shared by the handler and the stack
  * (infra/functions.ts), so that a variable the stack sets is one the handler reads.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { BaseEnv } from '../shared/settings.ts';
 
 export const Env = BaseEnv;

@@ -2,7 +2,7 @@
  * run-interval: its environment and its event, shared by the handler and the stack
  * (infra/functions.ts), so that a variable the stack sets is one the handler reads.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseInstant } from '#domain/time.ts';
 import { BaseEnv, wholeNumber } from '../shared/settings.ts';
 

@@ -5,7 +5,8 @@
  * definitions. A bad value stops the reader with a message naming the variable; nothing turns it
  * into NaN. This module imports zod and the domain only (infra loads it at synth time).
  */
-import { z, type ZodObject } from 'zod';
+import type { ZodObject } from 'zod';
+import * as z from 'zod';
 import { fromZodIssues } from '#domain/errors.ts';
 
 type Text = string | undefined;
