@@ -56,6 +56,7 @@ export function serveAntminer(miner: FakeMiner): http.Server {
         }
         const { 'miner-mode': _mode, ...rest } = posted;
         conf = rest;
+        miner.lastConfig = posted;
         if (mode === 1) miner.sleep();
         else miner.wake();
         return { status: 200, body: { stats: 'success', code: 'M000', msg: 'OK!' } };

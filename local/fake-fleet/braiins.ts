@@ -11,11 +11,11 @@ export interface BraiinsFakeOptions {
   readonly tokenTimeoutS?: number;
 }
 
-export function serveBraiins(miner: FakeMiner, options: BraiinsFakeOptions = {}): http.Server & { expireTokens(): void } {
+export function serveBraiins(miner: FakeMiner, options: BraiinsFakeOptions = {}): http.Server {
   const timeoutS = options.tokenTimeoutS ?? 3600;
-  const tokens = new Map<string, number>();
+  const tokens = new Map<string, { expires: number; epoch: number }>();
   const unauthenticated: HttpAnswer = { status: 401, body: { code: 16, message: 'Unauthenticated', details: [] } };
-  const server = serveHttpJson(miner, (request, body): HttpAnswer => {
+  return serveHttpJson(miner, (request, body): HttpAnswer => {
     const route = `${request.method} ${request.url}`;
     if (route === 'POST /api/v1/auth/login') {
       let login: { username?: unknown; password?: unknown } = {};
@@ -28,13 +28,13 @@ export function serveBraiins(miner: FakeMiner, options: BraiinsFakeOptions = {})
         return unauthenticated;
       }
       const token = randomBytes(12).toString('base64url');
-      tokens.set(token, Date.now() + timeoutS * 1000);
+      tokens.set(token, { expires: Date.now() + timeoutS * 1000, epoch: miner.sessionEpoch });
       return { status: 200, body: { token, timeout_s: timeoutS } };
     }
     const token = request.headers['authorization'];
-    const expires = typeof token === 'string' ? tokens.get(token) : undefined;
-    if (expires === undefined || expires < Date.now()) return unauthenticated;
-    tokens.set(token as string, Date.now() + timeoutS * 1000); // sliding expiry, as on the miner
+    const held = typeof token === 'string' ? tokens.get(token) : undefined;
+    if (held === undefined || held.expires < Date.now() || held.epoch !== miner.sessionEpoch) return unauthenticated;
+    held.expires = Date.now() + timeoutS * 1000; // sliding expiry, as on the miner
     if (miner.failure === 'vendor-error') return { status: 500, body: { code: 13, message: 'Internal error', details: [] } };
     const state = miner.state();
     switch (route) {
@@ -70,5 +70,4 @@ export function serveBraiins(miner: FakeMiner, options: BraiinsFakeOptions = {})
         return { status: 404, body: { code: 5, message: 'Not found', details: [] } };
     }
   });
-  return Object.assign(server, { expireTokens: () => tokens.clear() });
 }

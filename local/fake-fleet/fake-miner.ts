@@ -35,6 +35,12 @@ export class FakeMiner {
   failure: FailureMode;
   /** Commands received, in order (`sleep`, `wake`, `power-target:3000`), for tests to assert on. */
   readonly commands: string[] = [];
+  /** Bumped by `dropSessions()`: tokens and sessions issued before it are no longer honoured (a reboot, say). */
+  sessionEpoch = 0;
+  /** Whatsminer: how many get_token answers this miner gave. */
+  tokensIssued = 0;
+  /** Antminer: the configuration last posted to set_miner_conf.cgi. */
+  lastConfig: unknown;
   #mode: 'running' | 'asleep';
   #targetW: number;
   #pending: { mode: 'running' | 'asleep'; targetW: number; at: number } | undefined;
@@ -52,6 +58,10 @@ export class FakeMiner {
 
   accepts(username: string, password: string): boolean {
     return this.failure !== 'bad-credentials' && username === this.username && password === this.password;
+  }
+
+  dropSessions(): void {
+    this.sessionEpoch += 1;
   }
 
   sleep(): void {

@@ -14,7 +14,7 @@ export interface TcpReply {
  */
 export function serveTcpJson(miner: FakeMiner, handle: (request: unknown) => TcpReply): net.Server {
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());

@@ -18,7 +18,7 @@ function salt(): string {
 
 export function serveWhatsminer(miner: FakeMiner): net.Server {
   const deviceSalt = salt();
-  const signs = new Map<string, number>();
+  const signs = new Map<string, { expires: number; epoch: number }>();
   let keyFor: { password: string; hostPasswdMd5: string } | undefined;
   const hostPasswdMd5 = () => {
     // The key depends on the password and the fixed salt only: derive it once per password.
@@ -44,8 +44,10 @@ export function serveWhatsminer(miner: FakeMiner): net.Server {
       }
       if (command === undefined) return plain(status('E', 23, 'invalid json message'));
       const sign = typeof command['token'] === 'string' ? command['token'] : '';
-      const expires = signs.get(sign);
-      if (expires === undefined || expires < Date.now()) return plain(status('E', 135, 'check token err'));
+      const held = signs.get(sign);
+      if (held === undefined || held.expires < Date.now() || held.epoch !== miner.sessionEpoch) {
+        return plain(status('E', 135, 'check token err'));
+      }
       const sealed = (answer: unknown): TcpReply => plain({ enc: encryptEnvelope(key, JSON.stringify(answer)) });
       if (miner.failure === 'vendor-error') return sealed(status('E', 132, 'API command ERROR'));
       switch (command['cmd']) {
@@ -71,7 +73,8 @@ export function serveWhatsminer(miner: FakeMiner): net.Server {
         const time = String(when % 10_000).padStart(4, '0');
         const newsalt = salt();
         const token = deriveToken(miner.password, time, deviceSalt, newsalt);
-        signs.set(token.hostSign, Date.now() + TOKEN_LIFETIME_MS);
+        signs.set(token.hostSign, { expires: Date.now() + TOKEN_LIFETIME_MS, epoch: miner.sessionEpoch });
+        miner.tokensIssued += 1;
         return plain(status('S', 134, { time, salt: deviceSalt, newsalt }));
       }
       case 'status':
