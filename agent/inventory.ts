@@ -16,8 +16,8 @@ const credentialRef = z.string().regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/[^#]
 const ipv4 = z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, { error: 'expected an IPv4 address' })
   .refine((text) => text.split('.').every((octet) => Number(octet) <= 255), { error: 'expected an IPv4 address' });
 const port = z.number({ error: 'expected a port number' }).int().min(1).max(65535);
-const address = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, { error: 'expected host:port' })
-  .refine((text) => Number(text.split(':')[1]) <= 65535, { error: 'expected a port of at most 65535' });
+const address = z.string().refine((text) => /^[A-Za-z0-9.-]+:\d{1,5}$/.test(text) && Number(text.split(':')[1]) <= 65535,
+  { error: 'expected host:port' });
 const ratedW = z.number({ error: 'expected watts' }).positive({ error: 'expected watts > 0' });
 
 const minerEntry = z.strictObject({ id: z.string().min(1), address, driver, credential: credentialRef.optional(), ratedW });
@@ -43,7 +43,13 @@ const modbusDevice = z.strictObject({ address, unitId: z.number().int().min(0).m
 
 const load = z.strictObject({
   loadId: z.string().min(1),
-  miners: z.array(z.union([minerEntry, minerRange], { error: () => 'expected a miner {id, address, …} or a range {range, idPrefix, …}' })),
+  // A range is told apart by its `range` key, so errors name the field inside the form the writer meant.
+  miners: z.array(z.preprocess(
+    (value) => (typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? { form: 'range' in value ? 'range' : 'miner', ...value } : value),
+    z.discriminatedUnion('form', [minerEntry.extend({ form: z.literal('miner') }), minerRange.extend({ form: z.literal('range') })],
+      { error: () => 'expected a miner {id, address, …} or a range {range, idPrefix, …}' }),
+  )),
 });
 
 const site = z.strictObject({
@@ -73,7 +79,7 @@ export const inventorySchema = z.strictObject({ version: z.literal(1), sites: z.
 
 export type Inventory = z.infer<typeof inventorySchema>;
 export type InventorySite = Inventory['sites'][number];
-type MinerEntry = z.infer<typeof minerEntry> | z.infer<typeof minerRange>;
+type MinerEntry = InventorySite['loads'][number]['miners'][number];
 
 export class InventoryError extends Error {
   override readonly name = 'InventoryError';
@@ -119,7 +125,7 @@ interface Unresolved {
 }
 
 function* expandEntry(entry: MinerEntry): Generator<Unresolved> {
-  if ('address' in entry) {
+  if (entry.form === 'miner') {
     const split = entry.address.lastIndexOf(':');
     yield { id: entry.id, host: entry.address.slice(0, split), port: Number(entry.address.slice(split + 1)), driver: entry.driver,
       ratedW: entry.ratedW, ...(entry.credential === undefined ? {} : { credential: entry.credential }) };
