@@ -68,7 +68,8 @@ export const inventorySchema = z.strictObject({ version: z.literal(1), sites: z.
         const where = `loads[${li}].miners[${mi}]`;
         const earlier = seen.get(miner.id);
         if (earlier !== undefined) {
-          ctx.addIssue({ code: 'custom', path: ['sites', si, 'loads', li, 'miners', mi], message: `miner id ${miner.id} is also at ${earlier}` });
+          const path = ['sites', si, 'loads', li, 'miners', mi];
+          ctx.addIssue({ code: 'custom', path, message: `miner id ${miner.id} is also at ${earlier}` });
           return;
         }
         seen.set(miner.id, where);
@@ -90,13 +91,16 @@ export class InventoryError extends Error {
 
 /** `loads[0].miners[12].driver: expected one of …` — the field path first, as a reader fixes the file by it. */
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text === '' ? String(key) : `${text}.${String(key)}`), '');
+  return path.reduce<string>((text, key) => {
+    if (typeof key === 'number') return `${text}[${key}]`;
+    return text === '' ? String(key) : `${text}.${String(key)}`;
+  }, '');
 }
 
 export function parseInventory(json: unknown): Inventory {
   const parsed = inventorySchema.safeParse(json);
-  if (!parsed.success) throw new InventoryError(parsed.error.issues.map((issue) => `${formatPath(issue.path) || '(root)'}: ${issue.message}`));
-  return parsed.data;
+  if (parsed.success) return parsed.data;
+  throw new InventoryError(parsed.error.issues.map((issue) => `${formatPath(issue.path) || '(root)'}: ${issue.message}`));
 }
 
 export function loadInventoryFile(path: string): Inventory {
@@ -201,7 +205,9 @@ function toCredential(raw: unknown): MinerCredential | undefined {
   }
   if (typeof raw === 'object' && raw !== null) {
     const { username, password } = raw as Record<string, unknown>;
-    if (typeof username === 'string' && username !== '' && typeof password === 'string') return { username, password: new Secret(password) };
+    if (typeof username === 'string' && username !== '' && typeof password === 'string') {
+      return { username, password: new Secret(password) };
+    }
   }
   return undefined;
 }
@@ -214,7 +220,9 @@ export interface SiteMiners {
 /** The site's miners with their credentials resolved, ready for the drivers. */
 export function siteMiners(inventory: Inventory, siteId: string, sources: CredentialSources = defaultSources): SiteMiners {
   const site = inventory.sites.find((s) => s.siteId === siteId);
-  if (site === undefined) throw new InventoryError([`sites: no site ${siteId} (the file has ${inventory.sites.map((s) => s.siteId).join(', ')})`]);
+  if (site === undefined) {
+    throw new InventoryError([`sites: no site ${siteId} (the file has ${inventory.sites.map((s) => s.siteId).join(', ')})`]);
+  }
   const refs = site.loads.flatMap((l) => l.miners.map((m) => m.credential)).filter((ref): ref is string => ref !== undefined);
   const credentials = resolveCredentials(refs, sources);
   return {

@@ -31,8 +31,9 @@ async function startFleet(size: number): Promise<{ miners: Miner[]; stop: () => 
   const fragments = await Promise.all(Array.from({ length: processes }, (_, p) => {
     const first = p * per;
     const count = Math.min(per, size - first);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'local/fake-fleet/main.ts', '--driver', 'luxos', '--first-index', String(first),
-      '--count', String(count), '--first-address', '127.20.0.1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const args = ['--import', 'tsx', 'local/fake-fleet/main.ts', '--driver', 'luxos', '--first-index', String(first),
+      '--count', String(count), '--first-address', '127.20.0.1'];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(child);
     return new Promise<Range[]>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`fake fleet exited with ${code}`)));
@@ -75,11 +76,13 @@ for (const size of sizes) {
     const sleep = await run('sleep');
     const wake = await run('wake');
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-    rows.push(`| ${size.toLocaleString('en')} | ${concurrency} | ${s(sleep.commanded.elapsedMs)} | ${s(sleep.commanded.elapsedMs + sleep.reads.elapsedMs)} `
-      + `| ${sleep.confirmed}/${size} | ${s(wake.commanded.elapsedMs)} | ${wake.confirmed}/${size} |`);
+    const asleepMs = sleep.commanded.elapsedMs;
+    const cells = [size.toLocaleString('en'), concurrency, s(asleepMs), s(asleepMs + sleep.reads.elapsedMs), `${sleep.confirmed}/${size}`, s(wake.commanded.elapsedMs), `${wake.confirmed}/${size}`];
+    rows.push(`| ${cells.join(' | ')} |`);
     process.stderr.write(`${rows.at(-1)}\n`);
   }
   await fleet.stop();
 }
-process.stdout.write(['| miners | concurrency | asleep (acknowledged) | asleep + read back | confirmed asleep | woken | confirmed running |',
+const header = '| miners | concurrency | asleep (acknowledged) | asleep + read back | confirmed asleep | woken | confirmed running |';
+process.stdout.write([header,
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |', ...rows].join('\n') + '\n');

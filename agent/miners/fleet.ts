@@ -179,7 +179,8 @@ async function call(drivers: DriverRegistry, task: FleetTask, timeoutMs: number)
           return await driver.readState(task.miner, options);
       }
     } catch (error) {
-      return { ok: false, error: { kind: 'garbage', message: `${task.miner.id}: driver failed (${(error as Error).name})`, retryable: false } };
+      const message = `${task.miner.id}: driver failed (${(error as Error).name})`;
+      return { ok: false, error: { kind: 'garbage', message, retryable: false } };
     }
   })();
   try {

@@ -51,7 +51,9 @@ export function serveBraiins(miner: FakeMiner, options: BraiinsFakeOptions = {})
         } catch {
           watt = undefined;
         }
-        if (typeof watt !== 'number' || watt <= 0) return { status: 400, body: { code: 3, message: 'watt: expected a positive number', details: [] } };
+        if (typeof watt !== 'number' || watt <= 0) {
+          return { status: 400, body: { code: 3, message: 'watt: expected a positive number', details: [] } };
+        }
         miner.setPowerTarget(watt);
         return { status: 200, body: { watt } };
       }

@@ -28,7 +28,8 @@ export function serveHttpJson(miner: FakeMiner, handle: (request: http.IncomingM
         response.write(text.slice(0, Math.floor(text.length / 2)));
         return void setImmediate(() => request.socket.destroy());
       }
-      response.writeHead(answer.status, { ...answer.headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+      const length = String(Buffer.byteLength(text));
+      response.writeHead(answer.status, { ...answer.headers, 'content-type': 'application/json', 'content-length': length });
       response.end(text);
     });
   });

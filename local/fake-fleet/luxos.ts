@@ -46,7 +46,8 @@ export function serveLuxos(miner: FakeMiner): net.Server {
         if (params[1] === 'sleep') miner.sleep();
         else if (params[1] === 'wakeup') miner.wake();
         else return error(14, 'Invalid command');
-        return reply({ CURTAIL: [{ Action: params[1] === 'sleep' ? 'sleep mode' : 'wake up' }], STATUS: status('S', 335, 'Curtailment command sent') });
+        const action = params[1] === 'sleep' ? 'sleep mode' : 'wake up';
+        return reply({ CURTAIL: [{ Action: action }], STATUS: status('S', 335, 'Curtailment command sent') });
       }
       case 'config':
         return reply({ CONFIG: [{ CurtailMode: state.mode === 'asleep' ? 'Sleep' : 'None', Profile: 'default', IsAtmEnabled: false }],

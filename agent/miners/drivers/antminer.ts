@@ -74,8 +74,8 @@ export class AntminerDriver implements MinerDriver {
     if (!reply.ok) return reply;
     const where = `${miner.host}:${miner.port}`;
     if (reply.value.status === 401) return fail('bad-credentials', `${where}: ${path} refused the digest credentials`, 401);
-    if (reply.value.status < 200 || reply.value.status >= 300) return fail('vendor-error', `${where}: ${path} answered ${reply.value.status}`,
-      reply.value.status);
+    const status = reply.value.status;
+    if (status < 200 || status >= 300) return fail('vendor-error', `${where}: ${path} answered ${status}`, status);
     try {
       const json = JSON.parse(reply.value.body) as unknown;
       if (typeof json === 'object' && json !== null) return ok(json);

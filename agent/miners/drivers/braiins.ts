@@ -40,7 +40,8 @@ export class BraiinsDriver implements MinerDriver {
       return fail('garbage', `${miner.host}:${miner.port}: miner details/stats without status, hashrate or power`);
     }
     const asleep = status === 'MINER_STATUS_PAUSED' || status === 'MINER_STATUS_SUSPENDED';
-    return ok({ mode: asleep ? 'asleep' : 'running', powerTargetW: typeof target === 'number' ? target : null, hashrateThs: ghs / 1000, powerW: watts });
+    const powerTargetW = typeof target === 'number' ? target : null;
+    return ok({ mode: asleep ? 'asleep' : 'running', powerTargetW, hashrateThs: ghs / 1000, powerW: watts });
   }
 
   async sleep(miner: Miner, options: CallOptions): Promise<MinerResult<void>> {
@@ -60,7 +61,8 @@ export class BraiinsDriver implements MinerDriver {
     return result.ok ? ok(undefined) : result;
   }
 
-  private async call(miner: Miner, method: Method, path: string, body: string | undefined, deadline: Deadline): Promise<MinerResult<unknown>> {
+  private async call(miner: Miner, method: Method, path: string, body: string | undefined, deadline: Deadline):
+    Promise<MinerResult<unknown>> {
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const token = await this.token(miner, deadline);
       if (!token.ok) return token;
@@ -115,7 +117,8 @@ function decode(miner: Miner, route: string, reply: HttpReply): MinerResult<unkn
   if (reply.status >= 200 && reply.status < 300) return ok(json);
   if (reply.status === 401 || reply.status === 403) return fail('bad-credentials', `${where}: ${route} refused the token`, reply.status);
   const message = path(json, 'message');
-  return fail('vendor-error', `${where}: ${route} answered ${reply.status}${typeof message === 'string' ? ` ${message}` : ''}`, reply.status);
+  const detail = typeof message === 'string' ? ` ${message}` : '';
+  return fail('vendor-error', `${where}: ${route} answered ${reply.status}${detail}`, reply.status);
 }
 
 function path(value: unknown, ...keys: string[]): unknown {

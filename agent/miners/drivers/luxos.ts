@@ -38,7 +38,8 @@ export class LuxosDriver implements MinerDriver {
     if (typeof curtail !== 'string' || typeof ghs !== 'number' || typeof watts !== 'number') {
       return fail('garbage', `${miner.host}:${miner.port} sent config/summary/power without CurtailMode, GHS 5s or Watts`);
     }
-    return ok({ mode: curtail.toLowerCase() === 'sleep' ? 'asleep' : 'running', powerTargetW: null, hashrateThs: ghs / 1000, powerW: watts });
+    const mode = curtail.toLowerCase() === 'sleep' ? 'asleep' : 'running';
+    return ok({ mode, powerTargetW: null, hashrateThs: ghs / 1000, powerW: watts });
   }
 
   sleep(miner: Miner, options: CallOptions): Promise<MinerResult<void>> {

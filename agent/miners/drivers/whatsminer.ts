@@ -71,7 +71,8 @@ export class WhatsminerDriver implements MinerDriver {
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const token = await this.token(miner, deadline);
       if (!token.ok) return token;
-      const envelope = { enc: 1, data: encryptEnvelope(token.value.hostPasswdMd5, JSON.stringify({ ...command, token: token.value.hostSign })) };
+      const sealed = encryptEnvelope(token.value.hostPasswdMd5, JSON.stringify({ ...command, token: token.value.hostSign }));
+      const envelope = { enc: 1, data: sealed };
       const reply = await this.send(miner, JSON.stringify(envelope), deadline);
       if (!reply.ok) return reply;
       const decoded = this.open(miner, token.value, reply.value);
@@ -126,13 +127,14 @@ export class WhatsminerDriver implements MinerDriver {
     const reply = await this.send(miner, JSON.stringify(command), deadline);
     if (!reply.ok) return reply;
     const value = reply.value as Record<string, unknown> | null;
-    if (typeof value !== 'object' || value === null) return fail('garbage', `${miner.host}:${miner.port}: ${command.cmd} reply is not an object`);
+    const where = `${miner.host}:${miner.port}`;
+    if (typeof value !== 'object' || value === null) return fail('garbage', `${where}: ${command.cmd} reply is not an object`);
     const head = Array.isArray(value['STATUS']) ? (value['STATUS'][0] as WmStatus | undefined) : (value as WmStatus);
     const status = head?.STATUS;
     if (status === 'S' || status === 'I') return ok(value);
     if (status === undefined) return fail('garbage', `${miner.host}:${miner.port}: ${command.cmd} reply has no STATUS`);
     const code = head?.Code;
-    return fail('vendor-error', `${miner.host}:${miner.port}: ${command.cmd} answered ${String(status)} ${String(code)} ${String(head?.Msg)}`,
+    return fail('vendor-error', `${where}: ${command.cmd} answered ${String(status)} ${String(code)} ${String(head?.Msg)}`,
       typeof code === 'number' ? code : undefined);
   }
 

@@ -109,7 +109,8 @@ describe('fleet executor retries', () => {
 
   it('lets the others through while an unreachable miner waits out its backoff, even with one slot', async () => {
     const { drivers } = scripted(async (m) => (m.id === 'down' ? fail('unreachable', 'no route') : ok(undefined)));
-    const tasks = ['down', ...Array.from({ length: 50 }, (_, i) => `up${i}`)].map((id) => ({ miner: miner(id), command: { kind: 'sleep' as const } }));
+    const ids = ['down', ...Array.from({ length: 50 }, (_, i) => `up${i}`)];
+    const tasks = ids.map((id) => ({ miner: miner(id), command: { kind: 'sleep' as const } }));
     const report = await executeFleet(tasks, { drivers, settings: { concurrency: 1, timeoutMs: 100, retries: 2,
       backoff: { initialMs: 100, factor: 2, maxMs: 1_000, jitter: 0 } } });
     const down = report.outcomes[0]!;

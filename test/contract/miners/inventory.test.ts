@@ -32,7 +32,8 @@ function problems(json: unknown): readonly string[] {
 describe('inventory validation', () => {
   it('names the miner and field of a bad driver', () => {
     const miners = Array.from({ length: 13 }, (_, i) => entry(`m${i}`, i === 12 ? { driver: 'cgminer' } : {}));
-    expect(problems(inventory(miners))).toContain('sites[0].loads[0].miners[12].driver: expected one of luxos, braiins, whatsminer, antminer');
+    expect(problems(inventory(miners)))
+      .toContain('sites[0].loads[0].miners[12].driver: expected one of luxos, braiins, whatsminer, antminer');
   });
 
   it('names a bad address, a missing rating and an unknown credential scheme', () => {
