@@ -77,7 +77,8 @@ for (const size of sizes) {
     const wake = await run('wake');
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     const asleepMs = sleep.commanded.elapsedMs;
-    const cells = [size.toLocaleString('en'), concurrency, s(asleepMs), s(asleepMs + sleep.reads.elapsedMs), `${sleep.confirmed}/${size}`, s(wake.commanded.elapsedMs), `${wake.confirmed}/${size}`];
+    const cells = [size.toLocaleString('en'), concurrency, s(asleepMs), s(asleepMs + sleep.reads.elapsedMs), `${sleep.confirmed}/${size}`,
+      s(wake.commanded.elapsedMs), `${wake.confirmed}/${size}`];
     rows.push(`| ${cells.join(' | ')} |`);
     process.stderr.write(`${rows.at(-1)}\n`);
   }
