@@ -1,6 +1,6 @@
 /** The sites file: a public contract (DESIGN §2). Units are in the field names. */
 import * as z from 'zod';
-import { fromZodIssues } from './errors.ts';
+import { fromZodIssues, nearestKey } from './errors.ts';
 import { isValidTimeZone } from './time.ts';
 
 export const MARKETS = ['ERCOT', 'PJM', 'NORDPOOL', 'FIXED'] as const;
@@ -19,13 +19,13 @@ const id = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1–63 characters: lower-case letters, digits, "-" or "_"');
 
-export const PowerModeSchema = z.object({
+export const PowerModeSchema = z.strictObject({
   id,
   powerMw: z.number().positive(),
   efficiencyJPerTh: z.number().positive(),
 });
 
-export const MiningLoadSchema = z.object({
+export const MiningLoadSchema = z.strictObject({
   id,
   kind: z.literal('mining'),
   name: z.string().optional(),
@@ -42,7 +42,7 @@ export const MiningLoadSchema = z.object({
   curtailable: z.boolean().default(true),
 });
 
-export const AiLoadSchema = z.object({
+export const AiLoadSchema = z.strictObject({
   id,
   kind: z.literal('ai'),
   name: z.string().optional(),
@@ -57,7 +57,7 @@ export const AiLoadSchema = z.object({
 
 export const LoadSchema = z.discriminatedUnion('kind', [MiningLoadSchema, AiLoadSchema]);
 
-export const FourCpSchema = z.object({
+export const FourCpSchema = z.strictObject({
   enabled: z.boolean().default(false),
   rateUsdPerKwYear: z.number().min(0).default(0),
   months: z.array(z.number().int().min(1).max(12)).default([6, 7, 8, 9]),
@@ -67,7 +67,7 @@ export const FourCpSchema = z.object({
   peaksPerYear: z.number().int().min(1).default(4),
 });
 
-export const PolicySchema = z.object({
+export const PolicySchema = z.strictObject({
   /** Dead band around breakeven so fleets do not flap: run until price > breakeven + h, restart below breakeven − h. */
   hysteresisUsdPerMwh: z.number().min(0).default(2),
   /** A price older than this (age of the newest known interval at decision time) is stale. */
@@ -75,7 +75,7 @@ export const PolicySchema = z.object({
   /** A hashprice older than this many days is stale. */
   maxHashpriceAgeDays: z.number().positive().default(3),
   failSafe: z
-    .object({
+    .strictObject({
       /** Local hours (0–23, hour starting) in which a fail-safe decision curtails mining. */
       peakHoursLocal: z.array(z.number().int().min(0).max(23)).default([15, 16, 17, 18, 19, 20]),
       /** Outside those hours: keep the last decision, or curtail, or run. */
@@ -83,7 +83,7 @@ export const PolicySchema = z.object({
     })
     .prefault({}),
   emergency: z
-    .object({
+    .strictObject({
       /** EEA level at or above which all mining is curtailed. */
       curtailMiningAtEeaLevel: z.number().int().min(1).max(3).default(1),
       curtailOnConservationAppeal: z.boolean().default(true),
@@ -94,7 +94,7 @@ export const PolicySchema = z.object({
 });
 
 export const SiteSchema = z
-  .object({
+  .strictObject({
     id,
     name: z.string().min(1),
     market: z.enum(MARKETS),
@@ -141,7 +141,7 @@ export const SiteSchema = z
   });
 
 export const SitesFileSchema = z
-  .object({ sites: z.array(SiteSchema).min(1) })
+  .strictObject({ sites: z.array(SiteSchema).min(1) })
   .superRefine((file, ctx) => {
     const seen = new Set<string>();
     file.sites.forEach((s, i) => {
@@ -158,10 +158,42 @@ export type AiLoad = z.infer<typeof AiLoadSchema>;
 export type PowerMode = z.infer<typeof PowerModeSchema>;
 export type SitesFile = z.infer<typeof SitesFileSchema>;
 
-/** Validates a parsed sites file; throws a ValidationError naming every failing field. */
+/** Every key the sites file knows, at any depth: what a misspelt key is matched against. */
+const KNOWN_KEYS: readonly string[] = [
+  ...new Set(
+    [SiteSchema, MiningLoadSchema, AiLoadSchema, PowerModeSchema, FourCpSchema, PolicySchema, SitesFileSchema].flatMap((schema) => {
+      const shape = (schema as unknown as { shape?: Record<string, unknown> }).shape ?? schemaShape(schema);
+      return Object.keys(shape);
+    }),
+  ),
+  ...Object.keys(PolicySchema.shape.failSafe.unwrap().shape),
+  ...Object.keys(PolicySchema.shape.emergency.unwrap().shape),
+];
+
+/** The object shape under a refinement (`superRefine` keeps the schema's shape in its definition). */
+function schemaShape(schema: unknown): Record<string, unknown> {
+  const def = (schema as { _zod?: { def?: { shape?: Record<string, unknown>; in?: unknown } } })._zod?.def;
+  return def?.shape ?? (def?.in ? schemaShape(def.in) : {});
+}
+
+/**
+ * Validates a parsed sites file; throws a ValidationError naming every failing field. A key the file
+ * does not know is an error naming it and the nearest known key: a misspelt optional key would
+ * otherwise be dropped silently and its default used.
+ */
 export function parseSitesFile(data: unknown, what = 'sites file'): SitesFile {
   const result = SitesFileSchema.safeParse(data);
-  if (!result.success) throw fromZodIssues(what, result.error.issues);
+  if (!result.success) {
+    const issues = result.error.issues.flatMap((i) =>
+      i.code === 'unrecognized_keys'
+        ? i.keys.map((key) => {
+            const near = nearestKey(key, KNOWN_KEYS);
+            return { path: [...i.path, key], message: `is not a known key${near ? ` (did you mean "${near}"?)` : ''}` };
+          })
+        : [i],
+    );
+    throw fromZodIssues(what, issues);
+  }
   return result.data;
 }
 

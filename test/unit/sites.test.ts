@@ -95,3 +95,34 @@ describe('the sites file', () => {
     expect(() => readSitesFile(join(dir, 'bad.json'))).toThrow(/bad\.json: is not valid JSON/);
   });
 });
+
+describe('unknown keys in the sites file', () => {
+  it.each([
+    [(f: ReturnType<typeof base>) => Object.assign(f.sites[0]!, { fourCP: { enabled: true } }), 'sites[0].fourCP', 'fourCp'],
+    [(f: ReturnType<typeof base>) => Object.assign(f.sites[0]!, { interconnectMW: 120 }), 'sites[0].interconnectMW', 'interconnectMw'],
+    [(f: ReturnType<typeof base>) => Object.assign(f.sites[0]!, { polcy: {} }), 'sites[0].polcy', 'policy'],
+    [(f: ReturnType<typeof base>) => Object.assign(f.sites[0]!.loads[0]!, { minRunMinute: 30 }), 'sites[0].loads[0].minRunMinute', 'minRunMinutes'],
+    [
+      (f: ReturnType<typeof base>) => Object.assign(f.sites[0]!, { policy: { failSafe: { otherwize: 'RUN' } } }),
+      'sites[0].policy.failSafe.otherwize',
+      'otherwise',
+    ],
+  ])('are errors naming the key and the nearest known one (%#)', (edit, path, nearest) => {
+    const file = base();
+    edit(file);
+    expect(issuesOf(file)).toEqual([`${path}: is not a known key (did you mean "${nearest}"?)`]);
+  });
+
+  it('names a key that resembles none without a guess', () => {
+    const file = base();
+    Object.assign(file.sites[0]!, { colour: 'blue' });
+    expect(issuesOf(file)).toEqual(['sites[0].colour: is not a known key']);
+  });
+
+  it('reports every unknown key of the file at once, and nothing is parsed', () => {
+    const file = base();
+    Object.assign(file, { version: 2 });
+    Object.assign(file.sites[0]!, { fourCP: {}, polcy: {} });
+    expect(issuesOf(file)).toHaveLength(3);
+  });
+});
