@@ -5,6 +5,7 @@
  * safe under concurrency (decisions are written with conditional puts).
  */
 import { randomUUID } from 'node:crypto';
+import { ValidationError } from '#domain/errors.ts';
 import { stateAfter, toDecision, type Decision, type DecisionMeta } from '#domain/decision.ts';
 import { overridesInForce, type Override } from '#domain/grid.ts';
 import type { PriceForecaster } from '#domain/forecast.ts';
@@ -67,8 +68,24 @@ export function hoursToRun(targetHourMs: number, lastSuccessHourMs: number | nul
   return hours;
 }
 
+/** The earliest hour a run may be asked for: the start of ERCOT's nodal market (1 Dec 2010); no market data is older. */
+export const EARLIEST_RUN_MS = Date.UTC(2010, 11, 1, 6);
+
+/**
+ * Refuses an hour no run can decide: later than the next hour (no market data; and a run recorded
+ * for a far future hour would end the catch-up of missed hours) or before the earliest market data.
+ */
+export function checkRunHour(atMs: number, nowMs: number): void {
+  const latest = hourStart(nowMs) + HOUR_MS;
+  if (!Number.isFinite(atMs) || atMs < EARLIEST_RUN_MS || hourStart(atMs) > latest) {
+    const got = Number.isFinite(atMs) ? iso(atMs) : String(atMs);
+    throw new ValidationError('run', [{ path: 'at', message: `must be an instant from ${iso(EARLIEST_RUN_MS)} to the next hour (${iso(latest)}); got ${got}` }]);
+  }
+}
+
 export async function runInterval(deps: RunDeps, req: RunRequest): Promise<RunSummary> {
   const now = deps.clock.nowMs();
+  if (req.atMs !== undefined) checkRunHour(req.atMs, now);
   const target = hourStart(req.atMs ?? now);
   const catchUp = req.atMs === undefined;
   const last = catchUp ? await deps.runs.lastSuccessfulHour() : null;

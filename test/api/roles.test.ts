@@ -175,6 +175,11 @@ describe('responses of the routes outside the decision and override suites match
     const bad = await api.call('POST', '/runs', { token: await api.token('operator'), body: { at: 'noon' } });
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ errors: [{ path: 'at' }] });
+    for (const at of ['2100-01-01T00:00:00Z', '1970-01-01T00:00:00Z']) {
+      const out = await api.call('POST', '/runs', { token: await api.token('operator'), body: { at } });
+      expect(out.status, at).toBe(400);
+      expect(out.body, at).toMatchObject({ errors: [{ path: 'at', message: expect.stringMatching(/^must be an instant from 2010/) }] });
+    }
   });
 
   it('GET /reports/pnl answers a report', async () => {

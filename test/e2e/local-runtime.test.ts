@@ -76,6 +76,9 @@ describe('the local runtime', () => {
     const r = await cli(['run', '--at', 'yesterday'], env);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--at must be an ISO instant/);
+    const far = await cli(['run', '--at', '2100-01-01T00:00:00Z'], env);
+    expect(far.code).not.toBe(0);
+    expect(far.stderr).toMatch(/at: must be an instant from 2010-12-01T06:00:00.000Z to the next hour/);
     const t = await cli(['token', '--role', 'boss', '--user', 'x'], env);
     expect(t.code).toBe(2);
     expect(t.stderr).toMatch(/--role must be one of trader, finance, admin, operator/);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryEventPublisher } from '#adapters/memory-events.ts';
-import { runInterval, hoursToRun, type RunDeps } from '#app/run-interval.ts';
+import { checkRunHour, runInterval, hoursToRun, type RunDeps } from '#app/run-interval.ts';
 import { runDeps } from '#app/scheduled-run.ts';
 import type { Site } from '#domain/sites.ts';
 import { fixedClock } from '#ports/clock.ts';
@@ -35,6 +35,21 @@ describe('the hours a run decides', () => {
     expect(hoursToRun(HOUR, HOUR - 100 * H, true, 4)).toEqual([HOUR - 3 * H, HOUR - 2 * H, HOUR - H, HOUR]);
     expect(hoursToRun(HOUR, HOUR - 3 * H, false, 24)).toEqual([HOUR]);
     expect(hoursToRun(HOUR, HOUR, true, 24)).toEqual([HOUR]);
+  });
+
+  it('may be the next hour at the latest, and none before the nodal market', () => {
+    const now = HOUR + 20 * 60_000;
+    expect(() => checkRunHour(HOUR + H + 59 * 60_000, now)).not.toThrow();
+    expect(() => checkRunHour(HOUR + 2 * H, now)).toThrow(/at: must be an instant from 2010-12-01T06:00:00.000Z to the next hour/);
+    expect(() => checkRunHour(Date.parse('2010-11-30T00:00:00Z'), now)).toThrow(/at: must be an instant/);
+    expect(() => checkRunHour(Number.NaN, now)).toThrow(/got NaN/);
+  });
+
+  it('records nothing for a refused hour, so scheduled runs still catch up', async () => {
+    const t = await freshTable();
+    const d = deps(t, [site()], HOUR);
+    await expect(runInterval(d, { atMs: Date.parse('2100-01-01T00:00:00Z'), trigger: 'cli' })).rejects.toThrow(/at: must be an instant/);
+    expect(await t.repos.runs.lastSuccessfulHour()).toBeNull();
   });
 });
 
