@@ -104,7 +104,9 @@ export async function idempotent<R extends object>(
   }
   if (held.status === 'COMPLETE') return { result: held.result as R, replayed: true };
   if (nowMs - held.claimedAtMs < options.leaseMs || !(await store.takeOver(scope, key, held.claimedAtMs, nowMs))) {
-    throw new IdempotencyKeyInUseError(`a request with idempotency key "${key}" is still in progress; retry shortly`);
+    // Retry once the holder's lease has run out: by then it has finished, or it has stopped and may be taken over.
+    const leaseLeftSeconds = Math.max(1, Math.ceil((held.claimedAtMs + options.leaseMs - nowMs) / 1000));
+    throw new IdempotencyKeyInUseError(`a request with idempotency key "${key}" is still in progress; retry shortly`, leaseLeftSeconds);
   }
   return complete({ resourceId: held.resourceId, resumed: true });
 }

@@ -62,9 +62,15 @@ export class IdempotencyKeyReusedError extends IdempotencyKeyError {
   override readonly name = 'IdempotencyKeyReusedError';
 }
 
-/** An idempotency key still held by a request in progress. */
+/** An idempotency key still held by a request in progress: a retry after the lease may take it over. */
 export class IdempotencyKeyInUseError extends IdempotencyKeyError {
   override readonly name = 'IdempotencyKeyInUseError';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(message);
+  }
 }
 
 /** A store or service refused the request because of load: the caller should back off. */

@@ -117,6 +117,9 @@ describe('idempotent', () => {
     await expect(early).rejects.toThrow(IdempotencyKeyInUseError);
     await expect(early).rejects.toThrow('a request with idempotency key "k-1" is still in progress; retry shortly');
     expect(w.attempts).toEqual([]);
+    // Told to come back when the lease has run out.
+    const halfway = idempotent(store, OPTIONS, call({ nowMs: T + OPTIONS.leaseMs / 2 }), w.work);
+    await expect(halfway).rejects.toMatchObject({ retryAfterSeconds: Math.ceil(OPTIONS.leaseMs / 2 / 1000) });
   });
 
   it('takes over a claim whose lease ran out, finishing under the same id without checking again, then replays', async () => {

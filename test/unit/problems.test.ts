@@ -82,6 +82,7 @@ describe('the problem table', () => {
   it('tells a throttled or unavailable caller when to retry', async () => {
     expect((await answer(new ThrottledError())).headers.get('retry-after')).toBe('1');
     expect((await answer(new DependencyUnavailableError(undefined, 7))).headers.get('retry-after')).toBe('7');
+    expect((await answer(new IdempotencyKeyInUseError('key "k" in progress', 2))).headers.get('retry-after')).toBe('2');
   });
 });
 
