@@ -29,12 +29,24 @@ export function capLimitMw(site: Site, loadId: string | undefined): number | nul
   return max;
 }
 
+/**
+ * How far ahead an override may reach: its window must end within this many days of now. A desk
+ * steers the days the engine decides (today, tomorrow's bids); a window to 2099 is a typo, and would
+ * re-decide every interval up to its end.
+ */
+export const MAX_OVERRIDE_AHEAD_DAYS = 31;
+const DAY_MS = 86_400_000;
+
 /** Every problem with an override for a site at `nowMs`; empty when it is acceptable. */
 export function overrideIssues(site: Site, o: OverrideRequest, nowMs: number): FieldIssue[] {
   const issues: FieldIssue[] = [];
   if (!o.reason.trim()) issues.push({ path: 'reason', message: 'is required' });
   if (o.loadId !== undefined && !site.loads.some((l) => l.id === o.loadId)) {
     issues.push({ path: 'loadId', message: `site "${site.id}" has no load "${o.loadId}" (its loads: ${site.loads.map((l) => l.id).join(', ')})` });
+  }
+  const load = o.loadId === undefined ? undefined : site.loads.find((l) => l.id === o.loadId);
+  if (load?.kind === 'ai' && o.action === 'RUN') {
+    issues.push({ path: 'action', message: `RUN applies to mining loads; AI load "${load.id}" is always served (CAP reduces it, CURTAIL interrupts it)` });
   }
   if (o.loadId === undefined && !site.loads.some((l) => l.kind === 'mining')) {
     issues.push({ path: 'loadId', message: `site "${site.id}" has no mining loads: name the load to override` });
@@ -52,5 +64,9 @@ export function overrideIssues(site: Site, o: OverrideRequest, nowMs: number): F
   }
   if (!(o.fromMs < o.toMs)) issues.push({ path: 'to', message: 'must be after from' });
   else if (o.toMs <= nowMs) issues.push({ path: 'to', message: `the window has already ended (now is ${new Date(nowMs).toISOString()})` });
+  else if (o.toMs > nowMs + MAX_OVERRIDE_AHEAD_DAYS * DAY_MS) {
+    const latest = new Date(nowMs + MAX_OVERRIDE_AHEAD_DAYS * DAY_MS).toISOString();
+    issues.push({ path: 'to', message: `must be within ${MAX_OVERRIDE_AHEAD_DAYS} days of now (by ${latest})` });
+  }
   return issues;
 }

@@ -339,6 +339,8 @@ describe('bad requests', () => {
     ['from equal to to', { body: body({ from: iso(DAY0 + 22 * H), to: iso(DAY0 + 22 * H) }) }, 400, 'to'],
     ['a window that has ended', { body: body({ from: iso(DAY0 + 18 * H), to: iso(DAY0 + 19 * H) }) }, 400, 'to'],
     ['an unknown load', { body: body({ loadId: 'antminer-9000' }) }, 400, 'loadId'],
+    ['a window reaching to 2099', { body: body({ to: '2099-01-01T00:00:00Z' }) }, 400, 'to'],
+    ['RUN on an AI load', { body: body({ action: 'RUN', loadId: 'tenant-a' }) }, 400, 'action'],
     ['CAP without capMw', { body: body({ action: 'CAP' }) }, 400, 'capMw'],
     ['capMw with RUN', { body: body({ action: 'RUN', capMw: 5 }) }, 400, 'capMw'],
     ['capMw above the load', { body: body({ action: 'CAP', capMw: 61, loadId: 's19' }) }, 400, 'capMw'],
