@@ -42,9 +42,11 @@ export const bids: Command = {
     const date = requireFlag(flags.date, 'date');
     if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !Number.isFinite(parseInstant(`${date}T00:00:00Z`))) throw new UsageError(`--date must be a day such as 2024-07-01 (got "${date}")`);
     const format = flags.format === undefined ? 'table' : choiceFlag(flags.format, 'format', ['table', 'json'] as const);
+    // A sites file given is read before the store is opened: a bad file leaves nothing behind.
+    const given = flags.sites ? readSitesFile(flags.sites).sites : undefined;
     const ctx = await openLocalContext();
     try {
-      const sites = flags.sites ? readSitesFile(flags.sites).sites : ctx.sites();
+      const sites = given ?? ctx.sites();
       const result = await prepareBids({ marketData: ctx.repos.marketData, bids: ctx.repos.bids, clock: ctx.clock, publisher: ctx.publisher }, sites, date);
       process.stdout.write(format === 'json' ? `${JSON.stringify(result.bids, null, 2)}\n` : formatBids(result.bids));
       if (result.unpublished.length > 0) process.stderr.write(`switchyard bids: ${result.unpublished.length} BidsPrepared event(s) not sent: ${result.unpublished.join(', ')}\n`);

@@ -79,6 +79,14 @@ describe('the local runtime', () => {
     const far = await cli(['run', '--at', '2100-01-01T00:00:00Z'], env);
     expect(far.code).not.toBe(0);
     expect(far.stderr).toMatch(/at: must be an instant from 2010-12-01T06:00:00.000Z to the next hour/);
+    // A bad sites file is refused before anything is written: no database folder appears.
+    const fresh = join(mkdtempSync(join(tmpdir(), 'switchyard-bids-')), 'home');
+    const badSites = join(home, 'bad-sites.json');
+    writeFileSync(badSites, JSON.stringify({ sites: [{ id: 'x', fourCP: {} }] }));
+    const b = await cli(['bids', '--date', '2024-07-15', '--sites', badSites], { SWITCHYARD_HOME: fresh });
+    expect(b.code).not.toBe(0);
+    expect(b.stderr).toMatch(/fourCP: is not a known key \(did you mean "fourCp"\?\)/);
+    expect(existsSync(fresh)).toBe(false);
     const t = await cli(['token', '--role', 'boss', '--user', 'x'], env);
     expect(t.code).toBe(2);
     expect(t.stderr).toMatch(/--role must be one of trader, finance, admin, operator/);
