@@ -239,14 +239,16 @@ export class EntsoeDayAheadClient implements DayAheadSource {
     const req = { feed: FEED, url, accept: 'application/xml' };
     const res = await requestText(req, this.config.http);
     const where = `${FEED} GET ${url.origin}${url.pathname}`;
-    const looksXml = res.text.trimStart().startsWith('<?xml') || /^\s*<[A-Za-z_]/.test(res.text);
-    if (res.status !== 200 && !(res.status === 400 && looksXml)) throw statusError(req, res);
+    // A refusal (400, 401, …) usually carries an Acknowledgement whose reason says more than the status.
+    const looksXml = /^\s*<[?A-Za-z_]/.test(res.text);
+    if (res.status !== 200 && !(res.status >= 400 && looksXml)) throw statusError(req, res);
     let doc: EntsoeDocument;
     try {
       doc = parseEntsoeA44(res.text);
     } catch (err) {
-      if (err instanceof ValidationError) throw new FeedError(`${where}: unusable answer: ${err.message}`, FEED, res.status);
-      throw err;
+      if (!(err instanceof ValidationError)) throw err;
+      if (res.status !== 200) throw statusError(req, res);
+      throw new FeedError(`${where}: unusable answer: ${err.message}`, FEED, res.status);
     }
     if (doc.kind === 'acknowledgement') {
       if (isNoMatchingData(doc)) return { status: 'not-published', area, deliveryDay, detail: `${FEED}: ${doc.text}` };
