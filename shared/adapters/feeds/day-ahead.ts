@@ -120,10 +120,16 @@ export function checkCoversDay(what: string, deliveryDay: string, prices: readon
   let t = startMs;
   for (const p of prices) {
     if (p.intervalMinutes !== minutes) fail(`${iso(p.intervalStartMs)} is ${p.intervalMinutes} minutes long, the day before it ${minutes}`);
-    if (p.intervalStartMs > t) fail(`no price for ${iso(t)} (${iso(startMs)} to ${iso(endMs)} has ${expected} intervals of ${minutes} minutes)`);
-    if (p.intervalStartMs !== t) fail(`${iso(p.intervalStartMs)} repeats or overlaps the interval before it, or is off the day's ${minutes}-minute grid`);
+    if (p.intervalStartMs > t) {
+      fail(`no price for ${iso(t)} (${iso(startMs)} to ${iso(endMs)} has ${expected} intervals of ${minutes} minutes)`);
+    }
+    if (p.intervalStartMs !== t) {
+      fail(`${iso(p.intervalStartMs)} repeats or overlaps the interval before it, or is off the day's ${minutes}-minute grid`);
+    }
     t += stepMs;
   }
-  if (t !== endMs) fail(`${prices.length} intervals of ${minutes} minutes end at ${iso(t)}, the day at ${iso(endMs)} (${expected} expected)`);
+  if (t !== endMs) {
+    fail(`${prices.length} intervals of ${minutes} minutes end at ${iso(t)}, the day at ${iso(endMs)} (${expected} expected)`);
+  }
   return minutes;
 }

@@ -45,14 +45,18 @@ export function parseEcbRates(text: string): EcbRateDay[] {
   const days = children(outer[0]!, 'Cube').map((dayCube, i): EcbRateDay => {
     const at = `Cube/Cube[${i + 1}]`;
     const date = dayCube['@_time'];
-    if (typeof date !== 'string' || !DAY.test(date) || Number.isNaN(parseUtcDay(date))) fail(dayCube, `${at}/@time`, `"${String(date ?? '')}" is not a day (YYYY-MM-DD)`);
+    if (typeof date !== 'string' || !DAY.test(date) || Number.isNaN(parseUtcDay(date))) {
+      fail(dayCube, `${at}/@time`, `"${String(date ?? '')}" is not a day (YYYY-MM-DD)`);
+    }
     if (seen.has(date as string)) fail(dayCube, `${at}/@time`, `${date} appears twice`);
     seen.add(date as string);
     const perEur: Record<string, number> = {};
     children(dayCube, 'Cube').forEach((rateCube, k) => {
       const rAt = `${at}/Cube[${k + 1}]`;
       const currency = rateCube['@_currency'];
-      if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) fail(rateCube, `${rAt}/@currency`, `"${String(currency ?? '')}" is not an ISO 4217 code`);
+      if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) {
+        fail(rateCube, `${rAt}/@currency`, `"${String(currency ?? '')}" is not an ISO 4217 code`);
+      }
       const rateText = typeof rateCube['@_rate'] === 'string' ? (rateCube['@_rate'] as string) : '';
       const rate = parseDecimal(rateText);
       if (!(rate > 0)) fail(rateCube, `${rAt}/@rate`, `${currency}: "${rateText}" is not a positive number`);
@@ -124,7 +128,9 @@ export class EcbRatesClient {
     try {
       return parseEcbRates(res.text);
     } catch (err) {
-      if (err instanceof ValidationError) throw new FeedError(`${FEED} GET ${req.url.origin}${req.url.pathname}: unusable answer: ${err.message}`, FEED, res.status);
+      if (err instanceof ValidationError) {
+        throw new FeedError(`${FEED} GET ${req.url.origin}${req.url.pathname}: unusable answer: ${err.message}`, FEED, res.status);
+      }
       throw err;
     }
   }

@@ -1,6 +1,7 @@
 /**
  * ENTSO-E Transparency Platform day-ahead prices (documentType A44):
- * `GET https://web-api.tp.entsoe.eu/api?securityToken=…&documentType=A44&in_Domain=<EIC>&out_Domain=<EIC>&periodStart=yyyyMMddHHmm&periodEnd=…`
+ * `GET https://web-api.tp.entsoe.eu/api?securityToken=…&documentType=A44&in_Domain=<EIC>&out_Domain=<EIC>`
+ *     `&periodStart=yyyyMMddHHmm&periodEnd=…`
  * (UTC), answered with a `Publication_MarketDocument`:
  *
  *   TimeSeries                       one per auction result; `in_Domain.mRID` is the bidding zone's EIC
@@ -81,7 +82,8 @@ export function parseEntsoeA44(text: string): EntsoeDocument {
     return { kind: 'acknowledgement', code: childText(reason, 'code') ?? '', text: childText(reason, 'text') ?? '' };
   }
   if (doc.rootName !== 'Publication_MarketDocument') {
-    throw new ValidationError(WHAT, [{ path: doc.rootName, message: 'expected a Publication_MarketDocument or an Acknowledgement_MarketDocument' }]);
+    const message = 'expected a Publication_MarketDocument or an Acknowledgement_MarketDocument';
+    throw new ValidationError(WHAT, [{ path: doc.rootName, message }]);
   }
   const fail = (node: XmlNode, path: string, message: string): never => {
     const line = doc.lineOf(node);
@@ -117,7 +119,9 @@ function seriesPrices(ts: XmlNode, at: string, fail: Fail): Candidate[] {
   if (curve !== 'A01' && curve !== 'A03') fail(ts, `${at}/curveType`, `${curve} is neither A01 (every position) nor A03 (gaps repeat)`);
   const classText = childText(ts, 'classificationSequence_AttributeInstanceComponent.position') ?? '1';
   const classification = Number(classText);
-  if (!/^\d+$/.test(classText)) fail(ts, `${at}/classificationSequence_AttributeInstanceComponent.position`, `"${classText}" is not a whole number`);
+  if (!/^\d+$/.test(classText)) {
+    fail(ts, `${at}/classificationSequence_AttributeInstanceComponent.position`, `"${classText}" is not a whole number`);
+  }
 
   return children(ts, 'Period').flatMap((period, p) => {
     const pAt = `${at}/Period[${p + 1}]`;
@@ -132,19 +136,25 @@ function seriesPrices(ts: XmlNode, at: string, fail: Fail): Candidate[] {
     const minutes = RESOLUTION_MINUTES[resolution];
     if (!minutes) return fail(period, `${pAt}/resolution`, `"${resolution}" is neither PT15M nor PT60M`);
     const count = (endMs - startMs) / (minutes * MINUTE_MS);
-    if (!Number.isInteger(count) || count < 1) fail(period, `${pAt}/timeInterval`, `${startText} to ${endText} is not a whole number of ${resolution}`);
+    if (!Number.isInteger(count) || count < 1) {
+      fail(period, `${pAt}/timeInterval`, `${startText} to ${endText} is not a whole number of ${resolution}`);
+    }
 
     const byPosition = new Map<number, number>();
     children(period, 'Point').forEach((point, k) => {
       const ptAt = `${pAt}/Point[${k + 1}]`;
       const posText = childText(point, 'position') ?? '';
       const position = Number(posText);
-      if (!/^\d+$/.test(posText) || position < 1 || position > count) fail(point, `${ptAt}/position`, `"${posText}" is not a position from 1 to ${count}`);
+      if (!/^\d+$/.test(posText) || position < 1 || position > count) {
+        fail(point, `${ptAt}/position`, `"${posText}" is not a position from 1 to ${count}`);
+      }
       if (byPosition.has(position)) fail(point, `${ptAt}/position`, `position ${position} appears twice in the period`);
       const priceText = childText(point, 'price.amount') ?? '';
       const price = parseDecimal(priceText);
       if (Number.isNaN(price)) fail(point, `${ptAt}/price.amount`, `"${priceText}" is not a number`);
-      if (Math.abs(price) > MAX_ABS_PRICE_USD_PER_MWH) fail(point, `${ptAt}/price.amount`, `${price} ${currency}/MWh is beyond any price limit`);
+      if (Math.abs(price) > MAX_ABS_PRICE_USD_PER_MWH) {
+        fail(point, `${ptAt}/price.amount`, `${price} ${currency}/MWh is beyond any price limit`);
+      }
       byPosition.set(position, price);
     });
 
@@ -160,7 +170,8 @@ function seriesPrices(ts: XmlNode, at: string, fail: Fail): Candidate[] {
       }
       last = price;
       const intervalStartMs = startMs + (position - 1) * minutes * MINUTE_MS;
-      out.push({ area, intervalStartMs, intervalMinutes: minutes, price: price!, currency: currency!, classification, node: period, path: pAt });
+      const origin = { classification, node: period, path: pAt };
+      out.push({ area, intervalStartMs, intervalMinutes: minutes, price: price!, currency: currency!, ...origin });
     }
     return out;
   });
@@ -179,7 +190,8 @@ function lowestClassification(candidates: Candidate[], fail: Fail): DayAheadPric
   const kept: Candidate[] = [];
   for (const c of sorted) {
     const slots: string[] = [];
-    for (let t = c.intervalStartMs; t < c.intervalStartMs + c.intervalMinutes * MINUTE_MS; t += 15 * MINUTE_MS) slots.push(`${c.area}|${t}`);
+    const endMs = c.intervalStartMs + c.intervalMinutes * MINUTE_MS;
+    for (let t = c.intervalStartMs; t < endMs; t += 15 * MINUTE_MS) slots.push(`${c.area}|${t}`);
     const taken = slots.map((s) => owner.get(s)).find((o) => o !== undefined);
     if (taken) {
       if (taken.classification < c.classification) continue;
@@ -252,7 +264,8 @@ export class EntsoeDayAheadClient implements DayAheadSource {
     }
     if (doc.kind === 'acknowledgement') {
       if (isNoMatchingData(doc)) return { status: 'not-published', area, deliveryDay, detail: `${FEED}: ${doc.text}` };
-      throw new FeedError(`${where}: HTTP ${res.status}, acknowledgement ${doc.code || '(no code)'}: ${doc.text || '(no reason given)'}`, FEED, res.status);
+      const reason = `acknowledgement ${doc.code || '(no code)'}: ${doc.text || '(no reason given)'}`;
+      throw new FeedError(`${where}: HTTP ${res.status}, ${reason}`, FEED, res.status);
     }
     if (res.status !== 200) throw statusError(req, res);
     const prices = doc.prices.filter((p) => p.area === area && p.intervalStartMs >= startMs && p.intervalStartMs < endMs);

@@ -39,5 +39,6 @@ export async function requestText(req: TextRequest, opts: HttpOptions = {}): Pro
 export function statusError(req: TextRequest, res: TextResponse): FeedError {
   const flat = res.text.replace(/\s+/g, ' ').trim();
   const excerpt = flat.length > 160 ? `${flat.slice(0, 160)}…` : flat;
-  return new FeedError(`${req.feed} GET ${req.url.origin}${req.url.pathname}: HTTP ${res.status}: ${excerpt}`, req.feed, res.status, excerpt);
+  const where = `${req.feed} GET ${req.url.origin}${req.url.pathname}`;
+  return new FeedError(`${where}: HTTP ${res.status}: ${excerpt}`, req.feed, res.status, excerpt);
 }

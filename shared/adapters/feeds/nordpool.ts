@@ -75,7 +75,9 @@ function dayAheadDays(item: unknown, prefix: PropertyKey[], opts: NordPoolParseO
   }
   const r = parsed.data;
   if (r.market !== 'DayAhead') fail(['market'], `"${r.market}" is not the day-ahead market (DayAhead)`);
-  if (opts.deliveryDay && r.deliveryDateCET !== opts.deliveryDay) fail(['deliveryDateCET'], `is ${r.deliveryDateCET}, ${opts.deliveryDay} was asked for`);
+  if (opts.deliveryDay && r.deliveryDateCET !== opts.deliveryDay) {
+    fail(['deliveryDateCET'], `is ${r.deliveryDateCET}, ${opts.deliveryDay} was asked for`);
+  }
   if (opts.currency && r.currency !== opts.currency) fail(['currency'], `is ${r.currency}, ${opts.currency} was asked for`);
   const updatedAtMs = r.updatedAt === undefined ? undefined : parseNordPoolInstant(r.updatedAt);
   if (Number.isNaN(updatedAtMs)) fail(['updatedAt'], `"${r.updatedAt}" is not an ISO-8601 instant`);
@@ -105,10 +107,14 @@ function entriesOf(r: DayAheadResponse, area: string, fail: (path: PropertyKey[]
     if (Number.isNaN(startMs)) fail(['multiAreaEntries', i, 'deliveryStart'], `"${e.deliveryStart}" is not an ISO-8601 instant`);
     if (Number.isNaN(endMs)) fail(['multiAreaEntries', i, 'deliveryEnd'], `"${e.deliveryEnd}" is not an ISO-8601 instant`);
     const minutes = (endMs - startMs) / MINUTE_MS;
-    if (minutes !== 15 && minutes !== 60) fail(['multiAreaEntries', i, 'deliveryEnd'], `the entry is ${minutes} minutes long; expected 15 or 60`);
+    if (minutes !== 15 && minutes !== 60) {
+      fail(['multiAreaEntries', i, 'deliveryEnd'], `the entry is ${minutes} minutes long; expected 15 or 60`);
+    }
     const price = e.entryPerArea[area];
     if (typeof price !== 'number') fail(['multiAreaEntries', i, 'entryPerArea', area], price === null ? 'is null' : 'is missing');
-    if (Math.abs(price!) > MAX_ABS_PRICE_USD_PER_MWH) fail(['multiAreaEntries', i, 'entryPerArea', area], `${price} ${r.currency}/MWh is beyond any price limit`);
+    if (Math.abs(price!) > MAX_ABS_PRICE_USD_PER_MWH) {
+      fail(['multiAreaEntries', i, 'entryPerArea', area], `${price} ${r.currency}/MWh is beyond any price limit`);
+    }
     return { area, intervalStartMs: startMs, intervalMinutes: minutes as 15 | 60, price: price!, currency: r.currency };
   });
   return prices.sort((a, b) => a.intervalStartMs - b.intervalStartMs);
@@ -119,7 +125,8 @@ function coverOrFail(deliveryDay: string, prices: DayAheadPrice[], prefix: Prope
     return checkCoversDay(WHAT, deliveryDay, prices);
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
-    throw new ValidationError(WHAT, [{ path: formatPath([...prefix, 'multiAreaEntries']), message: `delivery day ${deliveryDay}: ${err.issues[0]!.message}` }]);
+    const message = `delivery day ${deliveryDay}: ${err.issues[0]!.message}`;
+    throw new ValidationError(WHAT, [{ path: formatPath([...prefix, 'multiAreaEntries']), message }]);
   }
 }
 
@@ -163,13 +170,17 @@ export class NordPoolDayAheadClient implements DayAheadSource {
     url.search = new URLSearchParams({ market: 'DayAhead', date: deliveryDay, deliveryArea: area, currency: this.currency }).toString();
     const req = { feed: FEED, url, accept: 'application/json' };
     const res = await requestText(req, this.config.http);
-    if (res.status === 204) return { status: 'not-published', area, deliveryDay, detail: `${FEED}: HTTP 204, the day-ahead result is not out yet` };
+    if (res.status === 204) {
+      return { status: 'not-published', area, deliveryDay, detail: `${FEED}: HTTP 204, the day-ahead result is not out yet` };
+    }
     if (res.status !== 200) throw statusError(req, res);
     try {
       const [day] = parseNordPoolDayAhead(res.text, { areas: [area], deliveryDay, currency: this.currency });
       return { status: 'published', day: day! };
     } catch (err) {
-      if (err instanceof ValidationError) throw new FeedError(`${FEED} GET ${url.origin}${url.pathname}: unusable answer: ${err.message}`, FEED, res.status);
+      if (err instanceof ValidationError) {
+        throw new FeedError(`${FEED} GET ${url.origin}${url.pathname}: unusable answer: ${err.message}`, FEED, res.status);
+      }
       throw err;
     }
   }

@@ -42,7 +42,8 @@ export function parseXml(text: string, what: string, arrays: readonly string[], 
     // The validator's message ends in `:line:col`.
     const m = /^(.*):(\d+):(\d+)$/s.exec((err as Error).message);
     const where = m ? `${what}, line ${m[2]}` : what;
-    throw new ValidationError(where, [{ path: '', message: `not well-formed XML: ${m ? `${m[1]} (column ${m[3]})` : (err as Error).message}` }]);
+    const reason = m ? `${m[1]} (column ${m[3]})` : (err as Error).message;
+    throw new ValidationError(where, [{ path: '', message: `not well-formed XML: ${reason}` }]);
   }
   const names = Object.keys(doc);
   const rootName = names[0];

@@ -39,7 +39,11 @@ describe('ENTSO-E A44 over HTTP', () => {
 
   it('reads the 92 quarter-hours of 2026-03-29 and the 23 hours of 2025-03-30', async () => {
     const entsoe = await client((r) =>
-      xml(r.query.get('periodStart') === '202603282300' ? a44([{ periods: [fullDay('2026-03-29', 15, (i) => i)] }]) : a44([{ periods: [fullDay('2025-03-30', 60, (i) => i)] }])),
+      xml(
+        r.query.get('periodStart') === '202603282300'
+          ? a44([{ periods: [fullDay('2026-03-29', 15, (i) => i)] }])
+          : a44([{ periods: [fullDay('2025-03-30', 60, (i) => i)] }]),
+      ),
     );
     const spring26 = await entsoe.fetchDay('2026-03-29', 'NO3');
     const spring25 = await entsoe.fetchDay('2025-03-30', 'NO3');
@@ -48,10 +52,11 @@ describe('ENTSO-E A44 over HTTP', () => {
   });
 
   it('treats "No matching data found" as not published, with HTTP 200 or 400', async () => {
-    const ack = acknowledgement('999', 'No matching data found for Data item Day-ahead Prices [12.1.D] (10YNO-3--------J, 10YNO-3--------J).');
+    const ack = acknowledgement('999', 'No matching data found for Data item Day-ahead Prices [12.1.D] (10YNO-3--------J).');
     for (const status of [200, 400]) {
       const entsoe = await client(() => xml(ack, status));
-      expect(await entsoe.fetchDay('2025-11-04', 'NO3')).toMatchObject({ status: 'not-published', detail: expect.stringMatching(/No matching data found/) });
+      const result = await entsoe.fetchDay('2025-11-04', 'NO3');
+      expect(result).toMatchObject({ status: 'not-published', detail: expect.stringMatching(/No matching data found/) });
       await server!.close();
       server = undefined;
     }
@@ -59,18 +64,24 @@ describe('ENTSO-E A44 over HTTP', () => {
 
   it('fails on any other acknowledgement, with its reason', async () => {
     const entsoe = await client(() => xml(acknowledgement('999', 'The amount of requested data exceeds allowed limit.'), 400));
-    await expect(entsoe.fetchDay('2025-11-04', 'NO3')).rejects.toThrow(/HTTP 400, acknowledgement 999: The amount of requested data exceeds allowed limit/);
+    await expect(entsoe.fetchDay('2025-11-04', 'NO3')).rejects.toThrow(
+      /HTTP 400, acknowledgement 999: The amount of requested data exceeds allowed limit/,
+    );
   });
 
   it('fails on a publication that misses part of the day', async () => {
     const period = fullDay('2025-11-04', 15, () => 1);
-    const entsoe = await client(() => xml(a44([{ periods: [{ ...period, end: '2025-11-04T22:00Z', points: period.points.slice(0, 92) }] }])));
-    await expect(entsoe.fetchDay('2025-11-04', 'NO3')).rejects.toThrow(/92 intervals of 15 minutes end at 2025-11-04T22:00:00.000Z, the day at 2025-11-04T23:00:00.000Z/);
+    const short = { ...period, end: '2025-11-04T22:00Z', points: period.points.slice(0, 92) };
+    const entsoe = await client(() => xml(a44([{ periods: [short] }])));
+    await expect(entsoe.fetchDay('2025-11-04', 'NO3')).rejects.toThrow(
+      /92 intervals of 15 minutes end at 2025-11-04T22:00:00.000Z, the day at 2025-11-04T23:00:00.000Z/,
+    );
   });
 
   it('retries a 503', async () => {
     const { http, waits } = fastHttp();
-    const entsoe = await client((_r, n) => (n === 1 ? xml('<html>Service Unavailable</html>', 503) : xml(a44([{ periods: [fullDay('2025-11-04', 15, () => 1)] }]))), http);
+    const day = a44([{ periods: [fullDay('2025-11-04', 15, () => 1)] }]);
+    const entsoe = await client((_r, n) => (n === 1 ? xml('<html>Service Unavailable</html>', 503) : xml(day)), http);
     expect((await entsoe.fetchDay('2025-11-04', 'NO3')).status).toBe('published');
     expect(waits).toHaveLength(1);
   });

@@ -44,7 +44,13 @@ describe('Nord Pool DayAheadPrices over HTTP', () => {
 
   it('returns the preliminary result, then the final one that replaces it', async () => {
     const np = await client((_r, n) => ({
-      body: nordPoolDay({ day: '2025-11-04', minutes: 15, version: n, state: n === 1 ? 'Preliminary' : 'Final', price: (i) => (n === 1 ? 50 : 51) + i }),
+      body: nordPoolDay({
+        day: '2025-11-04',
+        minutes: 15,
+        version: n,
+        state: n === 1 ? 'Preliminary' : 'Final',
+        price: (i) => (n === 1 ? 50 : 51) + i,
+      }),
     }));
     const first = await np.fetchDay('2025-11-04', 'NO3');
     const second = await np.fetchDay('2025-11-04', 'NO3');
@@ -57,7 +63,8 @@ describe('Nord Pool DayAheadPrices over HTTP', () => {
 
   it('retries a 503 and then reads the answer', async () => {
     const { http, waits } = fastHttp();
-    const np = await client((_r, n) => (n === 1 ? { status: 503, body: 'Service Unavailable' } : { body: nordPoolDay({ day: '2025-11-04', minutes: 15 }) }), http);
+    const day = nordPoolDay({ day: '2025-11-04', minutes: 15 });
+    const np = await client((_r, n) => (n === 1 ? { status: 503, body: 'Service Unavailable' } : { body: day }), http);
     expect((await np.fetchDay('2025-11-04', 'NO3')).status).toBe('published');
     expect(waits).toHaveLength(1);
   });
@@ -77,6 +84,8 @@ describe('Nord Pool DayAheadPrices over HTTP', () => {
 
   it('fails on an answer for another day, naming the field', async () => {
     const np = await client(() => ({ body: nordPoolDay({ day: '2025-11-03', minutes: 15 }) }));
-    await expect(np.fetchDay('2025-11-04', 'NO3')).rejects.toThrow(/unusable answer: .*deliveryDateCET: is 2025-11-03, 2025-11-04 was asked for/);
+    await expect(np.fetchDay('2025-11-04', 'NO3')).rejects.toThrow(
+      /unusable answer: .*deliveryDateCET: is 2025-11-03, 2025-11-04 was asked for/,
+    );
   });
 });

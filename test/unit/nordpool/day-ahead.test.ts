@@ -72,7 +72,8 @@ describe('checkCoversDay', () => {
 
   it('rejects a 24-hour answer for a 23-hour day', () => {
     const { startMs } = deliveryDayWindow('2025-03-30');
-    const day = Array.from({ length: 24 }, (_, i) => ({ area: 'NO3', intervalStartMs: startMs + i * 3_600_000, intervalMinutes: 60 as const, price: 1, currency: 'EUR' }));
+    const hour = (i: number) => ({ area: 'NO3', intervalStartMs: startMs + i * 3_600_000, intervalMinutes: 60 as const, price: 1 });
+    const day = Array.from({ length: 24 }, (_, i) => ({ ...hour(i), currency: 'EUR' }));
     expect(() => checkCoversDay('x', '2025-03-30', day)).toThrow(/24 intervals of 60 minutes end at .*\(23 expected\)/);
   });
 });

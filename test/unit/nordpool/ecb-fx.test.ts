@@ -49,7 +49,9 @@ describe('ECB reference rates', () => {
     it('a rate that is not a positive number', () => {
       const text = ecbXml([{ date: '2025-10-24', rates: { USD: '1.1620', NOK: '11,70' } }]);
       const line = text.split('\n').findIndex((l) => l.includes("'NOK'")) + 1;
-      expect(message(text)).toBe(`ECB reference rates XML, line ${line}: Cube/Cube[1]/Cube[2]/@rate: NOK: "11,70" is not a positive number`);
+      expect(message(text)).toBe(
+        `ECB reference rates XML, line ${line}: Cube/Cube[1]/Cube[2]/@rate: NOK: "11,70" is not a positive number`,
+      );
     });
 
     it('a day that is not a date', () => {

@@ -22,7 +22,8 @@ describe('ENTSO-E A44', () => {
   });
 
   it('repeats the last point to the end of the period', () => {
-    const doc = a44([{ periods: [{ start: '2025-11-02T23:00Z', end: '2025-11-03T01:00Z', resolution: 'PT15M', points: [[1, 10], [3, 12]] }] }]);
+    const period = { start: '2025-11-02T23:00Z', end: '2025-11-03T01:00Z', resolution: 'PT15M' };
+    const doc = a44([{ periods: [{ ...period, points: [[1, 10], [3, 12]] }] }]);
     expect(prices(parseEntsoeA44(doc)).map((x) => x.price)).toEqual([10, 10, 12, 12, 12, 12, 12, 12]);
   });
 
@@ -56,12 +57,16 @@ describe('ENTSO-E A44', () => {
   });
 
   it('maps an EIC it does not know to itself', () => {
-    const doc = a44([{ eic: '10Y1001A1001A82H', periods: [{ start: '2025-11-02T23:00Z', end: '2025-11-03T00:00Z', resolution: 'PT60M', points: [[1, 1]] }] }]);
+    const period = { start: '2025-11-02T23:00Z', end: '2025-11-03T00:00Z', resolution: 'PT60M' };
+    const doc = a44([{ eic: '10Y1001A1001A82H', periods: [{ ...period, points: [[1, 1]] }] }]);
     expect(prices(parseEntsoeA44(doc))[0]!.area).toBe('10Y1001A1001A82H');
   });
 
   it('reads an acknowledgement and recognises "No matching data found"', () => {
-    const none = parseEntsoeA44(acknowledgement('999', 'No matching data found for Data item Day-ahead Prices [12.1.D] (10YNO-3--------J, 10YNO-3--------J) and interval 2025-10-25T22:00:00.000Z/2025-10-26T23:00:00.000Z.'));
+    const reason =
+      'No matching data found for Data item Day-ahead Prices [12.1.D] (10YNO-3--------J, 10YNO-3--------J) ' +
+      'and interval 2025-10-25T22:00:00.000Z/2025-10-26T23:00:00.000Z.';
+    const none = parseEntsoeA44(acknowledgement('999', reason));
     expect(none).toMatchObject({ kind: 'acknowledgement', code: '999' });
     expect(isNoMatchingData(none)).toBe(true);
     expect(isNoMatchingData(parseEntsoeA44(acknowledgement('999', 'The amount of requested data exceeds allowed limit.')))).toBe(false);
@@ -101,7 +106,10 @@ describe('ENTSO-E A44', () => {
 
     it('a gap in an A01 curve', () => {
       const text = one([[1, 1], [2, 2], [4, 4]], { curveType: 'A01', periods: [] });
-      expect(message(text)).toBe(`ENTSO-E A44 XML, line ${lineOf(text, '<Period>')}: TimeSeries[1]/Period[1]/Point: curve type A01 needs every position; position 3 is missing`);
+      const line = lineOf(text, '<Period>');
+      expect(message(text)).toBe(
+        `ENTSO-E A44 XML, line ${line}: TimeSeries[1]/Period[1]/Point: curve type A01 needs every position; position 3 is missing`,
+      );
     });
 
     it('an A03 curve without position 1', () => {
@@ -109,10 +117,15 @@ describe('ENTSO-E A44', () => {
     });
 
     it('an unknown resolution, unit or curve type', () => {
-      expect(message(a44([{ periods: [{ start: '2025-11-02T23:00Z', end: '2025-11-03T00:00Z', resolution: 'PT30M', points: [[1, 1]] }] }]))).toMatch(
+      const halfHours = a44([
+        { periods: [{ start: '2025-11-02T23:00Z', end: '2025-11-03T00:00Z', resolution: 'PT30M', points: [[1, 1]] }] },
+      ]);
+      expect(message(halfHours)).toMatch(
         /Period\[1\]\/resolution: "PT30M" is neither PT15M nor PT60M/,
       );
-      expect(message(one([[1, 1]], { unit: 'KWH', periods: [] }))).toMatch(/TimeSeries\[1\]\/price_Measure_Unit.name: is KWH; expected MWH/);
+      expect(message(one([[1, 1]], { unit: 'KWH', periods: [] }))).toMatch(
+        /TimeSeries\[1\]\/price_Measure_Unit.name: is KWH; expected MWH/,
+      );
       expect(message(one([[1, 1]], { curveType: 'A02', periods: [] }))).toMatch(/TimeSeries\[1\]\/curveType: A02 is neither A01/);
     });
 

@@ -110,15 +110,18 @@ export function a44(series: A44Series[], o: { revision?: number; start?: string;
     );
     if (s.classification !== null) {
       lines.push(
-        `    <classificationSequence_AttributeInstanceComponent.position>${s.classification ?? 1}</classificationSequence_AttributeInstanceComponent.position>`,
+        `    <classificationSequence_AttributeInstanceComponent.position>${s.classification ?? 1}` +
+          '</classificationSequence_AttributeInstanceComponent.position>',
       );
     }
     if (s.curveType !== null) lines.push(`    <curveType>${s.curveType ?? 'A03'}</curveType>`);
     for (const p of s.periods) {
-      lines.push('    <Period>', '      <timeInterval>', `        <start>${p.start}</start>`, `        <end>${p.end}</end>`, '      </timeInterval>');
+      lines.push('    <Period>', '      <timeInterval>', `        <start>${p.start}</start>`, `        <end>${p.end}</end>`);
+      lines.push('      </timeInterval>');
       lines.push(`      <resolution>${p.resolution}</resolution>`);
       for (const [pos, price] of p.points) {
-        lines.push('      <Point>', `        <position>${pos}</position>`, `        <price.amount>${price}</price.amount>`, '      </Point>');
+        lines.push('      <Point>', `        <position>${pos}</position>`, `        <price.amount>${price}</price.amount>`);
+        lines.push('      </Point>');
       }
       lines.push('    </Period>');
     }

@@ -14,7 +14,13 @@ describe('Nord Pool DayAheadPrices', () => {
       ['NO4', 23, 60, 'EUR'],
     ]);
     const no3 = days[0]!;
-    expect(no3.prices[0]).toEqual({ area: 'NO3', intervalStartMs: at('2025-03-29T23:00:00Z'), intervalMinutes: 60, price: 31.02, currency: 'EUR' });
+    expect(no3.prices[0]).toEqual({
+      area: 'NO3',
+      intervalStartMs: at('2025-03-29T23:00:00Z'),
+      intervalMinutes: 60,
+      price: 31.02,
+      currency: 'EUR',
+    });
     // 02:00 CET jumps to 03:00 CEST: the third hour starts at 01:00Z, and the last at 21:00Z.
     expect(no3.prices[2]!.intervalStartMs).toBe(at('2025-03-30T01:00:00Z'));
     expect(no3.prices[22]).toMatchObject({ intervalStartMs: at('2025-03-30T21:00:00Z'), price: 32.19 });
@@ -80,7 +86,9 @@ describe('Nord Pool DayAheadPrices', () => {
     it('an entry that is neither 15 nor 60 minutes long', () => {
       const doc = nordPoolDay({ day: '2025-11-03', minutes: 15 });
       doc.multiAreaEntries[3]!.deliveryEnd = doc.multiAreaEntries[4]!.deliveryEnd;
-      expect(message(json(doc))).toBe('Nord Pool DayAheadPrices JSON: multiAreaEntries[3].deliveryEnd: the entry is 30 minutes long; expected 15 or 60');
+      expect(message(json(doc))).toBe(
+        'Nord Pool DayAheadPrices JSON: multiAreaEntries[3].deliveryEnd: the entry is 30 minutes long; expected 15 or 60',
+      );
     });
 
     it('another delivery day or currency than asked for', () => {
@@ -90,7 +98,8 @@ describe('Nord Pool DayAheadPrices', () => {
     });
 
     it('an area the response does not cover', () => {
-      expect(message(json(nordPoolDay({ day: '2025-11-03', minutes: 15 })), { areas: ['NO5'] })).toMatch(/deliveryAreas: has no NO5 \(it lists NO3\)/);
+      const text = json(nordPoolDay({ day: '2025-11-03', minutes: 15 }));
+      expect(message(text, { areas: ['NO5'] })).toMatch(/deliveryAreas: has no NO5 \(it lists NO3\)/);
     });
 
     it('a field of the wrong type, by its path', () => {
