@@ -60,6 +60,23 @@ export const ERCOT_DEFAULT_EMISSION_FACTORS: EmissionFactors = Object.freeze({
   WSL: null,
 });
 
+/**
+ * Defaults for the fuels of ERCOT's live fuel-mix dashboard, which does not split gas: `Natural Gas`
+ * takes the two gas factors above weighted by the 2023 workbook's split (164.0 TWh combined cycle,
+ * 36.4 TWh other gas: (164.0 × 850 + 36.4 × 1,250) / 200.4 ≈ 920). `Power Storage` is signed net
+ * output; like the workbook's storage charging it is left out.
+ */
+export const ERCOT_LIVE_DEFAULT_EMISSION_FACTORS: EmissionFactors = Object.freeze({
+  'Coal and Lignite': 2_200,
+  'Natural Gas': 920,
+  Nuclear: 0,
+  Hydro: 0,
+  Solar: 0,
+  Wind: 0,
+  Other: 0,
+  'Power Storage': null,
+});
+
 /** What intensity needs of a generation point; the feed's own points carry more and fit as they are. */
 export interface GenerationSample {
   intervalStartMs: number;
