@@ -12,8 +12,8 @@ import { obligeMiners, obligeTenants } from './policy/grid-obligations.ts';
 import { shareInterconnect } from './policy/interconnect.ts';
 import { overrideMiners, overrideTenants } from './policy/overrides.ts';
 import { boundByPhysics } from './policy/physics-bounds.ts';
-import { NO_FLAGS, type Situation } from './policy/plans.ts';
-import { activeOverrides, intervalLengthMs, readGrid, readInputs, siteModel } from './policy/situation.ts';
+import { NO_FLAGS } from './policy/plans.ts';
+import { readSituation } from './policy/situation.ts';
 import type { DecisionCore, DecisionInput } from './policy/types.ts';
 
 export type {
@@ -33,7 +33,7 @@ export const ENGINE_VERSION = '1.0.0';
 const GRID_EMERGENCY: readonly string[] = ['GRID_EMERGENCY'];
 
 export function decide(input: DecisionInput): DecisionCore {
-  const s = situation(input);
+  const s = readSituation(input);
   // 1. Physics and safety: each mining load's bounds.
   const bounded = boundByPhysics(s);
   // 2. Grid obligations.
@@ -63,24 +63,4 @@ export function decide(input: DecisionInput): DecisionCore {
     ],
     overrideIds: [tenantsOverridden.overrideIds, minersOverridden.overrideIds],
   });
-}
-
-/** The input prepared once for every step: the site's model, usable inputs, grid events and overrides in force. */
-function situation(input: DecisionInput): Situation {
-  const { site, intervalStartMs: t, intervalMinutes } = input;
-  const model = siteModel(site);
-  const lenMs = intervalLengthMs(intervalMinutes);
-  return {
-    site,
-    model,
-    t,
-    intervalMinutes,
-    hours: intervalMinutes / 60,
-    previous: input.previous,
-    hashprice: input.hashprice,
-    peakProbability: input.peakProbability,
-    inputs: readInputs(site, model, input.price, input.hashprice),
-    grid: readGrid(site, input.gridEvents, t, lenMs),
-    overrides: activeOverrides(site, input.overrides, t, lenMs),
-  };
 }

@@ -8,7 +8,8 @@ import { overlaps } from '../grid.ts';
 import { compareEfficiency, interconnectHeadroomMw, powerOptions, type PowerOption } from '../physics.ts';
 import type { AiLoad, MiningLoad, Site } from '../sites.ts';
 import { localParts, MINUTE_MS } from '../time.ts';
-import type { HashpriceInput, PriceInput } from './types.ts';
+import type { Situation } from './plans.ts';
+import type { DecisionInput, HashpriceInput, PriceInput } from './types.ts';
 
 /** A site's loads prepared for the rules; computed once per site object. */
 export interface SiteModel {
@@ -175,6 +176,22 @@ export function fourCpPremium(site: Site, model: SiteModel, peakProbability: num
   return (peakProbability * 1000 * site.fourCp.rateUsdPerKwYear) / (site.fourCp.peaksPerYear * (intervalMinutes / 60));
 }
 
-export function intervalLengthMs(intervalMinutes: number): number {
-  return intervalMinutes * MINUTE_MS;
+/** The input prepared once for every step: the site's model, usable inputs, grid events and overrides in force. */
+export function readSituation(input: DecisionInput): Situation {
+  const { site, intervalStartMs: t, intervalMinutes } = input;
+  const model = siteModel(site);
+  const lenMs = intervalMinutes * MINUTE_MS;
+  return {
+    site,
+    model,
+    t,
+    intervalMinutes,
+    hours: intervalMinutes / 60,
+    previous: input.previous,
+    hashprice: input.hashprice,
+    peakProbability: input.peakProbability,
+    inputs: readInputs(site, model, input.price, input.hashprice),
+    grid: readGrid(site, input.gridEvents, t, lenMs),
+    overrides: activeOverrides(site, input.overrides, t, lenMs),
+  };
 }
