@@ -43,7 +43,7 @@ export function assemble(s: Situation, { tenants, miners, flags, overrideIds }: 
 
 function uniqueConcat(lists: readonly (readonly string[])[]): string[] {
   const out: string[] = [];
-  for (const l of lists) for (const x of l) if (!out.includes(x)) out.push(x);
+  for (const l of lists) for (let i = 0; i < l.length; i++) if (!out.includes(l[i]!)) out.push(l[i]!);
   return out;
 }
 

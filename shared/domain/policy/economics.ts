@@ -15,7 +15,9 @@ export function levelIsFree(p: MinerPlan): boolean {
 /** Levels for the loads no obligation or override holds; needs usable inputs (`s.inputs.usable`). */
 export function priceMiners(s: Situation, plans: readonly MinerPlan[]): Stepped<MinerPlan> {
   const premium = fourCpPremium(s.site, s.model, s.peakProbability, s.t, s.intervalMinutes);
-  return { plans: plans.map((p) => (levelIsFree(p) ? priceMiner(s, p, premium) : p)), flags: NO_FLAGS };
+  const out: MinerPlan[] = [];
+  for (const p of plans) out.push(levelIsFree(p) ? priceMiner(s, p, premium) : p);
+  return { plans: out, flags: NO_FLAGS };
 }
 
 function priceMiner(s: Situation, p: MinerPlan, fourCpPremium: number): MinerPlan {

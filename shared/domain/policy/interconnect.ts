@@ -39,7 +39,8 @@ export function shareInterconnect(s: Situation, plans: readonly MinerPlan[], cap
   let revenueUsd = 0;
   let energyCostUsd = 0;
   // Filled by position below; created full so that the array stays packed.
-  const allocations: Allocation[] = plans.map(() => PENDING);
+  const allocations: Allocation[] = [];
+  for (let i = 0; i < plans.length; i++) allocations.push(PENDING);
   for (const p of inPriorityOrder(plans)) {
     const load = p.load;
     const options = p.options;
