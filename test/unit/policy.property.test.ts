@@ -1,118 +1,23 @@
 /** Invariants of the policy over generated sites, prices, events and overrides. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { GridEvent, Override } from '#domain/grid.ts';
+import { overlaps } from '#domain/grid.ts';
+import { smallestOption, powerOptions } from '#domain/physics.ts';
 import { decide, type DecisionInput } from '#domain/policy.ts';
-import { SiteSchema, type Site } from '#domain/sites.ts';
-import { T0 } from '../support/fixtures.ts';
+import { inputArb, MIN, wideInputArb } from './policy/arbitraries.ts';
 
-const MIN = 60_000;
+/** The narrow corpus, and the wide one (power modes, other interval lengths and times, site settings). */
+const corpora: [string, fc.Arbitrary<DecisionInput>][] = [
+  ['narrow', inputArb],
+  ['wide', wideInputArb],
+];
 
-const miningLoad = (i: number) =>
-  fc.record({
-    id: fc.constant(`m${i}`),
-    kind: fc.constant('mining' as const),
-    powerMw: fc.integer({ min: 1, max: 150 }),
-    efficiencyJPerTh: fc.double({ min: 12, max: 35, noNaN: true }),
-    poolFeePct: fc.double({ min: 0, max: 4, noNaN: true }),
-    minRunMinutes: fc.constantFrom(0, 30, 60),
-    minOffMinutes: fc.constantFrom(0, 30, 60),
-    rampMinutes: fc.constantFrom(0, 5, 30, 60),
-    restartCostUsd: fc.constantFrom(0, 200, 2000),
-  });
+/** Inputs with at least one of the site's overrides in force. */
+const overriddenArb = wideInputArb.filter((i) =>
+  i.overrides.some((o) => o.siteId === i.site.id && overlaps(o.fromMs, o.toMs, i.intervalStartMs, i.intervalMinutes * MIN)),
+);
 
-const aiLoad = (i: number) =>
-  fc.record({
-    id: fc.constant(`ai${i}`),
-    kind: fc.constant('ai' as const),
-    contractedMw: fc.integer({ min: 1, max: 30 }),
-    priceUsdPerMwh: fc.integer({ min: 50, max: 300 }),
-    interruptible: fc.boolean(),
-    backupGenMw: fc.integer({ min: 0, max: 10 }),
-  });
-
-const siteArb: fc.Arbitrary<Site> = fc
-  .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 2 }))
-  .chain(([nm, na]) =>
-    fc.record({
-      mining: fc.tuple(...Array.from({ length: nm }, (_, i) => miningLoad(i))),
-      ai: na === 0 ? fc.constant([]) : fc.tuple(...Array.from({ length: na }, (_, i) => aiLoad(i))),
-      baseLoadMw: fc.integer({ min: 0, max: 5 }),
-      spare: fc.integer({ min: 0, max: 300 }),
-      hysteresis: fc.constantFrom(0, 2, 5),
-    }),
-  )
-  .map(({ mining, ai, baseLoadMw, spare, hysteresis }) => {
-    const aiMw = (ai as { contractedMw: number }[]).reduce((s, l) => s + l.contractedMw, 0);
-    return SiteSchema.parse({
-      id: 'gen',
-      name: 'generated',
-      market: 'ERCOT',
-      settlementPoint: 'HB_HUBAVG',
-      timezone: 'America/Chicago',
-      interconnectMw: baseLoadMw + aiMw + spare + 1,
-      baseLoadMw,
-      loads: [...mining, ...ai],
-      fourCp: { enabled: true, rateUsdPerKwYear: 60 },
-      policy: { hysteresisUsdPerMwh: hysteresis },
-    });
-  });
-
-const inputArb: fc.Arbitrary<DecisionInput> = siteArb.chain((site) => {
-  const ids = site.loads.map((l) => l.id);
-  const overrideArb: fc.Arbitrary<Override> = fc.record({
-    id: fc.uuid(),
-    siteId: fc.constant(site.id),
-    loadId: fc.option(fc.constantFrom(...ids), { nil: undefined }),
-    action: fc.constantFrom('RUN', 'CURTAIL', 'CAP', 'RELEASE'),
-    capMw: fc.option(fc.integer({ min: 0, max: 200 }), { nil: undefined }),
-    fromMs: fc.constant(T0 - 30 * MIN),
-    toMs: fc.constant(T0 + 30 * MIN),
-    reason: fc.constant('test'),
-    author: fc.constant('prop'),
-    acknowledgeObligation: fc.boolean(),
-    createdAtMs: fc.integer({ min: T0 - 1000 * MIN, max: T0 }),
-  });
-  const eventArb: fc.Arbitrary<GridEvent> = fc.record({
-    id: fc.uuid(),
-    type: fc.constantFrom('EEA', 'CONSERVATION_APPEAL', 'DR_DEPLOYMENT', 'AS_AWARD', 'AS_DEPLOYMENT', 'SB6_DIRECTIVE'),
-    market: fc.constant('ERCOT'),
-    siteId: fc.constant(site.id),
-    level: fc.integer({ min: 1, max: 3 }),
-    mw: fc.integer({ min: 1, max: 200 }),
-    product: fc.constantFrom('RRS', 'ECRS'),
-    startMs: fc.constant(T0 - 15 * MIN),
-    endMs: fc.constant(T0 + 15 * MIN),
-  });
-  const prevArb = fc.option(
-    fc.record(Object.fromEntries(site.loads.filter((l) => l.kind === 'mining').map((l) => [l.id, fc.record({ mw: fc.constantFrom(0, l.powerMw), sinceMs: fc.integer({ min: T0 - 200 * MIN, max: T0 - MIN }) })]))),
-    { nil: null },
-  );
-  return fc.record({
-    site: fc.constant(site),
-    intervalStartMs: fc.constant(T0),
-    intervalMinutes: fc.constant(15),
-    price: fc.option(
-      fc.record({
-        expectedUsdPerMwh: fc.double({ min: -50, max: 5000, noNaN: true }),
-        source: fc.constant('P'),
-        daUsdPerMwh: fc.constant(null),
-        lastRtUsdPerMwh: fc.constant(null),
-        lastRtIntervalStartMs: fc.constant(null),
-        ageMinutes: fc.integer({ min: 0, max: 300 }),
-        demo: fc.constant(false),
-      }),
-      { nil: null },
-    ),
-    hashprice: fc.option(fc.record({ usdPerPhDay: fc.double({ min: 20, max: 200, noNaN: true }), day: fc.constant('2024-07-14'), ageDays: fc.integer({ min: 1, max: 5 }), source: fc.constant('H'), demo: fc.constant(false) }), { nil: null }),
-    peakProbability: fc.double({ min: 0, max: 1, noNaN: true }),
-    gridEvents: fc.array(eventArb, { maxLength: 3 }),
-    overrides: fc.array(overrideArb, { maxLength: 4 }),
-    previous: prevArb as fc.Arbitrary<DecisionInput['previous']>,
-  });
-});
-
-describe('policy invariants', () => {
+describe.each(corpora)('policy invariants (%s inputs)', (_, inputArb) => {
   it('never draws more than the interconnect', () => {
     fc.assert(
       fc.property(inputArb, (input) => {
@@ -125,7 +30,7 @@ describe('policy invariants', () => {
     );
   });
 
-  it('gives every load a non-negative allocation within its size, and one per load', () => {
+  it('gives every load one non-negative allocation within its size, and the decision a reason', () => {
     fc.assert(
       fc.property(inputArb, (input) => {
         const d = decide(input);
@@ -158,16 +63,44 @@ describe('policy invariants', () => {
     );
   });
 
-  it('lets no override break physics: minimum off time and the interconnect hold under any override', () => {
+  it('is deterministic', () => {
     fc.assert(
       fc.property(inputArb, (input) => {
+        expect(decide(input)).toEqual(decide(structuredClone(input)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('overrides and physics', () => {
+  it('lets no override break physics: minimum run and off times, ramp limits and the interconnect hold under any override', () => {
+    fc.assert(
+      fc.property(overriddenArb, (input) => {
         const d = decide(input);
+        const draw = input.site.baseLoadMw + d.allocations.reduce((s, a) => s + a.mw, 0);
+        expect(draw).toBeLessThanOrEqual(input.site.interconnectMw + 1e-9);
         for (const load of input.site.loads) {
           if (load.kind !== 'mining') continue;
           const prev = input.previous?.[load.id];
+          if (!prev) continue;
           const a = d.allocations.find((x) => x.loadId === load.id)!;
-          if (prev && prev.mw === 0 && load.minOffMinutes > 0 && input.intervalStartMs - prev.sinceMs < load.minOffMinutes * MIN) {
-            expect(a.mw).toBe(0);
+          const inStateFor = input.intervalStartMs - prev.sinceMs;
+          // Only the interconnect may hold a load below what physics requires of it.
+          const cutByInterconnect = a.reasons.includes('INTERCONNECT_LIMIT');
+          if (prev.mw === 0 && load.minOffMinutes > 0 && inStateFor < load.minOffMinutes * MIN) expect(a.mw).toBe(0);
+          const ramps = load.rampMinutes > input.intervalMinutes;
+          const step = ramps ? (load.powerMw * input.intervalMinutes) / load.rampMinutes : Infinity;
+          if (prev.mw > 0 && load.minRunMinutes > 0 && inStateFor < load.minRunMinutes * MIN && !cutByInterconnect) {
+            // At least its smallest option, or as close to it as the ramp reaches from a lower previous level.
+            expect(a.mw).toBeGreaterThanOrEqual(Math.min(smallestOption(powerOptions(load)).mw, prev.mw + step) - 1e-9);
+          }
+          if (ramps) {
+            const minRunHolds = prev.mw > 0 && load.minRunMinutes > 0 && inStateFor < load.minRunMinutes * MIN;
+            const minOffHolds = prev.mw === 0 && load.minOffMinutes > 0 && inStateFor < load.minOffMinutes * MIN;
+            // The minimum run time may ask for more than the ramp allows (its smallest option), the minimum off time for less.
+            if (!minRunHolds) expect(a.mw).toBeLessThanOrEqual(prev.mw + step + 1e-9);
+            if (!minOffHolds && !cutByInterconnect) expect(a.mw).toBeGreaterThanOrEqual(prev.mw - step - 1e-9);
           }
         }
       }),
@@ -175,12 +108,22 @@ describe('policy invariants', () => {
     );
   });
 
-  it('is deterministic', () => {
+  it('follows an applied RUN or CURTAIL override unless physics or the interconnect hold the load', () => {
     fc.assert(
-      fc.property(inputArb, (input) => {
-        expect(decide(input)).toEqual(decide(structuredClone(input)));
+      fc.property(overriddenArb, (input) => {
+        const d = decide(input);
+        for (const a of d.allocations) {
+          const load = input.site.loads.find((l) => l.id === a.loadId)!;
+          const applied = a.reasons.find((r) => r === 'OVERRIDE_RUN' || r === 'OVERRIDE_CURTAIL');
+          const held = ['MIN_RUN_TIME', 'MIN_OFF_TIME', 'RAMP_LIMIT', 'INTERCONNECT_LIMIT'].some((r) => a.reasons.includes(r));
+          // An override physics cannot carry out (e.g. beyond the ramp) leaves the level to the economics or the fail-safe.
+          const leftToEngine = a.reasons.some((r) => r.startsWith('ECONOMIC_') || r.startsWith('FAIL_SAFE_'));
+          if (!applied || held || leftToEngine) continue;
+          const full = load.kind === 'mining' ? load.powerMw : load.contractedMw;
+          expect(a.mw).toBe(applied === 'OVERRIDE_RUN' ? full : 0);
+        }
       }),
-      { numRuns: 200 },
+      { numRuns: 400 },
     );
   });
 });
