@@ -15,10 +15,11 @@
  *
  * Thresholds here are neutral ("curtail above" with no band): the band belongs to the executor,
  * which knows whether the load is running now. Fast on purpose: typed arrays, no allocation per step.
- * The small exported primitives (band, min run/off, mode choice, efficiency order, ramp) are the
- * physics `decide` is to share.
+ * The hysteresis band and the efficiency order are `decide`'s own (physics.ts); the step-count
+ * primitives below (min run/off, mode choice, ramp) are their per-step form.
  */
 import { revenuePerMwh } from './economics.ts';
+import { compareEfficiency, hysteresisBand } from './physics.ts';
 import type { MiningLoad, Site } from './sites.ts';
 
 /** Steps a minimum time spans: at least one, so that a load can switch at most once per step. */
@@ -31,29 +32,10 @@ export function maySwitch(running: boolean, stepsInState: number, kOn: number, k
   return stepsInState >= (running ? kOn : kOff);
 }
 
-/**
- * Dead band in $/MWh added to a load's threshold so that fleets do not flap: a running load keeps
- * running up to threshold + h; a stopped one restarts only below threshold − h − its restart cost
- * spread over its minimum run (or an hour). Unknown state (null): no band.
- */
-export function hysteresisBand(
-  running: boolean | null,
-  hysteresisUsdPerMwh: number,
-  restartCostUsd: number,
-  mw: number,
-  minRunMinutes: number,
-  periodMinutes: number,
-): number {
-  if (running === null) return 0;
-  if (running) return hysteresisUsdPerMwh;
-  const runHours = Math.max(minRunMinutes, 60, periodMinutes) / 60;
-  return -hysteresisUsdPerMwh - restartCostUsd / (mw * runHours);
-}
-
-/** Indices of loads, most efficient (lowest J/TH) first, ties in their given order: the order capacity is shared in. */
-export function efficiencyOrder(loads: readonly { efficiencyJPerTh: number }[]): Int32Array {
+/** Indices of loads in the order capacity is shared in: `decide`'s order (physics.ts `compareEfficiency`). */
+export function efficiencyOrder(loads: readonly MiningLoad[]): Int32Array {
   const order = Int32Array.from(loads.keys());
-  order.sort((a, b) => loads[a]!.efficiencyJPerTh - loads[b]!.efficiencyJPerTh || a - b);
+  order.sort((a, b) => compareEfficiency(loads[a]!, loads[b]!));
   return order;
 }
 
@@ -243,7 +225,7 @@ export function executeStep(plan: ExecutionPlan, state: ExecutionState, step: Ex
       for (let k = first; k < first + count; k++) optRevenue[k] = hashKnown ? h * optFactor[k]! : threshold;
       const adder = optRevenue[first]! - threshold;
       const bandMw = running ? optMw[state.option[l]!]! : optMw[first]!;
-      const band = hysteresisBand(running, plan.hysteresisUsdPerMwh, load.restartCostUsd, bandMw, load.minRunMinutes, plan.stepMinutes);
+      const band = hysteresisBand(load, bandMw, running, plan.hysteresisUsdPerMwh, plan.stepMinutes);
       const o = chooseOption(optMw, optRevenue, first, count, adder, band, p);
       target[l] = o < 0 ? 0 : optMw[o]!;
       targetOpt[l] = o < 0 ? first : o;

@@ -5,14 +5,13 @@ import {
   compileExecution,
   efficiencyOrder,
   executeStep,
-  hysteresisBand,
   initialExecutionState,
   newExecutionStep,
   type ExecutionPlan,
   type ExecutionState,
   type ExecutionStep,
 } from '#domain/execution.ts';
-import { parseSitesFile, type Site, type SiteInput } from '#domain/sites.ts';
+import { miningLoads, parseSitesFile, type Site, type SiteInput } from '#domain/sites.ts';
 
 function site(overrides: Partial<SiteInput> = {}): Site {
   return parseSitesFile({
@@ -116,7 +115,7 @@ describe('carrying out a threshold', () => {
         { id: 'new', kind: 'mining', powerMw: 100, efficiencyJPerTh: 17.5 },
       ],
     });
-    expect([...efficiencyOrder(s.loads as { efficiencyJPerTh: number }[])]).toEqual([1, 0]);
+    expect([...efficiencyOrder(miningLoads(s))]).toEqual([1, 0]);
     const { mw } = run(compileExecution(s, 5), [20], 100);
     expect(mw[0]).toEqual([20, 100]);
   });
@@ -127,11 +126,6 @@ describe('carrying out a threshold', () => {
     expect(mw.map((m) => m[0])).toEqual([35, 0, 0, 35, 70]);
   });
 
-  it('uses the band of decide: restart cost spread over the minimum run for a stopped load', () => {
-    expect(hysteresisBand(true, 2, 500, 100, 120, 5)).toBe(2);
-    expect(hysteresisBand(false, 2, 500, 100, 120, 5)).toBeCloseTo(-2 - 500 / (100 * 2), 9);
-    expect(hysteresisBand(null, 2, 500, 100, 120, 5)).toBe(0);
-  });
 });
 
 describe('physics over random price paths', () => {

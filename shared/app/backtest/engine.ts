@@ -32,10 +32,10 @@ import {
   compileExecution,
   efficiencyOrder,
   executeStep,
-  hysteresisBand,
   initialExecutionState,
   newExecutionStep,
 } from '#domain/execution.ts';
+import { hysteresisBand } from '#domain/physics.ts';
 import type { ForecastFeatures, PriceForecaster } from '#domain/forecast.ts';
 import type { GridEvent } from '#domain/grid.ts';
 import { decide, type DecisionInput, type HashpriceInput, type LoadState, type PriceInput } from '#domain/policy.ts';
@@ -567,7 +567,7 @@ function runEngine(
         const threshold = a.curtailAboveUsdPerMwh ?? null;
         // decide's threshold carries the band of the state it assumed; the executor applies its own.
         const band =
-          threshold === null ? 0 : hysteresisBand(st.mw > 0, site.policy.hysteresisUsdPerMwh, m.load.restartCostUsd, m.mw[o]!, m.load.minRunMinutes, tl.intervalMinutes);
+          threshold === null ? 0 : hysteresisBand(m.load, m.mw[o]!, st.mw > 0, site.policy.hysteresisUsdPerMwh, tl.intervalMinutes);
         kept.threshold[i * L + l] = threshold === null ? Number.NaN : threshold - band;
         kept.forcedMw[i * L + l] = threshold === null ? a.mw : Number.NaN;
       }
