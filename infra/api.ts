@@ -22,6 +22,7 @@ import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import {
   AccountRecovery,
+  type CfnUserPoolClient,
   FeaturePlan,
   Mfa,
   OAuthScope,
@@ -152,6 +153,8 @@ export class Api extends Construct {
         enableTokenRevocation: true,
         preventUserExistenceErrors: true,
       });
+      // Without explicit flows Cognito would also allow SRP and custom sign-in through this client: a machine client has no users.
+      (this.agentClients[site.id]!.node.defaultChild as CfnUserPoolClient).explicitAuthFlows = ['ALLOW_REFRESH_TOKEN_AUTH'];
     }
     const agentClientIds = Object.values(this.agentClients).map((c) => c.userPoolClientId);
     // The site binding: client id → site, for the Lambda to read from the verified `client_id` claim.

@@ -140,15 +140,19 @@ export function agentRoutes(useCases: ApiUseCases) {
         const toMs = Date.parse(q.to);
         if (q.format === 'csv') {
           const pages = useCases.siteActualsExport({ siteId: params.siteId, fromMs, toMs });
+          // The first page is read before answering, so that a failure is still a problem response.
+          const first = await pages.next();
           const encoder = new TextEncoder();
-          let header = true;
           const body = new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.enqueue(encoder.encode(CSV_COLUMNS + (first.done ? '' : first.value.map(csvRow).join(''))));
+              if (first.done) controller.close();
+            },
             async pull(controller) {
+              if (first.done) return;
               const next = await pages.next();
-              const rows = next.done ? '' : next.value.map(csvRow).join('');
-              controller.enqueue(encoder.encode(header ? CSV_COLUMNS + rows : rows));
-              header = false;
-              if (next.done) controller.close();
+              if (next.done) return controller.close();
+              controller.enqueue(encoder.encode(next.value.map(csvRow).join('')));
             },
             async cancel() {
               await pages.return(undefined);
