@@ -5,6 +5,15 @@
  *
  * API Gateway checks the token (signature, issuer, audience/client_id, expiry); the Lambda reads the
  * verified claims (`cognito:groups`) and checks the role per route.
+ *
+ * Site agents (DESIGN §9) sign in as machines, with no person's password on site: one confidential
+ * app client per site of the sites file, with only the client-credentials grant and the scope
+ * `switchyard/agent` of the pool's resource server. Their tokens are accepted by a second JWT
+ * authorizer (audience: the agent clients, scope required) on the agent routes alone, so an agent
+ * token cannot reach any other route. The site binding is the client: the api Lambda is given the
+ * client id → site map (`AGENT_CLIENTS`), and an agent token acts only for its client's site. A
+ * leaked secret is revoked by rotating that one site's client; no other site is affected. Tokens are
+ * issued at the pool domain's `/oauth2/token` endpoint, so agents need `cognitoDomainPrefix`.
  */
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -13,18 +22,22 @@ import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import {
   AccountRecovery,
+  type CfnUserPoolClient,
   FeaturePlan,
   Mfa,
   OAuthScope,
+  ResourceServerScope,
   StandardThreatProtectionMode,
   UserPool,
   UserPoolClient,
   UserPoolGroup,
 } from 'aws-cdk-lib/aws-cognito';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ROLES } from '#adapters/jwt.ts';
+import { readSitesFile } from '#adapters/sites-file.ts';
+import { HUMAN_ROLES } from '#adapters/jwt.ts';
+import { sitesFilePath } from './config.ts';
 import type { StageConfig } from './config.ts';
 
 /** Routes anyone may call; every other route needs a valid token. */
@@ -33,21 +46,33 @@ export const PUBLIC_ROUTES = [
   { method: HttpMethod.GET, path: '/openapi.json' },
 ] as const;
 
-const GROUP_DESCRIPTIONS: Record<(typeof ROLES)[number], string> = {
+const GROUP_DESCRIPTIONS: Record<(typeof HUMAN_ROLES)[number], string> = {
   trader: 'Read, override decisions, review bids',
   finance: 'Read, reports, exports, audit',
   admin: 'Sites configuration, audit',
   operator: 'Runs and health',
 };
 
+/** The routes a site agent calls, behind the agent authorizer and its scope. */
+export const AGENT_ROUTES = [
+  { method: HttpMethod.GET, path: '/sites/{siteId}/dispatch' },
+  { method: HttpMethod.POST, path: '/sites/{siteId}/telemetry' },
+] as const;
+
+/** The resource server and scope an agent token carries (`AGENT_SCOPE` in the jwt adapter). */
+export const AGENT_RESOURCE_SERVER = 'switchyard';
+export const AGENT_SCOPE_NAME = 'agent';
+
 export interface ApiProps {
   config: StageConfig;
-  handler: IFunction;
+  handler: LambdaFunction;
 }
 
 export class Api extends Construct {
   readonly userPool: UserPool;
   readonly client: UserPoolClient;
+  /** One machine client per site (client credentials), by site id. */
+  readonly agentClients: Record<string, UserPoolClient> = {};
   readonly httpApi: HttpApi;
   readonly stage: HttpStage;
   readonly accessLogs: LogGroup;
@@ -85,7 +110,7 @@ export class Api extends Construct {
       });
     }
 
-    for (const role of ROLES) {
+    for (const role of HUMAN_ROLES) {
       new UserPoolGroup(this, `Group-${role}`, { userPool: this.userPool, groupName: role, description: GROUP_DESCRIPTIONS[role] });
     }
 
@@ -111,6 +136,29 @@ export class Api extends Construct {
       jwtAudience: [this.client.userPoolClientId],
       identitySource: ['$request.header.Authorization'],
     });
+
+    const agentScope = new ResourceServerScope({ scopeName: AGENT_SCOPE_NAME, scopeDescription: 'A site agent: read its dispatch plan, post its telemetry' });
+    const resourceServer = this.userPool.addResourceServer('AgentResourceServer', {
+      identifier: AGENT_RESOURCE_SERVER,
+      userPoolResourceServerName: `switchyard-${config.stage}`,
+      scopes: [agentScope],
+    });
+    for (const site of readSitesFile(sitesFilePath(config)).sites) {
+      this.agentClients[site.id] = this.userPool.addClient(`Agent-${site.id}`, {
+        userPoolClientName: `switchyard-${config.stage}-agent-${site.id}`,
+        generateSecret: true,
+        authFlows: {},
+        oAuth: { flows: { clientCredentials: true }, scopes: [OAuthScope.resourceServer(resourceServer, agentScope)] },
+        accessTokenValidity: Duration.hours(1),
+        enableTokenRevocation: true,
+        preventUserExistenceErrors: true,
+      });
+      // Without explicit flows Cognito would also allow SRP and custom sign-in through this client: a machine client has no users.
+      (this.agentClients[site.id]!.node.defaultChild as CfnUserPoolClient).explicitAuthFlows = ['ALLOW_REFRESH_TOKEN_AUTH'];
+    }
+    const agentClientIds = Object.values(this.agentClients).map((c) => c.userPoolClientId);
+    // The site binding: client id → site, for the Lambda to read from the verified `client_id` claim.
+    props.handler.addEnvironment('AGENT_CLIENTS', Object.entries(this.agentClients).map(([site, c]) => `${c.userPoolClientId}=${site}`).join(','));
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
       apiName: `switchyard-${config.stage}`,
@@ -169,6 +217,22 @@ export class Api extends Construct {
         { id: 'AwsSolutions-APIG4', reason: `${r.method} ${r.path} is public by design (DESIGN §5): liveness and the OpenAPI document carry no data.` },
         { id: 'AwsSolutions-COG4', reason: `${r.method} ${r.path} is public by design (DESIGN §5).` },
       );
+    }
+    if (agentClientIds.length) {
+      const agentAuthorizer = new HttpJwtAuthorizer('CognitoAgents', this.userPool.userPoolProviderUrl, {
+        authorizerName: 'cognito-agent-jwt',
+        jwtAudience: agentClientIds,
+        identitySource: ['$request.header.Authorization'],
+      });
+      for (const r of AGENT_ROUTES) {
+        this.httpApi.addRoutes({
+          path: r.path,
+          methods: [r.method],
+          integration,
+          authorizer: agentAuthorizer,
+          authorizationScopes: [`${AGENT_RESOURCE_SERVER}/${AGENT_SCOPE_NAME}`],
+        });
+      }
     }
     // Everything else goes to the same Lambda behind the JWT authorizer; the app routes and checks roles.
     this.httpApi.addRoutes({ path: '/{proxy+}', methods: [HttpMethod.ANY], integration, authorizer });

@@ -2,13 +2,15 @@
  * The HTTP API behind API Gateway HTTP API: the same Hono app as the local server, composed here
  * from the AWS adapters (the use cases, then the app). The gateway's JWT authorizer has verified
  * the Cognito token; the app reads the principal from the claims it passes on
- * (`requestContext.authorizer.jwt.claims`), roles from `cognito:groups`.
+ * (`requestContext.authorizer.jwt.claims`), roles from `cognito:groups`; a site agent's
+ * client-credentials token by its `client_id`, from the client → site map the stack sets
+ * (`AGENT_CLIENTS`, `<clientId>=<siteId>,…`).
  */
 import type { Context } from 'hono';
 import { handle } from 'hono/aws-lambda';
 import { createApp } from '#adapters/http/app.ts';
 import type { Authenticate } from '#adapters/http/auth.ts';
-import { principalFromClaims } from '#adapters/jwt.ts';
+import { principalFromClaims, type ClaimOptions } from '#adapters/jwt.ts';
 import { apiUseCases } from '#app/api.ts';
 import { systemClock } from '#ports/clock.ts';
 import { awsParts } from '../shared/aws.ts';
@@ -18,11 +20,23 @@ interface GatewayEnv {
   event?: { requestContext?: { authorizer?: { jwt?: { claims?: Record<string, unknown> } } } };
 }
 
+/** `AGENT_CLIENTS` (`<clientId>=<siteId>,…`) as a map; entries without both parts are ignored. */
+export function agentClientsFromEnv(text: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of (text ?? '').split(',')) {
+    const [client, site] = entry.split('=').map((s) => s.trim());
+    if (client && site) out[client] = site;
+  }
+  return out;
+}
+
 /** The caller as the gateway's authorizer saw it; null when the route reached us without claims. */
-export const gatewayAuthenticator: Authenticate = async (c: Context) => {
-  const claims = (c.env as GatewayEnv | undefined)?.event?.requestContext?.authorizer?.jwt?.claims;
-  return claims && typeof claims === 'object' ? principalFromClaims(claims) : null;
-};
+export function gatewayAuthenticator(opts: ClaimOptions = {}): Authenticate {
+  return async (c: Context) => {
+    const claims = (c.env as GatewayEnv | undefined)?.event?.requestContext?.authorizer?.jwt?.claims;
+    return claims && typeof claims === 'object' ? principalFromClaims(claims, opts) : null;
+  };
+}
 
 function build() {
   const p = awsParts('api');
@@ -30,7 +44,7 @@ function build() {
   const app = createApp({
     useCases,
     clock: systemClock,
-    authenticate: gatewayAuthenticator,
+    authenticate: gatewayAuthenticator({ agentClients: agentClientsFromEnv(process.env.AGENT_CLIENTS) }),
     log: p.log,
     ...(process.env.CORS_ORIGIN ? { corsOrigin: process.env.CORS_ORIGIN } : {}),
   });

@@ -5,13 +5,21 @@
  */
 import { SignJWT, jwtVerify } from 'jose';
 
-export const ROLES = ['trader', 'finance', 'admin', 'operator'] as const;
+/** The roles people hold (Cognito groups in AWS). */
+export const HUMAN_ROLES = ['trader', 'finance', 'admin', 'operator'] as const;
+/** Every role; `agent` is a site's machine credential, limited to the sites its token names. */
+export const ROLES = [...HUMAN_ROLES, 'agent'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface Principal {
   user: string;
   roles: Role[];
+  /** The only sites this caller may act for (an agent's); absent for a caller not limited to sites. */
+  sites?: string[];
 }
+
+/** The scope an agent's machine token carries in AWS (a Cognito resource server `switchyard`, scope `agent`). */
+export const AGENT_SCOPE = 'switchyard/agent';
 
 export const ISSUER = 'switchyard-local';
 export const AUDIENCE = 'switchyard-api';
@@ -19,9 +27,17 @@ export const AUDIENCE = 'switchyard-api';
 /** The longest lifetime a local token may have (what `switchyard token --ttl-hours` allows): 30 days. */
 export const MAX_TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600;
 
-export async function mintToken(secret: Uint8Array, user: string, roles: readonly Role[], ttlSeconds = 12 * 3600, nowMs = Date.now()): Promise<string> {
+/** A local token; `sites` limits it to those sites (required in practice for an agent: without it, an agent may act for none). */
+export async function mintToken(
+  secret: Uint8Array,
+  user: string,
+  roles: readonly Role[],
+  ttlSeconds = 12 * 3600,
+  nowMs = Date.now(),
+  sites?: readonly string[],
+): Promise<string> {
   const iat = Math.floor(nowMs / 1000);
-  return new SignJWT({ 'cognito:groups': [...roles], username: user })
+  return new SignJWT({ 'cognito:groups': [...roles], username: user, ...(sites ? { sites: [...sites] } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(user)
     .setIssuer(ISSUER)
@@ -84,13 +100,34 @@ export function cachingVerifier(secret: Uint8Array, options: { maxEntries?: numb
   };
 }
 
-/** Roles from `cognito:groups` (an array, or API Gateway's "[a b]" string rendering of it). */
-export function principalFromClaims(claims: Record<string, unknown>): Principal | null {
-  const raw = claims['cognito:groups'] ?? claims.groups;
-  let groups: string[] = [];
-  if (Array.isArray(raw)) groups = raw.map(String);
-  else if (typeof raw === 'string') groups = raw.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean);
+/** A claim that lists names: an array, or API Gateway's "[a b]" string rendering of one. */
+function listClaim(raw: unknown): string[] {
+  if (Array.isArray(raw)) return raw.map(String);
+  if (typeof raw === 'string') return raw.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean);
+  return [];
+}
+
+/** How machine tokens are recognised in AWS: the agent app client of each site (client id → site id). */
+export interface ClaimOptions {
+  agentClients?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The caller of a token's claims. People: roles from `cognito:groups`. A Cognito client-credentials
+ * token has no user and no groups: it is an agent when it carries {@link AGENT_SCOPE} and its
+ * `client_id` is a site's agent client, limited to that site. Locally, the `sites` claim limits a token.
+ */
+export function principalFromClaims(claims: Record<string, unknown>, opts: ClaimOptions = {}): Principal | null {
+  const clientId = typeof claims.client_id === 'string' ? claims.client_id : undefined;
+  if (clientId !== undefined && claims.username === undefined && listClaim(claims.scope).includes(AGENT_SCOPE)) {
+    const site = opts.agentClients?.[clientId];
+    return site === undefined ? null : { user: `agent:${site}`, roles: ['agent'], sites: [site] };
+  }
+  const groups = listClaim(claims['cognito:groups'] ?? claims.groups);
   const user = String(claims.username ?? claims['cognito:username'] ?? claims.sub ?? '');
   if (!user) return null;
-  return { user, roles: groups.filter((g): g is Role => (ROLES as readonly string[]).includes(g)) };
+  const roles = groups.filter((g): g is Role => (ROLES as readonly string[]).includes(g));
+  // An agent is always limited to sites: without the claim, to none.
+  const limited = claims.sites !== undefined || roles.includes('agent');
+  return { user, roles, ...(limited ? { sites: listClaim(claims.sites) } : {}) };
 }

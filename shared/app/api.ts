@@ -12,15 +12,18 @@ import type { EventPublisher } from '#ports/events.ts';
 import type { IdempotencyStore } from '#ports/idempotency.ts';
 import type { Logger } from '#ports/logger.ts';
 import type { MarketDataRepository } from '#ports/market-data.ts';
+import type { TelemetryRepository } from '#ports/telemetry.ts';
 import { cancelOverride, createOverride, getOverride, listOverrides, type OverrideDeps } from './overrides.ts';
 import { auditTrail } from './queries/audit.ts';
 import { bidsOfDay } from './queries/bids.ts';
 import { decisionRevisions, decisionsOfDay, siteDecisionExport, siteDecisionPage } from './queries/decisions.ts';
+import { siteDispatch } from './queries/dispatch.ts';
 import { recentRuns } from './queries/runs.ts';
 import { configuredSites } from './queries/sites.ts';
 import { pnlReport } from './reports.ts';
 import { runInterval, type RunRequest, type RunSummary } from './run-interval.ts';
 import { runDeps } from './scheduled-run.ts';
+import { recordTelemetry, siteActuals, siteActualsExport, sitePerformance } from './telemetry.ts';
 
 /** What the API's use cases read and write. */
 export interface ApiParts {
@@ -32,6 +35,8 @@ export interface ApiParts {
   audit: AuditRepository;
   idempotency: IdempotencyStore;
   bids: BidRepository;
+  /** What site agents report. */
+  telemetry: TelemetryRepository;
   publisher: EventPublisher;
   clock: Clock;
   log: Logger;
@@ -58,6 +63,11 @@ export interface ApiUseCases {
   pnlReport: Bound<typeof pnlReport>;
   bidsOfDay: Bound<typeof bidsOfDay>;
   recentRuns: Bound<typeof recentRuns>;
+  siteDispatch: Bound<typeof siteDispatch>;
+  recordTelemetry: Bound<typeof recordTelemetry>;
+  siteActuals: Bound<typeof siteActuals>;
+  siteActualsExport: Bound<typeof siteActualsExport>;
+  sitePerformance: Bound<typeof sitePerformance>;
   triggerRun: (req: RunRequest) => Promise<RunSummary>;
 }
 
@@ -86,6 +96,11 @@ export function apiUseCases(p: ApiParts): ApiUseCases {
     pnlReport: (q) => pnlReport(p, q),
     bidsOfDay: (q) => bidsOfDay(p, q),
     recentRuns: (limit) => recentRuns(p, limit),
+    siteDispatch: (q) => siteDispatch(p, q),
+    recordTelemetry: (batch) => recordTelemetry(p, batch),
+    siteActuals: (q) => siteActuals(p, q),
+    siteActualsExport: (q) => siteActualsExport(p, q),
+    sitePerformance: (q) => sitePerformance(p, q),
     triggerRun: p.triggerRun ?? ((req) => runInterval(engine, req)),
   };
 }

@@ -9,6 +9,8 @@ import type { Site } from '#domain/sites.ts';
 import { DAY_MS, HOUR_MS, utcDay } from '#domain/time.ts';
 import type { DecisionRepository } from '#ports/decisions.ts';
 import type { MarketDataRepository } from '#ports/market-data.ts';
+import type { TelemetryRepository } from '#ports/telemetry.ts';
+import { actualsIndex } from '#domain/telemetry.ts';
 import { allDecisions } from './decision-log.ts';
 import { checkRange, RANGE_LIMITS_DAYS } from './queries/range.ts';
 import { siteOf } from './sites.ts';
@@ -17,7 +19,12 @@ export interface ReportDeps {
   sites: readonly Site[];
   decisions: DecisionRepository;
   marketData: MarketDataRepository;
+  /** The site agents' telemetry, for actuals beside the plan; without it, no actuals. */
+  telemetry?: Pick<TelemetryRepository, 'allSamples'>;
 }
+
+/** Actuals are read for ranges up to this long (raw samples; a longer report shows the plan alone). */
+export const ACTUALS_MAX_DAYS = 31;
 
 export interface PnlQuery {
   /** One site, or every configured site. */
@@ -42,15 +49,18 @@ export async function pnlReport(deps: ReportDeps, q: PnlQuery): Promise<PnlRow[]
 
   const perSite = await Promise.all(
     sites.map(async (site) => {
-      const [decisions, prices, gridEvents] = await Promise.all([
+      const withActuals = deps.telemetry && q.toMs - q.fromMs <= ACTUALS_MAX_DAYS * DAY_MS;
+      const [decisions, prices, gridEvents, samples] = await Promise.all([
         allDecisions(deps.decisions, site.id, q.fromMs, q.toMs),
         site.market === 'FIXED' || !site.settlementPoint
           ? Promise.resolve([])
           : // From an hour earlier: a settlement interval longer than a decision's may start before the range.
             deps.marketData.getPrices(site.market, site.settlementPoint, 'RT', q.fromMs - HOUR_MS, q.toMs),
         deps.marketData.getGridEvents(site.market, q.fromMs, q.toMs),
+        withActuals ? deps.telemetry!.allSamples(site.id, q.fromMs, q.toMs) : undefined,
       ]);
-      return pnlRows({ site, decisions, price: settlementPrices(prices), hashprice, gridEvents, fromMs: q.fromMs, toMs: q.toMs, granularity: q.granularity });
+      const actuals = samples?.length ? { actuals: actualsIndex(samples) } : {};
+      return pnlRows({ site, decisions, price: settlementPrices(prices), hashprice, gridEvents, fromMs: q.fromMs, toMs: q.toMs, granularity: q.granularity, ...actuals });
     }),
   );
   return perSite.flat();

@@ -12,11 +12,15 @@
  *   carry a price, `MW × price × hours` of the window inside the period.
  * Intervals without a settlement price (or hashprice) are counted, not guessed: their
  * price-dependent amounts are left out and the row says how many there were.
+ * - actuals (where the site agent reported telemetry): per mining load-interval with samples, the
+ *   planned MWh beside the actual MWh (mean sampled MW × Δ), its energy at the settlement price, and
+ *   its mining revenue from the reported hashrate (or the MWh at full-power efficiency without one).
  */
 import type { Decision } from './decision.ts';
 import { revenuePerMwh } from './economics.ts';
 import type { GridEvent } from './grid.ts';
 import type { AiLoad, MiningLoad, Site } from './sites.ts';
+import { actualMiningRevenue, type ActualOf } from './telemetry.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, iso } from './time.ts';
 
 export type Granularity = 'day' | 'month';
@@ -52,6 +56,21 @@ export interface PnlRow {
   gridProgrammeRevenueUsd: number;
   /** netMargin + AI revenue − AI energy cost + grid-programme revenue. */
   siteNetUsd: number;
+  /** What ran, from the site agent's telemetry, over the mining load-intervals that have it; null when none has. */
+  actual: ActualPnl | null;
+}
+
+export interface ActualPnl {
+  /** Mining load-intervals with telemetry. */
+  loadIntervals: number;
+  /** MWh the decisions planned in those load-intervals. */
+  plannedMwh: number;
+  mwh: number;
+  /** Of the actual MWh, at the settlement price (priced intervals only). */
+  energyCostUsd: number;
+  /** From the reported hashrate (priced and hashpriced intervals only). */
+  miningRevenueUsd: number;
+  netMarginUsd: number;
 }
 
 /** Settlement price of an interval, time-weighted over stored points; null when not fully covered. */
@@ -113,6 +132,8 @@ export interface PnlInputs {
   fromMs: number;
   toMs: number;
   granularity: Granularity;
+  /** The site agent's actuals; absent: no actual columns. */
+  actuals?: ActualOf;
 }
 
 const PROGRAMME_EVENTS = new Set(['AS_AWARD', 'DR_DEPLOYMENT']);
@@ -150,6 +171,17 @@ export function pnlRows(inp: PnlInputs): PnlRow[] {
         const fullMw = load?.powerMw ?? a.mw;
         row.miningMwh += a.mw * hours;
         row.curtailedMwh += Math.max(0, fullMw - a.mw) * hours;
+        const act = load && inp.actuals?.(a.loadId, t, d.intervalMinutes * MINUTE_MS);
+        if (load && act) {
+          const x = (row.actual ??= { loadIntervals: 0, plannedMwh: 0, mwh: 0, energyCostUsd: 0, miningRevenueUsd: 0, netMarginUsd: 0 });
+          x.loadIntervals++;
+          x.plannedMwh += a.mw * hours;
+          x.mwh += act.mwh;
+          if (p !== null && h !== null) {
+            x.energyCostUsd += p * act.mwh;
+            x.miningRevenueUsd += actualMiningRevenue(act, load, h, d.intervalMinutes * MINUTE_MS);
+          }
+        }
         if (!load || p === null || h === null) continue;
         const eff = (a.modeId && load.modes.find((m) => m.id === a.modeId)?.efficiencyJPerTh) || load.efficiencyJPerTh;
         const rev = revenuePerMwh(h, eff, load.poolFeePct) * a.mw * hours;
@@ -188,6 +220,14 @@ export function pnlRows(inp: PnlInputs): PnlRow[] {
     row.siteNetUsd = round(row.netMarginUsd + row.aiRevenueUsd - row.aiEnergyCostUsd + row.gridProgrammeRevenueUsd, 2);
     row.miningMwh = round(row.miningMwh, 3);
     row.curtailedMwh = round(row.curtailedMwh, 3);
+    const x = row.actual;
+    if (x) {
+      x.energyCostUsd = round(x.energyCostUsd, 2);
+      x.miningRevenueUsd = round(x.miningRevenueUsd, 2);
+      x.netMarginUsd = round(x.miningRevenueUsd - x.energyCostUsd, 2);
+      x.plannedMwh = round(x.plannedMwh, 3);
+      x.mwh = round(x.mwh, 3);
+    }
   }
   return order;
 }
@@ -214,6 +254,7 @@ function emptyRow(siteId: string, period: string, fromMs: number, toMs: number):
     aiEnergyCostUsd: 0,
     gridProgrammeRevenueUsd: 0,
     siteNetUsd: 0,
+    actual: null,
   };
 }
 

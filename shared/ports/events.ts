@@ -10,7 +10,9 @@ export type DetailType =
   | 'BidsPrepared'
   | 'MarketDataStale'
   | 'GridEmergency'
-  | 'RunCompleted';
+  | 'RunCompleted'
+  | 'LoadCurtailed'
+  | 'LoadResumed';
 
 export interface DomainEvent {
   detailType: DetailType;

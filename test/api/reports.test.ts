@@ -82,6 +82,7 @@ const expectedPnl = {
   aiEnergyCostUsd: 300,
   gridProgrammeRevenueUsd: 500,
   siteNetUsd: 8728.57,
+  actual: null,
 };
 
 describe('GET /reports/pnl', () => {

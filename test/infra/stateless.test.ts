@@ -181,18 +181,31 @@ describe('grid-event deliveries', () => {
 
 describe('HTTP API', () => {
   const authorizers = ofType('AWS::ApiGatewayV2::Authorizer');
-  const authorizerId = authorizers[0]?.[0] ?? '(none)';
-  const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties as { RouteKey: string; AuthorizationType: string; AuthorizerId?: unknown });
+  const authorizerNamed = (name: string) => authorizers.find(([, a]) => a.Properties.Name === name)?.[0] ?? `(no ${name})`;
+  const humanAuthorizer = authorizerNamed('cognito-jwt');
+  const agentAuthorizer = authorizerNamed('cognito-agent-jwt');
+  const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties as { RouteKey: string; AuthorizationType: string; AuthorizerId?: unknown; AuthorizationScopes?: string[] });
   const PUBLIC = ['GET /health', 'GET /openapi.json'];
+  const AGENT = ['GET /sites/{siteId}/dispatch', 'POST /sites/{siteId}/telemetry'];
+  const userPoolId = ofType('AWS::Cognito::UserPool')[0]![0];
+  const clientNamed = (name: string) => idOf('AWS::Cognito::UserPoolClient', 'ClientName', name);
 
-  it('verifies Cognito tokens: issuer is the user pool, audience its app client', () => {
-    const userPoolId = ofType('AWS::Cognito::UserPool')[0]![0];
-    const clientId = ofType('AWS::Cognito::UserPoolClient')[0]![0];
-    expect(authorizers).toHaveLength(1);
-    expect(authorizers[0]![1].Properties).toMatchObject({
+  it("verifies people's Cognito tokens: issuer is the user pool, audience its app client", () => {
+    expect(authorizers).toHaveLength(2);
+    expect(resources[humanAuthorizer]!.Properties).toMatchObject({
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],
-      JwtConfiguration: { Issuer: { 'Fn::GetAtt': [userPoolId, 'ProviderURL'] }, Audience: [ref(clientId)] },
+      JwtConfiguration: { Issuer: { 'Fn::GetAtt': [userPoolId, 'ProviderURL'] }, Audience: [ref(clientNamed('switchyard-prod-api'))] },
+    });
+  });
+
+  it('verifies agent tokens with a second authorizer whose audience is the agent clients, one per site', () => {
+    expect(resources[agentAuthorizer]!.Properties).toMatchObject({
+      AuthorizerType: 'JWT',
+      JwtConfiguration: {
+        Issuer: { 'Fn::GetAtt': [userPoolId, 'ProviderURL'] },
+        Audience: ['rockdale', 'clarington', 'tydal'].map((site) => ref(clientNamed(`switchyard-prod-agent-${site}`))),
+      },
     });
   });
 
@@ -200,10 +213,26 @@ describe('HTTP API', () => {
     expect(routes.filter((r) => r.AuthorizationType === 'NONE').map((r) => r.RouteKey).sort()).toEqual(PUBLIC);
   });
 
-  it('requires the JWT authorizer on every other route, including the catch-all', () => {
-    const others = routes.filter((r) => !PUBLIC.includes(r.RouteKey));
+  it('puts the agent routes behind the agent authorizer, requiring the switchyard/agent scope', () => {
+    const agentRoutes = routes.filter((r) => JSON.stringify(r.AuthorizerId) === JSON.stringify(ref(agentAuthorizer)));
+    expect(agentRoutes.map((r) => r.RouteKey).sort()).toEqual([...AGENT].sort());
+    for (const r of agentRoutes) expect(r, r.RouteKey).toMatchObject({ AuthorizationType: 'JWT', AuthorizationScopes: ['switchyard/agent'] });
+  });
+
+  it("requires the people's JWT authorizer on every other route, including the catch-all", () => {
+    const others = routes.filter((r) => !PUBLIC.includes(r.RouteKey) && !AGENT.includes(r.RouteKey));
     expect(others.map((r) => r.RouteKey)).toContain('ANY /{proxy+}');
-    for (const r of others) expect(r, r.RouteKey).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: ref(authorizerId) });
+    for (const r of others) expect(r, r.RouteKey).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: ref(humanAuthorizer) });
+  });
+
+  it('tells the api function which agent client is which site', () => {
+    const value = fnProps('api').Environment.Variables.AGENT_CLIENTS as { 'Fn::Join': [string, unknown[]] };
+    const parts = value['Fn::Join'][1];
+    for (const site of ['rockdale', 'clarington', 'tydal']) {
+      const i = parts.findIndex((p) => JSON.stringify(p) === JSON.stringify(ref(clientNamed(`switchyard-prod-agent-${site}`))));
+      expect(i, site).toBeGreaterThanOrEqual(0);
+      expect(String(parts[i + 1]), site).toMatch(new RegExp(`^=${site}(,|$)`));
+    }
   });
 
   it('throttles the stage and writes JSON access logs to a log group', () => {
@@ -232,8 +261,28 @@ describe('HTTP API', () => {
 describe('Cognito', () => {
   const pool = ofType('AWS::Cognito::UserPool')[0]![1];
 
-  it('has a group per role', () => {
+  it('has a group per role of people (an agent is a machine client, not a group)', () => {
     expect(ofType('AWS::Cognito::UserPoolGroup').map(([, g]) => g.Properties.GroupName).sort()).toEqual(['admin', 'finance', 'operator', 'trader']);
+  });
+
+  it('has a resource server switchyard with the scope agent', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', {
+      Identifier: 'switchyard',
+      Scopes: [{ ScopeName: 'agent', ScopeDescription: Match.anyValue() }],
+      UserPoolId: ref(ofType('AWS::Cognito::UserPool')[0]![0]),
+    });
+  });
+
+  it.each(['rockdale', 'clarington', 'tydal'])('gives site %s a confidential agent client with only the client-credentials grant and the agent scope', (site) => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      ClientName: `switchyard-prod-agent-${site}`,
+      GenerateSecret: true,
+      AllowedOAuthFlows: ['client_credentials'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthScopes: [{ 'Fn::Join': ['', [{ Ref: Match.stringLikeRegexp('AgentResourceServer') }, '/agent']] }],
+      ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
+      EnableTokenRevocation: true,
+    });
   });
 
   it('admits only users an administrator creates, with TOTP MFA and threat protection in prod', () => {

@@ -9,6 +9,7 @@ import { DynamoMarketDataRepository } from './market-data.ts';
 import { DynamoOutbox } from './outbox.ts';
 import { DynamoOverrideRepository } from './overrides.ts';
 import { DynamoRunRepository } from './runs.ts';
+import { DynamoTelemetryRepository } from './telemetry.ts';
 
 export interface Repositories {
   decisions: DynamoDecisionRepository;
@@ -20,6 +21,7 @@ export interface Repositories {
   bids: DynamoBidRepository;
   outbox: DynamoOutbox;
   config: DynamoConfigStore;
+  telemetry: DynamoTelemetryRepository;
 }
 
 export function dynamoRepositories(client: DynamoDBClient, tableName: string): Repositories {
@@ -33,5 +35,6 @@ export function dynamoRepositories(client: DynamoDBClient, tableName: string): R
     bids: new DynamoBidRepository(client, tableName),
     outbox: new DynamoOutbox(client, tableName),
     config: new DynamoConfigStore(client, tableName),
+    telemetry: new DynamoTelemetryRepository(client, tableName),
   };
 }

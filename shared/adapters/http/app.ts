@@ -12,6 +12,7 @@ import type { ApiDeps } from './deps.ts';
 import { openApiDocument } from './openapi.ts';
 import { errorHandler, problem } from './problems.ts';
 import { mountRoute, type Route } from './route.ts';
+import { agentRoutes } from './routes/agent.ts';
 import { coreRoutes } from './routes/core.ts';
 import { decisionRoutes } from './routes/decisions.ts';
 import { financeRoutes } from './routes/finance.ts';
@@ -32,6 +33,7 @@ export function apiRoutes(deps: Pick<ApiDeps, 'useCases' | 'clock'>): Route[] {
     ...overrideRoutes(useCases, clock),
     ...financeRoutes(useCases),
     ...runRoutes(useCases, clock),
+    ...agentRoutes(useCases),
   ];
 }
 
@@ -46,7 +48,7 @@ export function createApp(deps: ApiDeps) {
       cors({
         origin: deps.corsOrigin,
         allowMethods: ['GET', 'POST', 'OPTIONS'],
-        allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key'],
+        allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key'],
         exposeHeaders: ['ETag', 'Location', 'Idempotent-Replayed', 'Retry-After'],
         maxAge: 600,
       }),

@@ -8,6 +8,7 @@ export type Authenticate = (c: Context) => Promise<Principal | null>;
 
 export type AppEnv = { Variables: { principal: Principal } };
 
+/** Every role that reads the engine's records: the people's roles (an agent reads only its own site's plan). */
 export const ALL_ROLES: readonly Role[] = ['trader', 'finance', 'admin', 'operator'];
 
 export function bearerToken(c: Context): string | null {
@@ -16,7 +17,10 @@ export function bearerToken(c: Context): string | null {
   return m ? m[1]! : null;
 }
 
-/** 401 without a valid token, 403 when the caller has none of the roles. */
+/**
+ * 401 without a valid token, 403 when the caller has none of the roles, or when the caller is
+ * limited to sites (an agent) and the route names another site (`{siteId}` in the path) or none.
+ */
 export function requireRole(authenticate: Authenticate, roles: readonly Role[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     let principal: Principal | null;
@@ -28,6 +32,13 @@ export function requireRole(authenticate: Authenticate, roles: readonly Role[]):
     if (!principal) return problem(c, 401, 'a valid bearer token is required', undefined, { 'www-authenticate': 'Bearer' });
     if (!principal.roles.some((r) => roles.includes(r))) {
       return problem(c, 403, `this needs one of the roles ${roles.join(', ')}; the token has ${principal.roles.join(', ') || 'none'}`);
+    }
+    if (principal.sites) {
+      const siteId = c.req.param('siteId');
+      if (siteId === undefined || !principal.sites.includes(siteId)) {
+        const allowed = principal.sites.join(', ') || 'none';
+        return problem(c, 403, `this token may act only for the sites ${allowed}`, [{ path: 'siteId', message: 'is not a site of this token' }]);
+      }
     }
     c.set('principal', principal);
     await next();

@@ -5,6 +5,9 @@
  */
 import * as z from 'zod';
 import { AS_PRODUCTS, OVERRIDE_ACTIONS } from '#domain/grid.ts';
+import { FORCED_CAUSES } from '#domain/dispatch.ts';
+import { EXECUTION_MODES } from '#domain/sites.ts';
+import { STATE_CHANGES, TRIGGERS } from '#domain/telemetry.ts';
 import { AUDIT_ACTIONS } from '#ports/audit.ts';
 
 export const ProblemSchema = z
@@ -218,6 +221,17 @@ export const PnlRowSchema = z
     aiEnergyCostUsd: usd('AI tenants: Σ settlement price × grid MW × hours'),
     gridProgrammeRevenueUsd: usd('Priced ancillary-service awards and demand-response deployments of the site: MW × price × hours'),
     siteNetUsd: usd('netMarginUsd + aiRevenueUsd − aiEnergyCostUsd + gridProgrammeRevenueUsd'),
+    actual: z
+      .object({
+        loadIntervals: z.number().int().meta({ description: 'Mining load-intervals with telemetry' }),
+        plannedMwh: z.number().meta({ description: 'What the decisions planned in those load-intervals' }),
+        mwh: z.number().meta({ description: 'Mean sampled MW × hours' }),
+        energyCostUsd: usd('Actual MWh × settlement price'),
+        miningRevenueUsd: usd('From the reported hashrate × hashprice'),
+        netMarginUsd: usd('miningRevenueUsd − energyCostUsd'),
+      })
+      .nullable()
+      .meta({ description: "From the site agent's telemetry (ranges up to 31 days); null where none was reported" }),
   })
   .meta({ id: 'PnlRow' });
 
@@ -288,3 +302,141 @@ export const RunSummarySchema = z
     resent: z.number().int(),
   })
   .meta({ id: 'RunSummary' });
+
+// ---- site agent -----------------------------------------------------------------------------------
+
+const nullableUsd = (description: string) => z.number().nullable().meta({ description });
+
+export const DispatchPlanSchema = z
+  .object({
+    siteId: z.string(),
+    market: z.string(),
+    settlementPoint: z.string().nullable(),
+    timezone: z.string(),
+    execution: z.enum(EXECUTION_MODES),
+    interconnectMw: z.number(),
+    baseLoadMw: z.number(),
+    aiContractedMw: z.number().meta({ description: 'Served before any miner: the miners share what the interconnect leaves' }),
+    hysteresisUsdPerMwh: z.number(),
+    maxPriceAgeMinutes: z.number(),
+    failSafe: z
+      .object({ peakHoursLocal: z.array(z.number().int()), otherwise: z.enum(['HOLD', 'CURTAIL', 'RUN']) })
+      .meta({ description: 'What the site does once its plan has run out or its prices are stale' }),
+    loads: z.array(z.record(z.string(), z.unknown())).meta({ description: 'The loads as configured: min run/off, ramp, power modes, restart cost' }),
+    validUntil: isoOut.nullable().meta({ description: 'End of the decided intervals that follow on from now; null when now is not decided' }),
+    intervals: z.array(
+      z.object({
+        intervalStart: isoOut,
+        intervalEnd: isoOut,
+        intervalMinutes: z.number().int(),
+        revision: z.number().int(),
+        source: z.enum(['AUTO', 'OVERRIDE']),
+        decidedAt: isoOut,
+        flags: z.array(z.string()),
+        hashpriceUsdPerPhDay: z.number().nullable(),
+        holdMw: z.number().meta({ description: 'Awarded ancillary-service MW to keep running on curtailable loads' }),
+        loads: z.array(
+          z.object({
+            loadId: z.string(),
+            action: z.string(),
+            mw: z.number(),
+            modeId: z.string().optional(),
+            curtailAboveUsdPerMwh: nullableUsd('As decided, with the band of the state the engine assumed; null when forced'),
+            thresholdUsdPerMwh: nullableUsd('Neutral threshold for the execution function (the agent adds its own band); null when forced'),
+            forced: z
+              .object({
+                mw: z.number(),
+                cause: z.enum(FORCED_CAUSES),
+                code: z.string(),
+                overrideId: z.string().optional(),
+                gridEventIds: z.array(z.string()).optional(),
+              })
+              .nullable(),
+          }),
+        ),
+        tenants: z.array(z.object({ loadId: z.string(), mw: z.number(), backupGenMw: z.number() })),
+      }),
+    ),
+  })
+  .meta({ id: 'DispatchPlan' });
+
+const count = z.number().int().min(0);
+const loadRef = z.string().min(1).max(64);
+
+export const LoadSampleInSchema = z
+  .strictObject({
+    loadId: loadRef,
+    at: isoInstant,
+    actualMw: z.number().min(0),
+    hashrateThs: z.number().min(0).optional(),
+    miners: z.strictObject({ running: count, asleep: count, unreachable: count }).optional(),
+  })
+  .meta({ id: 'LoadSampleIn' });
+
+export const StateChangeInSchema = z
+  .strictObject({
+    loadId: loadRef,
+    at: isoInstant.meta({ description: 'When the agent acted on the trigger' }),
+    change: z.enum(STATE_CHANGES),
+    fromMw: z.number().min(0),
+    toMw: z.number().min(0),
+    trigger: z
+      .strictObject({
+        kind: z.enum(TRIGGERS),
+        priceUsdPerMwh: z.number().optional(),
+        thresholdUsdPerMwh: z.number().optional(),
+        overrideId: z.string().min(1).max(64).optional(),
+        gridEventId: z.string().min(1).max(200).optional(),
+      })
+      .superRefine((t, ctx) => {
+        const need = (field: keyof typeof t, when: boolean) => when && t[field] === undefined && ctx.addIssue({ code: 'custom', path: [field], message: `is required when kind is ${t.kind}` });
+        need('priceUsdPerMwh', t.kind === 'PRICE');
+        need('overrideId', t.kind === 'OVERRIDE');
+        need('gridEventId', t.kind === 'GRID_DEPLOYMENT');
+      }),
+    fleetSeconds: z.number().min(0).meta({ description: 'From acting to the last miner confirmed in its new state' }),
+    miners: z.strictObject({ commanded: count, confirmed: count, failed: count }).optional(),
+  })
+  .meta({ id: 'StateChangeIn' });
+
+export const TelemetryBatchSchema = z
+  .strictObject({
+    samples: z.array(LoadSampleInSchema).max(2000).default([]),
+    stateChanges: z.array(StateChangeInSchema).max(500).default([]),
+  })
+  .meta({ id: 'TelemetryBatch' });
+
+export const TelemetryResultSchema = z
+  .object({
+    samples: z.number().int(),
+    stateChanges: z.object({ recorded: z.number().int(), replayed: z.number().int().meta({ description: 'Already recorded by (site, load, instant)' }) }),
+    eventsUnsent: z.number().int(),
+  })
+  .meta({ id: 'TelemetryResult' });
+
+export const LoadSampleSchema = LoadSampleInSchema.extend({ siteId: z.string(), at: isoOut }).meta({ id: 'LoadSample' });
+export const StateChangeSchema = StateChangeInSchema.extend({ siteId: z.string(), at: isoOut, trigger: z.record(z.string(), z.unknown()) }).meta({ id: 'StateChange' });
+
+export const ActualsPageSchema = z
+  .object({ items: z.array(LoadSampleSchema), stateChanges: z.array(StateChangeSchema).optional().meta({ description: 'First page only' }), nextToken: z.string().optional() })
+  .meta({ id: 'ActualsPage' });
+
+export const PerformanceListSchema = z
+  .object({
+    items: z.array(
+      z.object({
+        eventId: z.string(),
+        type: z.string(),
+        product: z.string().optional(),
+        start: isoOut,
+        end: isoOut,
+        askedMw: z.number().nullable(),
+        baselineMw: z.number().nullable().meta({ description: 'Mining MW running just before the start' }),
+        achievedMw: z.number().nullable().meta({ description: 'Largest reduction from the baseline during the event' }),
+        secondsToAchieve: z.number().nullable().meta({ description: 'Until 95% of the asked MW was shed; null if never' }),
+        met: z.boolean(),
+        samples: z.number().int(),
+      }),
+    ),
+  })
+  .meta({ id: 'PerformanceList' });

@@ -1,0 +1,43 @@
+/** Who an agent token is: local tokens with a sites claim, Cognito client-credentials tokens by their client id. */
+import { describe, expect, it } from 'vitest';
+import { AGENT_SCOPE, mintToken, principalFromClaims, verifyToken } from '#adapters/jwt.ts';
+import { agentClientsFromEnv } from '#functions/api/handler.ts';
+
+const SECRET = new TextEncoder().encode('agent-principal-tests-secret-0123456789');
+const agentClients = { '5abc': 'rockdale' };
+
+describe('agent principals', () => {
+  it('a local agent token is limited to the sites it was minted for', async () => {
+    const token = await mintToken(SECRET, 'agent-rockdale', ['agent'], 3600, Date.now(), ['rockdale']);
+    expect(await verifyToken(SECRET, token)).toEqual({ user: 'agent-rockdale', roles: ['agent'], sites: ['rockdale'] });
+  });
+
+  it('an agent token without a sites claim is limited to no site', () => {
+    expect(principalFromClaims({ username: 'a', 'cognito:groups': ['agent'] })).toEqual({ user: 'a', roles: ['agent'], sites: [] });
+  });
+
+  it('a person is not limited to sites', () => {
+    expect(principalFromClaims({ username: 'desk-1', 'cognito:groups': '[trader]' })).toEqual({ user: 'desk-1', roles: ['trader'] });
+  });
+
+  it('a client-credentials token with the agent scope is the agent of its client site', () => {
+    expect(principalFromClaims({ client_id: '5abc', sub: '5abc', scope: AGENT_SCOPE, token_use: 'access' }, { agentClients })).toEqual({
+      user: 'agent:rockdale',
+      roles: ['agent'],
+      sites: ['rockdale'],
+    });
+  });
+
+  it('a client-credentials token of a client that is no site agent is nobody', () => {
+    expect(principalFromClaims({ client_id: 'other', sub: 'other', scope: AGENT_SCOPE }, { agentClients })).toBeNull();
+  });
+
+  it('a client token without the agent scope gets no role', () => {
+    expect(principalFromClaims({ client_id: '5abc', sub: '5abc', scope: 'switchyard/other' }, { agentClients })).toEqual({ user: '5abc', roles: [] });
+  });
+
+  it('reads the client → site map the stack sets', () => {
+    expect(agentClientsFromEnv('5abc=rockdale, 7def=tydal,broken,')).toEqual({ '5abc': 'rockdale', '7def': 'tydal' });
+    expect(agentClientsFromEnv(undefined)).toEqual({});
+  });
+});
