@@ -14,20 +14,12 @@ import { principalFromClaims, type ClaimOptions } from '#adapters/jwt.ts';
 import { apiUseCases } from '#app/api.ts';
 import { systemClock } from '#ports/clock.ts';
 import { awsParts } from '../shared/aws.ts';
+import { parseEnv } from '../shared/settings.ts';
+import { Env } from './contract.ts';
 import { invocation } from '../shared/lambda.ts';
 
 interface GatewayEnv {
   event?: { requestContext?: { authorizer?: { jwt?: { claims?: Record<string, unknown> } } } };
-}
-
-/** `AGENT_CLIENTS` (`<clientId>=<siteId>,…`) as a map; entries without both parts are ignored. */
-export function agentClientsFromEnv(text: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const entry of (text ?? '').split(',')) {
-    const [client, site] = entry.split('=').map((s) => s.trim());
-    if (client && site) out[client] = site;
-  }
-  return out;
 }
 
 /** The caller as the gateway's authorizer saw it; null when the route reached us without claims. */
@@ -39,14 +31,15 @@ export function gatewayAuthenticator(opts: ClaimOptions = {}): Authenticate {
 }
 
 function build() {
+  const env = parseEnv(Env, process.env, 'api');
   const p = awsParts('api');
   const useCases = apiUseCases({ sites: p.sites, ...p.repos, publisher: p.publisher, clock: systemClock, log: p.log });
   const app = createApp({
     useCases,
     clock: systemClock,
-    authenticate: gatewayAuthenticator({ agentClients: agentClientsFromEnv(process.env.AGENT_CLIENTS) }),
+    authenticate: gatewayAuthenticator({ agentClients: env.AGENT_CLIENTS }),
     log: p.log,
-    ...(process.env.CORS_ORIGIN ? { corsOrigin: process.env.CORS_ORIGIN } : {}),
+    ...(env.CORS_ORIGIN ? { corsOrigin: env.CORS_ORIGIN } : {}),
   });
   return handle(app);
 }

@@ -9,7 +9,7 @@
  * a load without a threshold runs the MW it was given.
  */
 import type { Decision } from './decision.ts';
-import { hysteresisBand } from './execution.ts';
+import { hysteresisBand } from './physics.ts';
 import type { GridEvent } from './grid.ts';
 import type { ExecutionMode, Load, MiningLoad, Site } from './sites.ts';
 import { MINUTE_MS, iso } from './time.ts';
@@ -129,7 +129,7 @@ export function dispatchInterval(site: Site, d: Decision, gridEvents: readonly G
     if (threshold !== null) {
       const before = d.inputs.previous?.[a.loadId];
       const modeMw = (a.modeId && load.modes.find((m) => m.id === a.modeId)?.powerMw) || load.powerMw;
-      const band = hysteresisBand(before ? before.mw > 0 : null, site.policy.hysteresisUsdPerMwh, load.restartCostUsd, modeMw, load.minRunMinutes, d.intervalMinutes);
+      const band = hysteresisBand(load, modeMw, before ? before.mw > 0 : null, site.policy.hysteresisUsdPerMwh, d.intervalMinutes);
       neutral = Math.round((threshold - band) * 100) / 100;
     }
     loads.push({
