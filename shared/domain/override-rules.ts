@@ -17,16 +17,16 @@ export interface OverrideRequest {
   acknowledgeObligation: boolean;
 }
 
-/** The MW a CAP may name: the load's size, or without a load the largest mining load's. */
+/** The MW a CAP may name: the load's size, or without a load the site's mining load (a site-wide CAP caps their sum). */
 export function capLimitMw(site: Site, loadId: string | undefined): number | null {
   if (loadId !== undefined) {
     const load = site.loads.find((l) => l.id === loadId);
     if (!load) return null;
     return load.kind === 'mining' ? load.powerMw : load.contractedMw;
   }
-  let max: number | null = null;
-  for (const l of site.loads) if (l.kind === 'mining' && (max === null || l.powerMw > max)) max = l.powerMw;
-  return max;
+  let total: number | null = null;
+  for (const l of site.loads) if (l.kind === 'mining') total = (total ?? 0) + l.powerMw;
+  return total;
 }
 
 /**
@@ -56,7 +56,7 @@ export function overrideIssues(site: Site, o: OverrideRequest, nowMs: number): F
     else {
       const limit = capLimitMw(site, o.loadId);
       if (limit !== null && o.capMw > limit) {
-        issues.push({ path: 'capMw', message: `must not exceed ${limit} MW, the size of ${o.loadId === undefined ? 'the largest mining load' : `load "${o.loadId}"`}` });
+        issues.push({ path: 'capMw', message: `must not exceed ${limit} MW, ${o.loadId === undefined ? 'the mining load of the site' : `the size of load "${o.loadId}"`}` });
       }
     }
   } else if (o.capMw !== undefined) {

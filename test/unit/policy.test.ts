@@ -6,6 +6,7 @@ import { hashprice, input, price, site, T0 } from '../support/fixtures.ts';
 // At $50/PH/day and a 2% fee: s21 (17.5 J/TH) breaks even at $116.67/MWh, s19 (21.5 J/TH) at $94.96/MWh.
 const alloc = (d: DecisionCore, id: string) => d.allocations.find((a) => a.loadId === id)!;
 const MIN = 60_000;
+const DAY = 24 * 60 * MIN;
 
 function event(e: Partial<GridEvent> & Pick<GridEvent, 'type'>): GridEvent {
   return { id: `ev-${e.type}`, market: 'ERCOT', startMs: T0 - 60 * MIN, endMs: T0 + 60 * MIN, ...e };
@@ -318,5 +319,44 @@ describe('determinism', () => {
   it('gives the same decision for the same input', () => {
     const i = input({ price: price(105), overrides: [override({ action: 'CAP', loadId: 's21', capMw: 70 })] });
     expect(decide(i)).toEqual(decide(structuredClone(i)));
+  });
+});
+
+describe('a site-wide CAP', () => {
+  const cap = (capMw: number, extra: Partial<Override> = {}) => override({ id: 'cap-site', action: 'CAP', capMw, ...extra });
+
+  it('caps the sum of the mining loads, not each load, shared most efficient first', () => {
+    const d = decide(input({ price: price(40), overrides: [cap(59)] }));
+    const mining = d.allocations.filter((a) => a.kind === 'mining');
+    expect(mining.reduce((s, a) => s + a.mw, 0)).toBe(59);
+    expect(alloc(d, 's21')).toMatchObject({ action: 'PARTIAL', mw: 59, curtailAboveUsdPerMwh: null });
+    expect(alloc(d, 's19')).toMatchObject({ action: 'CURTAIL', mw: 0, curtailAboveUsdPerMwh: null });
+    expect(alloc(d, 's19').reasons).toEqual(expect.arrayContaining(['OVERRIDE_CAP', 'OVERRIDE:cap-site', 'SITE_CAP_LIMIT']));
+  });
+
+  it('leaves levels the economics set below the cap as they are', () => {
+    // At $100 only s21 runs (100 MW); a 150 MW cap does not bind.
+    const d = decide(input({ price: price(100), overrides: [cap(150)] }));
+    expect(alloc(d, 's21')).toMatchObject({ mw: 100 });
+    expect(alloc(d, 's19')).toMatchObject({ mw: 0 });
+    expect(alloc(d, 's21').reasons).not.toContain('SITE_CAP_LIMIT');
+  });
+
+  it('gives way to an override that names a load, which is then outside the cap', () => {
+    const named = override({ id: 'run-s19', action: 'RUN', loadId: 's19', createdAtMs: T0 - 5 * MIN });
+    const d = decide(input({ price: price(40), overrides: [cap(59), named] }));
+    expect(alloc(d, 's19')).toMatchObject({ action: 'RUN', mw: 60 });
+    expect(alloc(d, 's21')).toMatchObject({ mw: 59 });
+  });
+
+  it('does not break a minimum run time', () => {
+    const previous = { s21: { mw: 100, sinceMs: T0 - 10 * MIN }, s19: { mw: 60, sinceMs: T0 - DAY } };
+    const s = site({ loads: [
+      { id: 's21', kind: 'mining', powerMw: 100, efficiencyJPerTh: 17.5, poolFeePct: 2, minRunMinutes: 60 },
+      { id: 's19', kind: 'mining', powerMw: 60, efficiencyJPerTh: 21.5, poolFeePct: 2 },
+    ] });
+    const d = decide(input({ site: s, price: price(40), previous, overrides: [cap(30)] }));
+    expect(alloc(d, 's21').mw).toBe(100);
+    expect(alloc(d, 's19').mw).toBe(0);
   });
 });

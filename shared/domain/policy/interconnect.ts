@@ -1,7 +1,8 @@
 /**
  * Rule 1 again, enforced last so that no rule breaks it: each mining load's level is clamped to its physics
  * bounds, then the interconnect left after the tenants is shared by priority — physics-held loads first,
- * then obligations, overrides and economics — and most efficient first within a priority.
+ * then obligations, overrides and economics — and most efficient first within a priority. Loads under a
+ * site-wide CAP share its MW the same way; physics (a minimum run) still wins over the cap.
  */
 import { compareEfficiency, fitInterconnect, optionRevenuePerMwh } from '../physics.ts';
 import { NO_FLAGS, withUnique, type MinerPlan, type Situation } from './plans.ts';
@@ -33,6 +34,9 @@ function inPriorityOrder(plans: readonly MinerPlan[]): readonly MinerPlan[] {
 export function shareInterconnect(s: Situation, plans: readonly MinerPlan[], capacityMw: number): Shared {
   const { breakevens, expectedUsdPerMwh: expected } = s.inputs;
   let capacity = capacityMw;
+  // MW left under a site-wide CAP; the loads under it all carry the same cap.
+  let capLeft = Number.POSITIVE_INFINITY;
+  let capSeen = false;
   let flags = NO_FLAGS;
   let runningMw = 0;
   let curtailedMw = 0;
@@ -54,8 +58,15 @@ export function shareInterconnect(s: Situation, plans: readonly MinerPlan[], cap
       if (p.overridden) flags = withUnique(flags, 'OVERRIDE_LIMITED_BY_PHYSICS');
       if (!(raised ? p.minRun : p.minOff)) reasons = [...reasons, 'RAMP_LIMIT'];
     }
-    const fitted = fitInterconnect(options, mw, mw === p.mw ? p.modeId : undefined, capacity);
-    if (fitted.limited) {
+    const capped = p.siteCapMw !== undefined;
+    if (capped && !capSeen) {
+      capSeen = true;
+      capLeft = p.siteCapMw!;
+    }
+    const room = capped ? Math.min(capacity, Math.max(capLeft, p.minMw)) : capacity;
+    const fitted = fitInterconnect(options, mw, mw === p.mw ? p.modeId : undefined, room);
+    if (fitted.limited && room < capacity) reasons = [...reasons, 'SITE_CAP_LIMIT'];
+    else if (fitted.limited) {
       reasons = [...reasons, 'INTERCONNECT_LIMIT'];
       if (p.overridden) flags = withUnique(flags, 'OVERRIDE_LIMITED_BY_INTERCONNECT');
       if (p.obligation) flags = withUnique(flags, 'OBLIGATION_SHORTFALL');
@@ -63,8 +74,11 @@ export function shareInterconnect(s: Situation, plans: readonly MinerPlan[], cap
     mw = fitted.mw;
     const modeId = fitted.modeId;
     capacity -= mw;
+    if (capped) capLeft -= mw;
     const action: AllocationAction = mw <= 0 ? 'CURTAIL' : mw >= load.powerMw ? 'RUN' : 'PARTIAL';
-    const alloc: Allocation = { loadId: load.id, kind: 'mining', action, mw, curtailAboveUsdPerMwh: p.threshold, reasons };
+    // Under a site-wide CAP the level is set for the interval: a price-responsive controller must not resume past it.
+    const threshold = capped ? null : p.threshold;
+    const alloc: Allocation = { loadId: load.id, kind: 'mining', action, mw, curtailAboveUsdPerMwh: threshold, reasons };
     if (modeId !== undefined && mw > 0) alloc.modeId = modeId;
     allocations[p.position] = alloc;
     runningMw += mw;

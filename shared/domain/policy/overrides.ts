@@ -41,6 +41,8 @@ export function overrideMiners(s: Situation, plans: readonly MinerPlan[]): Overr
     if (o.action === 'RELEASE') return { ...p, reasons: [...p.reasons, 'OVERRIDE_RELEASE', `OVERRIDE:${o.id}`] };
     if (p.obligation && !o.acknowledgeObligation) return { ...p, reasons: [...p.reasons, 'OVERRIDE_BLOCKED_BY_OBLIGATION', `OVERRIDE:${o.id}`] };
     if (p.obligation) flags = withUnique(flags, 'OBLIGATION_OVERRIDDEN');
+    // Without a load, CAP caps the site's mining draw, not each load: the loads keep their levels and share it.
+    if (o.action === 'CAP' && o.loadId === undefined) return { ...p, siteCapMw: Math.max(0, o.capMw ?? 0), reasons: [...p.reasons, 'OVERRIDE_CAP', `OVERRIDE:${o.id}`] };
     return applyOverride(p, o);
   });
   return { plans: out, flags, overrideIds };

@@ -39,6 +39,11 @@ export interface MinerPlan {
   readonly obligation: string | null;
   /** A trader override set the level. */
   readonly overridden: boolean;
+  /**
+   * A site-wide CAP (an override without a load) holds this load: the mining loads under it share its
+   * MW, most efficient first, after every other rule has set their levels.
+   */
+  readonly siteCapMw?: number;
 }
 
 /** An AI tenant's plan for the interval, as the steps build it. */

@@ -20,6 +20,17 @@ describe('overrides step: miners', () => {
     expect(out.overrideIds).toEqual(['cap', 'all']);
   });
 
+  it('marks every mining load with a site-wide CAP and leaves their levels to the later rules', () => {
+    const s = situation({ overrides: [override({ id: 'site-cap', action: 'CAP', capMw: 59 })] });
+    const before = bounded(s);
+    const out = overrideMiners(s, before);
+    for (const id of ['s21', 's19']) {
+      expect(plan(out.plans, id)).toMatchObject({ siteCapMw: 59, overridden: false, mw: plan(before, id).mw, priority: plan(before, id).priority });
+      expect(plan(out.plans, id).reasons).toEqual([...plan(before, id).reasons, 'OVERRIDE_CAP', 'OVERRIDE:site-cap']);
+    }
+    expect(out.overrideIds).toEqual(['site-cap']);
+  });
+
   it('does not break a grid obligation without an acknowledgement, and flags one it breaks with it', () => {
     const emergency = { gridEvents: [event({ type: 'EEA', level: 2 })] };
     const blocked = situation({ ...emergency, overrides: [override({ id: 'o', action: 'RUN' })] });
