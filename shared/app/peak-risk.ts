@@ -59,8 +59,13 @@ export function peakRiskFeatures(site: Site, intervalStartMs: number, intervalMi
   };
 }
 
-/** Probability that the interval sets its month's coincident peak; 0 outside the site's 4CP months. */
-export function livePeakProbability(site: Site, intervalStartMs: number, intervalMinutes: number, decisionTimeMs: number, h: LoadHistory): number {
+/**
+ * Probability that the interval sets its month's coincident peak; 0 outside the site's 4CP months.
+ * Null when it is in one but no system load forecast is stored for the hour: the risk is unknown, not 0.
+ */
+export function livePeakProbability(site: Site, intervalStartMs: number, intervalMinutes: number, decisionTimeMs: number, h: LoadHistory): number | null {
   if (!site.fourCp.enabled || !site.fourCp.months.includes(localParts(intervalStartMs, site.timezone).month)) return 0;
-  return peakProbability(peakRiskFeatures(site, intervalStartMs, intervalMinutes, decisionTimeMs, h));
+  const features = peakRiskFeatures(site, intervalStartMs, intervalMinutes, decisionTimeMs, h);
+  if (features.loadForecastMw === null) return null;
+  return peakProbability(features);
 }

@@ -242,13 +242,15 @@ export async function decideInterval(
   const { site, snap, intervalStartMs: t } = ctx;
   const intervalMinutes = intervalMinutesFor(site.market);
   const loads = await reader.loadHistory(site, hourStart(t), ctx.decisionTimeMs);
+  const peak = livePeakProbability(site, t, intervalMinutes, ctx.decisionTimeMs, loads);
   const input: DecisionInput = {
     site,
     intervalStartMs: t,
     intervalMinutes,
     price: reader.price(site, snap, t, ctx.decisionTimeMs, deps.forecaster),
     hashprice: await reader.hashprice(t),
-    peakProbability: livePeakProbability(site, t, intervalMinutes, ctx.decisionTimeMs, loads),
+    peakProbability: peak ?? 0,
+    ...(peak === null ? { peakRiskUnknown: true } : {}),
     gridEvents: snap.gridEvents,
     overrides: ctx.overrides,
     previous: ctx.previous,

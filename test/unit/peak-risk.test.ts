@@ -43,6 +43,11 @@ describe('live coincident-peak risk', () => {
     expect(unlikely).toBeLessThan(0.001);
   });
 
+  it('is unknown (null), not zero, in a 4CP month with no load forecast stored for the hour', () => {
+    expect(livePeakProbability(fourCp, T, 15, T, { forecast: new Map(), actual: new Map() })).toBeNull();
+    expect(livePeakProbability(site(), T, 15, T, { forecast: new Map(), actual: new Map() })).toBe(0);
+  });
+
   it('is zero outside the site’s 4CP months or without 4CP', () => {
     expect(livePeakProbability(fourCp, Date.parse('2024-10-20T21:00:00Z'), 15, T, history(80_000, 86_000))).toBe(0);
     expect(livePeakProbability(site(), T, 15, T, history(80_000, 86_000))).toBe(0);

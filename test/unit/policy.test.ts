@@ -287,6 +287,16 @@ describe('fail-safe on stale or missing inputs', () => {
     expect(alloc(d, 's21')).toMatchObject({ action: 'CURTAIL', reasons: ['FAIL_SAFE_PEAK_CURTAIL'] });
   });
 
+  it('treats an unknown coincident-peak risk as a missing input: the fail-safe curtails a 4CP-risk afternoon', () => {
+    const fourCpSite = site({ fourCp: { enabled: true, rateUsdPerKwYear: 60 } });
+    const d = decide(input({ site: fourCpSite, price: price(20), previous: prev, peakRiskUnknown: true }));
+    expect(d.flags).toEqual(expect.arrayContaining(['MISSING_SYSTEM_LOAD', 'FAIL_SAFE']));
+    expect(alloc(d, 's21')).toMatchObject({ action: 'CURTAIL', reasons: ['FAIL_SAFE_PEAK_CURTAIL'] });
+    const known = decide(input({ site: fourCpSite, price: price(20), previous: prev, peakProbability: 0 }));
+    expect(known.flags).not.toContain('MISSING_SYSTEM_LOAD');
+    expect(alloc(known, 's21')).toMatchObject({ action: 'RUN' });
+  });
+
   it('keeps the last decision outside peak hours', () => {
     const d = decide(input({ intervalStartMs: offPeak, price: price(20, { ageMinutes: 600 }), previous: prev }));
     expect(d.flags).toContain('STALE_PRICE');

@@ -63,7 +63,13 @@ export interface InputsRead {
   flags: string[];
 }
 
-export function readInputs(site: Site, model: SiteModel, price: PriceInput | null, hashprice: HashpriceInput | null): InputsRead {
+export function readInputs(
+  site: Site,
+  model: SiteModel,
+  price: PriceInput | null,
+  hashprice: HashpriceInput | null,
+  peakRiskUnknown = false,
+): InputsRead {
   const policy = site.policy;
   const priceOk = price !== null && Number.isFinite(price.expectedUsdPerMwh) && price.ageMinutes <= policy.maxPriceAgeMinutes;
   const hashOk = hashprice !== null && Number.isFinite(hashprice.usdPerPhDay) && hashprice.ageDays <= policy.maxHashpriceAgeDays;
@@ -72,13 +78,14 @@ export function readInputs(site: Site, model: SiteModel, price: PriceInput | nul
   else if (!priceOk) flags.push('STALE_PRICE');
   if (hashprice === null) flags.push('MISSING_HASHPRICE');
   else if (!hashOk) flags.push('STALE_HASHPRICE');
+  if (peakRiskUnknown) flags.push('MISSING_SYSTEM_LOAD');
   if (price?.demo || hashprice?.demo) flags.push('DEMO_INPUTS');
   let breakevens: Record<string, number> | null = null;
   if (hashprice !== null && Number.isFinite(hashprice.usdPerPhDay)) {
     breakevens = {};
     for (const l of model.mining) breakevens[l.id] = revenuePerMwh(hashprice.usdPerPhDay, l.efficiencyJPerTh, l.poolFeePct);
   }
-  return { usable: priceOk && hashOk && breakevens !== null, expectedUsdPerMwh: priceOk ? price.expectedUsdPerMwh : null, breakevens, flags };
+  return { usable: priceOk && hashOk && !peakRiskUnknown && breakevens !== null, expectedUsdPerMwh: priceOk ? price.expectedUsdPerMwh : null, breakevens, flags };
 }
 
 /** The grid events in force for the site during the interval, reduced to what the rules act on. */
@@ -190,7 +197,7 @@ export function readSituation(input: DecisionInput): Situation {
     previous: input.previous,
     hashprice: input.hashprice,
     peakProbability: input.peakProbability,
-    inputs: readInputs(site, model, input.price, input.hashprice),
+    inputs: readInputs(site, model, input.price, input.hashprice, input.peakRiskUnknown === true),
     grid: readGrid(site, input.gridEvents, t, lenMs),
     overrides: activeOverrides(site, input.overrides, t, lenMs),
   };

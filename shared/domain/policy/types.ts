@@ -57,6 +57,11 @@ export interface DecisionInput {
   hashprice: HashpriceInput | null;
   /** Probability that this interval sets a coincident peak (0 when not applicable). */
   peakProbability: number;
+  /**
+   * The site prices coincident peaks in this interval's month but no system load forecast is known:
+   * the peak risk is unknown, so the fail-safe decides (flag MISSING_SYSTEM_LOAD) instead of a risk of 0.
+   */
+  peakRiskUnknown?: boolean;
   /** Grid events that may apply (filtered here by window and site). */
   gridEvents: readonly GridEvent[];
   /** The site's overrides that may apply (filtered here by window). */
