@@ -460,10 +460,15 @@ export class Controller {
       return;
     }
     this.#actuating = true;
-    void this.#actuate().finally(() => {
-      this.#actuating = false;
-      for (const resolve of this.#idle.splice(0)) resolve();
+    this.#actuate().catch((error: unknown) => {
+      this.#deps.log?.error('commanding the miners failed', { error: (error as Error).message });
+      this.#done();
     });
+  }
+
+  #done(): void {
+    this.#actuating = false;
+    for (const resolve of this.#idle.splice(0)) resolve();
   }
 
   /** Steps of at most `stepMiners` commands, every decrease before any increase, until nothing is left to send. */
@@ -474,14 +479,15 @@ export class Controller {
       if (batch.length === 0) {
         const now = this.#deps.clock.nowMs();
         for (const load of this.#loads) this.#finish(load, now);
-        if (!this.#again) return;
+        // Synchronously with the last look for work, so that a kick arriving now starts a new pass.
+        if (!this.#again) return this.#done();
         continue;
       }
-      const slots = new Map(batch.map((task) => [task.miner.id, task]));
-      const bySlot = new Map(this.#slots.filter((s) => slots.has(s.miner.id)).map((s) => [s.miner.id, s]));
-      for (const s of bySlot.values()) if (s.load.pending) s.load.pending.commanded++;
+      const tasks = new Map(batch.map((task) => [task.miner.id, task]));
+      const slots = new Map(this.#slots.filter((s) => tasks.has(s.miner.id)).map((s) => [s.miner.id, s]));
+      for (const s of slots.values()) if (s.load.pending) s.load.pending.commanded++;
       const report = await executeFleet(batch, { drivers: this.#deps.drivers, settings: this.#settings.fleet ?? {} });
-      for (const outcome of report.outcomes) this.#applied(bySlot.get(outcome.minerId)!, slots.get(outcome.minerId)!, outcome);
+      for (const outcome of report.outcomes) this.#applied(slots.get(outcome.minerId)!, tasks.get(outcome.minerId)!, outcome);
       const now = this.#deps.clock.nowMs();
       for (const load of this.#loads) if (load.pending && !this.#hasWork(load)) this.#finish(load, now);
       if (this.#settings.stepPauseMs > 0) await new Promise((resolve) => setTimeout(resolve, this.#settings.stepPauseMs));
