@@ -103,7 +103,9 @@ interface FleetLoad {
   readonly slots: Slot[];
   /** Index in the execution plan's loads, or −1 when the plan does not know this load. */
   index: number;
+  /** What the load was last set to run (at the start: what its miners were found drawing). */
   targetMw: number;
+  readonly halfMinerW: number;
   pending: PendingChange | null;
   lastChangeAtMs: number;
 }
@@ -148,7 +150,16 @@ export class Controller {
     this.#deps = deps;
     this.#settings = { ...DEFAULT_CONTROLLER_SETTINGS, ...deps.settings };
     this.#loads = deps.miners.loads.map((l) => {
-      const load: FleetLoad = { loadId: l.loadId, slots: [], index: -1, targetMw: Number.NaN, pending: null, lastChangeAtMs: 0 };
+      const halfMinerW = Math.min(...l.miners.map((m) => m.ratedW)) / 2;
+      const load: FleetLoad = {
+        loadId: l.loadId,
+        slots: [],
+        index: -1,
+        targetMw: Number.NaN,
+        halfMinerW,
+        pending: null,
+        lastChangeAtMs: 0,
+      };
       for (const miner of l.miners) {
         load.slots.push({
           miner,
@@ -281,11 +292,12 @@ export class Controller {
       if (load.index < 0) continue;
       const target = state.mw[load.index]!;
       const option = state.option[load.index]!;
-      if (Math.abs(target - load.targetMw) <= EPS_MW && !Number.isNaN(load.targetMw)) continue;
+      if (Math.abs(target - load.targetMw) <= EPS_MW) continue;
       const input = inputs[load.index]!;
       const trigger = this.#trigger(input, fresh, binding && target < before[load.index]! - EPS_MW);
       this.#assign(load, target, exec.optMw[option]! / exec.optMw[exec.optionFirst[load.index]!]!);
-      if (!Number.isNaN(load.targetMw)) this.#beginChange(load, now, load.targetMw, target, trigger);
+      // A change worth reporting moves at least half a miner (not a drift of what the miners happen to draw).
+      if (Math.abs(target - load.targetMw) * 1e6 >= load.halfMinerW) this.#beginChange(load, now, load.targetMw, target, trigger);
       load.targetMw = target;
     }
     this.#kick();
@@ -310,7 +322,6 @@ export class Controller {
     this.#since = new Float64Array(exec.loads.length).fill(Number.NaN);
     this.#lastMs = Number.NaN;
     this.#planKey = key;
-    for (const load of this.#loads) load.targetMw = Number.NaN;
   }
 
   /** The execution state starts from what the miners actually draw, so a restart changes nothing that is already right. */
@@ -320,6 +331,7 @@ export class Controller {
     for (const load of this.#loads) {
       if (load.index < 0) continue;
       state.mw[load.index] = load.slots.reduce((sum, s) => sum + (s.mode === 'running' ? s.powerW : 0), 0) / 1e6;
+      load.targetMw = state.mw[load.index]!;
     }
   }
 
