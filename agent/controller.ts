@@ -192,7 +192,7 @@ export class Controller {
   async refresh(): Promise<void> {
     const tasks: FleetTask[] = this.#slots.map((s) => ({ miner: s.miner, command: { kind: 'read-state' } }));
     const byId = new Map(this.#slots.map((s) => [s.miner.id, s]));
-    const report = await executeFleet(tasks, { drivers: this.#deps.drivers, settings: { ...this.#settings.fleet, retries: 0 } });
+    const report = await executeFleet(tasks, { drivers: this.#deps.drivers, settings: this.#settings.fleet ?? {} });
     let back = false;
     for (const outcome of report.outcomes) {
       const slot = byId.get(outcome.minerId)!;
