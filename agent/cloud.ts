@@ -206,10 +206,10 @@ function parseEntry(line: string): QueueEntry | null {
   try {
     const json = JSON.parse(line) as Record<string, unknown>;
     if ('sample' in json) {
-      const sample = LoadSampleSchema.safeParse(json['sample']);
+      const sample = LoadSampleSchema.safeParse(json.sample);
       return sample.success ? { sample: sample.data } : null;
     }
-    const change = StateChangeSchema.safeParse(json['stateChange']);
+    const change = StateChangeSchema.safeParse(json.stateChange);
     return change.success ? { stateChange: change.data } : null;
   } catch {
     return null;

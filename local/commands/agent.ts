@@ -58,7 +58,7 @@ export const agent: Command = {
       if (error instanceof SettingsError) throw new UsageError(error.message);
       throw error;
     }
-    const envToken = process.env['SWITCHYARD_AGENT_TOKEN'];
+    const envToken = process.env.SWITCHYARD_AGENT_TOKEN;
     if (settings.tokenFile === undefined && !envToken) throw new UsageError('--token-file is required (or set SWITCHYARD_AGENT_TOKEN)');
     if (settings.tokenFile !== undefined && !existsSync(settings.tokenFile))
       throw new UsageError(`--token-file: ${settings.tokenFile} does not exist`);

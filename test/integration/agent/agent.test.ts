@@ -25,7 +25,7 @@ function livePlan(over: Parameters<typeof planLoad>[0] = {}) {
 
 function inventory(path: string): void {
   const fragment = fleet.inventoryFragment('env:UNUSED') as Record<string, unknown>;
-  delete fragment['credential']; // LuxOS has no password
+  delete fragment.credential; // LuxOS has no password
   const register = { address: 0, table: 'input', type: 'uint32', unit: 'kW' };
   const meters = { address: '127.0.0.1:5020', aiLoad: register, siteTotal: { ...register, address: 2 } };
   writeFileSync(
@@ -96,7 +96,7 @@ describe('the agent against a loopback API and fake LuxOS miners', () => {
       change: 'CURTAILED',
       trigger: { kind: 'PRICE', priceUsdPerMwh: 80, thresholdUsdPerMwh: 50 },
     });
-    expect(change!['miners']).toEqual({ commanded: COUNT, confirmed: COUNT, failed: 0 });
+    expect(change!.miners).toEqual({ commanded: COUNT, confirmed: COUNT, failed: 0 });
     await until(
       () => [...api.samples.values()].some((s) => (s as { miners: { asleep: number } }).miners.asleep === COUNT),
       5_000,
@@ -119,7 +119,7 @@ describe('the agent against a loopback API and fake LuxOS miners', () => {
     api.setPlan(livePlan({ forced, thresholdUsdPerMwh: null, curtailAboveUsdPerMwh: null }));
     await until(() => asleep() === COUNT, 10_000, 'every miner asleep');
     await until(() => api.stateChanges.size === 1, 5_000, 'the state change');
-    expect([...api.stateChanges.values()][0]!['trigger']).toEqual({ kind: 'OVERRIDE', overrideId: 'ov-9' });
+    expect([...api.stateChanges.values()][0]!.trigger).toEqual({ kind: 'OVERRIDE', overrideId: 'ov-9' });
     expect(running.plans.plan?.intervals[0]?.loads[0]?.forced?.overrideId).toBe('ov-9');
     await api.close();
   });
@@ -181,7 +181,7 @@ describe('the agent against a loopback API and fake LuxOS miners', () => {
     inputs.scedMs = Date.now() - 5 * MIN;
     await until(() => asleep() === COUNT, 10_000, 'every miner asleep');
     await until(() => api.stateChanges.size === 1, 5_000, 'the state change');
-    expect([...api.stateChanges.values()][0]!['trigger']).toEqual({ kind: 'FAIL_SAFE' });
+    expect([...api.stateChanges.values()][0]!.trigger).toEqual({ kind: 'FAIL_SAFE' });
     await api.close();
   });
 

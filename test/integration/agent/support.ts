@@ -76,7 +76,7 @@ export class FakeApi {
       };
       for (const s of batch.samples) this.samples.set(`${s.loadId}|${s.at}`, s);
       for (const c of batch.stateChanges) {
-        const key = `${String(c['loadId'])}|${String(c['at'])}`;
+        const key = `${String(c.loadId)}|${String(c.at)}`;
         if (this.stateChanges.has(key)) this.replayed++;
         else this.stateChanges.set(key, c);
       }

@@ -191,7 +191,9 @@ describe('forced states', () => {
     r.controller.setPrice(price(20, T0));
     await r.settle();
     expect(r.fake.running()).toBe(6);
-    expect(r.changes).toEqual([expect.objectContaining({ change: 'CURTAILED', fromMw: 10, toMw: 6, trigger: { kind: 'OVERRIDE', overrideId: 'ov-1' } })]);
+    expect(r.changes).toEqual([
+      expect.objectContaining({ change: 'CURTAILED', fromMw: 10, toMw: 6, trigger: { kind: 'OVERRIDE', overrideId: 'ov-1' } }),
+    ]);
   });
 
   it('a forced CURTAIL wins over a low price and names its override', async () => {

@@ -9,7 +9,9 @@ describe('agent settings', () => {
 
   it('names the flag of a bad value', () => {
     expect(() => parseAgentSettings({ site: 'rockdale', inventory: 'inv.json', stepMiners: '0' })).toThrow(/--step-miners: /);
-    expect(() => parseAgentSettings({ site: 'rockdale', inventory: 'inv.json', api: 'ftp://x' })).toThrow(/--api: expected an http\(s\) URL/);
+    expect(() => parseAgentSettings({ site: 'rockdale', inventory: 'inv.json', api: 'ftp://x' })).toThrow(
+      /--api: expected an http\(s\) URL/,
+    );
     expect(() => parseAgentSettings({ inventory: 'inv.json' })).toThrow(/--site: /);
   });
 
