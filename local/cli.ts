@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   prices: async () => (await import('./commands/prices.ts')).prices,
   backtest: async () => (await import('./commands/backtest.ts')).backtest,
   bids: async () => (await import('./commands/bids.ts')).bids,
+  agent: async () => (await import('./commands/agent.ts')).agent,
 };
 
 function help(): string {

@@ -334,3 +334,31 @@ function optionWithMw(plan: ExecutionPlan, l: number, mw: number): number {
   for (let k = first; k < first + plan.optionCount[l]!; k++) if (plan.optMw[k] === mw) return k;
   return first;
 }
+
+/**
+ * The live entry point of the site agent: one `executeStep` at wall-clock instant `nowMs`, for a call that comes
+ * whenever a price, a meter reading or a plan arrives rather than once per step. Time in state and the ramp are
+ * measured in steps of `plan.stepMinutes` from instants: `sinceMs[l]` is when load l last started or stopped (NaN:
+ * unknown, long enough to switch freely) and `lastMs` when the previous call ran (NaN: none), so a ramp allows
+ * `rampStepMw` per step of elapsed time however often the agent calls. The rule itself is `executeStep`'s, unchanged.
+ */
+export function executeLiveStep(
+  plan: ExecutionPlan,
+  state: ExecutionState,
+  step: ExecutionStep,
+  clock: { nowMs: number; lastMs: number; sinceMs: Float64Array },
+): number {
+  const stepMs = plan.stepMinutes * 60_000;
+  const L = plan.loads.length;
+  const wasRunning = new Uint8Array(L);
+  for (let l = 0; l < L; l++) {
+    const since = clock.sinceMs[l]!;
+    state.stepsInState[l] = Number.isNaN(since) ? LONG : Math.min(LONG, Math.floor(Math.max(0, clock.nowMs - since) / stepMs));
+    wasRunning[l] = state.mw[l]! > 0 ? 1 : 0;
+  }
+  const elapsedSteps = Number.isNaN(clock.lastMs) ? 1 : Math.max(0, clock.nowMs - clock.lastMs) / stepMs;
+  const rampStepMw = plan.rampStepMw.map((mw) => (Number.isFinite(mw) ? mw * elapsedSteps : mw));
+  const held = executeStep({ ...plan, rampStepMw }, state, step);
+  for (let l = 0; l < L; l++) if ((state.mw[l]! > 0 ? 1 : 0) !== wasRunning[l]) clock.sinceMs[l] = clock.nowMs;
+  return held;
+}
