@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { parseInstant } from '#domain/time.ts';
-import { BaseEnv, ErcotEnv, FeedHttpEnv, PriceLookbackEnv, SecretStoreEnv } from '../shared/settings.ts';
+import { BaseEnv, ErcotEnv, FeedHttpEnv, PriceLookbackEnv, SecretStoreEnv, wholeNumber } from '../shared/settings.ts';
 
 export const Env = z.object({
   ...BaseEnv.shape,
@@ -12,6 +12,11 @@ export const Env = z.object({
   ...FeedHttpEnv.shape,
   ...ErcotEnv.shape,
   ...PriceLookbackEnv.shape,
+  /**
+   * Minutes of ERCOT SCED LMPs (NP6-788-CD, stored as RT5) pulled behind now on every run, with the same ERCOT
+   * credentials; 0 (the default) leaves the 5-minute pull off.
+   */
+  RT5_LOOKBACK_MINUTES: wholeNumber(0, 24 * 60, 0),
 });
 export type Env = z.output<typeof Env>;
 

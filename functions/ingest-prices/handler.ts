@@ -7,11 +7,14 @@
  *   ERCOT_USERNAME, ERCOT_PASSWORD, ERCOT_SUBSCRIPTION_KEY   each as the value, or *_PARAM / *_SECRET
  *   ERCOT_API_BASE_URL, ERCOT_TOKEN_URL, ERCOT_CLIENT_ID     optional overrides
  *   PRICE_LOOKBACK_HOURS                                     RT window behind now (default 6)
+ *   RT5_LOOKBACK_MINUTES                                     SCED LMPs (RT5) behind now; 0 (default): not pulled
  *   FEED_HTTP_TIMEOUT_MS, FEED_HTTP_MAX_ATTEMPTS, FEED_HTTP_BASE_DELAY_MS   HTTP retry policy
  * The event may name a window to backfill: `{ "from": "2024-07-01T05:00:00Z", "to": "…" }`.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ErcotApiClient } from '#adapters/feeds/ercot-api.ts';
+import { ErcotScedLmpApi } from '#adapters/feeds/ercot-sced-lmp-api.ts';
+import { rt5PriceFeed } from '#adapters/feeds/five-minute.ts';
 import { ingestPricesJob } from '#app/jobs/ingest-prices.ts';
 import { systemClock } from '#ports/clock.ts';
 import { awsParts } from '../shared/aws.ts';
@@ -23,6 +26,7 @@ import { Env, Event } from './contract.ts';
 export type IngestPricesEvent = Event;
 
 const NAME = 'ingest-prices';
+const WRITTEN_METRIC = { RT: 'RtPricesWritten', DA: 'DaPricesWritten', RT5: 'Rt5PricesWritten' } as const;
 
 const settings = perContainer(async () => parseEnv(Env, process.env, NAME));
 
@@ -57,15 +61,16 @@ export const handler = lambdaHandler(NAME, async (raw, { metrics }) => {
       clock: systemClock,
       log: p.log,
       feeds: async () => {
-        const { rtm, dam } = (await ercot.get()).feeds();
-        return { rt: rtm, da: dam };
+        const client = await ercot.get();
+        const { rtm, dam } = client.feeds();
+        return { rt: rtm, da: dam, ...(env.RT5_LOOKBACK_MINUTES > 0 ? { rt5: rt5PriceFeed(new ErcotScedLmpApi(client)) } : {}) };
       },
     },
-    { lookbackHours: env.PRICE_LOOKBACK_HOURS },
+    { lookbackHours: env.PRICE_LOOKBACK_HOURS, rt5LookbackMinutes: env.RT5_LOOKBACK_MINUTES },
     event,
   );
   for (const r of outcome.reports) {
-    metrics.addMetric(r.kind === 'RT' ? 'RtPricesWritten' : 'DaPricesWritten', MetricUnit.Count, r.written.prices);
+    metrics.addMetric(WRITTEN_METRIC[r.kind], MetricUnit.Count, r.written.prices);
   }
   recordFeedAges(metrics, outcome.ages);
   // A failed pull fails the invocation, so that the schedule's retry policy and the error alarm see it.

@@ -1,10 +1,11 @@
 /**
- * `switchyard prices --market ERCOT --node HB_HUBAVG --kind RT --from <ISO> --to <ISO> [--format csv|json]`
+ * `switchyard prices --market ERCOT --node HB_HUBAVG --kind RT|DA|RT5 --from <ISO> --to <ISO> [--format csv|json]`
  * (DESIGN §6): every stored interval with start in [from, to), in UTC. CSV is
- * `interval_start_utc,price_usd_per_mwh`, one row per interval.
+ * `interval_start_utc,price_usd_per_mwh`, one row per interval; for RT5 the start is the SCED run's timestamp,
+ * seconds included. A node that no configured site uses and that has nothing stored is an error, not an empty table.
  */
-import { MARKETS } from '#domain/sites.ts';
-import type { MarketDataRepository, PriceKind } from '#ports/market-data.ts';
+import { MARKETS, type Site } from '#domain/sites.ts';
+import { type MarketDataRepository, PRICE_KINDS, type PriceKind } from '#ports/market-data.ts';
 import { choiceFlag, instantFlag, parseFlags, requireFlag } from '../args.ts';
 import { openLocalContext } from '../context.ts';
 import { UsageError, type Command } from './types.ts';
@@ -33,7 +34,7 @@ export function parsePricesArgs(argv: string[]): PricesArgs {
   return {
     market: choiceFlag(flags.market, 'market', MARKETS),
     node: requireFlag(flags.node, 'node'),
-    kind: choiceFlag(flags.kind, 'kind', ['RT', 'DA'] as const),
+    kind: choiceFlag(flags.kind, 'kind', PRICE_KINDS),
     fromMs,
     toMs,
     format: flags.format === undefined ? 'csv' : choiceFlag(flags.format, 'format', ['csv', 'json'] as const),
@@ -46,9 +47,40 @@ function utcText(ms: number): string {
   return s.endsWith('.000Z') ? `${s.slice(0, 19)}Z` : s;
 }
 
-/** The command's output for stored prices. */
-export async function pricesOutput(repo: MarketDataRepository, a: PricesArgs): Promise<string> {
+/** A node nobody configured and nothing is stored for: most likely a typo, so it fails rather than print an empty table. */
+export class UnknownNodeError extends Error {
+  override readonly name = 'UnknownNodeError';
+}
+
+/** The settlement points of the configured sites of a market, sorted. */
+export function configuredNodes(sites: readonly Site[], market: string): string[] {
+  return [...new Set(sites.filter((s) => s.market === market && s.settlementPoint).map((s) => s.settlementPoint!))].sort();
+}
+
+const END_OF_TIME_MS = Date.parse('9999-01-01T00:00:00Z');
+
+async function anythingStored(repo: MarketDataRepository, market: string, node: string): Promise<boolean> {
+  const newest = await Promise.all(PRICE_KINDS.map((kind) => repo.latestPrice(market, node, kind, END_OF_TIME_MS)));
+  return newest.some((p) => p !== null);
+}
+
+/**
+ * The command's output for stored prices. `knownNodes` gives the configured sites' settlement points of the market;
+ * it is asked only when the window is empty, so that printing stored prices never depends on the sites file.
+ */
+export async function pricesOutput(
+  repo: MarketDataRepository,
+  a: PricesArgs,
+  knownNodes: () => readonly string[] = () => [],
+): Promise<string> {
   const points = await repo.getPrices(a.market, a.node, a.kind, a.fromMs, a.toMs);
+  const known = points.length === 0 ? knownNodes() : [];
+  if (points.length === 0 && !known.includes(a.node) && !(await anythingStored(repo, a.market, a.node))) {
+    const list = known.length > 0 ? `known nodes: ${known.join(', ')}` : `no ${a.market} site has a settlement point configured`;
+    throw new UnknownNodeError(
+      `--node ${a.node}: not a settlement point of a configured ${a.market} site, and no prices are stored for it (${list})`,
+    );
+  }
   if (a.format === 'json') {
     const items = points.map((p) => ({ interval_start_utc: utcText(p.intervalStartMs), interval_minutes: p.intervalMinutes, price_usd_per_mwh: p.priceUsdPerMwh }));
     return `${JSON.stringify({ market: a.market, node: a.node, kind: a.kind, from: utcText(a.fromMs), to: utcText(a.toMs), items })}\n`;
@@ -61,12 +93,12 @@ export async function pricesOutput(repo: MarketDataRepository, a: PricesArgs): P
 export const prices: Command = {
   name: 'prices',
   summary: 'print stored prices of one node in a UTC window',
-  usage: 'switchyard prices --market ERCOT --node HB_HUBAVG --kind RT|DA --from <ISO> --to <ISO> [--format csv|json]',
+  usage: 'switchyard prices --market ERCOT --node HB_HUBAVG --kind RT|DA|RT5 --from <ISO> --to <ISO> [--format csv|json]',
   async run(argv) {
     const args = parsePricesArgs(argv);
     const ctx = await openLocalContext();
     try {
-      process.stdout.write(await pricesOutput(ctx.repos.marketData, args));
+      process.stdout.write(await pricesOutput(ctx.repos.marketData, args, () => configuredNodes(ctx.sites(), args.market)));
       return 0;
     } finally {
       await ctx.close();

@@ -1,7 +1,13 @@
 /** Stored market data: prices, system load, ancillary-service prices, hashprice, grid events. */
 import type { GridEvent } from '#domain/grid.ts';
 
-export type PriceKind = 'RT' | 'DA';
+/**
+ * RT: real-time settlement prices (ERCOT 15-minute SPPs, PJM hourly LMPs); DA: day-ahead; RT5: the LMP of each
+ * real-time dispatch run (ERCOT SCED, about every 5 minutes; PJM five-minute LMPs), stored at the run's timestamp
+ * (a SCED timestamp carries seconds) with `intervalMinutes` 5.
+ */
+export type PriceKind = 'RT' | 'DA' | 'RT5';
+export const PRICE_KINDS = ['RT', 'DA', 'RT5'] as const satisfies readonly PriceKind[];
 
 export interface PricePoint {
   market: string;

@@ -17,6 +17,11 @@ import type {
 import { documentClient } from './table.ts';
 import { after, batchPut, queryAll, type Item } from './io.ts';
 
+/**
+ * One partition per (market, node, kind), sorted by the interval start as an ISO instant with milliseconds: RT5
+ * points keep their SCED timestamps to the second, and a day of them (288 runs, 300 on a fall-back day, about 60 bytes
+ * each) is one Query page.
+ */
 const pricePk = (market: string, node: string, kind: string) => `PRICE#${market}#${node}#${kind}`;
 const loadPk = (market: string, kind: string) => `LOAD#${market}#${kind}`;
 const asPk = (market: string, node: string, product: string) => `ASP#${market}#${node}#${product}`;

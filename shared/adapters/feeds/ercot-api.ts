@@ -1,6 +1,7 @@
 /**
  * ERCOT public API client (https://api.ercot.com/api/public-reports): real-time 15-minute SPPs
- * (NP6-905-CD) and day-ahead hourly SPPs (NP4-190-CD); the paths are in ercot-reports.ts.
+ * (NP6-905-CD) and day-ahead hourly SPPs (NP4-190-CD); the paths are in ercot-reports.ts. The SCED
+ * LMPs (NP6-788-CD) are read through `pages` by ercot-sced-lmp-api.ts.
  *
  * Every request carries `Ocp-Apim-Subscription-Key` and `Authorization: Bearer <id_token>`; the
  * token comes from ERCOT's Azure B2C tenant by the ROPC password grant, is reused until shortly
@@ -257,6 +258,18 @@ export class ErcotApiClient {
       return findGaps(seriesLabel(key), starts, step, alignUp(req.fromMs, step), alignUp(req.toMs, step));
     });
     return { points, rejects: done.rejects, gaps, rows: done.rows, duplicates: done.duplicates };
+  }
+
+  /**
+   * Every page of one query of a report, in order, `page` and `size` set here: for readers of other reports
+   * (ercot-sced-lmp-api.ts) that share the token, the subscription key and the retry policy.
+   */
+  async *pages(report: ErcotReport, query: Record<string, string>): AsyncGenerator<Page> {
+    for (let page = 1, totalPages = 1; page <= totalPages; page++) {
+      const body = await this.page(report, { ...query, page: String(page), size: String(this.pageSize) });
+      totalPages = body._meta.totalPages;
+      yield body;
+    }
   }
 
   private async page(report: ErcotReport, query: Record<string, string>): Promise<Page> {

@@ -52,7 +52,7 @@ function parseBool(text: string): boolean | undefined {
 
 function parsePjm(text: string, kind: PriceKind, opts: PjmParseOptions): PjmParseResult {
   const what = `PJM ${kind} LMP CSV`;
-  const priceColumn = kind === 'RT' ? 'total_lmp_rt' : 'total_lmp_da';
+  const priceColumn = kind === 'DA' ? 'total_lmp_da' : 'total_lmp_rt';
   const table = openCsv(text, what, ['datetime_beginning_utc', 'pnode_name', priceColumn] as const);
   const currentAt = table.header.indexOf('row_is_current');
   const rejects = new Rejects(what, opts.skipBadRows ?? false);
@@ -112,6 +112,11 @@ function parsePjm(text: string, kind: PriceKind, opts: PjmParseOptions): PjmPars
 /** Real-time LMPs (`total_lmp_rt`). */
 export function parsePjmRtCsv(text: string, opts: PjmParseOptions = {}): PjmParseResult {
   return parsePjm(text, 'RT', opts);
+}
+
+/** Five-minute real-time LMPs (`rt_fivemin_hrl_lmps` exports, `total_lmp_rt`), stored as RT5. */
+export function parsePjmRt5Csv(text: string, opts: Omit<PjmParseOptions, 'intervalMinutes'> = {}): PjmParseResult {
+  return parsePjm(text, 'RT5', { ...opts, intervalMinutes: 5 });
 }
 
 /** Day-ahead LMPs (`total_lmp_da`). */

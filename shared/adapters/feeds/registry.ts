@@ -2,8 +2,10 @@
 import type { FeedBatch } from '#ports/feeds.ts';
 import { hashpricePointsFromNetwork, parseBtcNetworkCsv } from './btc-network.ts';
 import { parseErcotDamCsv, parseErcotLoadForecastCsv, parseErcotNativeLoadCsv, parseErcotRtmCsv, parseHubHourlyCsv } from './ercot-mis.ts';
+import { parseErcotScedLmpCsv } from './ercot-sced-lmp.ts';
+import { rt5PricePoint } from './five-minute.ts';
 import { parseGridEventsJson } from './grid-events.ts';
-import { parsePjmDaCsv, parsePjmRtCsv } from './pjm.ts';
+import { parsePjmDaCsv, parsePjmRt5Csv, parsePjmRtCsv } from './pjm.ts';
 
 export interface FileParseOptions {
   skipBadRows?: boolean;
@@ -24,6 +26,12 @@ const PARSERS = {
     const { points, ...r } = parseErcotDamCsv(text, nodeOpts(o));
     return { source: 'ercot-dam-csv', prices: points, ...r };
   },
+  // NP6-788-CD, one SCED run per file (or several concatenated): RT5 points at the SCED timestamps. A file lists
+  // every resource node, hub and zone, so with --nodes the others are left out rather than rejected.
+  'ercot-rtm5-csv': (text, o) => {
+    const { points, leftOut: _, ...r } = parseErcotScedLmpCsv(text, nodeOpts(o));
+    return { source: 'ercot-rtm5-csv', prices: points.map(rt5PricePoint), ...r };
+  },
   'ercot-load-csv': (text, o) => {
     const { points, ...r } = parseErcotNativeLoadCsv(text, { skipBadRows: o.skipBadRows ?? false });
     return { source: 'ercot-load-csv', systemLoad: points, ...r };
@@ -36,6 +44,10 @@ const PARSERS = {
   'pjm-rt-csv': (text, o) => {
     const { points, notCurrent: _, ...r } = parsePjmRtCsv(text, { skipBadRows: o.skipBadRows ?? false, ...(o.nodes ? { nodes: o.nodes } : {}) });
     return { source: 'pjm-rt-csv', prices: points, ...r };
+  },
+  'pjm-rt5-csv': (text, o) => {
+    const { points, notCurrent: _, ...r } = parsePjmRt5Csv(text, { skipBadRows: o.skipBadRows ?? false, ...(o.nodes ? { nodes: o.nodes } : {}) });
+    return { source: 'pjm-rt5-csv', prices: points, ...r };
   },
   'pjm-da-csv': (text, o) => {
     const { points, notCurrent: _, ...r } = parsePjmDaCsv(text, { skipBadRows: o.skipBadRows ?? false, ...(o.nodes ? { nodes: o.nodes } : {}) });

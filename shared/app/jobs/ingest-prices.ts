@@ -2,30 +2,37 @@
  * The price ingest job, as the ingest-prices Lambda runs it every hour and the local runtime before
  * each run when real feeds are configured: real-time prices of the last hours and day-ahead prices
  * ahead (or one window to backfill) for the settlement points of the ERCOT sites, then the
- * staleness of every price feed. A feed that fails is reported; the other still runs.
+ * staleness of every price feed. When a 5-minute feed is configured, also the SCED LMPs (price kind RT5)
+ * of the last minutes, at their SCED timestamps. A feed that fails is reported; the others still run.
  */
+import { MINUTE_MS } from '#domain/time.ts';
 import type { PriceFeed } from '#ports/feeds.ts';
-import type { IngestReport } from '../ingest.ts';
+import { ingestPrices, type IngestReport } from '../ingest.ts';
 import { liveWindows, nodesOf, pullPrices, type PullWindow } from '../pull.ts';
 import { checkFeeds, type FeedCheck, type FeedCheckDeps } from './feed-staleness.ts';
 
 export interface PriceIngestDeps extends FeedCheckDeps {
-  /** The RT and DA feeds, built only when there is something to pull (the Lambda reads its credentials then). */
-  feeds(): Promise<{ rt: PriceFeed; da: PriceFeed }>;
+  /**
+   * The RT and DA feeds, and the 5-minute feed where one is configured, built only when there is something to pull
+   * (the Lambda reads its credentials then).
+   */
+  feeds(): Promise<{ rt: PriceFeed; da: PriceFeed; rt5?: PriceFeed }>;
 }
 
 export interface PriceIngestSettings {
   /** Hours of real-time prices behind now (PRICE_LOOKBACK_HOURS). */
   lookbackHours: number;
+  /** Minutes of 5-minute LMPs behind now (RT5_LOOKBACK_MINUTES); 0 or absent: the 5-minute feed is not pulled on schedule. */
+  rt5LookbackMinutes?: number;
 }
 
 export interface PriceIngestRequest {
-  /** A window to backfill, RT and DA alike; default: the live windows. */
+  /** A window to backfill, RT, DA and RT5 (when configured) alike; default: the live windows. */
   window?: PullWindow;
 }
 
 export interface PriceIngestOutcome extends FeedCheck {
-  reports: (IngestReport & { kind: 'RT' | 'DA' })[];
+  reports: (IngestReport & { kind: 'RT' | 'DA' | 'RT5' })[];
   /** One line per failed feed: `<feed>: <error>`. */
   errors: string[];
 }
@@ -45,6 +52,19 @@ export async function ingestPricesJob(
     const { reports, errors } = await pullPrices(deps.marketData, feeds, nodes, windows, deps.log);
     pulled.reports = reports.map((r) => ({ ...r, kind: r.source === feeds.rt.name ? 'RT' : 'DA' }));
     pulled.errors = errors;
+    const rt5Minutes = settings.rt5LookbackMinutes ?? 0;
+    if (feeds.rt5 && (req.window || rt5Minutes > 0)) {
+      const nowMs = deps.clock.nowMs();
+      const window = req.window ?? { fromMs: nowMs - rt5Minutes * MINUTE_MS, toMs: nowMs };
+      try {
+        const r = await ingestPrices(deps.marketData, feeds.rt5, { ...window, nodes });
+        pulled.reports.push({ ...r, kind: 'RT5' });
+        deps.log.info('prices ingested', { feed: r.source, rows: r.rows, written: r.written.prices, rejects: r.rejects.length, gaps: r.gaps.length });
+      } catch (err) {
+        pulled.errors.push(`${feeds.rt5.name}: ${(err as Error).message}`);
+        deps.log.error('price ingest failed', { feed: feeds.rt5.name, error: (err as Error).message });
+      }
+    }
   }
   return { ...pulled, ...(await checkFeeds(deps, ['price'])) };
 }
