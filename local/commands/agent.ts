@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
+import { siteAdapters } from '#agent/adapters/index.ts';
 import { tokenSource } from '#agent/cloud.ts';
 import { loadInventoryFile, siteMiners } from '#agent/inventory.ts';
-import { type SiteAdapters, startAgent } from '#agent/main.ts';
+import { startAgent } from '#agent/main.ts';
 import { parseAgentSettings, SettingsError } from '#agent/settings.ts';
 import { parseFlags } from '../args.ts';
 import { type Command, UsageError } from './types.ts';
@@ -24,18 +25,6 @@ const FLAGS = {
   concurrency: { type: 'string' },
   'miner-timeout-s': { type: 'string' },
 } as const;
-
-/**
- * The Modbus and price-feed adapters live in agent/adapters/ (`index.ts` exporting `siteAdapters(): SiteAdapters`).
- * Loaded by a computed specifier so that the command still type-checks and explains itself where they are absent.
- */
-async function loadAdapters(): Promise<SiteAdapters> {
-  const url = new URL('../../agent/adapters/index.ts', import.meta.url);
-  if (!existsSync(url)) throw new Error('the Modbus and price-feed adapters (agent/adapters/index.ts) are not installed');
-  const module = (await import(url.href)) as { siteAdapters?: () => SiteAdapters };
-  if (typeof module.siteAdapters !== 'function') throw new Error('agent/adapters/index.ts does not export siteAdapters()');
-  return module.siteAdapters();
-}
 
 export const agent: Command = {
   name: 'agent',
@@ -65,7 +54,7 @@ export const agent: Command = {
     const token = tokenSource(settings.tokenFile === undefined ? { value: envToken ?? '' } : { file: settings.tokenFile });
     // A bad inventory (or a credential it names that is not set) stops the agent before anything else is built.
     siteMiners(loadInventoryFile(settings.inventory), settings.site);
-    const running = await startAgent(settings, { adapters: await loadAdapters(), token });
+    const running = await startAgent(settings, { adapters: siteAdapters(), token });
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGTERM', stop);
