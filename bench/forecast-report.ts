@@ -6,13 +6,13 @@
  * row: capture ratio and capture − last price's with its 95% day-block bootstrap interval (1,000
  * resamples of local days, seeded).
  *
- *   npx tsx bench/forecast-report.ts              the default forecaster and the full model
+ *   npx tsx bench/forecast-report.ts              the default (kept terms) and the full model
  *   npx tsx bench/forecast-report.ts --ablation   every term alone, all terms, and all but each
  */
 import { join } from 'node:path';
 import { readSitesFile } from '#adapters/sites-file.ts';
 import { type EnginePolicy, type PolicyName, runBacktest, summarize } from '#app/backtest/index.ts';
-import { FORECAST_TERMS, type ForecastTerm, termStages, walkForwardForecaster, walkForwardMonthly } from '#app/forecast-fit.ts';
+import { FORECAST_TERMS, type ForecastTerm, KEPT_TERMS, termStages, walkForwardForecaster, walkForwardMonthly } from '#app/forecast-fit.ts';
 import { type PriceForecaster, lastPriceForecaster } from '#domain/forecast.ts';
 import type { Site } from '#domain/sites.ts';
 import { H1_FROM, H2_FROM, H2_TO, miningSite, readData2024 } from './fit-forecaster.ts';
@@ -33,7 +33,10 @@ const SHOWN: EnginePolicy[] = ['engine', 'engine_hourly', 'engine_price_responsi
 const RUN: PolicyName[] = ['always_on', 'perfect_foresight', ...SHOWN];
 
 function variants(): [string, readonly ForecastTerm[]][] {
-  const all: [string, readonly ForecastTerm[]][] = [['all terms', FORECAST_TERMS]];
+  const all: [string, readonly ForecastTerm[]][] = [
+    ['kept terms (default)', KEPT_TERMS],
+    ['all terms', FORECAST_TERMS],
+  ];
   if (!args.includes('--ablation')) return all;
   for (const t of FORECAST_TERMS) all.push([`${t} only`, [t]]);
   for (const t of FORECAST_TERMS) all.push([`all but ${t}`, FORECAST_TERMS.filter((u) => u !== t)]);
@@ -58,7 +61,7 @@ function evaluate(variant: string, forecaster: PriceForecaster): Row[] {
   const rows: Row[] = [];
   for (const [fleet, sites] of Object.entries(CASES)) {
     for (const [half, fromMs, toMs] of HALVES) {
-      const s = summarize(runBacktest({ sites, data, fromMs, toMs, forecaster, policies: RUN })).sites[0]!;
+      const s = summarize(runBacktest({ sites, data, fromMs, toMs, forecaster, policies: RUN, compareLastPrice: true })).sites[0]!;
       for (const policy of SHOWN) {
         const d = s.captureVsLastPrice![policy]!;
         const capture = s.captureRatio[policy]!;

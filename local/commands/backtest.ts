@@ -166,6 +166,7 @@ export async function backtestCommand(argv: string[], progress = process.stderr.
       toMs,
       forecaster,
       record: true,
+      compareLastPrice: true,
       ...(months ? { walkForward: months } : {}),
       timing: { priceLagMinutes },
       reactionLagSced,

@@ -61,7 +61,7 @@ export interface BacktestRequest {
   reactionLagSced?: number;
   /**
    * Run the engine policies a second time with the last-price forecaster, for each policy's capture
-   * against it (a day-block bootstrap interval in the summary). Default on; off skips the second pass.
+   * against it (a day-block bootstrap interval in the summary). Off by default (it doubles the engine work).
    */
   compareLastPrice?: boolean | { bootstrap?: BootstrapOptions };
   /** The months and parameters of a walk-forward forecaster, for the summary. */
@@ -105,7 +105,7 @@ export function runBacktest(req: BacktestRequest): BacktestResult {
       ...(loadActual ? { loadActual } : {}),
       ...(req.onProgress ? { onProgress: (n: number) => req.onProgress!(n * miningLoads) } : {}),
     });
-    if (req.compareLastPrice === false) return { site, result };
+    if (!req.compareLastPrice) return { site, result };
     if (req.forecaster === lastPriceForecaster) return { site, result, lastPrice: result };
     const enginePolicies = (req.policies ?? POLICIES).filter((p) => (ENGINE_POLICIES as readonly PolicyName[]).includes(p));
     const lastPrice = backtestSite(site, timeline, {

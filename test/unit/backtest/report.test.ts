@@ -18,7 +18,7 @@ describe('summary.json', () => {
     const only = s.sites[0]!;
     expect(only.siteId).toBe('test-site');
     expect(only.intervals).toBe(288);
-    expect(Object.keys(only)).toEqual(['siteId', 'intervals', 'execution', 'policies', 'captureRatio', 'captureVsLastPrice', 'headline']);
+    expect(Object.keys(only)).toEqual(['siteId', 'intervals', 'execution', 'policies', 'captureRatio', 'headline']);
     expect(Object.keys(only.policies)).toEqual(['always_on', 'perfect_foresight', 'engine', 'engine_hourly', 'engine_price_responsive', 'engine_dispatched']);
     for (const p of ['always_on', 'perfect_foresight', 'engine', 'engine_hourly'] as const) {
       expect(Object.keys(only.policies[p]!)).toEqual(['netMarginUsd', 'miningRevenueUsd', 'energyCostUsd', 'runIntervals']);

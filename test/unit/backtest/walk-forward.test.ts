@@ -226,7 +226,7 @@ describe('day-block bootstrap of capture minus the last price’s', () => {
 describe('summary and report', () => {
   const data = market(5);
   const run = (forecaster = spikePersistenceForecaster(), extra = {}) =>
-    runBacktest({ sites: [site()], data, fromMs: FROM, toMs: TO, forecaster, record: true, ...extra });
+    runBacktest({ sites: [site()], data, fromMs: FROM, toMs: TO, forecaster, record: true, compareLastPrice: true, ...extra });
 
   it('give every engine policy its capture minus the last price’s, with an interval around it', () => {
     const result = run();
@@ -248,7 +248,7 @@ describe('summary and report', () => {
     expect(html).toContain('bootstrap-note');
   });
 
-  it('show zero for the last price itself, and nothing when the comparison is switched off', () => {
+  it('show zero for the last price itself, and nothing when the comparison is not asked for', () => {
     const self = summarize(run(lastPriceForecaster)).sites[0]!.captureVsLastPrice!;
     for (const d of Object.values(self)) expect(d).toEqual({ delta: 0, low: 0, high: 0 });
     const off = summarize(run(spikePersistenceForecaster(), { compareLastPrice: false }));
