@@ -10,6 +10,7 @@ import { readSitesFile } from '#adapters/sites-file.ts';
 import {
   DEFAULT_PRICE_LAG_MINUTES,
   DEFAULT_REACTION_LAG_SCED,
+  DEFAULT_TIMING,
   engineWork,
   runBacktest,
   summarize,
@@ -18,6 +19,7 @@ import {
 } from '#app/backtest/index.ts';
 import { intervalCsv } from '#app/backtest/report-csv.ts';
 import { renderHtmlReport } from '#app/backtest/report-html.ts';
+import { walkForwardForecaster, walkForwardMonthly, type WalkForwardMonth } from '#app/forecast-fit.ts';
 import { operatingDayHours } from '#domain/bids.ts';
 import { lastPriceForecaster, spikePersistenceForecaster, type PriceForecaster } from '#domain/forecast.ts';
 import { parseInstant } from '#domain/time.ts';
@@ -88,6 +90,7 @@ export async function backtestCommand(argv: string[], progress = process.stderr.
     'price-lag-minutes': { type: 'string' },
     'reaction-lag-sced': { type: 'string' },
     rtm5: { type: 'string' },
+    'walk-forward': { type: 'string' },
   });
   // When a settlement price is known after its interval ends; the site agent's lag in SCED intervals.
   const priceLagMinutes = countFlag(flags['price-lag-minutes'], 'price-lag-minutes', DEFAULT_PRICE_LAG_MINUTES, 24 * 60);
@@ -106,6 +109,10 @@ export async function backtestCommand(argv: string[], progress = process.stderr.
   const asProduct = files.asPrices ? (flags['as-product'] === undefined ? 'RRS' : choiceFlag(flags['as-product'], 'as-product', AS_OFFER_PRODUCTS)) : null;
   const outDir = resolve(requireFlag(flags.out, 'out'));
   const forecasterName = flags.forecaster === undefined ? 'spike-persistence' : choiceFlag(flags.forecaster, 'forecaster', Object.keys(FORECASTERS));
+  const walkForward = flags['walk-forward'] === undefined ? null : choiceFlag(flags['walk-forward'], 'walk-forward', ['monthly'] as const);
+  if (walkForward && forecasterName !== 'spike-persistence') {
+    throw new UsageError('--walk-forward refits the spike-persistence forecaster: drop --forecaster or give spike-persistence');
+  }
   const sites = readSitesFile(sitesPath).sites;
   const tz = sites[0]!.timezone;
   const from = windowFlag(flags.from, 'from', tz);
@@ -133,13 +140,22 @@ export async function backtestCommand(argv: string[], progress = process.stderr.
 
   const intervals = data.rt.filter((p) => p.intervalStartMs >= fromMs && p.intervalStartMs < toMs).length;
   if (intervals === 0) throw new UsageError(`no real-time prices between --from and --to`);
+  // Each month's parameters fitted on the files' data published before the month began.
+  let months: WalkForwardMonth[] | null = null;
+  if (walkForward) {
+    const log = progress ? (s: string) => process.stderr.write(`${s}\n`) : undefined;
+    const timing = { ...DEFAULT_TIMING, priceLagMinutes };
+    months = walkForwardMonthly(data, fromMs, toMs, { timeZone: tz, timing, ...(log ? { log } : {}) });
+  }
+  const forecaster = months ? walkForwardForecaster(months) : FORECASTERS[forecasterName]!();
   let bar: cliProgress.SingleBar | null = null;
   if (progress) {
     bar = new cliProgress.SingleBar(
       { format: 'backtest [{bar}] {percentage}% | {value}/{total} load-intervals | {eta_formatted} left', stream: process.stderr, hideCursor: true },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(engineWork(sites, intervals), 0);
+    // The engine policies run twice unless the forecaster is the last price (the second pass is the comparison).
+    bar.start(engineWork(sites, intervals) * (forecaster === lastPriceForecaster ? 1 : 2), 0);
   }
   let result: BacktestResult;
   try {
@@ -148,8 +164,10 @@ export async function backtestCommand(argv: string[], progress = process.stderr.
       data,
       fromMs,
       toMs,
-      forecaster: FORECASTERS[forecasterName]!(),
+      forecaster,
       record: true,
+      compareLastPrice: true,
+      ...(months ? { walkForward: months } : {}),
       timing: { priceLagMinutes },
       reactionLagSced,
       ...(asProduct ? { ancillary: { product: asProduct } } : {}),
@@ -174,7 +192,8 @@ export const backtest: Command = {
     'switchyard backtest --sites <file> --rtm <csv> --dam <csv> --btc <csv> [--load <csv>] [--load-forecast <csv>] [--from <date>] [--to <date>] --out <dir> ' +
     '[--forecaster spike-persistence|last-price] [--as-prices <hub-hourly-csv> [--as-product RRS|ECRS|NSPIN]] ' +
     `[--price-lag-minutes N (minutes after its interval a settlement price is known; default ${DEFAULT_PRICE_LAG_MINUTES}: ERCOT posts it after the interval)] ` +
-    `[--reaction-lag-sced K (SCED intervals before the site acts on a 5-minute price; default ${DEFAULT_REACTION_LAG_SCED})] [--rtm5 <NP6-788-CD csv>]`,
+    `[--reaction-lag-sced K (SCED intervals before the site acts on a 5-minute price; default ${DEFAULT_REACTION_LAG_SCED})] [--rtm5 <NP6-788-CD csv>] ` +
+    '[--walk-forward monthly (refit the forecaster each month on the data published before it)]',
   async run(argv) {
     const { summary, files } = await backtestCommand(argv);
     for (const s of summary.sites) {
@@ -182,7 +201,10 @@ export const backtest: Command = {
         .map(([p, v]) => `${p} ${v.toFixed(4)}`)
         .join(', ');
       const bound = Object.entries(s.policies).filter(([, v]) => v?.upperBound).map(([p]) => p);
-      process.stdout.write(`${s.siteId}: ${s.intervals} intervals; capture ${cr}; headline ${s.headline ?? '-'}${bound.length ? ` (upper bounds: ${bound.join(', ')})` : ''}\n`);
+      const h = s.headline ? s.captureVsLastPrice?.[s.headline] : undefined;
+      const vs = h ? `; ${s.headline} − last price ${h.delta.toFixed(4)} [${h.low.toFixed(4)}, ${h.high.toFixed(4)}]` : '';
+      const bounds = bound.length ? ` (upper bounds: ${bound.join(', ')})` : '';
+      process.stdout.write(`${s.siteId}: ${s.intervals} intervals; capture ${cr}; headline ${s.headline ?? '-'}${bounds}${vs}\n`);
     }
     process.stdout.write(`wrote ${files.summary}\n      ${files.csv}\n      ${files.html}\n`);
     return 0;

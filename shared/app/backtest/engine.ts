@@ -110,6 +110,11 @@ export interface SiteResult {
   loadIds: string[];
   policies: Record<PolicyName, PolicyTotals>;
   monthly: MonthRow[];
+  /**
+   * Energy P&L (ancillary payments left out, as in the capture ratio) per local day at the site, for
+   * day-block bootstraps; `days` are the local dates, YYYY-MM-DD.
+   */
+  daily: { days: string[]; net: Record<PolicyName, Float64Array> };
   fourCp: { peaks: FourCpPeak[] } | null;
   series: SiteSeries | null;
 }
@@ -172,6 +177,8 @@ class Ledger {
   readonly monthNet: Float64Array;
   readonly monthAncillary: Float64Array;
   readonly monthRuns: Float64Array;
+  /** Energy net per local day (ancillary payments left out). */
+  readonly dayNet: Float64Array;
   private readonly prevMw: Float64Array;
   /** Per load: the interval last counted as run, and the MW summed over the parts of the current interval. */
   private readonly counted: Int32Array;
@@ -188,6 +195,7 @@ class Ledger {
     this.monthNet = new Float64Array(ctx.monthCount);
     this.monthAncillary = new Float64Array(ctx.monthCount);
     this.monthRuns = new Float64Array(ctx.monthCount);
+    this.dayNet = new Float64Array(ctx.days.length);
     this.prevMw = Float64Array.from(ctx.models.map((m) => m.load.powerMw));
     this.counted = new Int32Array(L).fill(-1);
     this.partInterval = new Int32Array(L).fill(-1);
@@ -229,6 +237,7 @@ class Ledger {
     this.prevMw[l] = mw;
     this.totals.netMarginUsd += net;
     this.monthNet[this.ctx.monthOf[i]!]! += net;
+    this.dayNet[this.ctx.dayOf[i]!]! += net;
     const k = l * tl.n + i;
     if (this.mwOut) {
       if (part === 1) this.mwOut[k] = mw;
@@ -323,6 +332,9 @@ interface SiteContext {
   monthOf: Int32Array;
   monthCount: number;
   months: string[];
+  /** Local day index of each interval, and the local dates. */
+  dayOf: Int32Array;
+  days: string[];
 }
 
 /** Runs the backtest of one site over a timeline. */
@@ -334,14 +346,18 @@ export function backtestSite(site: Site, tl: Timeline, opts: BacktestOptions): S
   const cal = localCalendar(tl, site.timezone);
   const monthOf = new Int32Array(tl.n);
   const months: string[] = [];
+  const dayOf = new Int32Array(tl.n);
+  const days: string[] = [];
   let lastDay = Number.NaN;
   for (let i = 0; i < tl.n; i++) {
     if (cal.day[i] !== lastDay) {
       lastDay = cal.day[i]!;
-      const key = new Date(lastDay * DAY_MS).toISOString().slice(0, 7);
-      if (months[months.length - 1] !== key) months.push(key);
+      const date = new Date(lastDay * DAY_MS).toISOString().slice(0, 10);
+      days.push(date);
+      if (months[months.length - 1] !== date.slice(0, 7)) months.push(date.slice(0, 7));
     }
     monthOf[i] = months.length - 1;
+    dayOf[i] = days.length - 1;
   }
   const fourCp =
     site.fourCp.enabled && opts.loadActual && opts.loadActual.length > 0 ? setupFourCp(site, tl, opts.loadActual) : null;
@@ -356,6 +372,8 @@ export function backtestSite(site: Site, tl: Timeline, opts: BacktestOptions): S
     monthOf,
     monthCount: months.length,
     months,
+    dayOf,
+    days,
   };
   const L = models.length;
   const series: SiteSeries | null = opts.record
@@ -396,7 +414,11 @@ export function backtestSite(site: Site, tl: Timeline, opts: BacktestOptions): S
     }
   }
   const totals = {} as Record<PolicyName, PolicyTotals>;
-  for (const p of policies) totals[p] = ledgers[p].totals;
+  const dailyNet = {} as Record<PolicyName, Float64Array>;
+  for (const p of policies) {
+    totals[p] = ledgers[p].totals;
+    dailyNet[p] = ledgers[p].dayNet;
+  }
   const monthCounts = new Float64Array(months.length);
   for (let i = 0; i < tl.n; i++) monthCounts[monthOf[i]!]!++;
   const monthly: MonthRow[] = months.map((month, k) => {
@@ -416,6 +438,7 @@ export function backtestSite(site: Site, tl: Timeline, opts: BacktestOptions): S
     loadIds: models.map((m) => m.load.id),
     policies: totals,
     monthly,
+    daily: { days, net: dailyNet },
     fourCp: fourCp && { peaks: fourCp.peaks },
     series,
   };

@@ -2,11 +2,13 @@
  * The backtest use case: sites × a market timeline → per-site results and the `summary.json` of
  * DESIGN §6. Rendering (CSV, HTML) is in report-*.ts; reading files is the caller's business.
  */
-import type { PriceForecaster } from '#domain/forecast.ts';
+import { lastPriceForecaster, type PriceForecaster, type SpikePersistenceParams } from '#domain/forecast.ts';
 import { ENGINE_VERSION } from '#domain/policy.ts';
 import type { Site } from '#domain/sites.ts';
 import { iso } from '#domain/time.ts';
 import type { AsPriceProduct, SystemLoadPoint } from '#ports/market-data.ts';
+import type { WalkForwardMonth } from '../forecast-fit.ts';
+import { BOOTSTRAP_DEFAULTS, type BootstrapOptions, captureDeltaInterval, type DeltaInterval } from './bootstrap.ts';
 import {
   backtestSite,
   captureRatio,
@@ -57,6 +59,13 @@ export interface BacktestRequest {
   timing?: Partial<InformationTiming>;
   /** `engine_price_responsive`: SCED intervals from a 5-minute price to the step that acts on it (default 1). */
   reactionLagSced?: number;
+  /**
+   * Run the engine policies a second time with the last-price forecaster, for each policy's capture
+   * against it (a day-block bootstrap interval in the summary). Off by default (it doubles the engine work).
+   */
+  compareLastPrice?: boolean | { bootstrap?: BootstrapOptions };
+  /** The months and parameters of a walk-forward forecaster, for the summary. */
+  walkForward?: readonly WalkForwardMonth[];
 }
 
 export interface BacktestResult {
@@ -65,7 +74,10 @@ export interface BacktestResult {
   timeline: Timeline;
   forecaster: string;
   reactionLagSced: number;
-  sites: { site: Site; result: SiteResult }[];
+  /** `lastPrice`: the engine policies run with the last-price forecaster (the same result when that is the forecaster). */
+  sites: { site: Site; result: SiteResult; lastPrice?: SiteResult }[];
+  bootstrap?: BootstrapOptions;
+  walkForward?: readonly WalkForwardMonth[];
 }
 
 /** Load-intervals the engine policies will decide (for a progress bar's total). */
@@ -93,9 +105,22 @@ export function runBacktest(req: BacktestRequest): BacktestResult {
       ...(loadActual ? { loadActual } : {}),
       ...(req.onProgress ? { onProgress: (n: number) => req.onProgress!(n * miningLoads) } : {}),
     });
-    return { site, result };
+    if (!req.compareLastPrice) return { site, result };
+    if (req.forecaster === lastPriceForecaster) return { site, result, lastPrice: result };
+    const enginePolicies = (req.policies ?? POLICIES).filter((p) => (ENGINE_POLICIES as readonly PolicyName[]).includes(p));
+    const lastPrice = backtestSite(site, timeline, {
+      forecaster: lastPriceForecaster,
+      reactionLagSced,
+      policies: enginePolicies,
+      ...(loadActual ? { loadActual } : {}),
+      ...(req.onProgress ? { onProgress: (n: number) => req.onProgress!(n * miningLoads) } : {}),
+    });
+    return { site, result, lastPrice };
   });
-  return { fromMs: req.fromMs, toMs: req.toMs, timeline, forecaster: req.forecaster.name, reactionLagSced, sites };
+  const out: BacktestResult = { fromMs: req.fromMs, toMs: req.toMs, timeline, forecaster: req.forecaster.name, reactionLagSced, sites };
+  if (typeof req.compareLastPrice === 'object' && req.compareLastPrice.bootstrap) out.bootstrap = req.compareLastPrice.bootstrap;
+  if (req.walkForward) out.walkForward = req.walkForward;
+  return out;
 }
 
 export interface SummaryPolicy {
@@ -118,6 +143,11 @@ export interface SummarySite {
   execution: Site['execution'];
   policies: Partial<Record<PolicyName, SummaryPolicy>>;
   captureRatio: Partial<Record<EnginePolicy, number>>;
+  /**
+   * Each engine policy's capture minus the same policy's capture with the last-price forecaster, and
+   * a day-block bootstrap interval of that difference (`summary.bootstrap` says how it was drawn).
+   */
+  captureVsLastPrice?: Partial<Record<EnginePolicy, DeltaInterval>>;
   /** The policy of the site's own execution mode. */
   headline?: EnginePolicy;
   /** AI tenants (same in every policy: served first). */
@@ -136,6 +166,10 @@ export interface Summary {
   timing: { priceLagMinutes: number; lmpLagMinutes: number; reactionLagSced: number };
   /** SCED intervals with a 5-minute price given, and those filled with their settlement interval's price. */
   fiveMinutePrices: { given: number; filled: number };
+  /** How the intervals of `captureVsLastPrice` were drawn: resamples of local days, coverage, seed. */
+  bootstrap?: { blocks: 'local day'; resamples: number; level: number; seed: number };
+  /** Walk-forward: each month's forecaster parameters, fitted on data published before the month began. */
+  walkForward?: { month: string; fitFrom: string | null; fitTo: string | null; fitIntervals: number; params: SpikePersistenceParams }[];
   sites: SummarySite[];
 }
 
@@ -147,14 +181,16 @@ const round = (x: number, digits: number) => {
 /** The `summary.json` of DESIGN §6 (money in USD to the cent, ratios to 4 decimals). */
 export function summarize(result: BacktestResult): Summary {
   const tl = result.timeline;
-  return {
+  const boot = { ...BOOTSTRAP_DEFAULTS, ...result.bootstrap };
+  const compared = result.sites.some((s) => s.lastPrice);
+  const summary: Summary = {
     from: iso(result.fromMs),
     to: iso(result.toMs),
     engineVersion: ENGINE_VERSION,
     forecaster: result.forecaster,
     timing: { priceLagMinutes: tl.timing.priceLagMinutes, lmpLagMinutes: tl.timing.lmpLagMinutes, reactionLagSced: result.reactionLagSced },
     fiveMinutePrices: { given: tl.rt5Given, filled: tl.rt5Filled },
-    sites: result.sites.map(({ site, result: r }) => {
+    sites: result.sites.map(({ site, result: r, lastPrice }) => {
       const withRestarts = site.loads.some((l) => l.kind === 'mining' && l.restartCostUsd > 0);
       const upperBound = tl.rt5Given === 0;
       const policies: Partial<Record<PolicyName, SummaryPolicy>> = {};
@@ -187,6 +223,7 @@ export function summarize(result: BacktestResult): Summary {
         }
       }
       const out: SummarySite = { siteId: site.id, intervals: r.intervals, execution: site.execution, policies, captureRatio: captureRatioOut };
+      if (lastPrice && ao && pf) out.captureVsLastPrice = versusLastPrice(r, lastPrice, boot);
       const headline = HEADLINE_POLICY[site.execution];
       if (r.policies[headline]) out.headline = headline;
       if (tl.asProduct) out.ancillary = { product: tl.asProduct };
@@ -201,6 +238,34 @@ export function summarize(result: BacktestResult): Summary {
       return out;
     }),
   };
+  if (compared) summary.bootstrap = { blocks: 'local day', resamples: boot.resamples, level: boot.level, seed: boot.seed };
+  if (result.walkForward) {
+    summary.walkForward = result.walkForward.map((m) => ({
+      month: m.month,
+      fitFrom: m.fit ? iso(m.fit.fromMs) : null,
+      fitTo: m.fit ? iso(m.fit.toMs) : null,
+      fitIntervals: m.fit?.intervals ?? 0,
+      params: m.params,
+    }));
+  }
+  // Keep the documented key order: the bootstrap and walk-forward notes before the sites.
+  const { sites, ...head } = summary;
+  return { ...head, sites };
+}
+
+/** Each engine policy against itself with the last-price forecaster: Δ capture and its day-block bootstrap interval. */
+function versusLastPrice(r: SiteResult, base: SiteResult, boot: Required<BootstrapOptions>): Partial<Record<EnginePolicy, DeltaInterval>> {
+  const out: Partial<Record<EnginePolicy, DeltaInterval>> = {};
+  const alwaysOn = r.daily.net.always_on;
+  const perfect = r.daily.net.perfect_foresight;
+  for (const p of ENGINE_POLICIES) {
+    const x = r.daily.net[p];
+    const b = base.daily.net[p];
+    if (!x || !b) continue;
+    const d = captureDeltaInterval({ x, base: b, alwaysOn, perfect }, boot);
+    out[p] = { delta: round(d.delta, 4), low: round(d.low, 4), high: round(d.high, 4) };
+  }
+  return out;
 }
 
 /** AI tenants are served first in every policy: their energy and revenue, settled at the real-time price. */

@@ -196,6 +196,9 @@ ${legend(policies.map((p) => [COLORS[p], p]))}
 </figure>`;
 }
 
+const signed = (x: number) => `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(4)}`;
+const deltaText = (d: { delta: number; low: number; high: number }) => `${signed(d.delta)} [${signed(d.low)}, ${signed(d.high)}]`;
+
 function policyTable(summary: Summary['sites'][number]): string {
   const rows = POLICIES.filter((p) => summary.policies[p]).map((p) => {
     const t = summary.policies[p]!;
@@ -206,15 +209,21 @@ function policyTable(summary: Summary['sites'][number]): string {
       t.fourCpChargeUsd !== undefined ? `<td>${usd(t.fourCpChargeUsd)}</td>` : '',
       t.ancillaryRevenueUsd !== undefined ? `<td>${usd(t.ancillaryRevenueUsd)}</td>` : '',
     ].join('');
-    return `<tr><th><i style="background:${COLORS[p]}"></i>${p}${labels}</th><td>${usd(t.netMarginUsd)}</td><td>${usd(t.miningRevenueUsd)}</td><td>${usd(t.energyCostUsd)}</td>${extra}<td>${t.runIntervals.toLocaleString('en-US')}</td><td>${cr === undefined ? '' : cr.toFixed(4)}</td></tr>`;
+    const vs = summary.captureVsLastPrice ? summary.captureVsLastPrice[p as (typeof ENGINE_POLICIES)[number]] : undefined;
+    const vsCell = summary.captureVsLastPrice ? `<td class="vs-last-price">${vs ? deltaText(vs) : ''}</td>` : '';
+    const money = `<td>${usd(t.netMarginUsd)}</td><td>${usd(t.miningRevenueUsd)}</td><td>${usd(t.energyCostUsd)}</td>`;
+    const capture = `<td>${cr === undefined ? '' : cr.toFixed(4)}</td>${vsCell}`;
+    const runs = `<td>${t.runIntervals.toLocaleString('en-US')}</td>`;
+    return `<tr><th><i style="background:${COLORS[p]}"></i>${p}${labels}</th>${money}${extra}${runs}${capture}</tr>`;
   });
+  const vsHead = summary.captureVsLastPrice ? '<th>capture − last price [interval]</th>' : '';
   const first = summary.policies.always_on ?? summary.policies.engine;
   const extraHead = [
     first?.restartCostUsd !== undefined ? '<th>restart costs</th>' : '',
     first?.fourCpChargeUsd !== undefined ? '<th>4CP charge</th>' : '',
     first?.ancillaryRevenueUsd !== undefined ? `<th>${esc(summary.ancillary?.product ?? 'AS')} payments</th>` : '',
   ].join('');
-  return `<table class="policies"><thead><tr><th>policy</th><th>net margin</th><th>mining revenue</th><th>energy cost</th>${extraHead}<th>load-intervals run</th><th>capture ratio</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table class="policies"><thead><tr><th>policy</th><th>net margin</th><th>mining revenue</th><th>energy cost</th>${extraHead}<th>load-intervals run</th><th>capture ratio</th>${vsHead}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 /** What each policy shown means, and why some are upper bounds. */
@@ -224,7 +233,18 @@ function policyNotes(summary: Summary['sites'][number], s: Summary): string {
     ? `<p class="note upper-bound-note">Upper bound: no 5-minute prices were given, so each interval’s three 5-minute prices are taken as its settlement price; real 5-minute prices move within the interval and a controller reacting to them does worse.</p>`
     : '';
   const lag = `<p class="note">Settlement prices known ${s.timing.priceLagMinutes} min after their interval ends; 5-minute prices ${s.timing.lmpLagMinutes} min after their SCED run; the price-responsive controller acts ${s.timing.reactionLagSced} SCED interval(s) after a price. Energy is settled at the 15-minute settlement price for the MW run in each 5-minute step.</p>`;
-  return `<ul class="modes">${items.join('')}</ul>${bound}${lag}`;
+  const boot = s.bootstrap
+    ? `<p class="note bootstrap-note">Capture − last price: the policy’s capture minus the same policy’s capture ` +
+      `with the last known settlement price as the forecast; in brackets a ${Math.round(s.bootstrap.level * 100)}% interval from ` +
+      `${s.bootstrap.resamples.toLocaleString('en-US')} resamples of whole local days (seed ${s.bootstrap.seed}). ` +
+      'An interval that contains 0 is no evidence either way.</p>'
+    : '';
+  const wf = s.walkForward
+    ? `<p class="note walk-forward-note">Walk-forward: the forecaster’s parameters were refitted for each month on the data published ` +
+      `before it began (${s.walkForward.filter((m) => m.fitIntervals > 0).length} of ${s.walkForward.length} months had data to fit on; ` +
+      'the others used the last price).</p>'
+    : '';
+  return `<ul class="modes">${items.join('')}</ul>${bound}${lag}${boot}${wf}`;
 }
 
 function monthlyTable(r: SiteResult): string {

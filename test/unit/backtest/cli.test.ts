@@ -88,6 +88,8 @@ describe('switchyard backtest', () => {
     [{ 'price-lag-minutes': '1.5' }, /--price-lag-minutes must be a whole number from 0/],
     [{ 'reaction-lag-sced': 'soon' }, /--reaction-lag-sced must be a whole number from 0/],
     [{ rtm5: '/nonexistent/np6-788.csv' }, /--rtm5 \/nonexistent\/np6-788.csv: file not found/],
+    [{ 'walk-forward': 'weekly' }, /--walk-forward must be one of monthly/],
+    [{ 'walk-forward': 'monthly', forecaster: 'last-price' }, /--walk-forward refits the spike-persistence forecaster/],
   ])('rejects bad flags with a usage error naming the flag (%o)', async (over, message) => {
     const err = await backtestCommand(args(over), false).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
@@ -101,6 +103,15 @@ describe('switchyard backtest', () => {
     expect(late.summary.timing.priceLagMinutes).toBe(20);
     // Knowing prices later cannot help the scheduled engine here (spikes last three intervals).
     expect(late.summary.sites[0]!.captureRatio.engine!).toBeLessThan(r.summary.sites[0]!.captureRatio.engine!);
+  });
+
+  it('with --walk-forward monthly, lists each month of the window and what its fit could use; compares with the last price', async () => {
+    const r = await backtestCommand(args({ from: '2024-07-02', 'walk-forward': 'monthly' }), false);
+    expect(r.summary.forecaster).toBe('spike-persistence (walk-forward monthly)');
+    // The files hold one day before the window: too little to fit on, so July runs on the last price.
+    expect(r.summary.walkForward).toEqual([{ month: '2024-07', fitFrom: null, fitTo: null, fitIntervals: 0, params: expect.any(Object) }]);
+    expect(r.summary.sites[0]!.captureVsLastPrice!.engine).toEqual({ delta: 0, low: 0, high: 0 });
+    expect(readFileSync(r.files.html, 'utf8')).toContain('walk-forward-note');
   });
 
   it('rejects an unknown flag', async () => {

@@ -13,6 +13,7 @@ import {
   type PeakRiskFeatures,
   type PriceForecaster,
   peakProbability,
+  SPIKE_PERSISTENCE_2024,
   SPIKE_PERSISTENCE_2024H1,
   type SpikePersistenceParams,
   spikePersistenceForecaster,
@@ -51,6 +52,7 @@ const params: fc.Arbitrary<SpikePersistenceParams> = fc
 const forecasters: fc.Arbitrary<PriceForecaster> = fc.oneof(
   fc.constant(lastPriceForecaster),
   fc.constant(spikePersistenceForecaster()),
+  fc.constant(spikePersistenceForecaster(SPIKE_PERSISTENCE_2024H1)),
   params.map((p) => spikePersistenceForecaster(p)),
 );
 
@@ -177,7 +179,7 @@ describe('spike-persistence forecaster', () => {
   });
 
   it('with the fitted parameters, expects a fresh spike lower than the same price sustained, and not below where it came from', () => {
-    const p = SPIKE_PERSISTENCE_2024H1;
+    const p = SPIKE_PERSISTENCE_2024;
     const f = spikePersistenceForecaster();
     fc.assert(
       fc.property(
