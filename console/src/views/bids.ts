@@ -25,11 +25,12 @@ export function bidCurve(hour: Hour): uPlot.AlignedData {
   return [mw, price.slice(1).concat(price.at(-1) ?? 0)];
 }
 
-const CURVE_OPTIONS: Omit<uPlot.Options, 'width' | 'height'> = {
-  scales: { x: { time: false }, y: { auto: true } },
+/** Must-serve steps bid at the price cap: a log price axis keeps the mining steps readable beside them. */
+const curveOptions = (log: boolean): Omit<uPlot.Options, 'width' | 'height'> => ({
+  scales: { x: { time: false }, y: log ? { distr: 3 } : { auto: true } },
   series: [{ label: 'MW' }, { label: 'Bid price ($/MWh)', stroke: '#1f77b4', width: 2, fill: 'rgba(31,119,180,0.1)', paths: stepped }],
   axes: [{ label: 'MW bought' }, { label: '$/MWh', size: 60 }],
-};
+});
 
 export function BidsView(p: ViewProps) {
   const [siteId, setSiteId] = useState(p.query.get('site') ?? p.sites[0]!.id);
@@ -44,6 +45,8 @@ export function BidsView(p: ViewProps) {
   const b = bids.data;
   const hour = b?.hours[Math.min(hourIdx, (b?.hours.length ?? 1) - 1)];
   const curve = useMemo(() => hour && bidCurve(hour), [hour]);
+  const log = !!hour && hour.steps.every((s) => s.priceUsdPerMwh > 0);
+  const options = useMemo(() => curveOptions(log), [log]);
   return html`<section class="bids">
     <h1>Day-ahead bids</h1>
     <form class="toolbar" onSubmit=${(e: Event) => e.preventDefault()} aria-label="Bids">
@@ -66,7 +69,7 @@ export function BidsView(p: ViewProps) {
       html`<p class="muted">Prepared ${utcText(Date.parse(b.preparedAt))} by engine ${b.engineVersion}; ${b.market} ${b.settlementPoint ?? ''};
           hashprice ${b.hashprice ? `$${num(b.hashprice.usdPerPhDay, 2)}/PH/day` : 'none'}.</p>
         <h2>Bid curve, ${localClock(hour.hourStartMs, tz)} ${zoneName(hour.hourStartMs, tz)} <small>(${utcText(hour.hourStartMs)})</small></h2>
-        <${Chart} className="bids-chart" label=${`Bid curve of hour ${hour.localHour}`} options=${CURVE_OPTIONS} data=${curve} height=${260} />
+        <${Chart} className="bids-chart" label=${`Bid curve of hour ${hour.localHour}`} options=${options} data=${curve} height=${260} />
         <table class="bids-table">
           <thead><tr><th scope="col">Hour (${tz})</th><th scope="col">UTC</th><th scope="col">Steps (MW at ≥ $/MWh)</th><th scope="col">Thresholds</th>
             <th scope="col">DA</th><th scope="col">4CP</th><th scope="col">AS offers</th><th scope="col">Flags</th></tr></thead>

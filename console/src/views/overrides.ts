@@ -121,7 +121,7 @@ function CreateForm({ p, onCreated }: { p: ViewProps; onCreated: (c: Created) =>
     ${
       needsAck &&
       html`<div class="obligation" role="note">
-        <p>This window holds grid obligations: <strong>${obligations.data!.join(', ')}</strong>. The engine keeps them unless you acknowledge overriding them
+        <p>This window holds grid obligations: <strong>${obligations.data!.join(', ')}</strong>. The engine keeps them unless you acknowledge overriding them${' '}
           (the decisions are flagged OBLIGATION_OVERRIDDEN).</p>
         <label><input type="checkbox" name="acknowledgeObligation" checked=${form.ack} onChange=${set('ack')} /> I acknowledge overriding ${obligations.data!.join(', ')}</label>
       </div>`
@@ -158,7 +158,7 @@ function CancelCell({ p, o, onDone }: { p: ViewProps; o: Override; onDone: () =>
     <${ErrorBox} error=${error} />
     ${
       current &&
-      html`<div class="conflict" role="status">Now: version ${current.version}, ${current.status}${current.cancelledBy ? ` by ${current.cancelledBy}` : ''}
+      html`<div class="conflict" role="status">Now: version ${current.version}, ${current.status}${current.cancelledBy ? ` by ${current.cancelledBy}` : ''}${' '}
         ${current.cancelReason ? ` (“${current.cancelReason}”)` : ''}. <button type="button" onClick=${onDone}>Reload the list</button></div>`
     }
   </form>`;
@@ -215,8 +215,8 @@ export function OverridesView(p: ViewProps) {
     ${trader ? html`<${CreateForm} p=${p} onCreated=${setCreated} />` : html`<p class="muted">Read only: overrides are made by traders.</p>`}
     ${
       o &&
-      html`<p class="success" role="status">Override <code>${o.id}</code> ${created!.replayed ? 'was already created (replayed)' : 'created'}:
-        ${o.revisions.length} interval${o.revisions.length === 1 ? '' : 's'} re-decided.
+      html`<p class="success" role="status">Override <code>${o.id}</code> ${created!.replayed ? 'was already created (replayed)' : 'created'}:${' '}
+        ${o.revisions.length} interval${o.revisions.length === 1 ? '' : 's'} re-decided.${' '}
         <a href=${`#/site/${encodeURIComponent(o.siteId)}?${new URLSearchParams({ range: 'day', end: localDate(Date.parse(o.from), tz) })}`}>See it on the timeline</a></p>`
     }
     <h2>Active</h2>

@@ -100,7 +100,12 @@ export function TimelineView(p: ViewProps) {
       t &&
       timelineOptions(site, t.miningLoads, t.hasActuals, () => {
         performance.measure('timeline-drawn', 'timeline-load');
-        document.querySelector('.timeline-chart')?.setAttribute('data-drawn', String(t.decisionOf.filter(Boolean).length));
+        // What was drawn, for the browser tests and the benchmark to read.
+        const el = document.querySelector('.timeline-chart');
+        const count = (series: number) => (t.data[series] as (number | null)[]).filter((v) => v === 1).length;
+        el?.setAttribute('data-drawn', String(t.decisionOf.filter(Boolean).length));
+        el?.setAttribute('data-curtailed', String(count(3 + t.miningLoads.length)));
+        el?.setAttribute('data-overridden', String(count(4 + t.miningLoads.length)));
       }),
     [site, t?.miningLoads.join(), t?.hasActuals],
   );
@@ -123,7 +128,7 @@ export function TimelineView(p: ViewProps) {
       <button onClick=${() => loaded.reload()}>Reset zoom</button>
     </div>
     <p class="muted">
-      <${Time} ms=${fromMs} tz=${tz} /> to <${Time} ms=${toMs} tz=${tz} /> (${zoneName(fromMs, tz)}; hover a time for UTC).
+      <${Time} ms=${fromMs} tz=${tz} /> to <${Time} ms=${toMs} tz=${tz} /> (${zoneName(fromMs, tz)}; hover a time for UTC).${' '}
       ${decided.length} decided intervals. Drag across the chart to zoom, double-click to zoom out, click an interval for its decision.
     </p>
     <${ErrorBox} error=${loaded.error} />
