@@ -77,11 +77,14 @@ export function isAppScript(path: string): boolean {
   return path.endsWith('.js') && !path.startsWith('/docs/');
 }
 
+// `tsx console/build.ts [--out <dir>]`: the AWS deployment's files (its /config.json is written by the stack).
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const started = performance.now();
-  const files = await buildConsole({ config: null, outdir: CONSOLE_DIST });
+  const at = process.argv.indexOf('--out');
+  const outdir = at > 0 && process.argv[at + 1] ? process.argv[at + 1]! : CONSOLE_DIST;
+  const files = await buildConsole({ config: null, outdir });
   const bytes = [...files.values()].reduce((n, f) => n + f.body.byteLength, 0);
   process.stdout.write(
-    `console: ${files.size} files, ${Math.round(bytes / 1024)} KB in ${CONSOLE_DIST} (${Math.round(performance.now() - started)} ms)\n`,
+    `console: ${files.size} files, ${Math.round(bytes / 1024)} KB in ${outdir} (${Math.round(performance.now() - started)} ms)\n`,
   );
 }

@@ -165,7 +165,7 @@ describe('the console files', () => {
     for (const [path, title] of [
       ['/', 'console'],
       ['/docs', 'docs'],
-    ]) {
+    ] as const) {
       const res = await api.call('GET', path);
       expect(res.status, path).toBe(200);
       expect(res.text).toContain(`<title>${title}</title>`);

@@ -16,6 +16,13 @@ if (!hasChromium) console.warn(`[console] ${CHROMIUM} is missing (apt-get instal
 
 const H = 3_600_000;
 
+/** What the scripts run in the page touch (the tests compile without the DOM library). */
+interface PageGlobals {
+  location: { protocol: string };
+  sessionStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void };
+  localStorage: { length: number };
+}
+
 describe.skipIf(!hasChromium)('the operator console in headless Chromium', () => {
   const home = mkdtempSync(join(tmpdir(), 'switchyard-console-'));
   const env = { SWITCHYARD_HOME: home, PORT: '0' };
@@ -44,7 +51,8 @@ describe.skipIf(!hasChromium)('the operator console in headless Chromium', () =>
     const page = await newPage();
     const session = { token: tokens[role]!, user: `${role}-1`, roles: [role], expiresAt: new Date(Date.now() + H).toISOString() };
     await page.addInitScript((s) => {
-      if (location.protocol === 'http:') sessionStorage.setItem('switchyard.session', s);
+      const w = globalThis as unknown as PageGlobals;
+      if (w.location.protocol === 'http:') w.sessionStorage.setItem('switchyard.session', s);
     }, JSON.stringify(session));
     return page;
   }
@@ -112,8 +120,9 @@ describe.skipIf(!hasChromium)('the operator console in headless Chromium', () =>
     await expect(page.locator('.site-card').count()).resolves.toBe(sites.length);
     for (const s of sites) await expect(page.locator(`.site-card[data-site="${s.id}"] h2`).innerText()).resolves.toContain(s.name);
     // The token is in this tab's sessionStorage, never in localStorage.
-    expect(await page.evaluate(() => localStorage.length)).toBe(0);
-    expect(await page.evaluate(() => JSON.parse(sessionStorage.getItem('switchyard.session')!).roles)).toContain('trader');
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).localStorage.length)).toBe(0);
+    const roles = await page.evaluate(() => JSON.parse((globalThis as unknown as PageGlobals).sessionStorage.getItem('switchyard.session')!).roles);
+    expect(roles).toContain('trader');
 
     const again = await newPage();
     await again.goto(link);
@@ -230,8 +239,9 @@ describe.skipIf(!hasChromium)('the operator console in headless Chromium', () =>
       await cli(['token', '--role', 'trader', '--role', 'finance', '--role', 'operator', '--role', 'admin', '--user', 'all-1'], env)
     ).stdout.trim();
     await page.addInitScript((t) => {
-      if (location.protocol === 'http:') {
-        sessionStorage.setItem(
+      const w = globalThis as unknown as PageGlobals;
+      if (w.location.protocol === 'http:') {
+        w.sessionStorage.setItem(
           'switchyard.session',
           JSON.stringify({
             token: t,
