@@ -121,7 +121,9 @@ describe.skipIf(!hasChromium)('the operator console in headless Chromium', () =>
     for (const s of sites) await expect(page.locator(`.site-card[data-site="${s.id}"] h2`).innerText()).resolves.toContain(s.name);
     // The token is in this tab's sessionStorage, never in localStorage.
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).localStorage.length)).toBe(0);
-    const roles = await page.evaluate(() => JSON.parse((globalThis as unknown as PageGlobals).sessionStorage.getItem('switchyard.session')!).roles);
+    const roles = await page.evaluate(
+      () => JSON.parse((globalThis as unknown as PageGlobals).sessionStorage.getItem('switchyard.session')!).roles,
+    );
     expect(roles).toContain('trader');
 
     const again = await newPage();
@@ -155,7 +157,12 @@ describe.skipIf(!hasChromium)('the operator console in headless Chromium', () =>
     await page.locator('.timeline-chart[data-drawn]').waitFor();
     await expect.poll(async () => Number(await page.locator('.timeline-chart').getAttribute('data-overridden'))).toBeGreaterThan(0);
     expect(Number(await page.locator('.timeline-chart').getAttribute('data-curtailed'))).toBeGreaterThan(0);
-    await expect(page.locator('.picker option', { hasText: 'OVERRIDE' }).count()).resolves.toBeGreaterThan(0);
+    // The current hour's last interval: its decision, revised by the override, with both revisions.
+    await page.locator('.picker button', { hasText: 'Previous interval' }).click();
+    const decision = page.locator('section.decision');
+    await expect(decision.locator('h2').innerText()).resolves.toContain('OVERRIDE');
+    await expect.poll(() => decision.locator('.revisions tbody tr').count()).toBe(2);
+    await expect(decision.locator('.revisions tbody tr').nth(1).innerText()).resolves.toContain('OVERRIDE_CURTAIL');
   });
 
   it('as a trader: cancelling with a stale version shows the conflict and the override as it is now', async () => {
