@@ -68,11 +68,8 @@ export function timelineData(
     for (let k = 0; k < miningLoads.length; k++) {
       thresholds[k]![i] = d?.allocations.find((a) => a.loadId === miningLoads[k])?.curtailAboveUsdPerMwh ?? null;
     }
-    curtailed[i] = d
-      ? d.allocations.some((a) => a.kind === 'mining' && (a.action === 'CURTAIL' || a.action === 'PARTIAL'))
-        ? 1
-        : 0
-      : null;
+    // A band where a mining load is curtailed (wholly or partly); null elsewhere, so no baseline is drawn.
+    curtailed[i] = d?.allocations.some((a) => a.kind === 'mining' && (a.action === 'CURTAIL' || a.action === 'PARTIAL')) ? 1 : null;
     // Overrides are few: a point is inside one if any window holds it.
     overridden[i] = windows.some(([a, b]) => t >= a && t < b) ? 1 : null;
     planned[i] = d ? d.economics.runningMw + d.economics.aiServedMw : null;
