@@ -14,11 +14,18 @@ import { H, startConsoleFixture } from './console-fixture.ts';
 const OUT = join(PROJECT_ROOT, 'docs/screenshots');
 
 const fixture = await startConsoleFixture(2);
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+});
 try {
   mkdirSync(OUT, { recursive: true });
   const tomorrow = new Date(Date.now() + 24 * H).toISOString().slice(0, 10);
-  await prepareBids({ marketData: fixture.repos.marketData, bids: fixture.repos.bids, clock: { nowMs: Date.now }, publisher: new MemoryEventPublisher() }, fixture.sites, tomorrow);
+  await prepareBids(
+    { marketData: fixture.repos.marketData, bids: fixture.repos.bids, clock: { nowMs: Date.now }, publisher: new MemoryEventPublisher() },
+    fixture.sites,
+    tomorrow,
+  );
 
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 })).newPage();
   const errors: string[] = [];

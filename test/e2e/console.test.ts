@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cli, type RunningCli, startCli } from '../support/cli.ts';
 
@@ -15,6 +15,10 @@ const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`[console] ${CHROMIUM} is missing (apt-get install -y chromium): the console's browser tests are skipped.`);
 
 const H = 3_600_000;
+
+/** The text a user sees in an element (Playwright's innerText: rendered, whitespace as laid out). */
+// biome-ignore lint/performance/useDomNodeTextContent: a Playwright locator, not a DOM node; the rendered text is the point
+const shown = (l: Locator) => l.innerText();
 
 /** What the scripts run in the page touch (the tests compile without the DOM library). */
 interface PageGlobals {
@@ -118,7 +122,7 @@ describe.skipIf(!hasChromium)('the operator console in headless Chromium', () =>
     const sites = ((await (await api('/sites', tokens.finance!)).json()) as { items: { id: string; name: string }[] }).items;
     expect(sites.length).toBeGreaterThanOrEqual(3);
     await expect(page.locator('.site-card').count()).resolves.toBe(sites.length);
-    for (const s of sites) await expect(page.locator(`.site-card[data-site="${s.id}"] h2`).innerText()).resolves.toContain(s.name);
+    for (const s of sites) await expect(shown(page.locator(`.site-card[data-site="${s.id}"] h2`))).resolves.toContain(s.name);
     // The token is in this tab's sessionStorage, never in localStorage.
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).localStorage.length)).toBe(0);
     const roles = await page.evaluate(
@@ -128,7 +132,7 @@ describe.skipIf(!hasChromium)('the operator console in headless Chromium', () =>
 
     const again = await newPage();
     await again.goto(link);
-    await expect(again.locator('[role=alert]').innerText()).resolves.toContain('unknown, used or expired');
+    await expect(shown(again.locator('[role=alert]'))).resolves.toContain('unknown, used or expired');
     expectRefused(401);
   });
 
@@ -145,13 +149,13 @@ describe.skipIf(!hasChromium)('the operator console in headless Chromium', () =>
     await form.locator('select[name=action]').selectOption('CURTAIL');
     // Without a reason the API names the field.
     await form.locator('button[type=submit]').click();
-    await expect(form.locator('[role=alert]').innerText()).resolves.toContain('reason');
-    await expect(form.locator('#err-reason').innerText()).resolves.toBe('reason is required');
+    await expect(shown(form.locator('[role=alert]'))).resolves.toContain('reason');
+    await expect(shown(form.locator('#err-reason'))).resolves.toBe('reason is required');
     expectRefused(400);
     await form.locator('textarea[name=reason]').fill('price spike expected');
     await form.locator('button[type=submit]').click();
     const done = page.locator('.success');
-    await expect(done.innerText()).resolves.toMatch(/created: [1-9]\d* intervals? re-decided/);
+    await expect(shown(done)).resolves.toMatch(/created: [1-9]\d* intervals? re-decided/);
     await done.locator('a').click();
 
     await page.locator('.timeline-chart[data-drawn]').waitFor();
@@ -160,9 +164,9 @@ describe.skipIf(!hasChromium)('the operator console in headless Chromium', () =>
     // The current hour's last interval: its decision, revised by the override, with both revisions.
     await page.locator('.picker button', { hasText: 'Previous interval' }).click();
     const decision = page.locator('section.decision');
-    await expect(decision.locator('h2').innerText()).resolves.toContain('OVERRIDE');
+    await expect(shown(decision.locator('h2'))).resolves.toContain('OVERRIDE');
     await expect.poll(() => decision.locator('.revisions tbody tr').count()).toBe(2);
-    await expect(decision.locator('.revisions tbody tr').nth(1).innerText()).resolves.toContain('OVERRIDE_CURTAIL');
+    await expect(shown(decision.locator('.revisions tbody tr').nth(1))).resolves.toContain('OVERRIDE_CURTAIL');
   });
 
   it('as a trader: cancelling with a stale version shows the conflict and the override as it is now', async () => {
@@ -193,8 +197,8 @@ describe.skipIf(!hasChromium)('the operator console in headless Chromium', () =>
     expect(elsewhere.status).toBe(200);
     await row.locator('input[name=cancelReason]').fill('no longer needed');
     await row.locator('form.cancel-form button[type=submit]').click();
-    await expect(row.locator('[role=alert]').innerText()).resolves.toMatch(/^412: .*version 2/s);
-    await expect(row.locator('.conflict').innerText()).resolves.toContain('Now: version 2, CANCELLED by trader-1');
+    await expect(shown(row.locator('[role=alert]'))).resolves.toMatch(/^412: .*version 2/s);
+    await expect(shown(row.locator('.conflict'))).resolves.toContain('Now: version 2, CANCELLED by trader-1');
     expectRefused(412);
   });
 
@@ -237,7 +241,7 @@ describe.skipIf(!hasChromium)('the operator console in headless Chromium', () =>
     const rows = await page.locator('.bids-table tbody tr').count();
     expect(rows).toBeGreaterThanOrEqual(23);
     expect(rows).toBeLessThanOrEqual(25);
-    await expect(page.locator('.bids-table thead').innerText()).resolves.toContain('America/Chicago');
+    await expect(shown(page.locator('.bids-table thead'))).resolves.toContain('America/Chicago');
   });
 
   it('shows every screen to a user with every role without a console error', async () => {
