@@ -66,6 +66,8 @@ export const AGENT_SCOPE_NAME = 'agent';
 export interface ApiProps {
   config: StageConfig;
   handler: LambdaFunction;
+  /** The operator console's origin (infra/console.ts): a hosted-UI callback and a CORS origin besides the dashboard's. */
+  consoleOrigin?: string;
 }
 
 export class Api extends Construct {
@@ -115,6 +117,7 @@ export class Api extends Construct {
     }
 
     const origin = config.api.dashboardOrigin;
+    const origins = [origin, props.consoleOrigin].filter((o): o is string => o !== undefined);
     if (config.cognito.domainPrefix) this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix: config.cognito.domainPrefix } });
     // A public client (no secret): the CLI signs in with SRP or USER_PASSWORD_AUTH, the dashboard with the code grant + PKCE.
     this.client = this.userPool.addClient('Client', {
@@ -126,8 +129,15 @@ export class Api extends Construct {
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.days(prod ? 1 : 30),
       enableTokenRevocation: true,
-      ...(origin && config.cognito.domainPrefix
-        ? { oAuth: { flows: { authorizationCodeGrant: true }, scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE], callbackUrls: [`${origin}/`], logoutUrls: [`${origin}/`] } }
+      ...(origins.length > 0 && config.cognito.domainPrefix
+        ? {
+            oAuth: {
+              flows: { authorizationCodeGrant: true },
+              scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
+              callbackUrls: origins.map((o) => `${o}/`),
+              logoutUrls: origins.map((o) => `${o}/`),
+            },
+          }
         : { disableOAuth: true }),
     });
 
@@ -165,13 +175,13 @@ export class Api extends Construct {
       description: 'Switchyard: decisions, overrides, audit, reports, bids',
       createDefaultStage: false,
       defaultAuthorizer: authorizer,
-      ...(origin
+      ...(origins.length > 0
         ? {
             corsPreflight: {
-              allowOrigins: [origin],
+              allowOrigins: origins,
               allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.PATCH, CorsHttpMethod.DELETE],
               allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key'],
-              exposeHeaders: ['ETag'],
+              exposeHeaders: ['ETag', 'Idempotent-Replayed'],
               maxAge: Duration.hours(1),
             },
           }

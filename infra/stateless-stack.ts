@@ -9,6 +9,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { Alarms } from './alarms.ts';
 import { Api } from './api.ts';
+import { ConsoleSite } from './console.ts';
 import type { FunctionName } from './bundling.ts';
 import type { StageConfig } from './config.ts';
 import { Functions } from './functions.ts';
@@ -30,6 +31,7 @@ export class StatelessStack extends Stack {
   readonly schedules: Schedules;
   readonly gridEvents: GridEventDelivery | undefined;
   readonly api: Api | undefined;
+  readonly console: ConsoleSite | undefined;
   readonly alarms: Alarms;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
@@ -40,7 +42,10 @@ export class StatelessStack extends Stack {
     const gridFn = this.functions.get('ingest-grid-events');
     this.gridEvents = gridFn ? new GridEventDelivery(this, 'GridEvents', { bus: props.bus, handler: gridFn }) : undefined;
     const apiFn = this.functions.get('api');
-    this.api = apiFn ? new Api(this, 'Api', { config, handler: apiFn.fn }) : undefined;
+    // The console signs in through the hosted UI, so it comes with the stage's Cognito domain.
+    this.console = apiFn && config.cognito.domainPrefix ? new ConsoleSite(this, 'Console', { config }) : undefined;
+    this.api = apiFn ? new Api(this, 'Api', { config, handler: apiFn.fn, ...(this.console ? { consoleOrigin: this.console.url } : {}) }) : undefined;
+    if (this.console && this.api) this.console.deploy(this.api);
     this.alarms = new Alarms(this, 'Alarms', {
       config,
       functions: this.functions.all,
@@ -52,6 +57,7 @@ export class StatelessStack extends Stack {
       new CfnOutput(this, 'UserPoolId', { value: this.api.userPool.userPoolId, description: 'Cognito user pool: users and their groups (roles)' });
       new CfnOutput(this, 'UserPoolClientId', { value: this.api.client.userPoolClientId, description: 'App client that signs users in; the JWT audience' });
     }
+    if (this.console) new CfnOutput(this, 'ConsoleUrl', { value: this.console.url, description: 'The operator console (sign in through the Cognito hosted UI)' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn, description: 'SNS topic of every alarm' });
   }
 }

@@ -2,17 +2,23 @@
  * `switchyard start`: the embedded DynamoDB, the HTTP API and the scheduler in one process —
  * an immediate catch-up run for the current hour, then a run at the top of every hour.
  */
+import { userInfo } from 'node:os';
+import type { Role } from '#adapters/jwt.ts';
 import { readSitesFile } from '#adapters/sites-file.ts';
 import { HOUR_MS } from '#domain/time.ts';
+import { buildConsole } from '../console/build.ts';
 import { readConfig, type LocalConfig } from './config.ts';
 import { localJwtSecret, openLocalContext, type LocalContext } from './context.ts';
 import { runLocal } from './engine.ts';
 import { localAuthenticator, startServer, type RunningServer } from './server.ts';
+import { signInCodes } from './signin-codes.ts';
 import { clearRuntimeInfo, readRuntimeInfo, writeRuntimeInfo } from './store.ts';
 
 export interface Runtime {
   ctx: LocalContext;
   server: RunningServer;
+  /** The operator console at `/`: a sign-in link with a fresh one-time code (by default every role, for whoever is at this terminal). */
+  consoleLink(user?: string, roles?: readonly Role[]): string;
   /** Resolves when the start-up run has finished. */
   firstRun: Promise<void>;
   stop(): Promise<void>;
@@ -30,15 +36,21 @@ export async function startRuntime(config: LocalConfig = readConfig()): Promise<
   }
   const ctx = await openLocalContext({ config, ownStore: true });
   const log = ctx.log;
+  const secret = localJwtSecret(config.home);
+  const codes = signInCodes(secret);
   let server: RunningServer;
   try {
+    // Built at every start (esbuild, a fraction of a second): a fresh clone needs no build step and never serves a stale bundle.
+    const staticFiles = await buildConsole();
     server = await startServer(
       {
         sites: sitesFile.sites,
         ...ctx.repos,
         publisher: ctx.publisher,
         clock: ctx.clock,
-        authenticate: localAuthenticator(localJwtSecret(config.home)),
+        authenticate: localAuthenticator(secret),
+        exchangeSignInCode: codes.exchange,
+        staticFiles,
         log,
         demo: config.marketData === 'demo',
         // POST /runs: the same local run as the scheduler's (demo data first when configured).
@@ -91,6 +103,9 @@ export async function startRuntime(config: LocalConfig = readConfig()): Promise<
   return {
     ctx,
     server,
+    consoleLink(user = localUser(), roles = ['trader', 'finance', 'operator', 'admin']) {
+      return `${server.url}/#/signin?code=${codes.issue(user, roles)}`;
+    },
     firstRun,
     async stop() {
       stopped = true;
@@ -101,4 +116,12 @@ export async function startRuntime(config: LocalConfig = readConfig()): Promise<
       await ctx.close();
     },
   };
+}
+
+function localUser(): string {
+  try {
+    return userInfo().username || 'local';
+  } catch {
+    return 'local';
+  }
 }

@@ -8,6 +8,8 @@ import { serve } from '@hono/node-server';
 import { cachingVerifier } from '#adapters/jwt.ts';
 import { bearerToken, type Authenticate } from '#adapters/http/auth.ts';
 import { createApp } from '#adapters/http/app.ts';
+import type { ExchangeSignInCode } from '#adapters/http/routes/signin.ts';
+import type { StaticFiles } from '#adapters/http/static.ts';
 import { apiUseCases, type ApiParts } from '#app/api.ts';
 
 export function localAuthenticator(secret: Uint8Array): Authenticate {
@@ -24,6 +26,9 @@ export interface ServerParts extends ApiParts {
   /** Origin allowed to call the API from a browser (a dashboard). */
   corsOrigin?: string;
   maxBodyBytes?: number;
+  /** The console's sign-in codes and files (the local runtime serves the console at `/`). */
+  exchangeSignInCode?: ExchangeSignInCode;
+  staticFiles?: StaticFiles;
 }
 
 export interface RunningServer {
@@ -33,7 +38,7 @@ export interface RunningServer {
 }
 
 export async function startServer(parts: ServerParts, port: number, hostname = '127.0.0.1'): Promise<RunningServer> {
-  const { authenticate, corsOrigin, maxBodyBytes } = parts;
+  const { authenticate, corsOrigin, maxBodyBytes, exchangeSignInCode, staticFiles } = parts;
   const app = createApp({
     useCases: apiUseCases(parts),
     clock: parts.clock,
@@ -41,6 +46,8 @@ export async function startServer(parts: ServerParts, port: number, hostname = '
     log: parts.log,
     ...(corsOrigin !== undefined ? { corsOrigin } : {}),
     ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
+    ...(exchangeSignInCode ? { exchangeSignInCode } : {}),
+    ...(staticFiles ? { staticFiles } : {}),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port, hostname }, () => resolve(s as Server));

@@ -10,7 +10,9 @@ export const start: Command = {
     parseFlags(argv, {});
     const rt = await startRuntime();
     process.stdout.write(
-      `Switchyard is running.\n  API        ${rt.server.url}  (try ${rt.server.url}/health)\n  DynamoDB   ${rt.ctx.store.endpoint}\n  home       ${rt.ctx.config.home}\n  sites      ${rt.ctx.config.sitesFile}${rt.ctx.config.demoSites ? ' (demo)' : ''}\n  token      npm run switchyard -- token --role finance --user you\n`,
+      `Switchyard is running.\n  console    ${rt.consoleLink()}  (signs you in once, within 10 minutes)\n` +
+        `  API        ${rt.server.url}  (try ${rt.server.url}/health; docs ${rt.server.url}/docs)\n` +
+        `  DynamoDB   ${rt.ctx.store.endpoint}\n  home       ${rt.ctx.config.home}\n  sites      ${rt.ctx.config.sitesFile}${rt.ctx.config.demoSites ? ' (demo)' : ''}\n  token      npm run switchyard -- token --role finance --user you\n`,
     );
     await new Promise<void>((resolve) => {
       const shutdown = () => resolve();

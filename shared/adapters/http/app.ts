@@ -18,6 +18,8 @@ import { decisionRoutes } from './routes/decisions.ts';
 import { financeRoutes } from './routes/finance.ts';
 import { overrideRoutes } from './routes/overrides.ts';
 import { runRoutes } from './routes/runs.ts';
+import { signInRoutes } from './routes/signin.ts';
+import { mountStatic } from './static.ts';
 
 export type { ApiDeps } from './deps.ts';
 export { API_VERSION } from './openapi.ts';
@@ -25,9 +27,10 @@ export { API_VERSION } from './openapi.ts';
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 /** Every route the API serves, in the order the document lists them. */
-export function apiRoutes(deps: Pick<ApiDeps, 'useCases' | 'clock'>): Route[] {
+export function apiRoutes(deps: Pick<ApiDeps, 'useCases' | 'clock' | 'exchangeSignInCode'>): Route[] {
   const { useCases, clock } = deps;
   return [
+    ...(deps.exchangeSignInCode ? signInRoutes(deps.exchangeSignInCode) : []),
     ...coreRoutes(useCases),
     ...decisionRoutes(useCases),
     ...overrideRoutes(useCases, clock),
@@ -63,5 +66,6 @@ export function createApp(deps: ApiDeps) {
     document ??= JSON.stringify(openApiDocument(routes));
     return new Response(document, { headers: { 'content-type': 'application/json' } });
   });
+  if (deps.staticFiles) mountStatic(app, deps.staticFiles);
   return app;
 }

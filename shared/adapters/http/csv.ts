@@ -40,9 +40,23 @@ export function decisionCsvRow(site: Site, d: Decision): string {
   return `${cells.map(cell).join(',')}\r\n`;
 }
 
+/** A whole table as CSV: a header row, then one row per record in the columns' order. */
+export function csvTable(columns: readonly string[], rows: Iterable<readonly unknown[]>): string {
+  let text = `${columns.map(cell).join(',')}\r\n`;
+  for (const r of rows) text += `${r.map(cell).join(',')}\r\n`;
+  return text;
+}
+
+/** The response of a CSV download: RFC 4180 text, saved under `name`. */
+export function csvDownload(name: string, body: string | ReadableStream<Uint8Array>): Response {
+  const headers = { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"` };
+  return new Response(body, { status: 200, headers });
+}
+
 /** One CSV cell: quoted when it holds a separator, quote or line break; a leading formula character is neutralised. */
 function cell(v: unknown): string {
-  let s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v);
+  if (v === null || v === undefined) return '';
+  let s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : typeof v === 'object' ? JSON.stringify(v) : String(v);
   if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

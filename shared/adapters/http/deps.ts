@@ -3,6 +3,8 @@ import type { ApiUseCases } from '#app/api.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { Logger } from '#ports/logger.ts';
 import type { Authenticate } from './auth.ts';
+import type { ExchangeSignInCode } from './routes/signin.ts';
+import type { StaticFiles } from './static.ts';
 
 export interface ApiDeps {
   useCases: ApiUseCases;
@@ -13,4 +15,8 @@ export interface ApiDeps {
   /** Origin allowed to call the API from a browser (a dashboard). */
   corsOrigin?: string;
   maxBodyBytes?: number;
+  /** The local runtime's one-time sign-in codes (POST /auth/exchange); absent in AWS, where Cognito signs users in. */
+  exchangeSignInCode?: ExchangeSignInCode;
+  /** The operator console's files, served at `/` and `/docs` (the local runtime; in AWS CloudFront serves them). */
+  staticFiles?: StaticFiles;
 }

@@ -2,11 +2,19 @@
 import * as z from 'zod';
 import type { ApiUseCases } from '#app/api.ts';
 import { RANGE_LIMITS_DAYS } from '#app/queries/range.ts';
+import { csvDownload, csvTable } from '../csv.ts';
 import { parseInstantOrDay } from '../params.ts';
 import { route } from '../route.ts';
-import { AuditPageSchema, BidsListSchema, PnlReportSchema, isoInstant, problemResponses, utcDate } from '../schemas.ts';
+import { AuditPageSchema, BidsListSchema, PnlReportSchema, PnlRowSchema, isoInstant, problemResponses, utcDate } from '../schemas.ts';
 
 const siteIdQuery = z.string().min(1).max(64);
+const format = z.enum(['json', 'csv']).default('json').meta({ description: 'csv: RFC 4180 with a header row, for a download' });
+const csvContent = { 'text/csv': { schema: z.string().meta({ description: 'RFC 4180 CSV with a header row' }) } };
+
+/** The audit CSV's columns; `before` and `after` are JSON in their cells. */
+const AUDIT_COLUMNS = ['id', 'at', 'actor', 'action', 'entity_type', 'entity_id', 'site_id', 'reason', 'before', 'after'] as const;
+/** The P&L CSV's columns: the JSON row's fields, named as in the JSON. */
+const PNL_COLUMNS = Object.keys(PnlRowSchema.shape) as (keyof z.infer<typeof PnlRowSchema>)[];
 
 export function financeRoutes(useCases: ApiUseCases) {
   const maxReportDays = RANGE_LIMITS_DAYS.report;
@@ -18,7 +26,9 @@ export function financeRoutes(useCases: ApiUseCases) {
         operationId: 'listAudit',
         tags: ['audit'],
         summary: 'The audit trail in [from, to)',
-        description: `Append-only records of every override change (who, when, what, why, before and after), oldest first; at most ${maxReportDays} days per request. The API has no way to change them.`,
+        description:
+          `Append-only records of every override change (who, when, what, why, before and after), oldest first; at most ${maxReportDays} days per request. ` +
+          'The API has no way to change them. format=csv answers every record of the range (limit and nextToken ignored).',
         roles: ['finance', 'admin'],
         request: {
           query: z.object({
@@ -27,18 +37,28 @@ export function financeRoutes(useCases: ApiUseCases) {
             siteId: siteIdQuery.optional(),
             limit: z.coerce.number().int().min(1).max(1000).optional(),
             nextToken: z.string().min(1).max(2000).optional(),
+            format,
           }),
         },
         responses: {
-          200: { description: 'audit records', content: { 'application/json': { schema: AuditPageSchema } } },
+          200: { description: 'audit records', content: { 'application/json': { schema: AuditPageSchema }, ...csvContent } },
           ...problemResponses(400, 401, 403, 404, 429),
         },
       },
       async (c, { query: q }) => {
+        const range = { fromMs: Date.parse(q.from), toMs: Date.parse(q.to), ...(q.siteId !== undefined ? { siteId: q.siteId } : {}) };
+        if (q.format === 'csv') {
+          const rows: unknown[][] = [];
+          let nextToken: string | undefined;
+          do {
+            const page = await useCases.auditTrail({ ...range, limit: 1000, ...(nextToken ? { nextToken } : {}) });
+            for (const a of page.items) rows.push([a.id, a.at, a.actor, a.action, a.entity.type, a.entity.id, a.siteId, a.reason, a.before, a.after]);
+            nextToken = page.nextToken;
+          } while (nextToken);
+          return csvDownload(`audit-${q.from.slice(0, 10)}-${q.to.slice(0, 10)}.csv`, csvTable(AUDIT_COLUMNS, rows));
+        }
         const page = await useCases.auditTrail({
-          fromMs: Date.parse(q.from),
-          toMs: Date.parse(q.to),
-          ...(q.siteId !== undefined ? { siteId: q.siteId } : {}),
+          ...range,
           ...(q.limit ? { limit: q.limit } : {}),
           ...(q.nextToken ? { nextToken: q.nextToken } : {}),
         });
@@ -64,10 +84,11 @@ export function financeRoutes(useCases: ApiUseCases) {
             from: z.string().min(10).max(40).meta({ example: '2024-07-01' }),
             to: z.string().min(10).max(40).meta({ example: '2024-08-01' }),
             granularity: z.enum(['day', 'month']).default('day'),
+            format,
           }),
         },
         responses: {
-          200: { description: 'one row per site and period', content: { 'application/json': { schema: PnlReportSchema } } },
+          200: { description: 'one row per site and period', content: { 'application/json': { schema: PnlReportSchema }, ...csvContent } },
           ...problemResponses(400, 401, 403, 404, 429),
         },
       },
@@ -76,6 +97,10 @@ export function financeRoutes(useCases: ApiUseCases) {
         const toMs = parseInstantOrDay(q.to, 'to');
         const site = q.siteId !== undefined ? { siteId: q.siteId } : {};
         const items = await useCases.pnlReport({ ...site, fromMs, toMs, granularity: q.granularity });
+        if (q.format === 'csv') {
+          const name = `pnl-${q.siteId ?? 'all'}-${q.granularity}-${q.from.slice(0, 10)}-${q.to.slice(0, 10)}.csv`;
+          return csvDownload(name, csvTable(PNL_COLUMNS, items.map((r) => PNL_COLUMNS.map((k) => r[k]))));
+        }
         return c.json({ granularity: q.granularity, currency: 'USD' as const, items }, 200);
       },
     ),
