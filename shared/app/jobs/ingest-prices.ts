@@ -2,12 +2,15 @@
  * The price ingest job, as the ingest-prices Lambda runs it every hour and the local runtime before
  * each run when real feeds are configured: real-time prices of the last hours and day-ahead prices
  * ahead (or one window to backfill) for the settlement points of the ERCOT sites, then the
- * staleness of every price feed. A feed that fails is reported; the other still runs.
+ * staleness of every price feed. A feed that fails is reported; the other still runs. Each series
+ * whose newest interval is new is announced as a PricesStored event (./price-redecide.ts): the
+ * decisions it informs are made again.
  */
 import type { PriceFeed } from '#ports/feeds.ts';
 import type { IngestReport } from '../ingest.ts';
 import { liveWindows, nodesOf, pullPrices, type PullWindow } from '../pull.ts';
 import { checkFeeds, type FeedCheck, type FeedCheckDeps } from './feed-staleness.ts';
+import { announcePrices, newPriceRecorder, type PricesStored } from './price-redecide.ts';
 
 export interface PriceIngestDeps extends FeedCheckDeps {
   /** The RT and DA feeds, built only when there is something to pull (the Lambda reads its credentials then). */
@@ -28,6 +31,8 @@ export interface PriceIngestOutcome extends FeedCheck {
   reports: (IngestReport & { kind: 'RT' | 'DA' })[];
   /** One line per failed feed: `<feed>: <error>`. */
   errors: string[];
+  /** Series whose newest interval is new, each announced by a PricesStored event. */
+  stored: PricesStored[];
 }
 
 export async function ingestPricesJob(
@@ -37,14 +42,19 @@ export async function ingestPricesJob(
 ): Promise<PriceIngestOutcome> {
   const nodes = nodesOf(deps.sites, 'ERCOT');
   const windows = req.window ? { rt: req.window, da: req.window } : liveWindows(deps.clock.nowMs(), settings.lookbackHours);
-  const pulled: Pick<PriceIngestOutcome, 'reports' | 'errors'> = { reports: [], errors: [] };
+  const pulled: Pick<PriceIngestOutcome, 'reports' | 'errors' | 'stored'> = { reports: [], errors: [], stored: [] };
   if (nodes.length === 0) {
     deps.log.warn('no ERCOT sites with a settlement point: nothing to pull');
   } else {
     const feeds = await deps.feeds();
-    const { reports, errors } = await pullPrices(deps.marketData, feeds, nodes, windows, deps.log);
+    const recorder = newPriceRecorder(deps.marketData);
+    const { reports, errors } = await pullPrices(recorder.repo, feeds, nodes, windows, deps.log);
     pulled.reports = reports.map((r) => ({ ...r, kind: r.source === feeds.rt.name ? 'RT' : 'DA' }));
     pulled.errors = errors;
+    pulled.stored = recorder.stored(deps.clock.nowMs());
+    const announced = await announcePrices(deps.publisher, pulled.stored, deps.clock.nowMs());
+    // Not re-sent: the decisions it informs wait for the next new price or the hourly run.
+    for (const f of announced.failed) deps.log.warn('PricesStored not sent', { eventId: f.id, error: f.error });
   }
   return { ...pulled, ...(await checkFeeds(deps, ['price'])) };
 }
