@@ -40,7 +40,7 @@ export const Event = z
       for (const field of ['market', 'node'] as const) {
         if (e[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `is required with trigger "${PRICE_TRIGGER}"` });
       }
-      if (e.at !== undefined) ctx.addIssue({ code: 'custom', path: ['at'], message: `does not go with trigger "${PRICE_TRIGGER}": a price re-decides now` });
+      if (e.at !== undefined) ctx.addIssue({ code: 'custom', path: ['at'], message: `does not go with trigger "${PRICE_TRIGGER}"` });
     } else {
       for (const field of ['market', 'node'] as const) {
         if (e[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `goes only with trigger "${PRICE_TRIGGER}"` });
