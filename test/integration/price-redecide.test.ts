@@ -145,15 +145,13 @@ describe('re-deciding on a new price', () => {
     expect(publisher.events.some((e) => e.detail.siteId === 'west')).toBe(false);
   });
 
-  it('gives an informed interval that has no decision yet its first', async () => {
+  it('leaves an informed interval without a decision to the run of its hour', async () => {
     const nearEnd = HOUR + 3 * Q + 5 * 60_000;
     await t.repos.marketData.putPrices([rt('HB_HUBAVG', HOUR + 2 * Q, SPIKE)]);
     const outcome = await priceRedecideJob(deps(fixedClock(nearEnd)), { market: 'ERCOT', node: 'HB_HUBAVG' });
 
-    const next = (await current('rockdale', HOUR + H))!;
-    expect(next.revision).toBe(1);
-    expect(next.inputs.price?.lastRtUsdPerMwh).toBe(SPIKE);
-    expect(outcome.written.map((d) => d.intervalStart)).toContain(new Date(HOUR + H).toISOString());
+    expect(outcome.written.map((d) => d.intervalStart)).toEqual(['2024-07-15T20:45:00.000Z']);
+    expect(await current('rockdale', HOUR + H)).toBeNull();
   });
 });
 

@@ -5,7 +5,9 @@
  * decided again with what is known now (the hourly run decides with what was known at the hour's
  * start) by the same `decideInterval` a run uses, and recorded as a new revision (source AUTO,
  * reason PRICE_UPDATE) only when the decision moved: other allocations or thresholds, other flags,
- * or another state left for the next interval. An interval without a decision yet gets its first.
+ * or another state left for the next interval. An interval without a decision is left to the run
+ * of its hour, which decides it at the hour's start with the prices known then — the same prices
+ * until the next one is stored, and that one re-decides it here.
  * `publishDecisions` then sends DecisionMade / DecisionRevised and moves the current pointers, so
  * that what controllers read (events, GET /sites/{id}/dispatch) is the newest decision.
  *
@@ -132,7 +134,7 @@ export interface PriceRedecideRequest {
 export interface PriceRedecideOutcome {
   /** Sites on the node. */
   sites: number;
-  /** Revisions recorded (first decisions included), in site and interval order. */
+  /** Revisions recorded, in site and interval order. */
   written: Decision[];
   /** Intervals decided again whose decision did not move: nothing recorded. */
   unchanged: number;
@@ -224,7 +226,9 @@ async function redecideSite(ctx: Redeciding): Promise<{ written: Decision[]; unc
   const written: Decision[] = [];
   let unchanged = 0;
   for (const t of starts) {
-    const outcome = await reviseInterval(ctx, t, byStart.get(iso(t)) ?? null, last ? stateAfter(last) : null, overrides);
+    const stored = byStart.get(iso(t));
+    if (!stored) break; // not decided yet (nor, then, anything after it): the run's
+    const outcome = await reviseInterval(ctx, t, stored, last ? stateAfter(last) : null, overrides);
     if (outcome.written) written.push(outcome.decision);
     else unchanged++;
     last = outcome.decision;
@@ -239,7 +243,7 @@ async function redecideSite(ctx: Redeciding): Promise<{ written: Decision[]; unc
 async function reviseInterval(
   ctx: Redeciding,
   t: number,
-  stored: Decision | null,
+  stored: Decision,
   previous: PreviousState | null,
   overrides: readonly Override[],
 ): Promise<{ decision: Decision; written: boolean }> {
@@ -247,11 +251,11 @@ async function reviseInterval(
   const snap = await reader.snapshot(site, hourStart(t), nowMs);
   let current = stored;
   for (let attempt = 1; ; attempt++) {
-    const revision = (current?.revision ?? 0) + 1;
+    const revision = current.revision + 1;
     const interval = { site, snap, overrides, intervalStartMs: t, previous, decisionTimeMs: nowMs };
     const candidate = await decideInterval(deps, reader, interval, { revision, source: 'AUTO', decidedAtMs: nowMs, runId });
-    if (current && !decisionMoved(current, candidate)) return { decision: current, written: false };
-    if (current) candidate.reasons.push(PRICE_UPDATE);
+    if (!decisionMoved(current, candidate)) return { decision: current, written: false };
+    candidate.reasons.push(PRICE_UPDATE);
     if ((await deps.decisions.putRevision(candidate)) === 'written') return { decision: candidate, written: true };
     if (attempt >= MAX_ATTEMPTS) {
       // Left to the other changes: they decided the interval after us, with at least what we knew.
@@ -267,6 +271,6 @@ async function reviseInterval(
       deps.decisions.revision(site.id, iso(t), revision),
       deps.decisions.current(site.id, iso(t)),
     ]);
-    current = [theirs, pointer].reduce<Decision | null>((a, b) => (b && (!a || b.revision > a.revision) ? b : a), null) ?? candidate;
+    current = [theirs, pointer].reduce<Decision>((a, b) => (b && b.revision > a.revision ? b : a), current);
   }
 }
