@@ -7,11 +7,16 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryEventPublisher } from '#adapters/memory-events.ts';
+import { ingestBatch } from '#app/ingest.ts';
 import { ingestPricesJob } from '#app/jobs/ingest-prices.ts';
-import { informedIntervals, PRICE_UPDATE, priceRedecideJob } from '#app/jobs/price-redecide.ts';
+import { informedIntervals, newPriceRecorder, PRICE_UPDATE, priceRedecideJob } from '#app/jobs/price-redecide.ts';
 import { runInterval } from '#app/run-interval.ts';
 import { runDeps } from '#app/scheduled-run.ts';
 import type { Decision } from '#domain/decision.ts';
+import { Event } from '#functions/run-interval/contract.ts';
+import { parseEvent } from '#functions/shared/settings.ts';
+import type { LocalContext } from '#local/context.ts';
+import { redecideOnPrices } from '#local/live-feeds.ts';
 import { type Clock, fixedClock } from '#ports/clock.ts';
 import type { PriceFeed } from '#ports/feeds.ts';
 import { silentLogger } from '#ports/logger.ts';
@@ -193,5 +198,43 @@ describe('the price ingest announces new prices', () => {
     await ingest([rt('HB_HUBAVG', HOUR, SPIKE)]);
     const corrected = await ingest([rt('HB_HUBAVG', HOUR, SPIKE - 100)]);
     expect(corrected.stored.map((p) => p.node)).toEqual(['HB_HUBAVG']);
+  });
+});
+
+describe('locally, a stored file of prices', () => {
+  const ctx = (clock: Clock) => ({ repos: t.repos, publisher, clock, log: silentLogger, sites: () => SITES }) as unknown as LocalContext;
+  const store = async (points: PricePoint[], clock: Clock) => {
+    const recorder = newPriceRecorder(t.repos.marketData);
+    await ingestBatch(recorder.repo, { source: 'file', prices: points, rows: points.length, rejects: [], gaps: [], duplicates: 0 });
+    return redecideOnPrices(ctx(clock), recorder.stored(clock.nowMs()));
+  };
+
+  it('re-decides the open intervals its new prices inform', async () => {
+    const outcome = await store([rt('HB_HUBAVG', HOUR, SPIKE), rt('HB_WEST', HOUR, 30)], fixedClock(LATER));
+
+    expect(outcome).toEqual({ written: open.length, errors: [] });
+    expect((await current('rockdale', open[0]!))!.inputs.price?.lastRtUsdPerMwh).toBe(SPIKE);
+  });
+
+  it('re-decides nothing for a backfill older than any open interval reads', async () => {
+    const outcome = await store([rt('HB_HUBAVG', HOUR - 30 * H, SPIKE)], fixedClock(LATER));
+
+    expect(outcome).toEqual({ written: 0, errors: [] });
+    for (const ms of open) expect((await current('rockdale', ms))!.revision).toBe(1);
+  });
+});
+
+describe("run-interval's price trigger", () => {
+  it('takes the market and node the PricesStored rule hands it', () => {
+    expect(parseEvent(Event, { trigger: 'price', market: 'ERCOT', node: 'HB_HUBAVG' })).toEqual({
+      trigger: 'price',
+      market: 'ERCOT',
+      node: 'HB_HUBAVG',
+    });
+  });
+
+  it('refuses a price trigger without a node, and a node without the price trigger', () => {
+    expect(() => parseEvent(Event, { trigger: 'price', market: 'ERCOT' })).toThrow('event.node is required with trigger "price"');
+    expect(() => parseEvent(Event, { node: 'HB_HUBAVG' })).toThrow('event.node goes only with trigger "price"');
   });
 });
