@@ -209,7 +209,7 @@ const FEED_HTTP = { FEED_HTTP_TIMEOUT_MS: '10000', FEED_HTTP_MAX_ATTEMPTS: '3' }
 /** Every function writes (decisions and runs, overrides and audit, market data, the outbox when the bus refuses an event): RW. */
 export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
   'run-interval': spec({
-    description: "Decides, records and publishes each site's intervals; catches up missed hours",
+    description: "Decides, records and publishes each site's intervals; catches up missed hours; re-decides on new prices",
     memorySize: 1024,
     timeout: Duration.minutes(5),
     env: runInterval.Env,
@@ -229,7 +229,7 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
     secrets: [],
   }),
   'ingest-prices': spec({
-    description: 'Pulls ERCOT real-time and day-ahead prices into the table; publishes MarketDataStale',
+    description: 'Pulls ERCOT real-time and day-ahead prices into the table; publishes PricesStored and MarketDataStale',
     memorySize: 512,
     timeout: Duration.minutes(3),
     env: ingestPrices.Env,

@@ -1,5 +1,5 @@
 /**
- * What can be replaced at will: the functions, their schedules and event rule, the HTTP API and
+ * What can be replaced at will: the functions, their schedules and event rules, the HTTP API and
  * the alarms. It uses the table, bus and feed secrets of the stateful stack.
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
@@ -14,6 +14,7 @@ import type { FunctionName } from './bundling.ts';
 import type { StageConfig } from './config.ts';
 import { Functions } from './functions.ts';
 import { GridEventDelivery } from './grid-events.ts';
+import { PriceUpdates } from './price-updates.ts';
 import { Schedules } from './schedules.ts';
 import type { FeedSecrets } from './stateful-stack.ts';
 
@@ -30,6 +31,7 @@ export class StatelessStack extends Stack {
   readonly functions: Functions;
   readonly schedules: Schedules;
   readonly gridEvents: GridEventDelivery | undefined;
+  readonly priceUpdates: PriceUpdates | undefined;
   readonly api: Api | undefined;
   readonly console: ConsoleSite | undefined;
   readonly alarms: Alarms;
@@ -41,6 +43,9 @@ export class StatelessStack extends Stack {
     this.schedules = new Schedules(this, 'Schedules', { config, functions: this.functions });
     const gridFn = this.functions.get('ingest-grid-events');
     this.gridEvents = gridFn ? new GridEventDelivery(this, 'GridEvents', { bus: props.bus, handler: gridFn }) : undefined;
+    // A new price re-decides what it informs (run-interval's price trigger), not only the hourly run.
+    const runFn = this.functions.get('run-interval');
+    this.priceUpdates = runFn ? new PriceUpdates(this, 'PriceUpdates', { bus: props.bus, handler: runFn }) : undefined;
     const apiFn = this.functions.get('api');
     // The console signs in through the hosted UI, so it comes with the stage's Cognito domain.
     this.console = apiFn && config.cognito.domainPrefix ? new ConsoleSite(this, 'Console', { config }) : undefined;

@@ -5,7 +5,8 @@
  * Index when HASHRATE_INDEX_API_KEY is set, then mempool.space). Base URLs can be pointed elsewhere
  * (ERCOT_API_BASE_URL, ERCOT_TOKEN_URL, ERCOT_CLIENT_ID, MEMPOOL_BASE_URL, HASHRATE_INDEX_BASE_URL);
  * PRICE_LOOKBACK_HOURS, HASHPRICE_LOOKBACK_DAYS and FEED_HTTP_* mean what they mean in Lambda.
- * The pulls are the ingest jobs the Lambdas run (shared/app/jobs/).
+ * The pulls are the ingest jobs the Lambdas run (shared/app/jobs/); a pull that stored a new price
+ * re-decides what it informs with the job run-interval's price trigger runs in Lambda.
  */
 import { ErcotApiClient } from '#adapters/feeds/ercot-api.ts';
 import { HashrateIndexSource } from '#adapters/feeds/hashrate-index.ts';
@@ -13,6 +14,8 @@ import { MempoolHashpriceSource } from '#adapters/feeds/mempool.ts';
 import { checkFeeds } from '#app/jobs/feed-staleness.ts';
 import { ingestHashpriceJob } from '#app/jobs/ingest-hashprice.ts';
 import { ingestPricesJob } from '#app/jobs/ingest-prices.ts';
+import { priceRedecideJob, pricedNodes, type PricesStored } from '#app/jobs/price-redecide.ts';
+import { runDeps } from '#app/scheduled-run.ts';
 import type { HashpriceSource } from '#ports/feeds.ts';
 import { hashpriceOrder } from '#functions/shared/settings.ts';
 import type { LocalContext } from './context.ts';
@@ -56,16 +59,7 @@ export function liveFeedsFromEnv(env: NodeJS.ProcessEnv = process.env): LiveFeed
 /** The two ingest jobs (prices, then hashprice, each with its feeds' staleness), and the feeds no live source fills. */
 export async function pullLive(ctx: LocalContext, feeds: LiveFeeds): Promise<{ errors: string[]; stale: string[] }> {
   const deps = { sites: ctx.sites(), marketData: ctx.repos.marketData, publisher: ctx.publisher, clock: ctx.clock, log: ctx.log };
-  const prices = await ingestPricesJob(
-    {
-      ...deps,
-      feeds: async () => {
-        const { rtm, dam } = feeds.ercot.feeds();
-        return { rt: rtm, da: dam };
-      },
-    },
-    { lookbackHours: feeds.settings.PRICE_LOOKBACK_HOURS },
-  );
+  const prices = await pullLivePrices(ctx, feeds);
   const hash = await ingestHashpriceJob(
     { ...deps, sources: async () => feeds.hashprice },
     { lookbackDays: feeds.settings.HASHPRICE_LOOKBACK_DAYS },
@@ -76,4 +70,34 @@ export async function pullLive(ctx: LocalContext, feeds: LiveFeeds): Promise<{ e
     errors: [...prices.errors, ...hash.report.errors.map((e) => `${e.source}: ${e.error}`)],
     stale: [...prices.stale, ...hash.stale, ...load.stale],
   };
+}
+
+/** The price ingest job, then, for every node with a new price, the re-decision of what it informs. */
+export async function pullLivePrices(ctx: LocalContext, feeds: LiveFeeds): Promise<{ errors: string[]; stale: string[] }> {
+  const deps = { sites: ctx.sites(), marketData: ctx.repos.marketData, publisher: ctx.publisher, clock: ctx.clock, log: ctx.log };
+  const prices = await ingestPricesJob(
+    {
+      ...deps,
+      feeds: async () => {
+        const { rtm, dam } = feeds.ercot.feeds();
+        return { rt: rtm, da: dam };
+      },
+    },
+    { lookbackHours: feeds.settings.PRICE_LOOKBACK_HOURS },
+  );
+  const redecided = await redecideOnPrices(ctx, prices.stored);
+  return { errors: [...prices.errors, ...redecided.errors], stale: prices.stale };
+}
+
+/** Re-decides, node by node, what newly stored prices inform (locally, what the PricesStored rule does in AWS). */
+export async function redecideOnPrices(ctx: LocalContext, stored: readonly PricesStored[]): Promise<{ written: number; errors: string[] }> {
+  const out = { written: 0, errors: [] as string[] };
+  if (stored.length === 0) return out;
+  const deps = runDeps({ sites: ctx.sites(), repos: ctx.repos, publisher: ctx.publisher, clock: ctx.clock, log: ctx.log });
+  for (const node of pricedNodes(stored)) {
+    const r = await priceRedecideJob(deps, node);
+    out.written += r.written.length;
+    out.errors.push(...r.errors);
+  }
+  return out;
 }

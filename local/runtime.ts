@@ -1,15 +1,18 @@
 /**
  * `switchyard start`: the embedded DynamoDB, the HTTP API and the scheduler in one process —
- * an immediate catch-up run for the current hour, then a run at the top of every hour.
+ * an immediate catch-up run for the current hour, then a run at the top of every hour. With live
+ * feeds, prices are also pulled every few minutes between runs, and a new price re-decides the
+ * intervals it informs (local/live-feeds.ts).
  */
 import { userInfo } from 'node:os';
 import type { Role } from '#adapters/jwt.ts';
 import { readSitesFile } from '#adapters/sites-file.ts';
-import { HOUR_MS } from '#domain/time.ts';
+import { HOUR_MS, MINUTE_MS } from '#domain/time.ts';
 import { buildConsole } from '../console/build.ts';
 import { readConfig, type LocalConfig } from './config.ts';
 import { localJwtSecret, openLocalContext, type LocalContext } from './context.ts';
 import { runLocal } from './engine.ts';
+import { liveFeedsFromEnv, pullLivePrices, type LiveFeeds } from './live-feeds.ts';
 import { localAuthenticator, startServer, type RunningServer } from './server.ts';
 import { signInCodes } from './signin-codes.ts';
 import { clearRuntimeInfo, readRuntimeInfo, writeRuntimeInfo } from './store.ts';
@@ -26,6 +29,9 @@ export interface Runtime {
 
 /** Delay after the top of the hour before the scheduled run, so that the hour's inputs have landed. */
 const SCHEDULE_OFFSET_MS = 5_000;
+
+/** Live prices between runs: ERCOT posts a settlement price every 15 minutes, a few minutes after the interval. */
+const LIVE_PULL_MS = 5 * MINUTE_MS;
 
 export async function startRuntime(config: LocalConfig = readConfig()): Promise<Runtime> {
   // Validate the sites file before anything is written.
@@ -97,8 +103,23 @@ export async function startRuntime(config: LocalConfig = readConfig()): Promise<
     }, next - now);
     timer.unref?.();
   };
+  let live: LiveFeeds | undefined;
+  const pullPrices = () => {
+    running = running.then(async () => {
+      if (stopped) return;
+      try {
+        live ??= liveFeedsFromEnv();
+        const pulled = await pullLivePrices(ctx, live);
+        for (const e of pulled.errors) log.warn('live price pull failed', { error: e });
+      } catch (err) {
+        log.error('live price pull failed', { error: (err as Error).message });
+      }
+    });
+  };
   const firstRun = runNow('startup');
   scheduleNext();
+  const puller = config.marketData === 'live' ? setInterval(pullPrices, LIVE_PULL_MS) : undefined;
+  puller?.unref?.();
 
   return {
     ctx,
@@ -110,6 +131,7 @@ export async function startRuntime(config: LocalConfig = readConfig()): Promise<
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      if (puller) clearInterval(puller);
       await running;
       await server.close();
       clearRuntimeInfo(config.home, process.pid);

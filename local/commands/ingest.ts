@@ -2,17 +2,20 @@
  * `switchyard ingest --source <feed> --file <path> [--skip-bad-rows] [--nodes A,B]` (DESIGN §6):
  * parses the whole file first (a bad row stops everything, naming the line and field, and nothing
  * is stored), then writes in batches with a progress bar on stderr when it is a terminal, and
- * ends with a summary line on stdout.
+ * ends with a summary line on stdout. Prices recent enough to inform open intervals re-decide them,
+ * as a live pull does (local/live-feeds.ts).
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import cliProgress from 'cli-progress';
 import { FILE_SOURCES, parseFeedFile, type FileSource } from '#adapters/feeds/registry.ts';
 import { batchSize, ingestBatch, type IngestReport } from '#app/ingest.ts';
+import { newPriceRecorder } from '#app/jobs/price-redecide.ts';
 import { iso } from '#domain/time.ts';
 import type { MarketDataRepository } from '#ports/market-data.ts';
 import { choiceFlag, parseFlags, requireFlag } from '../args.ts';
 import { openLocalContext } from '../context.ts';
+import { redecideOnPrices } from '../live-feeds.ts';
 import { UsageError, type Command } from './types.ts';
 
 export interface IngestArgs {
@@ -108,11 +111,23 @@ export const ingest: Command = {
     const args = parseIngestArgs(argv);
     const ctx = await openLocalContext();
     try {
-      await ingestFile(ctx.repos.marketData, args, {
+      const recorder = newPriceRecorder(ctx.repos.marketData);
+      await ingestFile(recorder.repo, args, {
         out: (t) => process.stdout.write(t),
         err: (t) => process.stderr.write(t),
         ...(process.stderr.isTTY ? { progressStream: process.stderr } : {}),
       });
+      const stored = recorder.stored(ctx.clock.nowMs());
+      if (stored.length > 0) {
+        try {
+          const { written, errors } = await redecideOnPrices(ctx, stored);
+          process.stdout.write(`re-decided on the new prices: ${written} revisions\n`);
+          for (const e of errors) process.stderr.write(`re-decision failed: ${e}\n`);
+        } catch (err) {
+          // The prices are stored: the hourly run decides with them if this could not.
+          process.stderr.write(`prices stored; the open intervals they inform were not re-decided: ${(err as Error).message}\n`);
+        }
+      }
       return 0;
     } finally {
       await ctx.close();

@@ -9,6 +9,7 @@ export type DetailType =
   | 'OverrideCancelled'
   | 'BidsPrepared'
   | 'MarketDataStale'
+  | 'PricesStored'
   | 'GridEmergency'
   | 'RunCompleted'
   | 'LoadCurtailed'

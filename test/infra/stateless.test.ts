@@ -179,6 +179,33 @@ describe('grid-event deliveries', () => {
   });
 });
 
+describe('price updates', () => {
+  it('hand the market and node of switchyard PricesStored events to run-interval as a price trigger, with its DLQ', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: { 'Fn::ImportValue': Match.stringLikeRegexp('ExportsOutputRefBus') },
+      EventPattern: { source: ['switchyard'], 'detail-type': ['PricesStored'] },
+      Targets: [
+        Match.objectLike({
+          Arn: arnOf(fnId('run-interval')),
+          InputTransformer: {
+            InputPathsMap: { 'detail-market': '$.detail.market', 'detail-node': '$.detail.node' },
+            InputTemplate: '{"trigger":"price","market":<detail-market>,"node":<detail-node>}',
+          },
+          DeadLetterConfig: { Arn: arnOf(dlqId('run-interval')) },
+          RetryPolicy: { MaximumEventAgeInSeconds: 900, MaximumRetryAttempts: 2 },
+        }),
+      ],
+    });
+  });
+
+  it('let only that rule invoke run-interval from EventBridge', () => {
+    const rule = idOf('AWS::Events::Rule', 'EventPattern', { source: ['switchyard'], 'detail-type': ['PricesStored'] });
+    const grants = ofType('AWS::Lambda::Permission').filter(([, p]) => p.Properties.Principal === 'events.amazonaws.com');
+    const toRun = grants.filter(([, p]) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify(arnOf(fnId('run-interval'))));
+    expect(toRun.map(([, p]) => p.Properties.SourceArn)).toEqual([arnOf(rule)]);
+  });
+});
+
 describe('HTTP API', () => {
   const authorizers = ofType('AWS::ApiGatewayV2::Authorizer');
   const authorizerNamed = (name: string) => authorizers.find(([, a]) => a.Properties.Name === name)?.[0] ?? `(no ${name})`;

@@ -4,12 +4,15 @@
  * ahead (or one window to backfill) for the settlement points of the ERCOT sites, then the
  * staleness of every price feed. When a 5-minute feed is configured, also the SCED LMPs (price kind RT5)
  * of the last minutes, at their SCED timestamps. A feed that fails is reported; the others still run.
+ * Each series whose newest interval is new is announced as a PricesStored event (./price-redecide.ts):
+ * the decisions it informs are made again.
  */
 import { MINUTE_MS } from '#domain/time.ts';
 import type { PriceFeed } from '#ports/feeds.ts';
 import { ingestPrices, type IngestReport } from '../ingest.ts';
 import { liveWindows, nodesOf, pullPrices, type PullWindow } from '../pull.ts';
 import { checkFeeds, type FeedCheck, type FeedCheckDeps } from './feed-staleness.ts';
+import { announcePrices, newPriceRecorder, type PricesStored } from './price-redecide.ts';
 
 export interface PriceIngestDeps extends FeedCheckDeps {
   /**
@@ -35,6 +38,8 @@ export interface PriceIngestOutcome extends FeedCheck {
   reports: (IngestReport & { kind: 'RT' | 'DA' | 'RT5' })[];
   /** One line per failed feed: `<feed>: <error>`. */
   errors: string[];
+  /** Series whose newest interval is new, each announced by a PricesStored event. */
+  stored: PricesStored[];
 }
 
 export async function ingestPricesJob(
@@ -44,12 +49,13 @@ export async function ingestPricesJob(
 ): Promise<PriceIngestOutcome> {
   const nodes = nodesOf(deps.sites, 'ERCOT');
   const windows = req.window ? { rt: req.window, da: req.window } : liveWindows(deps.clock.nowMs(), settings.lookbackHours);
-  const pulled: Pick<PriceIngestOutcome, 'reports' | 'errors'> = { reports: [], errors: [] };
+  const pulled: Pick<PriceIngestOutcome, 'reports' | 'errors' | 'stored'> = { reports: [], errors: [], stored: [] };
   if (nodes.length === 0) {
     deps.log.warn('no ERCOT sites with a settlement point: nothing to pull');
   } else {
     const feeds = await deps.feeds();
-    const { reports, errors } = await pullPrices(deps.marketData, feeds, nodes, windows, deps.log);
+    const recorder = newPriceRecorder(deps.marketData);
+    const { reports, errors } = await pullPrices(recorder.repo, feeds, nodes, windows, deps.log);
     pulled.reports = reports.map((r) => ({ ...r, kind: r.source === feeds.rt.name ? 'RT' : 'DA' }));
     pulled.errors = errors;
     const rt5Minutes = settings.rt5LookbackMinutes ?? 0;
@@ -57,7 +63,7 @@ export async function ingestPricesJob(
       const nowMs = deps.clock.nowMs();
       const window = req.window ?? { fromMs: nowMs - rt5Minutes * MINUTE_MS, toMs: nowMs };
       try {
-        const r = await ingestPrices(deps.marketData, feeds.rt5, { ...window, nodes });
+        const r = await ingestPrices(recorder.repo, feeds.rt5, { ...window, nodes });
         pulled.reports.push({ ...r, kind: 'RT5' });
         deps.log.info('prices ingested', { feed: r.source, rows: r.rows, written: r.written.prices, rejects: r.rejects.length, gaps: r.gaps.length });
       } catch (err) {
@@ -65,6 +71,10 @@ export async function ingestPricesJob(
         deps.log.error('price ingest failed', { feed: feeds.rt5.name, error: (err as Error).message });
       }
     }
+    pulled.stored = recorder.stored(deps.clock.nowMs());
+    const announced = await announcePrices(deps.publisher, pulled.stored, deps.clock.nowMs());
+    // Not re-sent: the decisions it informs wait for the next new price or the hourly run.
+    for (const f of announced.failed) deps.log.warn('PricesStored not sent', { eventId: f.id, error: f.error });
   }
   return { ...pulled, ...(await checkFeeds(deps, ['price'])) };
 }
