@@ -16,7 +16,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { GSI1, GSI2 } from '#adapters/dynamo/table.ts';
 import * as api from '#functions/api/contract.ts';
 import * as ingestGridEvents from '#functions/ingest-grid-events/contract.ts';

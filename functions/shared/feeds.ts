@@ -3,7 +3,7 @@
  * in AWS, each read once per container), their HTTP retry policy, and feed-age metrics.
  */
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { defaultSecretClients, SettingsReader } from '#adapters/feeds/credentials.ts';
 import type { HttpOptions } from '#adapters/feeds/http.ts';
 import type { FeedAge } from '#app/staleness.ts';

@@ -20,7 +20,7 @@
  * mix gives ≈ 721 lb/MWh over the year, 1.8% below eGRID2023's ERCT rate of 733.9 lb/MWh (the rest is
  * mostly plant-by-plant heat-rate spread).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from './errors.ts';
 
 /** Pounds in a metric tonne. */

@@ -20,7 +20,7 @@ export type DayAheadChainResult =
 export async function fetchDayAhead(sources: readonly DayAheadSource[], deliveryDay: string, area: string): Promise<DayAheadChainResult> {
   const failed: SourceFailure[] = [];
   for (const source of sources) {
-    let result;
+    let result: Awaited<ReturnType<DayAheadSource['fetchDay']>>;
     try {
       result = await source.fetchDay(deliveryDay, area);
     } catch (err) {

@@ -11,7 +11,7 @@
  * the workbook's (gas is not split into combined cycle and the rest; storage is net output, signed).
  * A reading becomes one point per fuel at its instant rounded to the minute, in UTC.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '#domain/errors.ts';
 import { MINUTE_MS } from '#domain/time.ts';
 import { cptDay, cptOffsetMs } from './cpt.ts';

@@ -5,7 +5,7 @@
  * `{ status, text }`. The caller then reads the status itself: a 204 or an error document in a
  * 400 body can mean something to it (ENTSO-E answers "no data" with an Acknowledgement).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { FeedError, requestJson, type HttpOptions } from './http.ts';
 
 export interface TextRequest {

@@ -11,7 +11,7 @@
  * Entries are hours up to delivery day 2025-09-30 and quarter-hours from 2025-10-01; either is accepted
  * as long as one length covers the whole day (23/24/25 hours or 92/96/100 quarter-hours).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError, formatPath } from '#domain/errors.ts';
 import { MINUTE_MS, parseInstant } from '#domain/time.ts';
 import { MAX_ABS_PRICE_USD_PER_MWH } from './csv.ts';

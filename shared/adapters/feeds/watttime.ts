@@ -15,7 +15,7 @@
  * Every data response is `{ "data": [{ "point_time", "value" }], "meta": { region, signal_type, units,
  * data_point_period_seconds, model: { date }, generated_at, warnings, … } }`, point times in UTC.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MINUTE_MS, iso } from '#domain/time.ts';
 import { systemClock, type Clock } from '#ports/clock.ts';
 import { FeedError, requestJson, type HttpOptions } from './http.ts';

@@ -44,7 +44,10 @@ function bruteForce(loads: DpLoad[], capacityMw: number, hashprice: number[], pr
           if (mw <= capacityMw + 1e-9 && v > bestI) bestI = v;
           return;
         }
-        if (!running[l]) return combos(l + 1, mw, v);
+        if (!running[l]) {
+          combos(l + 1, mw, v);
+          return;
+        }
         for (const o of loads[l]!.options) combos(l + 1, mw + o.mw, v + (hashprice[i]! * o.revenueFactor - price[i]!) * o.mw * HOURS);
       };
       combos(0, 0, 0);
