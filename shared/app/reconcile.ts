@@ -10,18 +10,25 @@
 import type { Decision } from '#domain/decision.ts';
 import { overridesInForce } from '#domain/grid.ts';
 import { intervalMinutesFor, type Site } from '#domain/sites.ts';
-import { HOUR_MS, MINUTE_MS, hourStart } from '#domain/time.ts';
+import { HOUR_MS, hourStart, MINUTE_MS } from '#domain/time.ts';
 import { allDecisions } from './decision-log.ts';
-import { redecide, startsFrom, type RedecideDeps } from './redecide.ts';
+import { type RedecideDeps, redecide, startsFrom } from './redecide.ts';
 
 /** What the reconciler looks at: the hour before the one running, that hour, and the next (a run may decide it early). */
 const BEHIND_MS = HOUR_MS;
 const AHEAD_MS = 2 * HOUR_MS;
 
-export type ChainBreak = { intervalStart: string; kind: 'CHAIN'; computedFrom: number | null; previousCurrent: number } | { intervalStart: string; kind: 'OVERRIDES'; recorded: string[]; inForce: string[] };
+export type ChainBreak =
+  | { intervalStart: string; kind: 'CHAIN'; computedFrom: number | null; previousCurrent: number }
+  | { intervalStart: string; kind: 'OVERRIDES'; recorded: string[]; inForce: string[] };
 
 /** The breaks among a site's current decisions (ascending, without gaps or with them), given the overrides in force. */
-export function chainBreaks(site: Site, decisions: readonly Decision[], overrides: Parameters<typeof overridesInForce>[0], nowMs: number): ChainBreak[] {
+export function chainBreaks(
+  site: Site,
+  decisions: readonly Decision[],
+  overrides: Parameters<typeof overridesInForce>[0],
+  nowMs: number,
+): ChainBreak[] {
   const lenMs = intervalMinutesFor(site.market) * MINUTE_MS;
   const breaks: ChainBreak[] = [];
   for (let i = 0; i < decisions.length; i++) {
@@ -29,7 +36,12 @@ export function chainBreaks(site: Site, decisions: readonly Decision[], override
     const t = Date.parse(d.intervalStart);
     const before = i > 0 && Date.parse(decisions[i - 1]!.intervalStart) === t - lenMs ? decisions[i - 1]! : null;
     if (before && !computedFrom(d, before)) {
-      breaks.push({ intervalStart: d.intervalStart, kind: 'CHAIN', computedFrom: d.previousRevision ?? null, previousCurrent: before.revision });
+      breaks.push({
+        intervalStart: d.intervalStart,
+        kind: 'CHAIN',
+        computedFrom: d.previousRevision ?? null,
+        previousCurrent: before.revision,
+      });
       continue;
     }
     if (t + lenMs <= nowMs) continue;
@@ -56,11 +68,15 @@ export async function reconcileSite(deps: RedecideDeps, site: Site, runId: strin
   const lenMs = intervalMinutesFor(site.market) * MINUTE_MS;
   const fromMs = hourStart(nowMs) - BEHIND_MS;
   const toMs = hourStart(nowMs) + AHEAD_MS;
-  const [decisions, overrides] = await Promise.all([allDecisions(deps.decisions, site.id, fromMs - lenMs, toMs), deps.overrides.activeFor(site.id, fromMs, toMs)]);
+  const [decisions, overrides] = await Promise.all([
+    allDecisions(deps.decisions, site.id, fromMs - lenMs, toMs),
+    deps.overrides.activeFor(site.id, fromMs, toMs),
+  ]);
   const breaks = chainBreaks(site, decisions, overrides, nowMs).filter((b) => Date.parse(b.intervalStart) >= fromMs);
   if (breaks.length === 0) return [];
   const ended = breaks.filter((b) => Date.parse(b.intervalStart) + lenMs <= nowMs);
-  for (const b of ended) deps.log.warn('decision chain broken in an interval that has ended; left as recorded', { runId, siteId: site.id, ...b });
+  for (const b of ended)
+    deps.log.warn('decision chain broken in an interval that has ended; left as recorded', { runId, siteId: site.id, ...b });
   const first = breaks.find((b) => Date.parse(b.intervalStart) + lenMs > nowMs);
   if (!first) return [];
   const { revised } = await redecide(deps, site, {

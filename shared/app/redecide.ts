@@ -17,11 +17,11 @@
  * one read of the overrides in force, one conditional put per revision and one put per pointer.
  */
 import { randomUUID } from 'node:crypto';
-import { stateAfter, type Decision } from '#domain/decision.ts';
+import { type Decision, stateAfter } from '#domain/decision.ts';
 import { ThrottledError } from '#domain/errors.ts';
 import type { Override } from '#domain/grid.ts';
 import { intervalMinutesFor, type Site } from '#domain/sites.ts';
-import { HOUR_MS, MINUTE_MS, hourStart } from '#domain/time.ts';
+import { HOUR_MS, hourStart, MINUTE_MS } from '#domain/time.ts';
 import type { DecisionRepository } from '#ports/decisions.ts';
 import { allDecisions } from './decision-log.ts';
 import { MarketReader } from './market-view.ts';
@@ -76,7 +76,14 @@ const AHEAD_MS = 24 * HOUR_MS;
  * Re-decides the site's intervals that overlap [fromMs, toMs), have a decision, and have not ended
  * at `nowMs`, and the decided intervals after them. Returns the revisions written, in interval order.
  */
-export async function redecideWindow(deps: RedecideDeps, site: Site, fromMs: number, toMs: number, cause: RedecideCause, nowMs: number): Promise<Decision[]> {
+export async function redecideWindow(
+  deps: RedecideDeps,
+  site: Site,
+  fromMs: number,
+  toMs: number,
+  cause: RedecideCause,
+  nowMs: number,
+): Promise<Decision[]> {
   const { revised } = await redecide(deps, site, {
     fromMs,
     toMs,
@@ -101,7 +108,10 @@ const queues = new WeakMap<DecisionRepository, Map<string, Waiting[]>>();
 /** Brings one change into the site's decisions: queued behind the re-decision in flight, served with the changes beside it. */
 export function redecide(deps: RedecideDeps, site: Site, request: RedecideRequest): Promise<RedecideOutcome> {
   let bySite = queues.get(deps.decisions);
-  if (!bySite) queues.set(deps.decisions, (bySite = new Map()));
+  if (!bySite) {
+    bySite = new Map();
+    queues.set(deps.decisions, bySite);
+  }
   const waiting = bySite.get(site.id);
   return new Promise((resolve, reject) => {
     const entry = { deps, request, resolve, reject };
@@ -120,8 +130,12 @@ async function drain(bySite: Map<string, Waiting[]>, site: Site, queue: Waiting[
     // Everything queued so far is served by one re-decision; what arrives meanwhile waits for the next.
     const batch = queue.splice(0);
     try {
-      const revised = await underLease(batch[0]!.deps, site, batch.map((w) => w.request));
-      batch.forEach((w, i) => w.resolve({ revised, owner: i === 0 }));
+      const revised = await underLease(
+        batch[0]!.deps,
+        site,
+        batch.map((w) => w.request),
+      );
+      for (const [i, w] of batch.entries()) w.resolve({ revised, owner: i === 0 });
     } catch (err) {
       for (const w of batch) w.reject(err);
     }
@@ -139,7 +153,10 @@ async function underLease(deps: RedecideDeps, site: Site, requests: readonly Red
     if (await deps.decisions.acquireRedecideLease(site.id, holder, now, now + LEASE_MS)) break;
     if (performance.now() - waitStarted > LEASE_WAIT_MS) {
       deps.log.warn('re-decision lease busy; change refused with Retry-After', { siteId: site.id, changes: requests.length });
-      throw new ThrottledError(`the decisions of ${site.id} are being re-decided by another change; the change is stored and the next run re-decides it`, 1);
+      throw new ThrottledError(
+        `the decisions of ${site.id} are being re-decided by another change; the change is stored and the next run re-decides it`,
+        1,
+      );
     }
     await sleep(delay * (0.5 + Math.random()));
   }
@@ -150,7 +167,10 @@ async function underLease(deps: RedecideDeps, site: Site, requests: readonly Red
       written.push(...result.written);
       if (result.collided === 0) return written;
       if (attempt >= MAX_ATTEMPTS) {
-        throw new ThrottledError(`the decisions of ${site.id} kept changing during the re-decision; the change is stored, retry shortly`, 1);
+        throw new ThrottledError(
+          `the decisions of ${site.id} kept changing during the re-decision; the change is stored, retry shortly`,
+          1,
+        );
       }
       // A writer without the lease (or a holder that stopped between a revision and its pointer) took a
       // revision number: the pointers now show what is recorded, and the re-decision starts over on top of it.
@@ -170,7 +190,9 @@ export function startsFrom(d: Decision, before: Decision): boolean {
   const recorded = d.inputs.previous ?? {};
   const ids = Object.keys(state);
   if (ids.length !== Object.keys(recorded).length) return false;
-  return ids.every((id) => recorded[id] !== undefined && recorded[id].mw === state[id]!.mw && Date.parse(recorded[id].since) === state[id]!.sinceMs);
+  return ids.every(
+    (id) => recorded[id] !== undefined && recorded[id].mw === state[id]!.mw && Date.parse(recorded[id].since) === state[id]!.sinceMs,
+  );
 }
 
 /** The overrides in force as this re-decision sees them: the stored ones, with the changes it serves applied. */
@@ -181,7 +203,11 @@ function inForce(stored: readonly Override[], requests: readonly RedecideRequest
   return [...byId.values()].filter((o) => !cancelled.has(o.id));
 }
 
-async function redecideOnce(deps: RedecideDeps, site: Site, requests: readonly RedecideRequest[]): Promise<{ written: Decision[]; collided: number }> {
+async function redecideOnce(
+  deps: RedecideDeps,
+  site: Site,
+  requests: readonly RedecideRequest[],
+): Promise<{ written: Decision[]; collided: number }> {
   const lenMs = intervalMinutesFor(site.market) * MINUTE_MS;
   const nowMs = Math.max(...requests.map((r) => r.nowMs));
   // Interval [t, t + len) overlaps a window and has not ended: t > from − len and t > now − len.
@@ -245,7 +271,11 @@ async function redecideOnce(deps: RedecideDeps, site: Site, requests: readonly R
   const theirs = await Promise.all(taken.map((c) => deps.decisions.revision(site.id, c.intervalStart, c.revision)));
   await Promise.all([...written, ...theirs.filter((d): d is Decision => d !== null)].map((d) => deps.decisions.putCurrent(d)));
   if (taken.length > 0) {
-    deps.log.warn('revision recorded without the lease', { siteId: site.id, intervals: taken.map((c) => c.intervalStart), revisions: taken.map((c) => c.revision) });
+    deps.log.warn('revision recorded without the lease', {
+      siteId: site.id,
+      intervals: taken.map((c) => c.intervalStart),
+      revisions: taken.map((c) => c.revision),
+    });
   }
   return { written, collided: taken.length };
 }
@@ -255,5 +285,9 @@ function overlapsWindow(r: RedecideRequest, t: number, lenMs: number): boolean {
 }
 
 function marketReads(reader: MarketReader, site: Site, hours: readonly number[], nowMs: number): Promise<unknown>[] {
-  return hours.flatMap((h) => [reader.snapshot(site, h, Math.min(nowMs, h)), reader.loadHistory(site, h, Math.min(nowMs, h)), reader.hashprice(h)]);
+  return hours.flatMap((h) => [
+    reader.snapshot(site, h, Math.min(nowMs, h)),
+    reader.loadHistory(site, h, Math.min(nowMs, h)),
+    reader.hashprice(h),
+  ]);
 }

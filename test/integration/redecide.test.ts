@@ -8,19 +8,19 @@
 import { describe, expect, it } from 'vitest';
 import { dynamoRepositories } from '#adapters/dynamo/index.ts';
 import { MemoryEventPublisher } from '#adapters/memory-events.ts';
-import { MemoryIdempotencyStore } from '../support/memory-idempotency.ts';
 import { createOverride, type OverrideDeps } from '#app/overrides.ts';
 import { LEASE_MS, redecideWindow } from '#app/redecide.ts';
 import { runInterval } from '#app/run-interval.ts';
 import { runDeps } from '#app/scheduled-run.ts';
-import { stateAfter, type Decision } from '#domain/decision.ts';
+import { type Decision, stateAfter } from '#domain/decision.ts';
 import { ThrottledError } from '#domain/errors.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { DecisionRepository, StoredOverride } from '#ports/decisions.ts';
-import { silentLogger, type Logger } from '#ports/logger.ts';
+import { type Logger, silentLogger } from '#ports/logger.ts';
 import type { PricePoint } from '#ports/market-data.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
 import { site } from '../support/fixtures.ts';
+import { MemoryIdempotencyStore } from '../support/memory-idempotency.ts';
 
 const H = 3_600_000;
 const Q = 15 * 60_000;
@@ -52,7 +52,8 @@ function engine(t: TestTable, clock: Clock = { nowMs: () => NOW }, log: Logger =
 async function decidedHour(): Promise<TestTable> {
   const t = await freshTable();
   const points: PricePoint[] = [];
-  for (let ms = HOUR - 24 * H; ms < HOUR; ms += Q) points.push({ market: 'ERCOT', node: 'HB_HUBAVG', kind: 'RT', intervalStartMs: ms, intervalMinutes: 15, priceUsdPerMwh: 30 });
+  for (let ms = HOUR - 24 * H; ms < HOUR; ms += Q)
+    points.push({ market: 'ERCOT', node: 'HB_HUBAVG', kind: 'RT', intervalStartMs: ms, intervalMinutes: 15, priceUsdPerMwh: 30 });
   points.push({ market: 'ERCOT', node: 'HB_HUBAVG', kind: 'DA', intervalStartMs: HOUR, intervalMinutes: 60, priceUsdPerMwh: 35 });
   await t.repos.marketData.putPrices(points);
   await t.repos.marketData.putHashprices([{ date: '2024-07-14', usdPerPhDay: 50, source: 'test' }]);
@@ -85,7 +86,9 @@ async function consistent(t: TestTable): Promise<Decision[][]> {
     const before = all[i - 1]![all[i - 1]!.length - 1]!;
     expect(last.previousRevision).toBe(before.revision);
     const state = stateAfter(before);
-    expect(last.inputs.previous).toEqual(Object.fromEntries(Object.entries(state).map(([id, s]) => [id, { mw: s.mw, since: new Date(s.sinceMs).toISOString() }])));
+    expect(last.inputs.previous).toEqual(
+      Object.fromEntries(Object.entries(state).map(([id, s]) => [id, { mw: s.mw, since: new Date(s.sinceMs).toISOString() }])),
+    );
   }
   return all;
 }
@@ -94,7 +97,14 @@ describe('redecideWindow', () => {
   it('writes one new revision per open interval, each computed from the new one before it', async () => {
     const t = await decidedHour();
     await t.repos.overrides.create(OVERRIDE);
-    const written = await redecideWindow(engine(t), SITE, OVERRIDE.fromMs, OVERRIDE.toMs, { overrideId: OVERRIDE.id, change: 'CREATED' }, NOW);
+    const written = await redecideWindow(
+      engine(t),
+      SITE,
+      OVERRIDE.fromMs,
+      OVERRIDE.toMs,
+      { overrideId: OVERRIDE.id, change: 'CREATED' },
+      NOW,
+    );
     expect(written.map((d) => [d.intervalStart, d.revision, d.source, d.previousRevision])).toEqual([
       [starts[0], 2, 'OVERRIDE', null],
       [starts[1], 2, 'OVERRIDE', 2],
@@ -114,13 +124,25 @@ describe('redecideWindow', () => {
       async putRevision(d: Decision) {
         if (!raced && d.intervalStart === starts[1]) {
           raced = true;
-          const theirs = { ...d, runId: 'other-writer', reasons: ['SOMETHING_ELSE'], inputs: { ...d.inputs, overrideIds: [], overridesInForce: [] } };
+          const theirs = {
+            ...d,
+            runId: 'other-writer',
+            reasons: ['SOMETHING_ELSE'],
+            inputs: { ...d.inputs, overrideIds: [], overridesInForce: [] },
+          };
           expect(await t.repos.decisions.putRevision(theirs)).toBe('written');
         }
         return t.repos.decisions.putRevision(d);
       },
     });
-    const written = await redecideWindow({ ...engine(t), decisions }, SITE, OVERRIDE.fromMs, OVERRIDE.toMs, { overrideId: OVERRIDE.id, change: 'CREATED' }, NOW);
+    const written = await redecideWindow(
+      { ...engine(t), decisions },
+      SITE,
+      OVERRIDE.fromMs,
+      OVERRIDE.toMs,
+      { overrideId: OVERRIDE.id, change: 'CREATED' },
+      NOW,
+    );
     const all = await consistent(t);
     expect(all[1]!.map((d) => d.runId)).toEqual([expect.any(String), 'other-writer', `override-${OVERRIDE.id}-created`]);
     for (const revs of all) expect(revs[revs.length - 1]!.inputs.overridesInForce).toEqual([OVERRIDE.id]);
@@ -132,7 +154,9 @@ describe('overrides under contention', () => {
   it('N concurrent overrides on one site-hour: every one in the current decision, revisions without gaps, few re-decisions', async () => {
     const t = await decidedHour();
     const deps = overrideDeps(t);
-    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => createOverride(deps, { siteId: 'rockdale', author: `desk-${i}`, request: request(i) })));
+    const results = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => createOverride(deps, { siteId: 'rockdale', author: `desk-${i}`, request: request(i) })),
+    );
     const ids = results.map((r) => r.override.id).sort();
     const all = await consistent(t);
     for (const revs of all) {
@@ -202,11 +226,18 @@ describe('the reconciler at the end of every run', () => {
     expect((await t.repos.decisions.current('rockdale', starts[2]!))!.previousRevision).toBe(2);
 
     const lines: { message: string; fields: Record<string, unknown> }[] = [];
-    const log: Logger = { ...silentLogger, warn: (message: string, fields: Record<string, unknown> = {}) => lines.push({ message, fields }) };
+    const log: Logger = {
+      ...silentLogger,
+      warn: (message: string, fields: Record<string, unknown> = {}) => lines.push({ message, fields }),
+    };
     const summary = await runInterval(engine(t, { nowMs: () => NOW + 5 * 60_000 }, log), { trigger: 'schedule' });
 
     const repaired = lines.find((l) => l.message === 'decision chain repaired');
-    expect(repaired?.fields).toMatchObject({ siteId: 'rockdale', from: starts[2], found: { kind: 'CHAIN', computedFrom: 2, previousCurrent: 3 } });
+    expect(repaired?.fields).toMatchObject({
+      siteId: 'rockdale',
+      from: starts[2],
+      found: { kind: 'CHAIN', computedFrom: 2, previousCurrent: 3 },
+    });
     expect(summary.decisionsWritten).toBe(2);
     const after = (await t.repos.decisions.current('rockdale', starts[2]!))!;
     expect(after).toMatchObject({ revision: 3, previousRevision: 3, published: true });

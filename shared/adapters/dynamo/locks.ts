@@ -4,8 +4,9 @@
  * transactions or TTL expiry, so a holder that stops is outlived by the expiry instant it wrote:
  * the next taker's condition treats an expired lease as free.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './table.ts';
@@ -44,7 +45,12 @@ export class DynamoLeases {
   async release(name: string, holder: string): Promise<void> {
     try {
       await this.doc.send(
-        new DeleteCommand({ TableName: this.table, Key: key(name), ConditionExpression: 'holder = :holder', ExpressionAttributeValues: { ':holder': holder } }),
+        new DeleteCommand({
+          TableName: this.table,
+          Key: key(name),
+          ConditionExpression: 'holder = :holder',
+          ExpressionAttributeValues: { ':holder': holder },
+        }),
       );
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
