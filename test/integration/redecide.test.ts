@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { dynamoRepositories } from '#adapters/dynamo/index.ts';
 import { MemoryEventPublisher } from '#adapters/memory-events.ts';
-import { createOverride, type OverrideDeps } from '#app/overrides.ts';
+import { cancelOverride, createOverride, type OverrideDeps } from '#app/overrides.ts';
 import { LEASE_MS, redecideWindow } from '#app/redecide.ts';
 import { runInterval } from '#app/run-interval.ts';
 import { runDeps } from '#app/scheduled-run.ts';
@@ -207,6 +207,41 @@ describe('overrides under contention', () => {
     expect(refused).toBeInstanceOf(ThrottledError);
     expect((refused as ThrottledError).retryAfterSeconds).toBeGreaterThan(0);
   }, 30_000);
+});
+
+describe('the cost of an override', () => {
+  it('does not grow with the revisions already written: the same store calls for the first override and after forty revisions', async () => {
+    const t = await decidedHour();
+    const calls: string[] = [];
+    const counted = Object.fromEntries(
+      Object.entries(t.repos).map(([name, repo]) => [
+        name,
+        new Proxy(repo as object, {
+          get(target, prop, receiver) {
+            const v = Reflect.get(target, prop, receiver) as unknown;
+            if (typeof v !== 'function') return v;
+            return (...args: unknown[]) => {
+              calls.push(`${name}.${String(prop)}`);
+              return (v as (...a: unknown[]) => unknown).apply(target, args);
+            };
+          },
+        }),
+      ]),
+    ) as unknown as TestTable['repos'];
+    const deps = overrideDeps(t, counted);
+    const once = async (i: number) => {
+      calls.length = 0;
+      const created = await createOverride(deps, { siteId: 'rockdale', author: 'desk-1', request: request(i) });
+      const forCreate = [...calls].sort();
+      await cancelOverride(deps, { id: created.override.id, expectedVersion: 1, actor: 'desk-1', reason: 'done' });
+      return { forCreate, revision: created.revisions[0]!.revision };
+    };
+    const first = await once(0);
+    for (let i = 1; i < 20; i++) await once(i);
+    const later = await once(20);
+    expect(later.revision).toBeGreaterThan(40);
+    expect(later.forCreate).toEqual(first.forCreate);
+  });
 });
 
 describe('the reconciler at the end of every run', () => {
