@@ -1,14 +1,15 @@
 /**
  * Leases in DynamoDB: one item per name, taken with a single conditional put (free, expired, or
- * already ours) and given back with a conditional delete (only by its holder). dynalite has no
- * transactions or TTL expiry, so a holder that stops is outlived by the expiry instant it wrote:
- * the next taker's condition treats an expired lease as free.
+ * already ours) and given back by its holder with a conditional update that expires it (the
+ * functions' roles have no DeleteItem). dynalite has no transactions or TTL expiry, so a holder that
+ * stops is outlived by the expiry instant it wrote: the next taker's condition treats an expired
+ * lease as free.
  */
 
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './table.ts';
 
 const key = (name: string) => ({ pk: `LEASE#${name}`, sk: 'LEASE' });
@@ -41,15 +42,16 @@ export class DynamoLeases {
     }
   }
 
-  /** Gives the lease back; a lease another holder has taken over since is left alone. */
+  /** Gives the lease back (expires it now); a lease another holder has taken over since is left alone. */
   async release(name: string, holder: string): Promise<void> {
     try {
       await this.doc.send(
-        new DeleteCommand({
+        new UpdateCommand({
           TableName: this.table,
           Key: key(name),
+          UpdateExpression: 'SET expiresAtMs = :zero',
           ConditionExpression: 'holder = :holder',
-          ExpressionAttributeValues: { ':holder': holder },
+          ExpressionAttributeValues: { ':holder': holder, ':zero': 0 },
         }),
       );
     } catch (err) {
