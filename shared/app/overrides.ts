@@ -19,7 +19,7 @@ import type { DomainEvent } from '#ports/events.ts';
 import type { IdempotencyStore } from '#ports/idempotency.ts';
 import { DEFAULT_IDEMPOTENCY, idempotent, type Attempt } from './idempotency.ts';
 import { publishDecisions } from './publish.ts';
-import { redecideWindow, type RedecideCause } from './redecide.ts';
+import { causeReason, redecide, type RedecideCause, type RedecideOutcome } from './redecide.ts';
 import { siteOf } from './sites.ts';
 import type { RunDeps } from './run-interval.ts';
 
@@ -138,11 +138,12 @@ async function storeOverride(
   }
 
   // The audit record and the re-decision touch different items: both at once.
-  const [, revised] = await settled(
+  const [, outcome] = await settled(
     appendAudit(deps, overrideAuditRecords(override)),
-    override.status === 'ACTIVE' ? redecideWindow(deps, site, override.fromMs, override.toMs, { overrideId: id, change: 'CREATED' }, now) : Promise.resolve([]),
+    override.status === 'ACTIVE' ? redecideChange(deps, site, override, 'CREATED', now) : Promise.resolve(NOTHING),
   );
-  const eventsFailed = await publish(deps, override, 'CREATED', revised, now);
+  const revised = outcome.revised;
+  const eventsFailed = await publish(deps, override, 'CREATED', outcome, now);
   const revisions = revised.map(ref);
   const fields = { overrideId: id, siteId: site.id, author: cmd.author, action: override.action, revisions: revisions.length, resumed };
   deps.log.info('override created', fields);
@@ -184,13 +185,13 @@ export async function cancelOverride(deps: OverrideDeps, cmd: CancelOverrideComm
   }
 
   const site = deps.sites.find((s) => s.id === after.siteId);
-  const [, revised] = await settled(
+  const [, outcome] = await settled(
     appendAudit(deps, overrideAuditRecords(after).slice(-1)),
-    site ? redecideWindow(deps, site, after.fromMs, after.toMs, { overrideId: after.id, change: 'CANCELLED' }, now) : Promise.resolve([]),
+    site ? redecideChange(deps, site, after, 'CANCELLED', now) : Promise.resolve(NOTHING),
   );
-  const eventsFailed = await publish(deps, after, 'CANCELLED', revised, now);
-  deps.log.info('override cancelled', { overrideId: after.id, siteId: after.siteId, actor: cmd.actor, revisions: revised.length });
-  return { override: after, revisions: revised.map(ref), replayed: false, eventsFailed };
+  const eventsFailed = await publish(deps, after, 'CANCELLED', outcome, now);
+  deps.log.info('override cancelled', { overrideId: after.id, siteId: after.siteId, actor: cmd.actor, revisions: outcome.revised.length });
+  return { override: after, revisions: outcome.revised.map(ref), replayed: false, eventsFailed };
 }
 
 export async function getOverride(deps: Pick<OverrideDeps, 'overrides'>, id: string): Promise<StoredOverride> {
@@ -275,10 +276,27 @@ function overrideEvent(o: StoredOverride, change: RedecideCause['change'], revis
   };
 }
 
-/** The override's event, then one DecisionRevised per new revision, in one call. Returns how many failed. */
-async function publish(deps: OverrideDeps, o: StoredOverride, change: RedecideCause['change'], revised: Decision[], nowMs: number): Promise<number> {
+const NOTHING: RedecideOutcome = { revised: [], owner: false };
+
+/** Re-decides the override's window (with any change of the site beside it: `redecide` serves them together). */
+function redecideChange(deps: OverrideDeps, site: Site, o: StoredOverride, change: RedecideCause['change'], nowMs: number): Promise<RedecideOutcome> {
+  return redecide(deps, site, {
+    fromMs: o.fromMs,
+    toMs: o.toMs,
+    reason: causeReason({ overrideId: o.id, change }),
+    nowMs,
+    ...(change === 'CREATED' ? { created: o } : { cancelledId: o.id }),
+    runId: `override-${o.id}-${change.toLowerCase()}`,
+  });
+}
+
+/**
+ * The override's event, then one DecisionRevised per new revision, in one call. Returns how many
+ * failed. Revisions shared by changes served together are sent by one of them (their owner).
+ */
+async function publish(deps: OverrideDeps, o: StoredOverride, change: RedecideCause['change'], outcome: RedecideOutcome, nowMs: number): Promise<number> {
   // Revisions whose DecisionRevised event fails stay unsent; the next run re-sends them.
-  const { failed } = await publishDecisions(deps, revised, [overrideEvent(o, change, revised, nowMs)]);
+  const { failed } = await publishDecisions(deps, outcome.owner ? outcome.revised : [], [overrideEvent(o, change, outcome.revised, nowMs)]);
   return failed;
 }
 

@@ -1,24 +1,33 @@
 /**
- * Re-deciding the intervals an override change touches: the intervals of the window that already
- * have a decision and have not ended get a new revision (current + 1, source OVERRIDE) made by
- * `decideInterval`, the same way a scheduled run decides. A change costs one round of reads and
- * one round of writes: the intervals are decided in order, then their revisions are written
- * together (each `putRevision` is a single conditional put). A revision collision (another change
- * re-decided an interval first) is settled one interval at a time from there: decided again on top
- * of the newer revision. The caller's `publishDecisions` sends the events and moves the current
- * pointers, as a run does.
+ * Re-deciding a site's recorded decisions after a change (an override created or cancelled, or a
+ * break the reconciler found): the decided intervals of the change's window that have not ended,
+ * and every decided interval after them, get a new revision (current + 1, source OVERRIDE) made by
+ * `decideInterval`, the way a scheduled run decides, each on the state the new revision before it
+ * leaves — so every current decision is computed from the current decision before it.
+ *
+ * Contention settles without retries. Within a process, changes of one site queue behind the
+ * re-decision in flight and are served together by the next one: it reads the overrides as they
+ * are then, so one re-decision covers every change that arrived while it waited. Across processes,
+ * a re-decision holds the site's lease (one conditional item with an expiry, `acquireRedecideLease`)
+ * while it reads, decides and writes, so no two re-decisions of a site pick the same revision
+ * number. A change that cannot get the lease within a bound is refused with Retry-After (it is
+ * stored; the next run's reconciler brings the decisions up to date).
+ *
+ * Its cost does not depend on how many revisions exist: one range read of the current decisions,
+ * one read of the overrides in force, one conditional put per revision and one put per pointer.
  */
-import { stateAfter, type Decision } from '#domain/decision.ts';
-import { ConflictError } from '#domain/errors.ts';
+import { randomUUID } from 'node:crypto';
+import { type Decision, stateAfter } from '#domain/decision.ts';
+import { ThrottledError } from '#domain/errors.ts';
 import type { Override } from '#domain/grid.ts';
-import type { PreviousState } from '#domain/policy.ts';
 import { intervalMinutesFor, type Site } from '#domain/sites.ts';
-import { MINUTE_MS, hourStart, iso } from '#domain/time.ts';
+import { HOUR_MS, hourStart, MINUTE_MS } from '#domain/time.ts';
+import type { DecisionRepository } from '#ports/decisions.ts';
 import { allDecisions } from './decision-log.ts';
 import { MarketReader } from './market-view.ts';
 import { decideInterval, type RunDeps } from './run-interval.ts';
 
-export type RedecideDeps = Pick<RunDeps, 'decisions' | 'overrides' | 'marketData' | 'forecaster' | 'demo' | 'log'>;
+export type RedecideDeps = Pick<RunDeps, 'decisions' | 'overrides' | 'marketData' | 'forecaster' | 'demo' | 'log' | 'clock'>;
 
 export interface RedecideCause {
   overrideId: string;
@@ -30,156 +39,255 @@ export function causeReason(cause: RedecideCause): string {
   return `OVERRIDE_${cause.change}:${cause.overrideId}`;
 }
 
-/** Attempts per interval when other changes keep taking the next revision number first. */
-const MAX_ATTEMPTS = 8;
-
-/** Was this revision decided with the change in view: the override in force after a create, gone after a cancel? */
-function reflects(d: Decision, cause: RedecideCause): boolean {
-  const inForce = d.inputs.overridesInForce?.includes(cause.overrideId) ?? false;
-  return cause.change === 'CREATED' ? inForce : !inForce;
-}
-
-/**
- * Re-decides the site's intervals that overlap [fromMs, toMs), have a decision, and have not ended
- * at `nowMs`. Returns the revisions written, in interval order.
- */
-export async function redecideWindow(deps: RedecideDeps, site: Site, fromMs: number, toMs: number, cause: RedecideCause, nowMs: number): Promise<Decision[]> {
-  const lenMs = intervalMinutesFor(site.market) * MINUTE_MS;
-  // Interval [t, t + len) overlaps the window and has not ended: t > from − len and t > now − len.
-  const startMs = Math.max(fromMs, nowMs) - lenMs + 1;
-  if (startMs >= toMs) return [];
-  // One round of reads: the decisions (and the one before the first, whose state carries over),
-  // the overrides in force and, when the window covers the hour now running (the hour a run has
-  // decided), that hour's market data alongside.
-  const reader = new MarketReader(deps.marketData, deps.demo ?? false);
-  const firstHour = hourStart(startMs + lenMs - 1);
-  const [stored, active] = await Promise.all([
-    allDecisions(deps.decisions, site.id, startMs - lenMs, toMs),
-    deps.overrides.activeFor(site.id, startMs, toMs),
-    ...(firstHour <= nowMs ? marketReads(reader, site, [firstHour], nowMs) : []),
-  ]);
-  const affected = stored.filter((d) => Date.parse(d.intervalStart) >= startMs);
-  if (affected.length === 0) return [];
-  // Any other hour with decided intervals (e.g. caught-up runs): read it now.
-  await Promise.all(marketReads(reader, site, [...new Set(affected.map((d) => hourStart(Date.parse(d.intervalStart))))], nowMs));
-
-  const ctx: Redeciding = { deps, reader, site, cause, nowMs, runId: `override-${cause.overrideId}-${cause.change.toLowerCase()}` };
-  // Decide every interval in order, each on the state the one before leaves, then record the
-  // revisions together: one round of writes.
-  const before = stored.find((d) => Date.parse(d.intervalStart) === Date.parse(affected[0]!.intervalStart) - lenMs) ?? null;
-  let last = before;
-  const candidates: Decision[] = [];
-  for (const original of affected) {
-    const candidate = await decideRevision(ctx, original, await previousOf(ctx, last, original), active);
-    candidates.push(candidate);
-    last = candidate;
-  }
-  const outcomes = await Promise.all(candidates.map((c) => deps.decisions.putRevision(c)));
-  const collided = outcomes.indexOf('exists');
-  if (collided < 0) return candidates;
-
-  // Another change took an interval's next revision first. From there on, one interval at a time:
-  // that one is decided again on top of what is recorded, and a later revision of ours is kept
-  // only if the state it was decided on is still the state the interval before it leaves.
-  const written = candidates.slice(0, collided);
-  last = collided > 0 ? candidates[collided - 1]! : before;
-  for (let i = collided; i < affected.length; i++) {
-    const ours = candidates[i]!;
-    if (outcomes[i] === 'written') {
-      written.push(ours);
-      const decidedOn = i > 0 ? candidates[i - 1]! : before;
-      last = sameState(decidedOn, last) ? ours : await reviseOnTop(ctx, ours, await previousOf(ctx, last, ours), written);
-      continue;
-    }
-    const lost = await afterCollision(ctx, ours);
-    last = 'winner' in lost ? lost.winner : await reviseOnTop(ctx, lost.base, await previousOf(ctx, last, ours), written, 2);
-  }
-  return written;
-}
-
-interface Redeciding {
-  deps: RedecideDeps;
-  reader: MarketReader;
-  site: Site;
-  cause: RedecideCause;
+/** One change to bring into the decisions. */
+export interface RedecideRequest {
+  /** The window the change touches: its decided intervals that have not ended are re-decided, and those after them. */
+  fromMs: number;
+  toMs: number;
+  /** The reason code the revisions in the window carry. */
+  reason: string;
+  /** The instant of the change. */
   nowMs: number;
+  /** An override the change stored, in force whatever an eventually consistent index says yet. */
+  created?: Override;
+  /** An override the change cancelled: no longer in force. */
+  cancelledId?: string;
+  /** The run id the revisions carry when this change is re-decided alone. */
   runId: string;
 }
 
-function marketReads(reader: MarketReader, site: Site, hours: readonly number[], nowMs: number): Promise<unknown>[] {
-  return hours.flatMap((h) => [reader.snapshot(site, h, Math.min(nowMs, h)), reader.loadHistory(site, h, Math.min(nowMs, h)), reader.hashprice(h)]);
+export interface RedecideOutcome {
+  /** The revisions written, in interval order (shared by every change the re-decision served). */
+  revised: Decision[];
+  /** Whether this change is the one that publishes those revisions' events (the first it served). */
+  owner: boolean;
 }
 
-/** The state an interval starts from: what the decision before it left, or what is recorded before it. */
-async function previousOf(ctx: Redeciding, last: Decision | null, d: Decision): Promise<PreviousState | null> {
-  const t = Date.parse(d.intervalStart);
-  const lenMs = d.intervalMinutes * MINUTE_MS;
-  if (last && Date.parse(last.intervalStart) === t - lenMs) return stateAfter(last);
-  const before = await ctx.deps.decisions.current(ctx.site.id, iso(t - lenMs));
-  return before ? stateAfter(before) : null;
-}
-
-/** The next revision of an interval, decided the way a run decides, with the cause among its reasons. */
-async function decideRevision(ctx: Redeciding, current: Decision, previous: PreviousState | null, overrides: readonly Override[]): Promise<Decision> {
-  const { site, nowMs } = ctx;
-  const t = Date.parse(current.intervalStart);
-  const decisionTimeMs = Math.min(nowMs, hourStart(t));
-  const snap = await ctx.reader.snapshot(site, hourStart(t), decisionTimeMs);
-  const candidate = await decideInterval(
-    ctx.deps,
-    ctx.reader,
-    { site, snap, overrides, intervalStartMs: t, previous, decisionTimeMs },
-    { revision: current.revision + 1, source: 'OVERRIDE', decidedAtMs: nowMs, runId: ctx.runId },
-  );
-  const reason = causeReason(ctx.cause);
-  if (!candidate.reasons.includes(reason)) candidate.reasons.push(reason);
-  return candidate;
-}
+/** How long a re-decision may hold a site's lease: far longer than one takes, short enough to outlive a holder that stopped. */
+export const LEASE_MS = 15_000;
+/** How long a change waits for a lease another process holds before it is refused (Retry-After). */
+export const LEASE_WAIT_MS = 5_000;
+/** Attempts of one re-decision when a revision it wanted was recorded by a writer without the lease. */
+const MAX_ATTEMPTS = 3;
+/** How far past a window the decisions a re-decision reads reach: a run may decide up to the next hour. */
+const AHEAD_MS = 24 * HOUR_MS;
 
 /**
- * Records the next revision on top of `base`, deciding again on top of the newer one whenever
- * another change records that revision number first. Returns the revision the interval ends at.
+ * Re-decides the site's intervals that overlap [fromMs, toMs), have a decision, and have not ended
+ * at `nowMs`, and the decided intervals after them. Returns the revisions written, in interval order.
  */
-async function reviseOnTop(ctx: Redeciding, base: Decision, previous: PreviousState | null, written: Decision[], attempt = 1): Promise<Decision> {
-  const { deps, site, cause } = ctx;
-  const t = Date.parse(base.intervalStart);
-  for (; ; attempt++) {
-    // With the overrides as they are now: another change is in flight.
-    const overrides = await deps.overrides.activeFor(site.id, t, t + base.intervalMinutes * MINUTE_MS);
-    const candidate = await decideRevision(ctx, base, previous, overrides);
-    if ((await deps.decisions.putRevision(candidate)) === 'written') {
-      written.push(candidate);
-      return candidate;
+export async function redecideWindow(
+  deps: RedecideDeps,
+  site: Site,
+  fromMs: number,
+  toMs: number,
+  cause: RedecideCause,
+  nowMs: number,
+): Promise<Decision[]> {
+  const { revised } = await redecide(deps, site, {
+    fromMs,
+    toMs,
+    reason: causeReason(cause),
+    nowMs,
+    ...(cause.change === 'CANCELLED' ? { cancelledId: cause.overrideId } : {}),
+    runId: `override-${cause.overrideId}-${cause.change.toLowerCase()}`,
+  });
+  return revised;
+}
+
+interface Waiting {
+  deps: RedecideDeps;
+  request: RedecideRequest;
+  resolve: (o: RedecideOutcome) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Changes waiting per store and site, in this process. Keyed by the repository, so that separate stores never share a queue. */
+const queues = new WeakMap<DecisionRepository, Map<string, Waiting[]>>();
+
+/** Brings one change into the site's decisions: queued behind the re-decision in flight, served with the changes beside it. */
+export function redecide(deps: RedecideDeps, site: Site, request: RedecideRequest): Promise<RedecideOutcome> {
+  let bySite = queues.get(deps.decisions);
+  if (!bySite) {
+    bySite = new Map();
+    queues.set(deps.decisions, bySite);
+  }
+  const waiting = bySite.get(site.id);
+  return new Promise((resolve, reject) => {
+    const entry = { deps, request, resolve, reject };
+    if (waiting) {
+      waiting.push(entry);
+      return;
     }
-    const lost = await afterCollision(ctx, candidate);
-    if ('winner' in lost) return lost.winner;
-    if (attempt >= MAX_ATTEMPTS) {
-      throw new ConflictError(`interval ${base.intervalStart} of ${site.id} is being re-decided by other changes; the override is stored, retry to re-decide`);
+    const queue = [entry];
+    bySite.set(site.id, queue);
+    void drain(bySite, site, queue);
+  });
+}
+
+async function drain(bySite: Map<string, Waiting[]>, site: Site, queue: Waiting[]): Promise<void> {
+  while (queue.length > 0) {
+    // Everything queued so far is served by one re-decision; what arrives meanwhile waits for the next.
+    const batch = queue.splice(0);
+    try {
+      const revised = await underLease(
+        batch[0]!.deps,
+        site,
+        batch.map((w) => w.request),
+      );
+      for (const [i, w] of batch.entries()) w.resolve({ revised, owner: i === 0 });
+    } catch (err) {
+      for (const w of batch) w.reject(err);
     }
-    deps.log.info('re-decision collided; retrying on the newer revision', { siteId: site.id, interval: base.intervalStart, revision: candidate.revision, overrideId: cause.overrideId });
-    base = lost.base;
+  }
+  bySite.delete(site.id);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function underLease(deps: RedecideDeps, site: Site, requests: readonly RedecideRequest[]): Promise<Decision[]> {
+  const holder = `redecide-${randomUUID()}`;
+  const waitStarted = performance.now();
+  for (let delay = 5; ; delay = Math.min(delay * 2, 250)) {
+    const now = deps.clock.nowMs();
+    if (await deps.decisions.acquireRedecideLease(site.id, holder, now, now + LEASE_MS)) break;
+    if (performance.now() - waitStarted > LEASE_WAIT_MS) {
+      deps.log.warn('re-decision lease busy; change refused with Retry-After', { siteId: site.id, changes: requests.length });
+      throw new ThrottledError(
+        `the decisions of ${site.id} are being re-decided by another change; the change is stored and the next run re-decides it`,
+        1,
+      );
+    }
+    await sleep(delay * (0.5 + Math.random()));
+  }
+  try {
+    const written: Decision[] = [];
+    for (let attempt = 1; ; attempt++) {
+      const result = await redecideOnce(deps, site, requests);
+      written.push(...result.written);
+      if (result.collided === 0) return written;
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new ThrottledError(
+          `the decisions of ${site.id} kept changing during the re-decision; the change is stored, retry shortly`,
+          1,
+        );
+      }
+      // A writer without the lease (or a holder that stopped between a revision and its pointer) took a
+      // revision number: the pointers now show what is recorded, and the re-decision starts over on top of it.
+      deps.log.warn('re-decision met a revision recorded without the lease; deciding again on top of it', { siteId: site.id, attempt });
+    }
+  } finally {
+    await deps.decisions.releaseRedecideLease(site.id, holder);
   }
 }
 
 /**
- * Someone recorded the revision a candidate wanted. If theirs was decided with this change already
- * in view it reflects the change, and there is nothing left to do for the interval; otherwise the
- * next attempt goes on top of the newest revision.
+ * Was `d` decided on the state `before` leaves its loads in (what the policy reads of the interval
+ * before)? Then it is the decision a re-decision on `before` would make, whichever revision it named.
  */
-async function afterCollision(ctx: Redeciding, candidate: Decision): Promise<{ winner: Decision } | { base: Decision }> {
-  const { decisions } = ctx.deps;
-  const [winner, current] = await Promise.all([
-    decisions.revision(ctx.site.id, candidate.intervalStart, candidate.revision),
-    decisions.current(ctx.site.id, candidate.intervalStart),
-  ]);
-  if (winner && reflects(winner, ctx.cause)) return { winner };
-  // The pointer may lag the revision records (another change between its two writes): never go below what exists.
-  const base = current ?? winner ?? candidate;
-  return { base: base.revision >= candidate.revision ? base : { ...base, revision: candidate.revision } };
+export function startsFrom(d: Decision, before: Decision): boolean {
+  const state = stateAfter(before);
+  const recorded = d.inputs.previous ?? {};
+  const ids = Object.keys(state);
+  if (ids.length !== Object.keys(recorded).length) return false;
+  return ids.every(
+    (id) => recorded[id] !== undefined && recorded[id].mw === state[id]!.mw && Date.parse(recorded[id].since) === state[id]!.sinceMs,
+  );
 }
 
-/** Do two decisions leave their loads in the same state (what the next interval is decided on)? */
-function sameState(a: Decision | null, b: Decision | null): boolean {
-  if (a === null || b === null) return a === b;
-  return JSON.stringify(stateAfter(a)) === JSON.stringify(stateAfter(b));
+/** The overrides in force as this re-decision sees them: the stored ones, with the changes it serves applied. */
+function inForce(stored: readonly Override[], requests: readonly RedecideRequest[]): Override[] {
+  const cancelled = new Set(requests.flatMap((r) => (r.cancelledId ? [r.cancelledId] : [])));
+  const byId = new Map(stored.map((o) => [o.id, o]));
+  for (const r of requests) if (r.created && !byId.has(r.created.id)) byId.set(r.created.id, r.created);
+  return [...byId.values()].filter((o) => !cancelled.has(o.id));
+}
+
+async function redecideOnce(
+  deps: RedecideDeps,
+  site: Site,
+  requests: readonly RedecideRequest[],
+): Promise<{ written: Decision[]; collided: number }> {
+  const lenMs = intervalMinutesFor(site.market) * MINUTE_MS;
+  const nowMs = Math.max(...requests.map((r) => r.nowMs));
+  // Interval [t, t + len) overlaps a window and has not ended: t > from − len and t > now − len.
+  const open = requests.filter((r) => Math.max(r.fromMs, nowMs) - lenMs + 1 < r.toMs);
+  if (open.length === 0) return { written: [], collided: 0 };
+  const startMs = Math.min(...open.map((r) => Math.max(r.fromMs, nowMs) - lenMs + 1));
+  // The windows' intervals and a day after them: far past anything a run has decided yet (runs decide up to the next hour).
+  const endMs = Math.max(...open.map((r) => Math.min(r.toMs, startMs + AHEAD_MS))) + AHEAD_MS;
+  const reader = new MarketReader(deps.marketData, deps.demo ?? false);
+  // One round of reads: the current decisions (and the one before the first, whose state carries
+  // over) and the overrides in force; the market data of the hour now running alongside.
+  const firstHour = hourStart(startMs + lenMs - 1);
+  const [stored, active] = await Promise.all([
+    allDecisions(deps.decisions, site.id, startMs - lenMs, endMs),
+    deps.overrides.activeFor(site.id, startMs, endMs),
+    ...(firstHour <= nowMs ? marketReads(reader, site, [firstHour], nowMs) : []),
+  ]);
+  const overrides = inForce(active, requests);
+  const first = stored.findIndex((d) => Date.parse(d.intervalStart) >= startMs);
+  if (first < 0) return { written: [], collided: 0 };
+  // The windows' decided intervals, then those after them that follow on without a gap (decided
+  // below only while the state they start from changes).
+  const affected: Decision[] = [];
+  for (const d of stored.slice(first)) {
+    const t = Date.parse(d.intervalStart);
+    const inWindow = open.some((r) => t < r.toMs);
+    const follows = affected.length > 0 && Date.parse(affected[affected.length - 1]!.intervalStart) === t - lenMs;
+    if (!inWindow && !follows) break;
+    affected.push(d);
+  }
+  const hours = [...new Set(affected.map((d) => hourStart(Date.parse(d.intervalStart))))];
+  await Promise.all(marketReads(reader, site, hours, nowMs));
+
+  const runId = requests.length === 1 ? requests[0]!.runId : `redecide-${randomUUID().slice(0, 8)}`;
+  const firstStart = Date.parse(affected[0]!.intervalStart);
+  let last: Decision | null = stored.find((d) => Date.parse(d.intervalStart) === firstStart - lenMs) ?? null;
+  const candidates: Decision[] = [];
+  for (const current of affected) {
+    const t = Date.parse(current.intervalStart);
+    const previous = last && Date.parse(last.intervalStart) === t - lenMs ? last : null;
+    // Past the windows, an interval that already starts from the state the new chain leaves is decided as it would be: the chain holds from here.
+    if (!open.some((r) => t < r.toMs) && previous && startsFrom(current, previous)) break;
+    const decisionTimeMs = Math.min(nowMs, hourStart(t));
+    const snap = await reader.snapshot(site, hourStart(t), decisionTimeMs);
+    const candidate = await decideInterval(
+      deps,
+      reader,
+      { site, snap, overrides, intervalStartMs: t, previous: previous && stateAfter(previous), decisionTimeMs },
+      { revision: current.revision + 1, source: 'OVERRIDE', decidedAtMs: nowMs, runId, previousRevision: previous?.revision ?? null },
+    );
+    for (const r of requests) if (overlapsWindow(r, t, lenMs) && !candidate.reasons.includes(r.reason)) candidate.reasons.push(r.reason);
+    if (!open.some((r) => overlapsWindow(r, t, lenMs))) candidate.reasons.push('PREVIOUS_REVISED');
+    candidates.push(candidate);
+    last = candidate;
+  }
+
+  // One round of writes for the revisions, then one for the pointers: the next holder of the lease reads them.
+  const outcomes = await Promise.all(candidates.map((c) => deps.decisions.putRevision(c)));
+  const written = candidates.filter((_, i) => outcomes[i] === 'written');
+  const taken = candidates.filter((_, i) => outcomes[i] === 'exists');
+  const theirs = await Promise.all(taken.map((c) => deps.decisions.revision(site.id, c.intervalStart, c.revision)));
+  await Promise.all([...written, ...theirs.filter((d): d is Decision => d !== null)].map((d) => deps.decisions.putCurrent(d)));
+  if (taken.length > 0) {
+    deps.log.warn('revision recorded without the lease', {
+      siteId: site.id,
+      intervals: taken.map((c) => c.intervalStart),
+      revisions: taken.map((c) => c.revision),
+    });
+  }
+  return { written, collided: taken.length };
+}
+
+function overlapsWindow(r: RedecideRequest, t: number, lenMs: number): boolean {
+  return r.fromMs < t + lenMs && r.toMs > t;
+}
+
+function marketReads(reader: MarketReader, site: Site, hours: readonly number[], nowMs: number): Promise<unknown>[] {
+  return hours.flatMap((h) => [
+    reader.snapshot(site, h, Math.min(nowMs, h)),
+    reader.loadHistory(site, h, Math.min(nowMs, h)),
+    reader.hashprice(h),
+  ]);
 }

@@ -2,12 +2,13 @@
  * runInterval: for every site, decide the intervals of an hour, record them, publish them,
  * and record the run. Idempotent (an interval that already has a decision is left as it is),
  * resumable (missed hours since the last successful run are caught up, up to a bound), and
- * safe under concurrency (decisions are written with conditional puts).
+ * safe under concurrency (decisions are written with conditional puts). Each run ends with the
+ * reconciler (`reconcile.ts`): a break in the chain of recent and open decisions is repaired.
  */
 import { randomUUID } from 'node:crypto';
-import { ValidationError } from '#domain/errors.ts';
+import { ThrottledError, ValidationError } from '#domain/errors.ts';
 import { stateAfter, toDecision, type Decision, type DecisionMeta } from '#domain/decision.ts';
-import { overridesInForce, type Override } from '#domain/grid.ts';
+import type { Override } from '#domain/grid.ts';
 import type { PriceForecaster } from '#domain/forecast.ts';
 import { decide, type DecisionInput, type PreviousState } from '#domain/policy.ts';
 import { intervalMinutesFor, type Site } from '#domain/sites.ts';
@@ -21,6 +22,7 @@ import type { Outbox } from '#ports/outbox.ts';
 import { MarketReader, type MarketSnapshot } from './market-view.ts';
 import { drainOutbox } from './outbox.ts';
 import { livePeakProbability } from './peak-risk.ts';
+import { reconcileSite } from './reconcile.ts';
 import { forEachLimit, publishDecisions, resendUnpublished } from './publish.ts';
 
 export interface RunDeps {
@@ -98,7 +100,8 @@ export async function runInterval(deps: RunDeps, req: RunRequest): Promise<RunSu
   const summary: RunSummary = { runs: [], decisionsWritten: 0, decisionsExisting: 0, eventsSent: 0, eventsFailed: 0, resent };
   const reader = new MarketReader(deps.marketData, deps.demo ?? false);
   for (const hour of hours) {
-    const run = await runHour(deps, reader, hour, req.trigger);
+    // The last hour's run ends with the reconciler: any break in the recent and open intervals is repaired.
+    const run = await runHour(deps, reader, hour, req.trigger, hour === hours[hours.length - 1]);
     summary.runs.push(run);
     summary.decisionsWritten += run.decisionsWritten;
     summary.decisionsExisting += run.decisionsExisting;
@@ -108,7 +111,7 @@ export async function runInterval(deps: RunDeps, req: RunRequest): Promise<RunSu
   return summary;
 }
 
-async function runHour(deps: RunDeps, reader: MarketReader, hourStartMs: number, trigger: string): Promise<RunRecord> {
+async function runHour(deps: RunDeps, reader: MarketReader, hourStartMs: number, trigger: string, reconcile: boolean): Promise<RunRecord> {
   const startedAt = deps.clock.nowMs();
   const runId = `run-${iso(hourStartMs).slice(0, 13).replace(/[-T:]/g, '')}-${randomUUID().slice(0, 8)}`;
   const log = deps.log;
@@ -121,6 +124,7 @@ async function runHour(deps: RunDeps, reader: MarketReader, hourStartMs: number,
       const result = await decideSiteHour(deps, reader, site, hourStartMs, runId);
       written.push(...result.written);
       existing += result.existing;
+      if (reconcile) written.push(...(await reconcileQuietly(deps, site, runId)));
     } catch (err) {
       const message = `${site.id}: ${(err as Error).message}`;
       errors.push(message);
@@ -151,6 +155,17 @@ async function runHour(deps: RunDeps, reader: MarketReader, hourStartMs: number,
   return run;
 }
 
+/** The reconciler for one site; a site whose decisions another change is re-deciding right now is left to it (it chains forward). */
+async function reconcileQuietly(deps: RunDeps, site: Site, runId: string): Promise<Decision[]> {
+  try {
+    return await reconcileSite(deps, site, runId);
+  } catch (err) {
+    if (!(err instanceof ThrottledError)) throw err;
+    deps.log.info('reconciler skipped a site being re-decided', { runId, siteId: site.id });
+    return [];
+  }
+}
+
 /** Decides and records the intervals of one site-hour that have no decision yet. */
 async function decideSiteHour(
   deps: RunDeps,
@@ -170,34 +185,25 @@ async function decideSiteHour(
   const byStart = new Map(stored.items.map((d) => [d.intervalStart, d]));
   const before = byStart.get(iso(hourStartMs - lenMs)) ?? null;
   const existingDecisions = starts.map((t) => byStart.get(iso(t)) ?? null);
+  if (existingDecisions.every((d) => d !== null)) return { written: [], existing: starts.length };
   const now = deps.clock.nowMs();
   const overrides = await deps.overrides.activeFor(site.id, hourStartMs, hourStartMs + HOUR_MS);
-  // A decided interval that has not ended is decided again when the overrides in force changed
-  // since (a change whose own re-decision did not complete): the run reconciles it.
-  const stale = (d: Decision, t: number) => t + lenMs > now && !sameIds(d.inputs.overridesInForce ?? [], overridesInForce(overrides, site.id, t, lenMs));
-  if (existingDecisions.every((d, i) => d !== null && !stale(d, starts[i]!))) return { written: [], existing: starts.length };
 
   const snap = await reader.snapshot(site, hourStartMs, decisionTimeMs);
-  let previous: PreviousState | null = before ? stateAfter(before) : null;
+  // Each interval is decided on the one before it, and records which revision that was.
+  let last: Decision | null = before;
   const written: Decision[] = [];
   let existing = 0;
   for (let i = 0; i < starts.length; i++) {
     const t = starts[i]!;
     let decision = existingDecisions[i] ?? null;
-    const ctx = { site, snap, overrides, intervalStartMs: t, previous, decisionTimeMs };
-    if (decision && stale(decision, t)) {
-      const candidate = await decideInterval(deps, reader, ctx, { revision: decision.revision + 1, source: 'OVERRIDE', decidedAtMs: now, runId });
-      candidate.reasons.push('OVERRIDES_RECONCILED');
-      if ((await deps.decisions.putRevision(candidate)) === 'written') {
-        decision = candidate;
-        written.push(candidate);
-      } else {
-        existing++; // someone else is re-deciding it right now
-      }
-    } else if (decision) {
+    if (decision) {
       existing++;
     } else {
-      const candidate = await decideInterval(deps, reader, ctx, { revision: 1, source: 'AUTO', decidedAtMs: now, runId });
+      const previous = last ? stateAfter(last) : null;
+      const ctx = { site, snap, overrides, intervalStartMs: t, previous, decisionTimeMs };
+      const meta = { revision: 1, source: 'AUTO' as const, decidedAtMs: now, runId, previousRevision: last?.revision ?? null };
+      const candidate = await decideInterval(deps, reader, ctx, meta);
       // The revision now; the current pointer once its event has gone out (publishDecisions).
       const outcome = await deps.decisions.putRevision(candidate);
       if (outcome === 'written') {
@@ -211,13 +217,9 @@ async function decideSiteHour(
         existing++;
       }
     }
-    previous = stateAfter(decision);
+    last = decision;
   }
   return { written, existing };
-}
-
-function sameIds(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 export interface IntervalContext {

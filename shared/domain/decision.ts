@@ -42,6 +42,12 @@ export interface Decision {
   engineVersion: string;
   decidedAt: string;
   runId: string;
+  /**
+   * The revision of the interval before it that this decision was computed from (its state carried
+   * over), null when there was none; absent on decisions recorded before it was kept. The chain is
+   * consistent when it is the current revision of that interval (shared/app/reconcile.ts).
+   */
+  previousRevision?: number | null;
   /** Whether its DecisionMade / DecisionRevised event has been sent. */
   published: boolean;
 }
@@ -51,6 +57,8 @@ export interface DecisionMeta {
   source: DecisionSource;
   decidedAtMs: number;
   runId: string;
+  /** The revision of the interval before whose state the decision starts from; null when none. */
+  previousRevision: number | null;
 }
 
 /** Builds the record of a decision from the policy's input and output. */
@@ -92,6 +100,7 @@ export function toDecision(input: DecisionInput, core: DecisionCore, meta: Decis
     engineVersion: ENGINE_VERSION,
     decidedAt: iso(meta.decidedAtMs),
     runId: meta.runId,
+    previousRevision: meta.previousRevision,
     published: false,
   };
 }

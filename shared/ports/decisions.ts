@@ -46,6 +46,13 @@ export interface DecisionRepository {
   markRevisionsPublished(decisions: readonly Decision[]): Promise<void>;
   /** Revisions whose event has not been sent yet, oldest first. */
   unpublished(limit: number): Promise<Decision[]>;
+  /**
+   * Takes the lease on re-deciding a site's recorded decisions for `holder` until `untilMs`, when no
+   * one holds it, it expired at `nowMs`, or `holder` holds it already. One conditional write; false when taken.
+   */
+  acquireRedecideLease(siteId: string, holder: string, nowMs: number, untilMs: number): Promise<boolean>;
+  /** Gives the lease back (a no-op when another holder has taken it over since it expired). */
+  releaseRedecideLease(siteId: string, holder: string): Promise<void>;
 }
 
 export type RunStatus = 'SUCCEEDED' | 'FAILED' | 'PARTIAL';

@@ -8,6 +8,7 @@ import { iso } from '#domain/time.ts';
 import type { DecisionRepository, Page, PageRequest, RecordOutcome } from '#ports/decisions.ts';
 import { GSI1, GSI2, documentClient } from './table.ts';
 import { batchPut, queryAll, queryPage, type Item } from './io.ts';
+import { DynamoLeases } from './locks.ts';
 
 const revKey = (rev: number) => `REV#${String(rev).padStart(6, '0')}`;
 const revPk = (siteId: string, intervalStart: string) => `DEC#${siteId}#${intervalStart}`;
@@ -35,12 +36,14 @@ export interface DecisionFilter {
 
 export class DynamoDecisionRepository implements DecisionRepository {
   private readonly doc: DynamoDBDocumentClient;
+  private readonly leases: DynamoLeases;
 
   constructor(
     client: DynamoDBClient,
     private readonly table: string,
   ) {
     this.doc = documentClient(client);
+    this.leases = new DynamoLeases(client, table);
   }
 
   async record(decision: Decision): Promise<RecordOutcome> {
@@ -157,6 +160,14 @@ export class DynamoDecisionRepository implements DecisionRepository {
       }),
     );
     return (res.Items ?? []).map(toDecision);
+  }
+
+  acquireRedecideLease(siteId: string, holder: string, nowMs: number, untilMs: number): Promise<boolean> {
+    return this.leases.acquire(`redecide#${siteId}`, holder, nowMs, untilMs);
+  }
+
+  releaseRedecideLease(siteId: string, holder: string): Promise<void> {
+    return this.leases.release(`redecide#${siteId}`, holder);
   }
 }
 

@@ -96,6 +96,13 @@ export const DecisionSchema = z
     engineVersion: z.string(),
     decidedAt: isoOut,
     runId: z.string(),
+    previousRevision: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .optional()
+      .meta({ description: 'The revision of the interval before it that this decision was computed from; null when none (absent on older decisions)' }),
     published: z.boolean().meta({ description: 'Whether its DecisionMade / DecisionRevised event has been sent' }),
   })
   .meta({ id: 'Decision' });
