@@ -228,7 +228,7 @@ async function redecideSite(ctx: Redeciding): Promise<{ written: Decision[]; unc
   for (const t of starts) {
     const stored = byStart.get(iso(t));
     if (!stored) break; // not decided yet (nor, then, anything after it): the run's
-    const outcome = await reviseInterval(ctx, t, stored, last ? stateAfter(last) : null, overrides);
+    const outcome = await reviseInterval(ctx, t, stored, last, overrides);
     if (outcome.written) written.push(outcome.decision);
     else unchanged++;
     last = outcome.decision;
@@ -244,16 +244,19 @@ async function reviseInterval(
   ctx: Redeciding,
   t: number,
   stored: Decision,
-  previous: PreviousState | null,
+  before: Decision | null,
   overrides: readonly Override[],
 ): Promise<{ decision: Decision; written: boolean }> {
   const { deps, reader, site, nowMs, runId } = ctx;
+  // The chain: decided from the current decision of the interval before (shared/app/reconcile.ts checks it).
+  const previous: PreviousState | null = before ? stateAfter(before) : null;
+  const previousRevision = before?.revision ?? null;
   const snap = await reader.snapshot(site, hourStart(t), nowMs);
   let current = stored;
   for (let attempt = 1; ; attempt++) {
     const revision = current.revision + 1;
     const interval = { site, snap, overrides, intervalStartMs: t, previous, decisionTimeMs: nowMs };
-    const candidate = await decideInterval(deps, reader, interval, { revision, source: 'AUTO', decidedAtMs: nowMs, runId });
+    const candidate = await decideInterval(deps, reader, interval, { revision, source: 'AUTO', decidedAtMs: nowMs, runId, previousRevision });
     if (!decisionMoved(current, candidate)) return { decision: current, written: false };
     candidate.reasons.push(PRICE_UPDATE);
     if ((await deps.decisions.putRevision(candidate)) === 'written') return { decision: candidate, written: true };
