@@ -11,7 +11,9 @@
  * - grid programmes: ancillary-service awards and demand-response deployments of the site that
  *   carry a price, `MW × price × hours` of the window inside the period.
  * Intervals without a settlement price (or hashprice) are counted, not guessed: their
- * price-dependent amounts are left out and the row says how many there were.
+ * price-dependent amounts are left out and the row says how many there were. An AI tenant's revenue
+ * is left out with its energy cost, so that a missing price never shows as free power. Intervals
+ * decided on demo inputs are counted in `demoIntervals`.
  * - actuals (where the site agent reported telemetry): per mining load-interval with samples, the
  *   planned MWh beside the actual MWh (mean sampled MW × Δ), its energy at the settlement price, and
  *   its mining revenue from the reported hashrate (or the MWh at full-power efficiency without one).
@@ -34,8 +36,10 @@ export interface PnlRow {
   to: string;
   /** Decided intervals in the period. */
   intervals: number;
-  /** Intervals with no stored settlement price: left out of every price-dependent amount. */
+  /** Intervals with no stored settlement price: left out of every price-dependent amount, AI tenants' too. */
   unpricedIntervals: number;
+  /** Intervals decided on demo market data (flag DEMO_INPUTS): their amounts are not real money. */
+  demoIntervals: number;
   /** Intervals with no hashprice (stored or recorded): left out of mining revenue and margins. */
   noHashpriceIntervals: number;
   miningRevenueUsd: number;
@@ -162,6 +166,7 @@ export function pnlRows(inp: PnlInputs): PnlRow[] {
     const h = inp.hashprice(t) ?? d.inputs.hashprice?.usdPerPhDay ?? null;
     row.intervals++;
     if (p === null) row.unpricedIntervals++;
+    if (d.flags.includes('DEMO_INPUTS')) row.demoIntervals++;
     if (h === null) row.noHashpriceIntervals++;
     const seen = new Set<string>();
     for (const a of d.allocations) {
@@ -191,8 +196,9 @@ export function pnlRows(inp: PnlInputs): PnlRow[] {
         row.alwaysOnNetUsd += (revenuePerMwh(h, load.efficiencyJPerTh, load.poolFeePct) - p) * load.powerMw * hours;
       } else {
         const load = ai.get(a.loadId);
+        if (p === null) continue;
         if (load) row.aiRevenueUsd += (a.mw + (a.backupGenMw ?? 0)) * load.priceUsdPerMwh * hours;
-        if (p !== null) row.aiEnergyCostUsd += p * a.mw * hours;
+        row.aiEnergyCostUsd += p * a.mw * hours;
       }
     }
     // A mining load the decision did not mention (configured since) would have run always-on.
@@ -242,6 +248,7 @@ function emptyRow(siteId: string, period: string, fromMs: number, toMs: number):
     to: iso(toMs),
     intervals: 0,
     unpricedIntervals: 0,
+    demoIntervals: 0,
     noHashpriceIntervals: 0,
     miningRevenueUsd: 0,
     energyCostUsd: 0,

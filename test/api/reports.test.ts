@@ -70,6 +70,7 @@ const expectedPnl = {
   siteId: 'pnl',
   intervals: 4,
   unpricedIntervals: 1,
+  demoIntervals: 0,
   noHashpriceIntervals: 0,
   miningRevenueUsd: 11428.57,
   energyCostUsd: 3900,
@@ -78,10 +79,11 @@ const expectedPnl = {
   curtailedMwh: 15,
   alwaysOnNetUsd: 7878.57,
   curtailmentValueUsd: -350,
-  aiRevenueUsd: 1000,
+  // The tenant's revenue of the unpriced interval (250) is left out with its energy cost.
+  aiRevenueUsd: 750,
   aiEnergyCostUsd: 300,
   gridProgrammeRevenueUsd: 500,
-  siteNetUsd: 8728.57,
+  siteNetUsd: 8478.57,
   actual: null,
 };
 

@@ -107,7 +107,7 @@ export function PnlView(p: ViewProps) {
       <tbody>${rows.map(
         (
           r,
-        ) => html`<tr><td>${r.period}</td><td>${r.siteId}</td><td>${usd(r.miningRevenueUsd)}</td><td>${usd(r.energyCostUsd)}</td><td>${usd(r.netMarginUsd)}</td>
+        ) => html`<tr><td>${r.period}${r.demoIntervals > 0 ? html` <span class="flag" title=${`${r.demoIntervals} intervals decided on demo market data`}>demo</span>` : ''}</td><td>${r.siteId}</td><td>${usd(r.miningRevenueUsd)}</td><td>${usd(r.energyCostUsd)}</td><td>${usd(r.netMarginUsd)}</td>
           <td>${num(r.curtailedMwh)}</td><td>${usd(r.curtailmentValueUsd)}</td><td>${usd(r.aiRevenueUsd)}</td><td>${usd(r.siteNetUsd)}</td>
           <td title=${`${r.unpricedIntervals} without a settlement price`}>${r.intervals}</td></tr>`,
       )}</tbody>

@@ -215,7 +215,11 @@ export const PnlRowSchema = z
     from: isoOut,
     to: isoOut,
     intervals: z.number().int().meta({ description: 'Decided intervals in the period' }),
-    unpricedIntervals: z.number().int().meta({ description: 'Intervals without a stored settlement price: left out of every price-dependent amount' }),
+    unpricedIntervals: z
+      .number()
+      .int()
+      .meta({ description: "Intervals without a stored settlement price: left out of every price-dependent amount, AI tenants' too" }),
+    demoIntervals: z.number().int().meta({ description: 'Intervals decided on demo market data (flag DEMO_INPUTS): not real money' }),
     noHashpriceIntervals: z.number().int().meta({ description: 'Intervals without a hashprice: left out of mining revenue and margins' }),
     miningRevenueUsd: usd('Σ revenue-per-MWh(hashprice, efficiency of the mode run) × MW × hours'),
     energyCostUsd: usd('Mining loads: Σ settlement price × MW × hours'),
