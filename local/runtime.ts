@@ -6,6 +6,7 @@ import { readSitesFile } from '#adapters/sites-file.ts';
 import { HOUR_MS } from '#domain/time.ts';
 import { readConfig, type LocalConfig } from './config.ts';
 import { localJwtSecret, openLocalContext, type LocalContext } from './context.ts';
+import { type DemoAgents, demoAgentsEnabled, startDemoAgents } from './demo-agents.ts';
 import { runLocal } from './engine.ts';
 import { localAuthenticator, startServer, type RunningServer } from './server.ts';
 import { clearRuntimeInfo, readRuntimeInfo, writeRuntimeInfo } from './store.ts';
@@ -15,6 +16,8 @@ export interface Runtime {
   server: RunningServer;
   /** Resolves when the start-up run has finished. */
   firstRun: Promise<void>;
+  /** The demo's fake fleets and their agents (./demo-agents.ts), once started; null when off or failed. */
+  demoAgents: Promise<DemoAgents | null>;
   stop(): Promise<void>;
 }
 
@@ -87,15 +90,22 @@ export async function startRuntime(config: LocalConfig = readConfig()): Promise<
   };
   const firstRun = runNow('startup');
   scheduleNext();
+  const demoAgents = demoAgentsEnabled(config.demoSites)
+    ? startDemoAgents({ sites: sitesFile.sites, home: config.home, apiUrl: server.url, jwtSecret: localJwtSecret(config.home),
+      marketData: ctx.repos.marketData, planReady: firstRun, announce: (line) => process.stdout.write(`${line}\n`) })
+      .catch((err: Error) => (log.error('demo agents not started', { error: err.message }), null))
+    : Promise.resolve(null);
 
   return {
     ctx,
     server,
     firstRun,
+    demoAgents,
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
       await running;
+      await (await demoAgents)?.stop();
       await server.close();
       clearRuntimeInfo(config.home, process.pid);
       await ctx.close();
