@@ -130,7 +130,8 @@ export async function startDemoAgents(options: DemoAgentsOptions): Promise<DemoA
       prepared.push(p);
       for (const [li, load] of site.loads.entries()) {
         if (load.kind !== 'mining') continue;
-        const ratedW = Math.round((load.powerMw * 1e6) / minersPerLoad);
+        // Rounded down: the miners together never draw more than the load is rated for (the agent would sleep one to fit).
+        const ratedW = Math.floor((load.powerMw * 1e6) / minersPerLoad);
         const firstAddress = `127.77.${si * 16 + li + 1}.1`;
         p.fleets.push({ loadId: load.id, fleet: await fleetFor(driver, minersPerLoad, firstAddress, ratedW, password) });
       }
