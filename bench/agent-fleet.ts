@@ -7,12 +7,10 @@
  * "asleep" is the moment the last miner acknowledged `curtail sleep`; "confirmed" adds a read-back of every miner's
  * state (config/summary/power), the way the agent checks the fleet after a step.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { createDrivers } from '../agent/miners/drivers/index.ts';
 import { executeFleet, type FleetTask } from '../agent/miners/fleet.ts';
-import type { Miner } from '../agent/miners/port.ts';
+import { spawnLuxosFleet } from './agent.ts';
 
 const { values } = parseArgs({ options: {
   sizes: { type: 'string', default: '2000,10000' },
@@ -23,41 +21,7 @@ const sizes = values.sizes.split(',').map(Number);
 const concurrencies = values.concurrency.split(',').map(Number);
 const processes = Number(values.processes);
 
-interface Range { range: { first: string; count: number; port: number }; idPrefix: string; firstId: number; ratedW: number }
-
-async function startFleet(size: number): Promise<{ miners: Miner[]; stop: () => Promise<void> }> {
-  const children: ChildProcess[] = [];
-  const per = Math.ceil(size / processes);
-  const fragments = await Promise.all(Array.from({ length: processes }, (_, p) => {
-    const first = p * per;
-    const count = Math.min(per, size - first);
-    const args = ['--import', 'tsx', 'local/fake-fleet/main.ts', '--driver', 'luxos', '--first-index', String(first),
-      '--count', String(count), '--first-address', '127.20.0.1'];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(child);
-    return new Promise<Range[]>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`fake fleet exited with ${code}`)));
-      createInterface({ input: child.stdout! }).once('line', (line) => resolve((JSON.parse(line) as { miners: Range[] }).miners));
-    });
-  }));
-  const miners: Miner[] = [];
-  for (const range of fragments.flat()) {
-    const base = range.range.first.split('.').reduce((sum, octet) => sum * 256 + Number(octet), 0);
-    for (let i = 0; i < range.range.count; i += 1) {
-      const v = base + i;
-      miners.push({ id: `${range.idPrefix}${range.firstId + i}`, host: [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.'),
-        port: range.range.port, driver: 'luxos', ratedW: range.ratedW });
-    }
-  }
-  return {
-    miners,
-    stop: () => Promise.all(children.map((child) => new Promise<void>((resolve) => {
-      child.removeAllListeners('exit');
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }))).then(() => undefined),
-  };
-}
+const startFleet = (size: number) => spawnLuxosFleet(size, processes, '127.20.0.1');
 
 const rows: string[] = [];
 for (const size of sizes) {

@@ -15,6 +15,7 @@ const parts: Record<string, { file: string; fn: string }> = {
   api: { file: './api.ts', fn: 'benchApi' },
   bundles: { file: './bundles.ts', fn: 'benchBundles' },
   console: { file: './console.ts', fn: 'benchConsole' },
+  agent: { file: './agent.ts', fn: 'benchAgent' },
 };
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -11,6 +11,7 @@ import { HOUR_MS, MINUTE_MS } from '#domain/time.ts';
 import { buildConsole } from '../console/build.ts';
 import { readConfig, type LocalConfig } from './config.ts';
 import { localJwtSecret, openLocalContext, type LocalContext } from './context.ts';
+import { type DemoAgents, demoAgentsEnabled, startDemoAgents } from './demo-agents.ts';
 import { runLocal } from './engine.ts';
 import { liveFeedsFromEnv, pullLivePrices, type LiveFeeds } from './live-feeds.ts';
 import { localAuthenticator, startServer, type RunningServer } from './server.ts';
@@ -24,6 +25,8 @@ export interface Runtime {
   consoleLink(user?: string, roles?: readonly Role[]): string;
   /** Resolves when the start-up run has finished. */
   firstRun: Promise<void>;
+  /** The demo's fake fleets and their agents (./demo-agents.ts), once started; null when off or failed. */
+  demoAgents: Promise<DemoAgents | null>;
   stop(): Promise<void>;
 }
 
@@ -120,6 +123,11 @@ export async function startRuntime(config: LocalConfig = readConfig()): Promise<
   scheduleNext();
   const puller = config.marketData === 'live' ? setInterval(pullPrices, LIVE_PULL_MS) : undefined;
   puller?.unref?.();
+  const demoAgents = demoAgentsEnabled(config.demoSites)
+    ? startDemoAgents({ sites: sitesFile.sites, home: config.home, apiUrl: server.url, jwtSecret: localJwtSecret(config.home),
+      marketData: ctx.repos.marketData, planReady: firstRun, announce: (line) => process.stdout.write(`${line}\n`) })
+      .catch((err: Error) => (log.error('demo agents not started', { error: err.message }), null))
+    : Promise.resolve(null);
 
   return {
     ctx,
@@ -128,11 +136,13 @@ export async function startRuntime(config: LocalConfig = readConfig()): Promise<
       return `${server.url}/#/signin?code=${codes.issue(user, roles)}`;
     },
     firstRun,
+    demoAgents,
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
       if (puller) clearInterval(puller);
       await running;
+      await (await demoAgents)?.stop();
       await server.close();
       clearRuntimeInfo(config.home, process.pid);
       await ctx.close();

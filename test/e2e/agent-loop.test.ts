@@ -1,0 +1,162 @@
+/**
+ * The loop end to end, in process: the local runtime (embedded DynamoDB, API, start-up run) + the demo's fake fleet,
+ * Modbus meter and agent. A 5-minute price above the load's threshold puts the miners to sleep, telemetry shows it
+ * (GET /actuals), the P&L shows actual MWh; a price back below resumes them; a trader's CURTAIL reaches the miners.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintToken } from '#adapters/jwt.ts';
+import { readConfig } from '#local/config.ts';
+import { localJwtSecret } from '#local/context.ts';
+import { type DemoAgents, startDemoAgents } from '#local/demo-agents.ts';
+import { type Runtime, startRuntime } from '#local/runtime.ts';
+
+const MIN = 60_000;
+const MINERS = 40;
+const site = {
+  id: 'rockdale',
+  name: 'Rockdale, TX',
+  market: 'ERCOT',
+  settlementPoint: 'HB_HUBAVG',
+  timezone: 'America/Chicago',
+  interconnectMw: 50,
+  baseLoadMw: 1,
+  execution: 'price-responsive',
+  loads: [
+    { id: 's21', kind: 'mining', name: 'S21 hall', powerMw: 20, efficiencyJPerTh: 17.5, poolFeePct: 2 },
+    { id: 's19', kind: 'mining', name: 'S19 hall', powerMw: 10, efficiencyJPerTh: 21.5, poolFeePct: 2 },
+    { id: 'tenant-a', kind: 'ai', name: 'GPU tenant', contractedMw: 10, priceUsdPerMwh: 180, interruptible: false, backupGenMw: 0 },
+  ],
+  // Whatever the hour the test runs at, the fail-safe holds while no price has come.
+  policy: { failSafe: { peakHoursLocal: [], otherwise: 'HOLD' } },
+};
+
+describe('decision → agent → miners → telemetry → P&L actuals', () => {
+  const home = mkdtempSync(join(tmpdir(), 'switchyard-agent-loop-'));
+  let rt: Runtime;
+  let demo: DemoAgents;
+  let finance: string;
+  let trader: string;
+  const startedMs = Date.now();
+
+  const api = async (path: string, token: string, init: RequestInit = {}) => {
+    const res = await fetch(`${rt.server.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const miners = (loadId: string) => demo.agents[0]!.fleets.find((f) => f.loadId === loadId)!.fleet.miners;
+  const asleep = (loadId: string) => miners(loadId).filter((m) => m.fake.state().mode === 'asleep').length;
+  const storePrice = (usd: number) =>
+    rt.ctx.repos.marketData.putPrices([
+      { market: 'ERCOT', node: 'HB_HUBAVG', kind: 'RT5', intervalStartMs: Date.now(), intervalMinutes: 5, priceUsdPerMwh: usd },
+    ]);
+  const until = async (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000) => {
+    const end = Date.now() + timeoutMs;
+    while (!(await check())) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const actuals = async () => {
+    const q = `from=${new Date(startedMs - 60 * MIN).toISOString()}&to=${new Date(Date.now() + 60 * MIN).toISOString()}`;
+    const page = (await api(`/sites/rockdale/actuals?${q}`, finance)).body as unknown as {
+      items: { loadId: string; actualMw: number; miners?: { running: number; asleep: number } }[];
+      stateChanges?: { loadId: string; change: string; trigger: Record<string, unknown>; miners?: { confirmed: number } }[];
+    };
+    return { samples: page.items, stateChanges: page.stateChanges ?? [] };
+  };
+
+  beforeAll(async () => {
+    const sitesFile = join(home, 'sites.json');
+    writeFileSync(sitesFile, JSON.stringify({ sites: [site] }));
+    const env = { SWITCHYARD_HOME: home, PORT: '0', SWITCHYARD_SITES: sitesFile, SWITCHYARD_MARKET_DATA: 'demo' };
+    rt = await startRuntime(readConfig(env));
+    await rt.firstRun;
+    const secret = localJwtSecret(home);
+    finance = await mintToken(secret, 'finance-1', ['finance']);
+    trader = await mintToken(secret, 'trader-1', ['trader']);
+    await storePrice(-5); // below any threshold: the miners run
+    demo = await startDemoAgents({
+      sites: rt.ctx.sites(),
+      home,
+      apiUrl: rt.server.url,
+      jwtSecret: secret,
+      marketData: rt.ctx.repos.marketData,
+      minersPerLoad: MINERS,
+      settings: { pollS: 0.5, priceS: 0.5, meterS: 0.5, telemetryS: 1, refreshS: 5 },
+      log: { info() {}, warn() {}, error() {} },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await demo?.stop();
+    await rt?.stop();
+    rmSync(home, { recursive: true, force: true });
+  }, 60_000);
+
+  it('a trader’s CURTAIL reaches the load’s miners, the override its trigger', async () => {
+    await until(() => demo.agents[0]!.agent.controller.plan !== null, 'the first plan');
+    await until(() => asleep('s19') === 0 && asleep('s21') === 0, 'every miner running');
+    const now = Date.now();
+    const created = await api('/sites/rockdale/overrides', trader, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        action: 'CURTAIL',
+        loadId: 's19',
+        from: new Date(Math.floor(now / (15 * MIN)) * 15 * MIN).toISOString(),
+        to: new Date(Math.floor(now / (15 * MIN)) * 15 * MIN + 60 * MIN).toISOString(),
+        reason: 'agent loop test',
+      }),
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const overrideId = (created.body as { id?: string; override?: { id: string } }).override?.id ?? (created.body as { id: string }).id;
+    await until(() => asleep('s19') === MINERS, 'every s19 miner asleep');
+    await until(
+      async () => (await actuals()).stateChanges.some((c) => c.trigger.kind === 'OVERRIDE'),
+      'the override’s curtailment reported',
+    );
+    expect(asleep('s21')).toBe(0); // the other load runs on
+    const change = (await actuals()).stateChanges.find((c) => c.trigger.kind === 'OVERRIDE')!;
+    expect(change).toMatchObject({ loadId: 's19', change: 'CURTAILED', trigger: { overrideId } });
+  }, 60_000);
+  it('a price above the threshold puts the miners to sleep; actuals and the P&L show it', async () => {
+    expect(demo.agents.map((a) => [a.siteId, a.driver, a.miners])).toEqual([['rockdale', 'luxos', 2 * MINERS]]);
+    await until(() => demo.agents[0]!.agent.controller.plan !== null, 'the first plan');
+    const plan = demo.agents[0]!.agent.controller.plan!;
+    const threshold = plan.intervals.find((i) => Date.parse(i.intervalEnd) > Date.now())!.loads.find((l) => l.loadId === 's21')!
+      .thresholdUsdPerMwh!;
+    expect(threshold).toBeGreaterThan(-5);
+    await until(() => asleep('s21') === 0, 'every s21 miner running');
+    await until(async () => (await actuals()).samples.some((s) => s.actualMw > 0), 'a sample with the miners running');
+
+    await storePrice(Math.max(5_000, threshold + 1_000));
+    await until(() => asleep('s21') === MINERS, 'every s21 miner asleep');
+    await until(
+      async () => (await actuals()).stateChanges.some((c) => c.loadId === 's21' && c.change === 'CURTAILED'),
+      'the curtailment reported',
+    );
+    const after = await actuals();
+    const curtailed = after.stateChanges.find((c) => c.loadId === 's21' && c.change === 'CURTAILED')!;
+    expect(curtailed).toMatchObject({
+      loadId: 's21',
+      trigger: { kind: 'PRICE', thresholdUsdPerMwh: threshold },
+      miners: { confirmed: MINERS },
+    });
+    await until(
+      async () => (await actuals()).samples.some((s) => s.loadId === 's21' && s.miners?.asleep === MINERS),
+      'a sample with the miners asleep',
+    );
+
+    const day = new Date(startedMs).toISOString().slice(0, 10);
+    const next = new Date(Date.parse(day) + 24 * 60 * MIN).toISOString().slice(0, 10);
+    const pnl = await api(`/reports/pnl?siteId=rockdale&from=${day}&to=${next}`, finance);
+    expect(pnl.status).toBe(200);
+    const row = (pnl.body.items as { actual: { mwh: number; plannedMwh: number; loadIntervals: number } | null }[])[0]!;
+    expect(row.actual).not.toBeNull();
+    expect(row.actual!.loadIntervals).toBeGreaterThan(0);
+    expect(row.actual!.mwh).toBeGreaterThan(0);
+    expect(row.actual!.plannedMwh).toBeGreaterThan(0);
+  }, 120_000);
+});
