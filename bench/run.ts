@@ -14,6 +14,7 @@ const parts: Record<string, { file: string; fn: string }> = {
   backtest: { file: './backtest.ts', fn: 'benchBacktest' },
   api: { file: './api.ts', fn: 'benchApi' },
   bundles: { file: './bundles.ts', fn: 'benchBundles' },
+  reliability: { file: './reliability.ts', fn: 'benchReliability' },
 };
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
