@@ -21,6 +21,8 @@ const PROJECTS: { name: string; globalSetup?: string[] }[] = [
   { name: 'e2e' },
   // CDK templates, cdk-nag, and the real esbuild bundles run end to end (those need dynalite).
   { name: 'infra', globalSetup: DYNALITE },
+  // Faults through loopback proxies, crashes and fuzzing from the OpenAPI document (the fast part; `npm run bench -- reliability` the long one).
+  { name: 'reliability', globalSetup: DYNALITE },
 ];
 
 // A test file outside the project folders would silently never run: refuse to start instead.

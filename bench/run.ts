@@ -16,6 +16,7 @@ const parts: Record<string, { file: string; fn: string }> = {
   bundles: { file: './bundles.ts', fn: 'benchBundles' },
   console: { file: './console.ts', fn: 'benchConsole' },
   agent: { file: './agent.ts', fn: 'benchAgent' },
+  reliability: { file: './reliability.ts', fn: 'benchReliability' },
 };
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

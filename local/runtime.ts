@@ -6,12 +6,16 @@
  */
 import { userInfo } from 'node:os';
 import type { Role } from '#adapters/jwt.ts';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { jsonLogger } from '#adapters/json-logger.ts';
 import { readSitesFile } from '#adapters/sites-file.ts';
 import { HOUR_MS, MINUTE_MS } from '#domain/time.ts';
 import { buildConsole } from '../console/build.ts';
 import { readConfig, type LocalConfig } from './config.ts';
+import type { Logger } from '#ports/logger.ts';
 import { localJwtSecret, openLocalContext, type LocalContext } from './context.ts';
 import { type DemoAgents, demoAgentsEnabled, startDemoAgents } from './demo-agents.ts';
+import { onSupervision, type SupervisionEvent } from './dynalite.ts';
 import { runLocal } from './engine.ts';
 import { liveFeedsFromEnv, pullLivePrices, type LiveFeeds } from './live-feeds.ts';
 import { localAuthenticator, startServer, type RunningServer } from './server.ts';
@@ -43,8 +47,16 @@ export async function startRuntime(config: LocalConfig = readConfig()): Promise<
   if (other && other.pid !== process.pid) {
     throw new Error(`switchyard is already running on ${config.home} (pid ${other.pid}, API ${other.apiUrl}); stop it or set SWITCHYARD_HOME`);
   }
-  const ctx = await openLocalContext({ config, ownStore: true });
-  const log = ctx.log;
+  const log = jsonLogger();
+  // The embedded store is supervised (local/dynalite.ts): every exit and restart attempt is logged.
+  const unsupervise = onSupervision((e) => logSupervision(log, e));
+  let ctx: LocalContext;
+  try {
+    ctx = await openLocalContext({ config, ownStore: true, log });
+  } catch (err) {
+    unsupervise();
+    throw err;
+  }
   const secret = localJwtSecret(config.home);
   const codes = signInCodes(secret);
   let server: RunningServer;
@@ -64,18 +76,23 @@ export async function startRuntime(config: LocalConfig = readConfig()): Promise<
         demo: config.marketData === 'demo',
         // POST /runs: the same local run as the scheduler's (demo data first when configured).
         triggerRun: (req) => runLocal(ctx, req),
+        // /health: one DescribeTable, which the SDK does not retry past the health check's timeout.
+        probeStore: () => ctx.dynamo.send(new DescribeTableCommand({ TableName: config.tableName }), { abortSignal: AbortSignal.timeout(1_000) }),
+        eventBus: () => ({ status: 'ok', detail: 'in-process publisher (events.jsonl, outbox in the store)' }),
         ...(config.corsOrigin ? { corsOrigin: config.corsOrigin } : {}),
       },
       config.port,
     );
   } catch (err) {
     await ctx.close();
+    unsupervise();
     throw new Error(`cannot serve the API on port ${config.port}: ${(err as Error).message}`);
   }
   writeRuntimeInfo(config.home, { pid: process.pid, dynamoEndpoint: ctx.store.endpoint, apiUrl: server.url, startedAt: new Date().toISOString() });
   log.info('switchyard started', {
     api: server.url,
     dynamodb: ctx.store.endpoint,
+    dynamodbPid: storePid(),
     home: config.home,
     sitesFile: config.sitesFile,
     sites: sitesFile.sites.map((s) => s.id),
@@ -146,6 +163,7 @@ export async function startRuntime(config: LocalConfig = readConfig()): Promise<
       await server.close();
       clearRuntimeInfo(config.home, process.pid);
       await ctx.close();
+      unsupervise();
     },
   };
 }
@@ -156,4 +174,17 @@ function localUser(): string {
   } catch {
     return 'local';
   }
+}
+
+let lastStorePid: number | undefined;
+/** The pid of the embedded store's child, as its supervisor last reported it. */
+const storePid = () => lastStorePid;
+
+function logSupervision(log: Logger, e: SupervisionEvent): void {
+  if (e.type === 'started' || e.type === 'restarted') lastStorePid = e.pid;
+  if (e.type === 'started') return;
+  if (e.type === 'exited') log.error('store process exited; restarting it', { pid: e.pid, code: e.code, signal: e.signal, dynamodb: e.endpoint });
+  else if (e.type === 'restarting') log.warn('restarting the store', { attempt: e.attempt, delayMs: e.delayMs, dynamodb: e.endpoint });
+  else if (e.type === 'restarted') log.info('store restarted', { pid: e.pid, attempt: e.attempt, dynamodb: e.endpoint });
+  else log.warn('store restart failed', { attempt: e.attempt, error: e.error, dynamodb: e.endpoint });
 }

@@ -18,6 +18,7 @@ import { auditTrail } from './queries/audit.ts';
 import { bidsOfDay } from './queries/bids.ts';
 import { decisionRevisions, decisionsOfDay, siteDecisionExport, siteDecisionPage } from './queries/decisions.ts';
 import { siteDispatch } from './queries/dispatch.ts';
+import { type HealthDeps, healthReport } from './queries/health.ts';
 import { recentRuns } from './queries/runs.ts';
 import { configuredSites } from './queries/sites.ts';
 import { pnlReport } from './reports.ts';
@@ -44,12 +45,17 @@ export interface ApiParts {
   demo?: boolean;
   /** Runs the engine for an hour (POST /runs); default: the run use case with these parts. */
   triggerRun?: (req: RunRequest) => Promise<RunSummary>;
+  /** GET /health's cheap store read; default: the run state item (one GetItem). */
+  probeStore?: HealthDeps['probeStore'];
+  /** GET /health's event-bus part; default: not checked. */
+  eventBus?: HealthDeps['eventBus'];
 }
 
 /** A use case with its dependencies bound: the same call without the first argument. */
 type Bound<F> = F extends (deps: never, ...args: infer A) => infer R ? (...args: A) => R : never;
 
 export interface ApiUseCases {
+  healthReport: () => ReturnType<typeof healthReport>;
   configuredSites: Bound<typeof configuredSites>;
   siteDecisionPage: Bound<typeof siteDecisionPage>;
   siteDecisionExport: Bound<typeof siteDecisionExport>;
@@ -82,7 +88,15 @@ export function apiUseCases(p: ApiParts): ApiUseCases {
     ...(p.demo !== undefined ? { demo: p.demo } : {}),
   });
   const overrides: OverrideDeps = { ...engine, audit: p.audit, idempotency: p.idempotency };
+  const health: HealthDeps = {
+    sites: p.sites,
+    marketData: p.marketData,
+    clock: p.clock,
+    probeStore: p.probeStore ?? (() => p.runs.lastSuccessfulHour()),
+    ...(p.eventBus ? { eventBus: p.eventBus } : {}),
+  };
   return {
+    healthReport: () => healthReport(health),
     configuredSites: () => configuredSites(p),
     siteDecisionPage: (q) => siteDecisionPage(p, q),
     siteDecisionExport: (q) => siteDecisionExport(p, q),

@@ -37,7 +37,7 @@ describe('the local runtime', () => {
   });
 
   it('answers /health and asks for a token elsewhere', async () => {
-    expect(await (await get('/health')).json()).toEqual({ status: 'ok' });
+    expect(await (await get('/health')).json()).toMatchObject({ parts: { store: { status: 'ok' }, eventBus: { status: 'ok' } } });
     const res = await get('/sites');
     expect(res.status).toBe(401);
     expect(res.headers.get('content-type')).toContain('application/problem+json');

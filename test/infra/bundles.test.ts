@@ -231,7 +231,7 @@ describe('api bundle', () => {
     expect(inv.ok, inv.error ?? inv.output).toBe(true);
     const res = inv.result as { statusCode: number; body: string };
     expect(res.statusCode).toBe(200);
-    expect(JSON.parse(res.body)).toEqual({ status: 'ok' });
+    expect(JSON.parse(res.body)).toMatchObject({ parts: { store: { status: 'ok' } } });
   });
 
   it('serves the OpenAPI document the routes generate when the code runs unbundled', async () => {

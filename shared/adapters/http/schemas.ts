@@ -451,3 +451,28 @@ export const PerformanceListSchema = z
     ),
   })
   .meta({ id: 'PerformanceList' });
+
+// ---- health --------------------------------------------------------------------------------------
+
+const HealthStatus = z.enum(['ok', 'degraded', 'down']);
+
+const PartHealthSchema = z
+  .object({
+    status: HealthStatus,
+    detail: z.string(),
+    latencyMs: z.number().optional().meta({ description: 'How long the check took' }),
+  })
+  .meta({ id: 'PartHealth' });
+
+export const HealthSchema = z
+  .object({
+    status: HealthStatus.meta({ description: '`down` when a part the API needs (the store) is down; `degraded` when a feed is stale or the event bus is unwell' }),
+    parts: z.object({
+      store: PartHealthSchema,
+      eventBus: PartHealthSchema,
+      feeds: z
+        .array(z.object({ feed: z.string(), status: z.enum(['ok', 'degraded']), ageMinutes: z.number().nullable(), maxAgeMinutes: z.number() }))
+        .meta({ description: 'Freshness of every feed the sites depend on; empty when the store cannot be read' }),
+    }),
+  })
+  .meta({ id: 'Health' });

@@ -3,8 +3,11 @@ import * as z from 'zod';
 import type { ApiUseCases } from '#app/api.ts';
 import { ALL_ROLES } from '../auth.ts';
 import { route } from '../route.ts';
-import { SiteViewSchema, problemResponses } from '../schemas.ts';
+import { HealthSchema, SiteViewSchema, problemResponses } from '../schemas.ts';
 import { siteView } from '../views.ts';
+
+/** What a caller of /health is told to wait while the store is down (the local runtime restarts it within seconds). */
+const HEALTH_RETRY_AFTER_SECONDS = 5;
 
 export function coreRoutes(useCases: ApiUseCases) {
   return [
@@ -14,13 +17,23 @@ export function coreRoutes(useCases: ApiUseCases) {
         path: '/health',
         operationId: 'health',
         tags: ['operations'],
-        summary: 'Liveness',
-        description: 'Anyone, without a token.',
+        summary: 'Health of each part the API depends on',
+        description:
+          'Anyone, without a token. The store, the event bus and the freshness of each feed. 200 when the API can serve (a stale feed is ' +
+          '`degraded`); 503 with the same body and `Retry-After` when a part it needs (the store) is down.',
         roles: 'public',
         // 429: the gateway throttles every route, this one included.
-        responses: { 200: { description: 'ok', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } }, ...problemResponses(429) },
+        responses: {
+          200: { description: 'the API can serve', content: { 'application/json': { schema: HealthSchema } } },
+          503: { description: 'a part the API needs is down', content: { 'application/json': { schema: HealthSchema } } },
+          ...problemResponses(429),
+        },
       },
-      (c) => c.json({ status: 'ok' as const }, 200),
+      async (c) => {
+        const report = await useCases.healthReport();
+        if (report.status === 'down') return c.json(report, 503, { 'retry-after': String(HEALTH_RETRY_AFTER_SECONDS) });
+        return c.json(report, 200);
+      },
     ),
 
     route(
