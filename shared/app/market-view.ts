@@ -7,7 +7,7 @@ import type { HashpriceInput, PriceInput } from '#domain/policy.ts';
 import type { Site } from '#domain/sites.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, localParts, parseUtcDay, utcDay } from '#domain/time.ts';
 import type { GridEvent } from '#domain/grid.ts';
-import type { MarketDataRepository, PricePoint } from '#ports/market-data.ts';
+import type { FxRatePoint, MarketDataRepository, PricePoint } from '#ports/market-data.ts';
 import { ACTUAL_LOOKBACK_MS, FORECAST_WINDOW_MS, type LoadHistory } from './peak-risk.ts';
 
 /** How much real-time history is read: the forecaster uses the last two prices; older than this is stale anyway. */
@@ -21,9 +21,29 @@ export interface MarketSnapshot {
   /** Load forecast MW by hour start. */
   loadForecast: Map<number, number>;
   gridEvents: GridEvent[];
+  /**
+   * Day-ahead prices in another currency than USD (Nord Pool's EUR), ascending, with the reference rate
+   * known at decision time that converts them: the economics compare USD (hashprice is in USD).
+   */
+  foreignDa?: { points: PricePoint[]; currency: string; rate: FxRatePoint | null };
+}
+
+/** ECB reference rates come out at about 16:00 CET; a rate older than this is not used. */
+const ECB_PUBLISHED_LOCAL_HOUR = 16;
+const MAX_RATE_AGE_DAYS = 7;
+
+/** The newest day whose ECB reference rate is out at `decisionTimeMs` (the day itself after 16:00 CET). */
+export function latestRateDayKnownAt(decisionTimeMs: number): string {
+  const p = localParts(decisionTimeMs, 'Europe/Berlin');
+  return p.hour >= ECB_PUBLISHED_LOCAL_HOUR ? p.date : utcDay(parseUtcDay(p.date) - DAY_MS);
 }
 
 const EMPTY_HISTORY: LoadHistory = { forecast: new Map(), actual: new Map() };
+
+export interface MarketReaderOptions {
+  /** USD per unit of a currency used when no reference rate is stored, e.g. `{ EUR: 1.08 }` (backtests without a rates file). */
+  fixedRates?: Readonly<Record<string, number>>;
+}
 
 /** Reads, once per (market, node, hour), everything the decisions of that hour need. */
 export class MarketReader {
@@ -34,6 +54,7 @@ export class MarketReader {
   constructor(
     private readonly repo: MarketDataRepository,
     private readonly demo: boolean,
+    private readonly opts: MarketReaderOptions = {},
   ) {}
 
   snapshot(site: Site, hourStartMs: number, decisionTimeMs: number): Promise<MarketSnapshot> {
@@ -58,12 +79,26 @@ export class MarketReader {
       this.repo.getPrices(site.market, site.settlementPoint, 'DA', hourStartMs, hourEnd),
     ]);
     const rt = rtRaw.filter((p) => p.intervalStartMs + p.intervalMinutes * MINUTE_MS <= decisionTimeMs);
+    const currency = da.find((p) => p.currency !== undefined && p.currency !== 'USD')?.currency;
+    if (currency) {
+      const rate = await this.rateKnownAt(currency, decisionTimeMs);
+      return { rt, da: new Map(), loadForecast: toHourMap(await loadForecast, (p) => p.mw), gridEvents: await gridEvents, foreignDa: { points: da, currency, rate } };
+    }
     return {
       rt,
       da: toHourMap(da, (p) => p.priceUsdPerMwh),
       loadForecast: toHourMap(await loadForecast, (p) => p.mw),
       gridEvents: await gridEvents,
     };
+  }
+
+  /** The latest reference rate published by decision time, or a fixed rate when none is stored (backtests); null when stale. */
+  private async rateKnownAt(currency: string, decisionTimeMs: number): Promise<FxRatePoint | null> {
+    const day = latestRateDayKnownAt(decisionTimeMs);
+    const stored = await this.repo.latestFxRate(currency, 'USD', day);
+    if (stored && (parseUtcDay(day) - parseUtcDay(stored.date)) / DAY_MS <= MAX_RATE_AGE_DAYS) return stored;
+    const fixed = this.opts.fixedRates?.[currency];
+    return fixed === undefined ? null : { date: day, base: currency, quote: 'USD', rate: fixed, source: 'fixed' };
   }
 
   /** System load known at decision time around an hour, for coincident-peak risk (read only for 4CP sites). */
@@ -115,6 +150,7 @@ export class MarketReader {
         demo: false,
       };
     }
+    if (snap.foreignDa) return foreignDaPrice(snap.foreignDa, intervalStartMs, this.demo);
     const hour = Math.floor(intervalStartMs / HOUR_MS) * HOUR_MS;
     const da = snap.da.get(hour) ?? null;
     const last = snap.rt[snap.rt.length - 1];
@@ -142,6 +178,27 @@ export class MarketReader {
       demo: this.demo,
     };
   }
+}
+
+/**
+ * A day-ahead price in another currency, converted with the rate: the price of the market time unit
+ * (a quarter-hour, or before 2025-10-01 an hour) the interval lies in. Null without a price or a rate.
+ */
+function foreignDaPrice(fda: NonNullable<MarketSnapshot['foreignDa']>, intervalStartMs: number, demo: boolean): PriceInput | null {
+  const p = fda.points.find((q) => q.intervalStartMs <= intervalStartMs && intervalStartMs < q.intervalStartMs + q.intervalMinutes * MINUTE_MS);
+  if (!p || !fda.rate) return null;
+  // To 1/10,000 of a dollar: only float noise is rounded away, the economics see the exact product.
+  const usd = Math.round(p.priceUsdPerMwh * fda.rate.rate * 10_000) / 10_000;
+  return {
+    expectedUsdPerMwh: usd,
+    source: 'DA',
+    daUsdPerMwh: usd,
+    lastRtUsdPerMwh: null,
+    lastRtIntervalStartMs: null,
+    ageMinutes: 0,
+    demo: demo || fda.rate.source === 'demo',
+    fx: { currency: fda.currency, pricePerMwh: p.priceUsdPerMwh, usdPerUnit: fda.rate.rate, rateDay: fda.rate.date, rateSource: fda.rate.source },
+  };
 }
 
 function toHourMap<T extends { intervalStartMs: number }>(points: T[], value: (p: T) => number): Map<number, number> {
