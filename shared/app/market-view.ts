@@ -8,6 +8,8 @@ import type { Site } from '#domain/sites.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, localParts, parseUtcDay, utcDay } from '#domain/time.ts';
 import type { GridEvent } from '#domain/grid.ts';
 import type { FxRatePoint, MarketDataRepository, PricePoint } from '#ports/market-data.ts';
+import { deliveryDayOf, deliveryDayWindow } from '#adapters/feeds/day-ahead.ts';
+import { planDayAhead, type DayAheadPlan } from './day-ahead-plan.ts';
 import { ACTUAL_LOOKBACK_MS, FORECAST_WINDOW_MS, type LoadHistory } from './peak-risk.ts';
 
 /** How much real-time history is read: the forecaster uses the last two prices; older than this is stale anyway. */
@@ -50,6 +52,7 @@ export class MarketReader {
   private readonly snapshots = new Map<string, Promise<MarketSnapshot>>();
   private readonly hashprices = new Map<string, Promise<HashpriceInput | null>>();
   private readonly loadHistories = new Map<string, Promise<LoadHistory>>();
+  private readonly plans = new Map<string, Promise<DayAheadPlan | null>>();
 
   constructor(
     private readonly repo: MarketDataRepository,
@@ -81,7 +84,8 @@ export class MarketReader {
     const rt = rtRaw.filter((p) => p.intervalStartMs + p.intervalMinutes * MINUTE_MS <= decisionTimeMs);
     const currency = da.find((p) => p.currency !== undefined && p.currency !== 'USD')?.currency;
     if (currency) {
-      const rate = await this.rateKnownAt(currency, decisionTimeMs);
+      // One rate for a delivery day: the latest published when the day began (or at decision time, if earlier).
+      const rate = await this.rateKnownAt(currency, Math.min(decisionTimeMs, deliveryDayWindow(deliveryDayOf(hourStartMs)).startMs));
       return { rt, da: new Map(), loadForecast: toHourMap(await loadForecast, (p) => p.mw), gridEvents: await gridEvents, foreignDa: { points: da, currency, rate } };
     }
     return {
@@ -90,6 +94,45 @@ export class MarketReader {
       loadForecast: toHourMap(await loadForecast, (p) => p.mw),
       gridEvents: await gridEvents,
     };
+  }
+
+  /**
+   * The day-ahead optimum's levels for an interval of a Nord Pool site: computed once per site and
+   * delivery day from the whole day's prices in USD. Null when the day is not wholly priced, or there is no rate or hashprice.
+   */
+  async dayAheadPlan(site: Site, intervalStartMs: number, decisionTimeMs: number, intervalMinutes: number): Promise<Record<string, number> | null> {
+    if (site.market !== 'NORDPOOL' || !site.settlementPoint) return null;
+    const day = deliveryDayOf(intervalStartMs);
+    const { startMs } = deliveryDayWindow(day);
+    const key = `${site.id}|${day}|${Math.min(decisionTimeMs, startMs)}`;
+    let p = this.plans.get(key);
+    if (!p) {
+      p = this.planDay(site, day, Math.min(decisionTimeMs, startMs), intervalMinutes);
+      this.plans.set(key, p);
+    }
+    return (await p)?.get(intervalStartMs) ?? null;
+  }
+
+  /** The hashprice is the one of the day's middle (a delivery day begins at 22:00 or 23:00 UTC the day before). */
+  private async planDay(site: Site, day: string, rateTimeMs: number, intervalMinutes: number): Promise<DayAheadPlan | null> {
+    const { startMs, endMs } = deliveryDayWindow(day);
+    const [points, hashprice] = await Promise.all([this.repo.getPrices(site.market, site.settlementPoint!, 'DA', startMs, endMs), this.hashprice(startMs + 12 * HOUR_MS)]);
+    const currency = points[0]?.currency ?? 'USD';
+    const rate = currency === 'USD' ? 1 : (await this.rateKnownAt(currency, rateTimeMs))?.rate;
+    if (!hashprice || rate === undefined) return null;
+    const starts: number[] = [];
+    const usd: number[] = [];
+    for (let t = startMs; t < endMs; t += intervalMinutes * MINUTE_MS) {
+      const q = points.find((x) => x.intervalStartMs <= t && t < x.intervalStartMs + x.intervalMinutes * MINUTE_MS);
+      if (!q) return null;
+      starts.push(t);
+      usd.push(q.priceUsdPerMwh * rate);
+    }
+    try {
+      return planDayAhead(site, starts, usd, hashprice.usdPerPhDay, intervalMinutes);
+    } catch {
+      return null; // too many loads sharing the interconnect for the exact optimum: the intervals decide on their own
+    }
   }
 
   /** The latest reference rate published by decision time, or a fixed rate when none is stored (backtests); null when stale. */

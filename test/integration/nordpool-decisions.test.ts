@@ -42,7 +42,10 @@ describe('a Nord Pool NO3 site', () => {
       { date: '2025-10-27', rates: { USD: '1.1700' } },
     ]);
     await ingestBatch(t.repos.marketData, parseFeedFile('ecb-fx-xml', fx));
-    await t.repos.marketData.putHashprices([{ date: '2025-10-25', usdPerPhDay: 50, source: 'test' }]);
+    await t.repos.marketData.putHashprices([
+      { date: '2025-10-24', usdPerPhDay: 50, source: 'test' },
+      { date: '2025-10-25', usdPerPhDay: 50, source: 'test' },
+    ]);
 
     const { startMs, endMs } = deliveryDayWindow(DAY);
     const deps = runDeps({
@@ -67,7 +70,8 @@ describe('a Nord Pool NO3 site', () => {
     const mw = (i: number) => decisions[i]!.allocations.find((a) => a.loadId === 'hall')!.mw;
     expect(mw(10)).toBe(40);
     expect(mw(75)).toBe(0);
-    expect(decisions[75]!.economics).toBeDefined();
+    expect(decisions.every((d) => d.allocations.find((a) => a.loadId === 'hall')!.reasons.includes('DA_OPTIMUM'))).toBe(true);
+    expect(decisions[75]!.economics.expectedPriceUsdPerMwh).toBeCloseTo(162.75, 4);
   });
 
   it('falls back to a fixed rate only when one is configured, and otherwise has no price', async () => {

@@ -82,6 +82,8 @@ export interface DecisionInput {
   /** The site's overrides that may apply (filtered here by window). */
   overrides: readonly Override[];
   previous: PreviousState | null;
+  /** The day-ahead optimum's MW per mining load for this interval, where the whole day's prices are known (Nord Pool). */
+  dayAheadPlan?: Readonly<Record<string, number>>;
 }
 
 export interface DecisionEconomics {
