@@ -55,7 +55,12 @@ export function parseIngestArgs(argv: string[]): IngestArgs {
 }
 
 /** Parses and stores one file; returns the report (the command prints it). */
-export async function ingestFile(repo: MarketDataRepository, args: IngestArgs, io: IngestIo, audit?: AuditRepository): Promise<IngestReport> {
+export async function ingestFile(
+  repo: MarketDataRepository,
+  args: IngestArgs,
+  io: IngestIo,
+  audit?: AuditRepository,
+): Promise<IngestReport> {
   const now = io.now ?? (() => performance.now());
   let text: string;
   try {
@@ -91,7 +96,12 @@ export async function ingestFile(repo: MarketDataRepository, args: IngestArgs, i
   const writeMs = now() - t1;
   for (const d of report.dayAhead ?? []) {
     const rev = (r: { version: number; state: string }) => `${r.state} version ${r.version}`;
-    const what = d.outcome === 'replaced' ? `replaced ${rev(d.previous!)} with ${rev(d.revision)}` : d.outcome === 'kept' ? `kept the stored ${rev(d.revision)}` : `stored ${rev(d.revision)}`;
+    const what =
+      d.outcome === 'replaced'
+        ? `replaced ${rev(d.previous!)} with ${rev(d.revision)}`
+        : d.outcome === 'kept'
+          ? `kept the stored ${rev(d.revision)}`
+          : `stored ${rev(d.revision)}`;
     io.err(`day-ahead ${d.area} ${d.deliveryDay}: ${what}\n`);
   }
   const written = Object.values(report.written).reduce((a, b) => a + b, 0);

@@ -3,7 +3,8 @@
  * (DESIGN §6): every stored interval with start in [from, to), in UTC. CSV is
  * `interval_start_utc,price_usd_per_mwh`, one row per interval; for RT5 the start is the SCED run's timestamp,
  * seconds included. Prices are printed in the currency they were stored in: a Nord Pool area's
- * (`--market NORDPOOL --node NO3`) are in EUR, and the column says so (`price_eur_per_mwh`). A node that no configured site uses and that has nothing stored is an error, not an empty table.
+ * (`--market NORDPOOL --node NO3`) are in EUR, and the column says so (`price_eur_per_mwh`).
+ * A node that no configured site uses and that has nothing stored is an error, not an empty table.
  */
 import { MARKETS, type Site } from '#domain/sites.ts';
 import { type MarketDataRepository, PRICE_KINDS, type PriceKind, type PricePoint, priceCurrency } from '#ports/market-data.ts';
@@ -84,9 +85,14 @@ export async function pricesOutput(
   }
   const column = priceColumn(points);
   if (a.format === 'json') {
-    const items = points.map((p) => ({ interval_start_utc: utcText(p.intervalStartMs), interval_minutes: p.intervalMinutes, [column]: p.priceUsdPerMwh }));
+    const items = points.map((p) => ({
+      interval_start_utc: utcText(p.intervalStartMs),
+      interval_minutes: p.intervalMinutes,
+      [column]: p.priceUsdPerMwh,
+    }));
     const currency = column === 'price_usd_per_mwh' ? {} : { currency: priceCurrency(points[0]!) };
-    return `${JSON.stringify({ market: a.market, node: a.node, kind: a.kind, from: utcText(a.fromMs), to: utcText(a.toMs), ...currency, items })}\n`;
+    const head = { market: a.market, node: a.node, kind: a.kind, from: utcText(a.fromMs), to: utcText(a.toMs), ...currency };
+    return `${JSON.stringify({ ...head, items })}\n`;
   }
   const lines = [`interval_start_utc,${column}`];
   for (const p of points) lines.push(`${utcText(p.intervalStartMs)},${p.priceUsdPerMwh}`);

@@ -74,7 +74,8 @@ export async function seedDemoMarketData(repo: MarketDataRepository, sites: read
     if (market === 'NORDPOOL') {
       // The day-ahead auction's quarter-hours in EUR, through the end of the next day; Nord Pool has no RT series here.
       for (let t = start; t < daEnd; t += 15 * MINUTE_MS) {
-        prices.push({ market, node, kind: 'DA', intervalStartMs: t, intervalMinutes: 15, priceUsdPerMwh: demoNordPoolPrice(node, t), currency: 'EUR' });
+        const priceUsdPerMwh = demoNordPoolPrice(node, t);
+        prices.push({ market, node, kind: 'DA', intervalStartMs: t, intervalMinutes: 15, priceUsdPerMwh, currency: 'EUR' });
       }
       continue;
     }

@@ -86,7 +86,8 @@ export async function ingestBatch(repo: MarketDataRepository, batch: FeedBatch, 
       opts.onProgress?.(done, total);
     }
   }
-  const report = { source: batch.source, rows: batch.rows, written, rejects: batch.rejects, gaps: batch.gaps, duplicates: batch.duplicates };
+  const { source, rows, rejects, gaps, duplicates } = batch;
+  const report = { source, rows, written, rejects, gaps, duplicates };
   return dayAhead ? { ...report, dayAhead } : report;
 }
 

@@ -86,7 +86,8 @@ export class MarketReader {
     if (currency) {
       // One rate for a delivery day: the latest published when the day began (or at decision time, if earlier).
       const rate = await this.rateKnownAt(currency, Math.min(decisionTimeMs, deliveryDayWindow(deliveryDayOf(hourStartMs)).startMs));
-      return { rt, da: new Map(), loadForecast: toHourMap(await loadForecast, (p) => p.mw), gridEvents: await gridEvents, foreignDa: { points: da, currency, rate } };
+      const foreignDa = { points: da, currency, rate };
+      return { rt, da: new Map(), loadForecast: toHourMap(await loadForecast, (p) => p.mw), gridEvents: await gridEvents, foreignDa };
     }
     return {
       rt,
@@ -100,7 +101,12 @@ export class MarketReader {
    * The day-ahead optimum's levels for an interval of a Nord Pool site: computed once per site and
    * delivery day from the whole day's prices in USD. Null when the day is not wholly priced, or there is no rate or hashprice.
    */
-  async dayAheadPlan(site: Site, intervalStartMs: number, decisionTimeMs: number, intervalMinutes: number): Promise<Record<string, number> | null> {
+  async dayAheadPlan(
+    site: Site,
+    intervalStartMs: number,
+    decisionTimeMs: number,
+    intervalMinutes: number,
+  ): Promise<Record<string, number> | null> {
     if (site.market !== 'NORDPOOL' || !site.settlementPoint) return null;
     const day = deliveryDayOf(intervalStartMs);
     const { startMs } = deliveryDayWindow(day);
@@ -116,7 +122,10 @@ export class MarketReader {
   /** The hashprice is the one of the day's middle (a delivery day begins at 22:00 or 23:00 UTC the day before). */
   private async planDay(site: Site, day: string, rateTimeMs: number, intervalMinutes: number): Promise<DayAheadPlan | null> {
     const { startMs, endMs } = deliveryDayWindow(day);
-    const [points, hashprice] = await Promise.all([this.repo.getPrices(site.market, site.settlementPoint!, 'DA', startMs, endMs), this.hashprice(startMs + 12 * HOUR_MS)]);
+    const [points, hashprice] = await Promise.all([
+      this.repo.getPrices(site.market, site.settlementPoint!, 'DA', startMs, endMs),
+      this.hashprice(startMs + 12 * HOUR_MS),
+    ]);
     const currency = points[0]?.currency ?? 'USD';
     const rate = currency === 'USD' ? 1 : (await this.rateKnownAt(currency, rateTimeMs))?.rate;
     if (!hashprice || rate === undefined) return null;
@@ -228,7 +237,9 @@ export class MarketReader {
  * (a quarter-hour, or before 2025-10-01 an hour) the interval lies in. Null without a price or a rate.
  */
 function foreignDaPrice(fda: NonNullable<MarketSnapshot['foreignDa']>, intervalStartMs: number, demo: boolean): PriceInput | null {
-  const p = fda.points.find((q) => q.intervalStartMs <= intervalStartMs && intervalStartMs < q.intervalStartMs + q.intervalMinutes * MINUTE_MS);
+  const covers = (q: PricePoint) =>
+    q.intervalStartMs <= intervalStartMs && intervalStartMs < q.intervalStartMs + q.intervalMinutes * MINUTE_MS;
+  const p = fda.points.find(covers);
   if (!p || !fda.rate) return null;
   // To 1/10,000 of a dollar: only float noise is rounded away, the economics see the exact product.
   const usd = Math.round(p.priceUsdPerMwh * fda.rate.rate * 10_000) / 10_000;
@@ -240,7 +251,13 @@ function foreignDaPrice(fda: NonNullable<MarketSnapshot['foreignDa']>, intervalS
     lastRtIntervalStartMs: null,
     ageMinutes: 0,
     demo: demo || fda.rate.source === 'demo',
-    fx: { currency: fda.currency, pricePerMwh: p.priceUsdPerMwh, usdPerUnit: fda.rate.rate, rateDay: fda.rate.date, rateSource: fda.rate.source },
+    fx: {
+      currency: fda.currency,
+      pricePerMwh: p.priceUsdPerMwh,
+      usdPerUnit: fda.rate.rate,
+      rateDay: fda.rate.date,
+      rateSource: fda.rate.source,
+    },
   };
 }
 

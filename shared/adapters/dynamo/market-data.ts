@@ -40,7 +40,8 @@ function priceItem(p: PricePoint): Item {
 }
 
 function toPrice(market: string, node: string, kind: PriceKind, it: Item): PricePoint {
-  const p: PricePoint = { market, node, kind, intervalStartMs: Date.parse(it.sk as string), intervalMinutes: it.m as number, priceUsdPerMwh: it.v as number };
+  const intervalStartMs = Date.parse(it.sk as string);
+  const p: PricePoint = { market, node, kind, intervalStartMs, intervalMinutes: it.m as number, priceUsdPerMwh: it.v as number };
   if (typeof it.c === 'string') p.currency = it.c;
   return p;
 }
@@ -143,7 +144,8 @@ export class DynamoMarketDataRepository implements MarketDataRepository {
   }
 
   async putFxRates(points: readonly FxRatePoint[]): Promise<void> {
-    await batchPut(this.doc, this.table, dedupe(points.map((p) => ({ pk: fxPk(p.base, p.quote), sk: p.date, v: p.rate, source: p.source }))));
+    const items = points.map((p) => ({ pk: fxPk(p.base, p.quote), sk: p.date, v: p.rate, source: p.source }));
+    await batchPut(this.doc, this.table, dedupe(items));
   }
 
   async getFxRates(base: string, quote: string, fromDay: string, toDay: string): Promise<FxRatePoint[]> {

@@ -316,7 +316,8 @@ function redacted(err: unknown, token: string): unknown {
 export function parseEntsoeDays(text: string): DayAheadDay[] {
   const doc = parseEntsoeA44(text);
   if (doc.kind === 'acknowledgement') {
-    throw new ValidationError(WHAT, [{ path: 'Acknowledgement_MarketDocument/Reason', message: `no prices: ${doc.code} ${doc.text}`.trim() }]);
+    const message = `no prices: ${doc.code} ${doc.text}`.trim();
+    throw new ValidationError(WHAT, [{ path: 'Acknowledgement_MarketDocument/Reason', message }]);
   }
   const groups = new Map<string, DayAheadPrice[]>();
   for (const p of doc.prices) {
@@ -330,7 +331,8 @@ export function parseEntsoeDays(text: string): DayAheadDay[] {
     const intervalMinutes = checkCoversDay(`${WHAT}, ${area}`, deliveryDay, prices);
     const currencies = [...new Set(prices.map((p) => p.currency))];
     if (currencies.length !== 1) {
-      throw new ValidationError(`${WHAT}, ${area} ${deliveryDay}`, [{ path: 'currency_Unit.name', message: `mixes ${currencies.join(', ')}` }]);
+      const message = `mixes ${currencies.join(', ')}`;
+      throw new ValidationError(`${WHAT}, ${area} ${deliveryDay}`, [{ path: 'currency_Unit.name', message }]);
     }
     return { area, deliveryDay, currency: currencies[0]!, intervalMinutes, revision: { version: doc.revision, state: 'Final' }, prices };
   });

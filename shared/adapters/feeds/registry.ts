@@ -68,7 +68,10 @@ const PARSERS = {
   },
   'ecb-fx-xml': (text) => {
     const days = parseEcbRates(text);
-    const fxRates = days.flatMap((d) => (d.perEur.USD === undefined ? [] : [{ date: d.date, base: 'EUR', quote: 'USD', rate: d.perEur.USD, source: 'ecb-fx-xml' }]));
+    const fxRates = days.flatMap((d) => {
+      const rate = d.perEur.USD;
+      return rate === undefined ? [] : [{ date: d.date, base: 'EUR', quote: 'USD', rate, source: 'ecb-fx-xml' }];
+    });
     return { source: 'ecb-fx-xml', fxRates, rows: days.length, rejects: [], gaps: [], duplicates: 0 };
   },
   'btc-network-csv': (text, o) => {

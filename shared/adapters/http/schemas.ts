@@ -58,7 +58,7 @@ export const DecisionInputsSchema = z
         fx: z
           .object({ currency: z.string(), pricePerMwh: z.number(), usdPerUnit: z.number(), rateDay: z.string(), rateSource: z.string() })
           .optional()
-          .meta({ description: 'A day-ahead price published in another currency (Nord Pool EUR): the price, the rate (USD per unit) and its day' }),
+          .meta({ description: 'A price published in another currency (Nord Pool EUR): the price, the rate (USD per unit), its day' }),
       })
       .nullable(),
     hashprice: z.object({ usdPerPhDay: z.number(), day: z.string(), ageDays: z.number(), source: z.string(), demo: z.boolean() }).nullable(),
