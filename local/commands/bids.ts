@@ -5,6 +5,7 @@
  */
 import { readSitesFile } from '#adapters/sites-file.ts';
 import { prepareBids } from '#app/bids.ts';
+import { nordPoolOrders, nordPoolOrdersCsv } from '#app/nordpool-orders.ts';
 import type { SiteBids } from '#domain/bids.ts';
 import { parseInstant } from '#domain/time.ts';
 import { UsageError, type Command } from './types.ts';
@@ -36,17 +37,22 @@ export function formatBids(all: readonly SiteBids[]): string {
 export const bids: Command = {
   name: 'bids',
   summary: 'prepare, store and print the day-ahead bids of an operating day (and publish BidsPrepared)',
-  usage: 'switchyard bids --date <YYYY-MM-DD> [--sites <file>] [--format table|json]',
+  usage: 'switchyard bids --date <YYYY-MM-DD> [--sites <file>] [--format table|json|nordpool]',
   async run(argv) {
     const flags = parseFlags(argv, { date: { type: 'string' }, sites: { type: 'string' }, format: { type: 'string' } });
     const date = requireFlag(flags.date, 'date');
     if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !Number.isFinite(parseInstant(`${date}T00:00:00Z`))) throw new UsageError(`--date must be a day such as 2024-07-01 (got "${date}")`);
-    const format = flags.format === undefined ? 'table' : choiceFlag(flags.format, 'format', ['table', 'json'] as const);
+    const format = flags.format === undefined ? 'table' : choiceFlag(flags.format, 'format', ['table', 'json', 'nordpool'] as const);
     // A sites file given is read before the store is opened: a bad file leaves nothing behind.
     const given = flags.sites ? readSitesFile(flags.sites).sites : undefined;
     const ctx = await openLocalContext();
     try {
       const sites = given ?? ctx.sites();
+      if (format === 'nordpool') {
+        // The Nord Pool sites' day-ahead curve orders for delivery day --date, printed, not stored.
+        process.stdout.write(nordPoolOrdersCsv(await nordPoolOrders(ctx.repos.marketData, sites, date, ctx.clock.nowMs())));
+        return 0;
+      }
       const result = await prepareBids({ marketData: ctx.repos.marketData, bids: ctx.repos.bids, clock: ctx.clock, publisher: ctx.publisher }, sites, date);
       process.stdout.write(format === 'json' ? `${JSON.stringify(result.bids, null, 2)}\n` : formatBids(result.bids));
       if (result.unpublished.length > 0) process.stderr.write(`switchyard bids: ${result.unpublished.length} BidsPrepared event(s) not sent: ${result.unpublished.join(', ')}\n`);

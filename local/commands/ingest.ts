@@ -12,6 +12,7 @@ import { FILE_SOURCES, parseFeedFile, type FileSource } from '#adapters/feeds/re
 import { batchSize, ingestBatch, type IngestReport } from '#app/ingest.ts';
 import { newPriceRecorder } from '#app/jobs/price-redecide.ts';
 import { iso } from '#domain/time.ts';
+import type { AuditRepository } from '#ports/audit.ts';
 import type { MarketDataRepository } from '#ports/market-data.ts';
 import { choiceFlag, parseFlags, requireFlag } from '../args.ts';
 import { openLocalContext } from '../context.ts';
@@ -57,7 +58,12 @@ export function parseIngestArgs(argv: string[]): IngestArgs {
 }
 
 /** Parses and stores one file; returns the report (the command prints it). */
-export async function ingestFile(repo: MarketDataRepository, args: IngestArgs, io: IngestIo): Promise<IngestReport> {
+export async function ingestFile(
+  repo: MarketDataRepository,
+  args: IngestArgs,
+  io: IngestIo,
+  audit?: AuditRepository,
+): Promise<IngestReport> {
   const now = io.now ?? (() => performance.now());
   let text: string;
   try {
@@ -86,11 +92,21 @@ export async function ingestFile(repo: MarketDataRepository, args: IngestArgs, i
   const t1 = now();
   let report: IngestReport;
   try {
-    report = await ingestBatch(repo, batch, { onProgress: (done) => bar?.update(done) });
+    report = await ingestBatch(repo, batch, { onProgress: (done) => bar?.update(done), ...(audit ? { audit } : {}) });
   } finally {
     bar?.stop();
   }
   const writeMs = now() - t1;
+  for (const d of report.dayAhead ?? []) {
+    const rev = (r: { version: number; state: string }) => `${r.state} version ${r.version}`;
+    const what =
+      d.outcome === 'replaced'
+        ? `replaced ${rev(d.previous!)} with ${rev(d.revision)}`
+        : d.outcome === 'kept'
+          ? `kept the stored ${rev(d.revision)}`
+          : `stored ${rev(d.revision)}`;
+    io.err(`day-ahead ${d.area} ${d.deliveryDay}: ${what}\n`);
+  }
   const written = Object.values(report.written).reduce((a, b) => a + b, 0);
   const parts = Object.entries(report.written)
     .filter(([, v]) => v > 0)
@@ -112,11 +128,16 @@ export const ingest: Command = {
     const ctx = await openLocalContext();
     try {
       const recorder = newPriceRecorder(ctx.repos.marketData);
-      await ingestFile(recorder.repo, args, {
-        out: (t) => process.stdout.write(t),
-        err: (t) => process.stderr.write(t),
-        ...(process.stderr.isTTY ? { progressStream: process.stderr } : {}),
-      });
+      await ingestFile(
+        recorder.repo,
+        args,
+        {
+          out: (t) => process.stdout.write(t),
+          err: (t) => process.stderr.write(t),
+          ...(process.stderr.isTTY ? { progressStream: process.stderr } : {}),
+        },
+        ctx.repos.audit,
+      );
       const stored = recorder.stored(ctx.clock.nowMs());
       if (stored.length > 0) {
         try {

@@ -2,10 +2,12 @@
  * `switchyard prices --market ERCOT --node HB_HUBAVG --kind RT|DA|RT5 --from <ISO> --to <ISO> [--format csv|json]`
  * (DESIGN §6): every stored interval with start in [from, to), in UTC. CSV is
  * `interval_start_utc,price_usd_per_mwh`, one row per interval; for RT5 the start is the SCED run's timestamp,
- * seconds included. A node that no configured site uses and that has nothing stored is an error, not an empty table.
+ * seconds included. Prices are printed in the currency they were stored in: a Nord Pool area's
+ * (`--market NORDPOOL --node NO3`) are in EUR, and the column says so (`price_eur_per_mwh`).
+ * A node that no configured site uses and that has nothing stored is an error, not an empty table.
  */
 import { MARKETS, type Site } from '#domain/sites.ts';
-import { type MarketDataRepository, PRICE_KINDS, type PriceKind } from '#ports/market-data.ts';
+import { type MarketDataRepository, PRICE_KINDS, type PriceKind, type PricePoint, priceCurrency } from '#ports/market-data.ts';
 import { choiceFlag, instantFlag, parseFlags, requireFlag } from '../args.ts';
 import { openLocalContext } from '../context.ts';
 import { UsageError, type Command } from './types.ts';
@@ -81,19 +83,33 @@ export async function pricesOutput(
       `--node ${a.node}: not a settlement point of a configured ${a.market} site, and no prices are stored for it (${list})`,
     );
   }
+  const column = priceColumn(points);
   if (a.format === 'json') {
-    const items = points.map((p) => ({ interval_start_utc: utcText(p.intervalStartMs), interval_minutes: p.intervalMinutes, price_usd_per_mwh: p.priceUsdPerMwh }));
-    return `${JSON.stringify({ market: a.market, node: a.node, kind: a.kind, from: utcText(a.fromMs), to: utcText(a.toMs), items })}\n`;
+    const items = points.map((p) => ({
+      interval_start_utc: utcText(p.intervalStartMs),
+      interval_minutes: p.intervalMinutes,
+      [column]: p.priceUsdPerMwh,
+    }));
+    const currency = column === 'price_usd_per_mwh' ? {} : { currency: priceCurrency(points[0]!) };
+    const head = { market: a.market, node: a.node, kind: a.kind, from: utcText(a.fromMs), to: utcText(a.toMs), ...currency };
+    return `${JSON.stringify({ ...head, items })}\n`;
   }
-  const lines = ['interval_start_utc,price_usd_per_mwh'];
+  const lines = [`interval_start_utc,${column}`];
   for (const p of points) lines.push(`${utcText(p.intervalStartMs)},${p.priceUsdPerMwh}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** `price_usd_per_mwh`, or the stored currency's column; a window mixing currencies cannot be one column. */
+function priceColumn(points: readonly PricePoint[]): string {
+  const currencies = [...new Set(points.map(priceCurrency))];
+  if (currencies.length > 1) throw new Error(`the window mixes prices in ${currencies.join(' and ')}; ask for a narrower one`);
+  return `price_${(currencies[0] ?? 'USD').toLowerCase()}_per_mwh`;
 }
 
 export const prices: Command = {
   name: 'prices',
   summary: 'print stored prices of one node in a UTC window',
-  usage: 'switchyard prices --market ERCOT --node HB_HUBAVG --kind RT|DA|RT5 --from <ISO> --to <ISO> [--format csv|json]',
+  usage: 'switchyard prices --market ERCOT|NORDPOOL --node HB_HUBAVG|NO3 --kind RT|DA|RT5 --from <ISO> --to <ISO> [--format csv|json]',
   async run(argv) {
     const args = parsePricesArgs(argv);
     const ctx = await openLocalContext();

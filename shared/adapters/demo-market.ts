@@ -6,7 +6,7 @@
  */
 import { intervalMinutesFor, type Site } from '#domain/sites.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, utcDay } from '#domain/time.ts';
-import type { HashpricePoint, MarketDataRepository, PricePoint, SystemLoadPoint } from '#ports/market-data.ts';
+import type { FxRatePoint, HashpricePoint, MarketDataRepository, PricePoint, SystemLoadPoint } from '#ports/market-data.ts';
 
 /** A hash of an integer to [0, 1): the same interval always gets the same noise. */
 function noise(n: number, salt: number): number {
@@ -48,6 +48,18 @@ export function demoHashprice(day: string): number {
 
 const UTC_OFFSET: Record<string, number> = { ERCOT: -6, PJM: -5, NORDPOOL: 1 };
 
+/** Demo Nord Pool day-ahead price of the quarter-hour at `t`, EUR/MWh: the diurnal shape with quarter-hour steps. */
+export function demoNordPoolPrice(area: string, t: number): number {
+  const slot = Math.floor(t / (15 * MINUTE_MS));
+  return Math.round((demoDaPrice(area, t, 1) * 0.9 + (noise(slot, salt(area) + 5) - 0.5) * 6) * 100) / 100;
+}
+
+/** Demo ECB reference rate, USD per EUR, of a day. */
+export function demoEurUsd(day: string): number {
+  const n = Math.floor(Date.parse(`${day}T00:00:00Z`) / DAY_MS);
+  return Math.round((1.08 + 0.02 * Math.sin(n / 23) + (noise(n, 11) - 0.5) * 0.004) * 10_000) / 10_000;
+}
+
 /**
  * Writes demo data covering [fromMs, toMs) for every priced node of the sites: RT intervals,
  * DA hours (through the end of the next day), system load forecast, and daily hashprice.
@@ -59,6 +71,14 @@ export async function seedDemoMarketData(repo: MarketDataRepository, sites: read
   const start = Math.floor(fromMs / HOUR_MS) * HOUR_MS;
   const daEnd = Math.floor(toMs / DAY_MS) * DAY_MS + 2 * DAY_MS;
   for (const { market, node } of nodes.values()) {
+    if (market === 'NORDPOOL') {
+      // The day-ahead auction's quarter-hours in EUR, through the end of the next day; Nord Pool has no RT series here.
+      for (let t = start; t < daEnd; t += 15 * MINUTE_MS) {
+        const priceUsdPerMwh = demoNordPoolPrice(node, t);
+        prices.push({ market, node, kind: 'DA', intervalStartMs: t, intervalMinutes: 15, priceUsdPerMwh, currency: 'EUR' });
+      }
+      continue;
+    }
     const offset = UTC_OFFSET[market] ?? 0;
     const rtMinutes = intervalMinutesFor(market as Site['market']);
     for (let t = start; t < toMs; t += rtMinutes * MINUTE_MS) {
@@ -80,6 +100,13 @@ export async function seedDemoMarketData(repo: MarketDataRepository, sites: read
     const day = utcDay(d);
     hashprices.push({ date: day, usdPerPhDay: demoHashprice(day), source: 'demo' });
   }
-  await Promise.all([repo.putPrices(prices), repo.putSystemLoad(load), repo.putHashprices(hashprices)]);
-  return prices.length + load.length + hashprices.length;
+  const fxRates: FxRatePoint[] = [];
+  if (sites.some((s) => s.market === 'NORDPOOL')) {
+    for (let d = Math.floor(fromMs / DAY_MS) * DAY_MS - 7 * DAY_MS; d < daEnd; d += DAY_MS) {
+      const date = utcDay(d);
+      fxRates.push({ date, base: 'EUR', quote: 'USD', rate: demoEurUsd(date), source: 'demo' });
+    }
+  }
+  await Promise.all([repo.putPrices(prices), repo.putSystemLoad(load), repo.putHashprices(hashprices), repo.putFxRates(fxRates)]);
+  return prices.length + load.length + hashprices.length + fxRates.length;
 }

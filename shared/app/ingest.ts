@@ -8,14 +8,20 @@
 import type { GridEvent } from '#domain/grid.ts';
 import { DAY_MS, parseUtcDay, utcDay } from '#domain/time.ts';
 import type { DomainEvent, EventPublisher, PublishResult } from '#ports/events.ts';
+import type { AuditRepository } from '#ports/audit.ts';
 import type { FeedBatch, FeedGap, FeedReject, HashpriceSource, PriceFeed } from '#ports/feeds.ts';
 import type { HashpricePoint, MarketDataRepository } from '#ports/market-data.ts';
+import { storeDayAhead, type DayAheadStoreResult } from './day-ahead.ts';
 
 export interface IngestOptions {
   /** Points per repository call (the repository splits them again into 25-item batch writes). Default 2,000. */
   chunkSize?: number;
   /** Called after each chunk with points written so far and the total. */
   onProgress?: (done: number, total: number) => void;
+  /** Where the replacement of a stored day-ahead revision is recorded. */
+  audit?: AuditRepository;
+  /** The time stored with day-ahead revisions. Default now. */
+  nowMs?: number;
 }
 
 export interface IngestCounts {
@@ -24,6 +30,7 @@ export interface IngestCounts {
   asPrices: number;
   hashprices: number;
   gridEvents: number;
+  fxRates?: number;
 }
 
 export interface IngestReport {
@@ -33,10 +40,14 @@ export interface IngestReport {
   rejects: FeedReject[];
   gaps: FeedGap[];
   duplicates: number;
+  /** What happened to each day-ahead delivery day of the batch. */
+  dayAhead?: DayAheadStoreResult[];
 }
 
 export function batchSize(b: FeedBatch): number {
-  return (b.prices?.length ?? 0) + (b.systemLoad?.length ?? 0) + (b.asPrices?.length ?? 0) + (b.hashprices?.length ?? 0) + (b.gridEvents?.length ?? 0);
+  const dayAhead = b.dayAhead?.reduce((s, d) => s + d.prices.length, 0) ?? 0;
+  const n = (b.prices?.length ?? 0) + (b.systemLoad?.length ?? 0) + (b.asPrices?.length ?? 0) + (b.hashprices?.length ?? 0);
+  return n + (b.gridEvents?.length ?? 0) + dayAhead + (b.fxRates?.length ?? 0);
 }
 
 /** Writes a parsed batch to the repository in chunks, reporting progress. */
@@ -50,7 +61,7 @@ export async function ingestBatch(repo: MarketDataRepository, batch: FeedBatch, 
     for (let i = 0; i < items.length; i += chunk) {
       const part = items.slice(i, i + chunk);
       await write(part);
-      written[key] += part.length;
+      written[key] = (written[key] ?? 0) + part.length;
       done += part.length;
       opts.onProgress?.(done, total);
     }
@@ -60,7 +71,24 @@ export async function ingestBatch(repo: MarketDataRepository, batch: FeedBatch, 
   await inChunks(batch.asPrices, (p) => repo.putAsPrices(p), 'asPrices');
   await inChunks(batch.hashprices, (p) => repo.putHashprices(p), 'hashprices');
   await inChunks(batch.gridEvents, (events) => putGridEvents(repo, events), 'gridEvents');
-  return { source: batch.source, rows: batch.rows, written, rejects: batch.rejects, gaps: batch.gaps, duplicates: batch.duplicates };
+  if (batch.fxRates) {
+    written.fxRates = 0;
+    await inChunks(batch.fxRates, (p) => repo.putFxRates(p), 'fxRates');
+  }
+  let dayAhead: DayAheadStoreResult[] | undefined;
+  if (batch.dayAhead) {
+    dayAhead = [];
+    for (const day of batch.dayAhead) {
+      const [r] = await storeDayAhead(repo, opts.audit, [day], { source: batch.source, nowMs: opts.nowMs ?? Date.now() });
+      dayAhead.push(r!);
+      if (r!.outcome !== 'kept') written.prices += day.prices.length;
+      done += day.prices.length;
+      opts.onProgress?.(done, total);
+    }
+  }
+  const { source, rows, rejects, gaps, duplicates } = batch;
+  const report = { source, rows, written, rejects, gaps, duplicates };
+  return dayAhead ? { ...report, dayAhead } : report;
 }
 
 /** Grid events are single-item writes: a few at a time. */

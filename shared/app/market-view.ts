@@ -7,7 +7,9 @@ import type { HashpriceInput, PriceInput } from '#domain/policy.ts';
 import type { Site } from '#domain/sites.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, localParts, parseUtcDay, utcDay } from '#domain/time.ts';
 import type { GridEvent } from '#domain/grid.ts';
-import type { MarketDataRepository, PricePoint } from '#ports/market-data.ts';
+import type { FxRatePoint, MarketDataRepository, PricePoint } from '#ports/market-data.ts';
+import { deliveryDayOf, deliveryDayWindow } from '#adapters/feeds/day-ahead.ts';
+import { planDayAhead, type DayAheadPlan } from './day-ahead-plan.ts';
 import { ACTUAL_LOOKBACK_MS, FORECAST_WINDOW_MS, type LoadHistory } from './peak-risk.ts';
 
 /** How much real-time history is read: the forecaster uses the last two prices; older than this is stale anyway. */
@@ -21,19 +23,41 @@ export interface MarketSnapshot {
   /** Load forecast MW by hour start. */
   loadForecast: Map<number, number>;
   gridEvents: GridEvent[];
+  /**
+   * Day-ahead prices in another currency than USD (Nord Pool's EUR), ascending, with the reference rate
+   * known at decision time that converts them: the economics compare USD (hashprice is in USD).
+   */
+  foreignDa?: { points: PricePoint[]; currency: string; rate: FxRatePoint | null };
+}
+
+/** ECB reference rates come out at about 16:00 CET; a rate older than this is not used. */
+const ECB_PUBLISHED_LOCAL_HOUR = 16;
+const MAX_RATE_AGE_DAYS = 7;
+
+/** The newest day whose ECB reference rate is out at `decisionTimeMs` (the day itself after 16:00 CET). */
+export function latestRateDayKnownAt(decisionTimeMs: number): string {
+  const p = localParts(decisionTimeMs, 'Europe/Berlin');
+  return p.hour >= ECB_PUBLISHED_LOCAL_HOUR ? p.date : utcDay(parseUtcDay(p.date) - DAY_MS);
 }
 
 const EMPTY_HISTORY: LoadHistory = { forecast: new Map(), actual: new Map() };
+
+export interface MarketReaderOptions {
+  /** USD per unit of a currency used when no reference rate is stored, e.g. `{ EUR: 1.08 }` (backtests without a rates file). */
+  fixedRates?: Readonly<Record<string, number>>;
+}
 
 /** Reads, once per (market, node, hour), everything the decisions of that hour need. */
 export class MarketReader {
   private readonly snapshots = new Map<string, Promise<MarketSnapshot>>();
   private readonly hashprices = new Map<string, Promise<HashpriceInput | null>>();
   private readonly loadHistories = new Map<string, Promise<LoadHistory>>();
+  private readonly plans = new Map<string, Promise<DayAheadPlan | null>>();
 
   constructor(
     private readonly repo: MarketDataRepository,
     private readonly demo: boolean,
+    private readonly opts: MarketReaderOptions = {},
   ) {}
 
   snapshot(site: Site, hourStartMs: number, decisionTimeMs: number): Promise<MarketSnapshot> {
@@ -58,12 +82,75 @@ export class MarketReader {
       this.repo.getPrices(site.market, site.settlementPoint, 'DA', hourStartMs, hourEnd),
     ]);
     const rt = rtRaw.filter((p) => p.intervalStartMs + p.intervalMinutes * MINUTE_MS <= decisionTimeMs);
+    const currency = da.find((p) => p.currency !== undefined && p.currency !== 'USD')?.currency;
+    if (currency) {
+      // One rate for a delivery day: the latest published when the day began (or at decision time, if earlier).
+      const rate = await this.rateKnownAt(currency, Math.min(decisionTimeMs, deliveryDayWindow(deliveryDayOf(hourStartMs)).startMs));
+      const foreignDa = { points: da, currency, rate };
+      return { rt, da: new Map(), loadForecast: toHourMap(await loadForecast, (p) => p.mw), gridEvents: await gridEvents, foreignDa };
+    }
     return {
       rt,
       da: toHourMap(da, (p) => p.priceUsdPerMwh),
       loadForecast: toHourMap(await loadForecast, (p) => p.mw),
       gridEvents: await gridEvents,
     };
+  }
+
+  /**
+   * The day-ahead optimum's levels for an interval of a Nord Pool site: computed once per site and
+   * delivery day from the whole day's prices in USD. Null when the day is not wholly priced, or there is no rate or hashprice.
+   */
+  async dayAheadPlan(
+    site: Site,
+    intervalStartMs: number,
+    decisionTimeMs: number,
+    intervalMinutes: number,
+  ): Promise<Record<string, number> | null> {
+    if (site.market !== 'NORDPOOL' || !site.settlementPoint) return null;
+    const day = deliveryDayOf(intervalStartMs);
+    const { startMs } = deliveryDayWindow(day);
+    const key = `${site.id}|${day}|${Math.min(decisionTimeMs, startMs)}`;
+    let p = this.plans.get(key);
+    if (!p) {
+      p = this.planDay(site, day, Math.min(decisionTimeMs, startMs), intervalMinutes);
+      this.plans.set(key, p);
+    }
+    return (await p)?.get(intervalStartMs) ?? null;
+  }
+
+  /** The hashprice is the one of the day's middle (a delivery day begins at 22:00 or 23:00 UTC the day before). */
+  private async planDay(site: Site, day: string, rateTimeMs: number, intervalMinutes: number): Promise<DayAheadPlan | null> {
+    const { startMs, endMs } = deliveryDayWindow(day);
+    const [points, hashprice] = await Promise.all([
+      this.repo.getPrices(site.market, site.settlementPoint!, 'DA', startMs, endMs),
+      this.hashprice(startMs + 12 * HOUR_MS),
+    ]);
+    const currency = points[0]?.currency ?? 'USD';
+    const rate = currency === 'USD' ? 1 : (await this.rateKnownAt(currency, rateTimeMs))?.rate;
+    if (!hashprice || rate === undefined) return null;
+    const starts: number[] = [];
+    const usd: number[] = [];
+    for (let t = startMs; t < endMs; t += intervalMinutes * MINUTE_MS) {
+      const q = points.find((x) => x.intervalStartMs <= t && t < x.intervalStartMs + x.intervalMinutes * MINUTE_MS);
+      if (!q) return null;
+      starts.push(t);
+      usd.push(q.priceUsdPerMwh * rate);
+    }
+    try {
+      return planDayAhead(site, starts, usd, hashprice.usdPerPhDay, intervalMinutes);
+    } catch {
+      return null; // too many loads sharing the interconnect for the exact optimum: the intervals decide on their own
+    }
+  }
+
+  /** The latest reference rate published by decision time, or a fixed rate when none is stored (backtests); null when stale. */
+  private async rateKnownAt(currency: string, decisionTimeMs: number): Promise<FxRatePoint | null> {
+    const day = latestRateDayKnownAt(decisionTimeMs);
+    const stored = await this.repo.latestFxRate(currency, 'USD', day);
+    if (stored && (parseUtcDay(day) - parseUtcDay(stored.date)) / DAY_MS <= MAX_RATE_AGE_DAYS) return stored;
+    const fixed = this.opts.fixedRates?.[currency];
+    return fixed === undefined ? null : { date: day, base: currency, quote: 'USD', rate: fixed, source: 'fixed' };
   }
 
   /** System load known at decision time around an hour, for coincident-peak risk (read only for 4CP sites). */
@@ -115,6 +202,7 @@ export class MarketReader {
         demo: false,
       };
     }
+    if (snap.foreignDa) return foreignDaPrice(snap.foreignDa, intervalStartMs, this.demo);
     const hour = Math.floor(intervalStartMs / HOUR_MS) * HOUR_MS;
     const da = snap.da.get(hour) ?? null;
     const last = snap.rt[snap.rt.length - 1];
@@ -142,6 +230,35 @@ export class MarketReader {
       demo: this.demo,
     };
   }
+}
+
+/**
+ * A day-ahead price in another currency, converted with the rate: the price of the market time unit
+ * (a quarter-hour, or before 2025-10-01 an hour) the interval lies in. Null without a price or a rate.
+ */
+function foreignDaPrice(fda: NonNullable<MarketSnapshot['foreignDa']>, intervalStartMs: number, demo: boolean): PriceInput | null {
+  const covers = (q: PricePoint) =>
+    q.intervalStartMs <= intervalStartMs && intervalStartMs < q.intervalStartMs + q.intervalMinutes * MINUTE_MS;
+  const p = fda.points.find(covers);
+  if (!p || !fda.rate) return null;
+  // To 1/10,000 of a dollar: only float noise is rounded away, the economics see the exact product.
+  const usd = Math.round(p.priceUsdPerMwh * fda.rate.rate * 10_000) / 10_000;
+  return {
+    expectedUsdPerMwh: usd,
+    source: 'DA',
+    daUsdPerMwh: usd,
+    lastRtUsdPerMwh: null,
+    lastRtIntervalStartMs: null,
+    ageMinutes: 0,
+    demo: demo || fda.rate.source === 'demo',
+    fx: {
+      currency: fda.currency,
+      pricePerMwh: p.priceUsdPerMwh,
+      usdPerUnit: fda.rate.rate,
+      rateDay: fda.rate.date,
+      rateSource: fda.rate.source,
+    },
+  };
 }
 
 function toHourMap<T extends { intervalStartMs: number }>(points: T[], value: (p: T) => number): Map<number, number> {

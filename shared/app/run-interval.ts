@@ -257,5 +257,7 @@ export async function decideInterval(
     overrides: ctx.overrides,
     previous: ctx.previous,
   };
+  const plan = await reader.dayAheadPlan(site, t, ctx.decisionTimeMs, intervalMinutes);
+  if (plan) input.dayAheadPlan = plan;
   return toDecision(input, decide(input), meta);
 }

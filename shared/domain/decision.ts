@@ -1,5 +1,6 @@
 /** The recorded decision: what the engine decided for one site and interval, with inputs and reasons. */
 import type { Allocation, DecisionCore, DecisionEconomics, DecisionInput, LoadState } from './policy.ts';
+import type { FxConversion } from './policy/types.ts';
 import { ENGINE_VERSION } from './policy.ts';
 import { overridesInForce } from './grid.ts';
 import { MINUTE_MS, iso } from './time.ts';
@@ -15,6 +16,8 @@ export interface DecisionInputsRecord {
     lastRtIntervalStart: string | null;
     ageMinutes: number;
     demo: boolean;
+    /** A price published in another currency (EUR), the rate and the USD it became. */
+    fx?: FxConversion;
   } | null;
   hashprice: { usdPerPhDay: number; day: string; ageDays: number; source: string; demo: boolean } | null;
   breakevensUsdPerMwh: Record<string, number> | null;
@@ -87,6 +90,7 @@ export function toDecision(input: DecisionInput, core: DecisionCore, meta: Decis
         lastRtIntervalStart: price.lastRtIntervalStartMs === null ? null : iso(price.lastRtIntervalStartMs),
         ageMinutes: price.ageMinutes,
         demo: price.demo,
+        ...(price.fx ? { fx: { ...price.fx } } : {}),
       },
       hashprice: hashprice && { ...hashprice },
       breakevensUsdPerMwh: core.breakevens,

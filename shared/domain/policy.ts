@@ -5,6 +5,7 @@
  * later rule breaks it. Pure and deterministic: the same input gives the same decision.
  */
 import { serveTenantsFirst } from './policy/ai-tenants.ts';
+import { followDayAheadPlan } from './policy/day-ahead-plan.ts';
 import { assemble } from './policy/assemble.ts';
 import { priceMiners } from './policy/economics.ts';
 import { failSafe } from './policy/fail-safe.ts';
@@ -47,7 +48,9 @@ export function decide(input: DecisionInput): DecisionCore {
   // 5. Economics, or 6. the fail-safe when an input is stale or missing.
   const priced = s.inputs.usable ? priceMiners(s, minersOverridden.plans) : failSafe(s, minersOverridden.plans);
   // Physics once more, over every rule's levels, with the interconnect the tenants left.
-  const miners = shareInterconnect(s, priced.plans, tenants.capacityLeftMw);
+  // Known day-ahead prices: the day's constrained optimum sets the levels the economics would.
+  const planned = s.inputs.usable && input.dayAheadPlan ? followDayAheadPlan(priced.plans, input.dayAheadPlan) : priced.plans;
+  const miners = shareInterconnect(s, planned, tenants.capacityLeftMw);
   return assemble(s, {
     tenants,
     miners,

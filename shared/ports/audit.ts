@@ -4,7 +4,8 @@
  */
 import type { Page, PageRequest } from './decisions.ts';
 
-export const AUDIT_ACTIONS = ['OVERRIDE_CREATED', 'OVERRIDE_CANCELLED', 'CONFIG_CHANGED'] as const;
+/** DAY_AHEAD_REPLACED: a later day-ahead revision (e.g. Nord Pool's Final after its Preliminary) replaced stored prices. */
+export const AUDIT_ACTIONS = ['OVERRIDE_CREATED', 'OVERRIDE_CANCELLED', 'CONFIG_CHANGED', 'DAY_AHEAD_REPLACED'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface AuditEntity {

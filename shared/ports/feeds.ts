@@ -3,7 +3,17 @@
  * Added for the feeds issue; nothing here changes the MarketDataRepository port.
  */
 import type { GridEvent } from '#domain/grid.ts';
-import type { AsPricePoint, HashpricePoint, PricePoint, SystemLoadPoint } from './market-data.ts';
+import type { AsPricePoint, FxRatePoint, HashpricePoint, PricePoint, SystemLoadPoint } from './market-data.ts';
+
+/** A whole day-ahead delivery day of one area with its revision (the shape of adapters/feeds/day-ahead.ts DayAheadDay). */
+export interface DayAheadDayBatch {
+  area: string;
+  deliveryDay: string;
+  currency: string;
+  intervalMinutes: 15 | 60;
+  revision: { version: number; state: string; updatedAtMs?: number | undefined };
+  prices: { area: string; intervalStartMs: number; intervalMinutes: 15 | 60; price: number; currency: string }[];
+}
 
 /** A row that was not accepted, with the 1-based line (or API row) number and the field at fault. */
 export interface FeedReject {
@@ -62,6 +72,9 @@ export interface FeedBatch {
   asPrices?: AsPricePoint[];
   hashprices?: HashpricePoint[];
   gridEvents?: GridEvent[];
+  /** Day-ahead delivery days, stored with their revision (a later revision replaces an earlier one). */
+  dayAhead?: DayAheadDayBatch[];
+  fxRates?: FxRatePoint[];
   rows: number;
   rejects: FeedReject[];
   gaps: FeedGap[];

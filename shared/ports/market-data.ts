@@ -16,7 +16,43 @@ export interface PricePoint {
   kind: PriceKind;
   intervalStartMs: number;
   intervalMinutes: number;
+  /** Per MWh in `currency` (the name predates prices in other currencies: most markets settle in USD). */
   priceUsdPerMwh: number;
+  /** ISO 4217 code of the price; absent means USD (every record stored before Nord Pool prices). */
+  currency?: string;
+}
+
+/** The currency of a price point: records without one are in USD. */
+export function priceCurrency(p: Pick<PricePoint, 'currency'>): string {
+  return p.currency ?? 'USD';
+}
+
+/** A daily reference rate: `rate` units of `quote` per unit of `base` (ECB: USD per EUR). */
+export interface FxRatePoint {
+  /** The day the rate was published for, YYYY-MM-DD. */
+  date: string;
+  base: string;
+  quote: string;
+  rate: number;
+  /** e.g. `ecb-fx-xml`, `ecb`, `demo`. */
+  source: string;
+}
+
+/** Which revision of a day-ahead result is stored for an area and delivery day (see compareRevisions). */
+export interface DayAheadRevisionRecord {
+  market: string;
+  area: string;
+  /** The CET/CEST delivery day, YYYY-MM-DD. */
+  deliveryDay: string;
+  version: number;
+  /** `Preliminary` or `Final`. */
+  state: string;
+  /** Where it came from: `nordpool`, `entsoe`, `nordpool-json`, … */
+  source: string;
+  currency: string;
+  intervalMinutes: number;
+  updatedAtMs?: number | undefined;
+  storedAtMs: number;
 }
 
 export type SystemLoadKind = 'ACTUAL' | 'FORECAST';
@@ -68,6 +104,17 @@ export interface MarketDataRepository {
   getHashprices(fromDay: string, toDay: string): Promise<HashpricePoint[]>;
   /** The newest day on or before `day`, or null. */
   latestHashprice(onOrBeforeDay: string): Promise<HashpricePoint | null>;
+
+  /** Upserts by (base, quote, date). */
+  putFxRates(points: readonly FxRatePoint[]): Promise<void>;
+  /** Days in [fromDay, toDay] inclusive, ascending. */
+  getFxRates(base: string, quote: string, fromDay: string, toDay: string): Promise<FxRatePoint[]>;
+  /** The newest day on or before `day`, or null. */
+  latestFxRate(base: string, quote: string, onOrBeforeDay: string): Promise<FxRatePoint | null>;
+
+  /** The revision of an area's delivery day stored with its prices, or null. */
+  getDayAheadRevision(market: string, area: string, deliveryDay: string): Promise<DayAheadRevisionRecord | null>;
+  putDayAheadRevision(record: DayAheadRevisionRecord): Promise<void>;
 
   putGridEvent(event: GridEvent): Promise<void>;
   /** Events of a market whose window overlaps [fromMs, toMs). */

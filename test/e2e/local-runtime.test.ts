@@ -52,7 +52,7 @@ describe('the local runtime', () => {
         await new Promise((r) => setTimeout(r, 250));
         items = await decisionsOf(s.id);
       }
-      expect(items.length, s.id).toBe(s.market === 'ERCOT' ? 4 : 1);
+      expect(items.length, s.id).toBe(s.market === 'ERCOT' || s.market === 'NORDPOOL' ? 4 : 1);
       const d = items[0] as unknown as { flags: string[]; inputs: { price: { demo: boolean } | null } };
       if (s.market !== 'FIXED') {
         expect(d.flags).toContain('DEMO_INPUTS');
@@ -102,9 +102,10 @@ describe('the CLI without the runtime', () => {
       expect(r.code, r.stderr).toBe(0);
       const summary = JSON.parse(r.stdout) as { decisionsWritten: number; runs: { status: string }[] };
       expect(summary.runs[0]!.status).toBe('SUCCEEDED');
-      expect(summary.decisionsWritten).toBe(4 + 1 + 1);
+      // Rockdale (ERCOT) and Tydal (NORDPOOL) decide quarter-hours, Clarington (PJM) hours.
+      expect(summary.decisionsWritten).toBe(4 + 1 + 4);
       const again = await cli(['run', '--at', at], { SWITCHYARD_HOME: home });
-      expect(JSON.parse(again.stdout)).toMatchObject({ decisionsWritten: 0, decisionsExisting: 6 });
+      expect(JSON.parse(again.stdout)).toMatchObject({ decisionsWritten: 0, decisionsExisting: 9 });
     } finally {
       rmSync(home, { recursive: true, force: true });
     }

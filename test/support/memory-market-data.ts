@@ -3,6 +3,8 @@ import type { GridEvent } from '#domain/grid.ts';
 import type {
   AsPricePoint,
   AsPriceProduct,
+  DayAheadRevisionRecord,
+  FxRatePoint,
   HashpricePoint,
   MarketDataRepository,
   PriceKind,
@@ -34,6 +36,8 @@ export class MemoryMarketDataRepository implements MarketDataRepository {
   readonly asPrices: Keyed<AsPricePoint> = new Map();
   readonly hashprices = new Map<string, HashpricePoint>();
   readonly gridEvents = new Map<string, GridEvent>();
+  readonly fxRates = new Map<string, FxRatePoint>();
+  readonly dayAheadRevisions = new Map<string, DayAheadRevisionRecord>();
   /** Sizes of the batches each put received, by method: lets tests see that writes are batched. */
   readonly calls: { method: string; size: number }[] = [];
   /** When set, the n-th put call (1-based) throws: for tests of partial failure. */
@@ -46,7 +50,11 @@ export class MemoryMarketDataRepository implements MarketDataRepository {
 
   async putPrices(points: readonly PricePoint[]): Promise<void> {
     this.record('putPrices', points.length);
-    for (const p of points) put(this.prices, `${p.market}|${p.node}|${p.kind}`, p.intervalStartMs, { ...p });
+    for (const p of points) {
+      // As in Dynamo, a USD price is stored without a currency.
+      const { currency, ...rest } = p;
+      put(this.prices, `${p.market}|${p.node}|${p.kind}`, p.intervalStartMs, currency && currency !== 'USD' ? { ...rest, currency } : rest);
+    }
   }
 
   async getPrices(market: string, node: string, kind: PriceKind, fromMs: number, toMs: number): Promise<PricePoint[]> {
@@ -86,6 +94,31 @@ export class MemoryMarketDataRepository implements MarketDataRepository {
 
   async latestHashprice(onOrBeforeDay: string): Promise<HashpricePoint | null> {
     return (await this.getHashprices('0000-00-00', onOrBeforeDay)).at(-1) ?? null;
+  }
+
+  async putFxRates(points: readonly FxRatePoint[]): Promise<void> {
+    this.record('putFxRates', points.length);
+    for (const p of points) this.fxRates.set(`${p.base}|${p.quote}|${p.date}`, { ...p });
+  }
+
+  async getFxRates(base: string, quote: string, fromDay: string, toDay: string): Promise<FxRatePoint[]> {
+    return [...this.fxRates.values()]
+      .filter((p) => p.base === base && p.quote === quote && p.date >= fromDay && p.date <= toDay)
+      .sort((a, b) => (a.date < b.date ? -1 : 1));
+  }
+
+  async latestFxRate(base: string, quote: string, onOrBeforeDay: string): Promise<FxRatePoint | null> {
+    return (await this.getFxRates(base, quote, '0000-00-00', onOrBeforeDay)).at(-1) ?? null;
+  }
+
+  async getDayAheadRevision(market: string, area: string, deliveryDay: string): Promise<DayAheadRevisionRecord | null> {
+    const r = this.dayAheadRevisions.get(`${market}|${area}|${deliveryDay}`);
+    return r ? { ...r } : null;
+  }
+
+  async putDayAheadRevision(record: DayAheadRevisionRecord): Promise<void> {
+    this.record('putDayAheadRevision', 1);
+    this.dayAheadRevisions.set(`${record.market}|${record.area}|${record.deliveryDay}`, { ...record });
   }
 
   async putGridEvent(event: GridEvent): Promise<void> {

@@ -1,12 +1,14 @@
 /** Market data in DynamoDB, upserted idempotently by natural key. */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AsProduct, GridEvent } from '#domain/grid.ts';
 import { iso } from '#domain/time.ts';
 import type {
   AsPricePoint,
   AsPriceProduct,
+  DayAheadRevisionRecord,
+  FxRatePoint,
   HashpricePoint,
   MarketDataRepository,
   PriceKind,
@@ -27,6 +29,22 @@ const loadPk = (market: string, kind: string) => `LOAD#${market}#${kind}`;
 const asPk = (market: string, node: string, product: string) => `ASP#${market}#${node}#${product}`;
 const HASH_PK = 'HASHPRICE';
 const gridPk = (market: string) => `GRID#${market}`;
+const fxPk = (base: string, quote: string) => `FX#${base}#${quote}`;
+const daRevPk = (market: string, area: string) => `DAREV#${market}#${area}`;
+
+/** A price item keeps its currency only when it is not USD, so USD items (and every older one) stay as they were. */
+function priceItem(p: PricePoint): Item {
+  const item: Item = { pk: pricePk(p.market, p.node, p.kind), sk: iso(p.intervalStartMs), v: p.priceUsdPerMwh, m: p.intervalMinutes };
+  if (p.currency !== undefined && p.currency !== 'USD') item.c = p.currency;
+  return item;
+}
+
+function toPrice(market: string, node: string, kind: PriceKind, it: Item): PricePoint {
+  const intervalStartMs = Date.parse(it.sk as string);
+  const p: PricePoint = { market, node, kind, intervalStartMs, intervalMinutes: it.m as number, priceUsdPerMwh: it.v as number };
+  if (typeof it.c === 'string') p.currency = it.c;
+  return p;
+}
 
 /** Items of a series keyed by interval start keep only the value and its length. */
 function rangeQuery(table: string, pk: string, fromMs: number, toMs: number) {
@@ -51,14 +69,14 @@ export class DynamoMarketDataRepository implements MarketDataRepository {
     await batchPut(
       this.doc,
       this.table,
-      dedupe(points.map((p) => ({ pk: pricePk(p.market, p.node, p.kind), sk: iso(p.intervalStartMs), v: p.priceUsdPerMwh, m: p.intervalMinutes }))),
+      dedupe(points.map(priceItem)),
     );
   }
 
   async getPrices(market: string, node: string, kind: PriceKind, fromMs: number, toMs: number): Promise<PricePoint[]> {
     if (toMs <= fromMs) return [];
     const items = await queryAll(this.doc, rangeQuery(this.table, pricePk(market, node, kind), fromMs, toMs));
-    return items.map((it) => ({ market, node, kind, intervalStartMs: Date.parse(it.sk as string), intervalMinutes: it.m as number, priceUsdPerMwh: it.v as number }));
+    return items.map((it) => toPrice(market, node, kind, it));
   }
 
   async latestPrice(market: string, node: string, kind: PriceKind, beforeMs: number): Promise<PricePoint | null> {
@@ -72,7 +90,7 @@ export class DynamoMarketDataRepository implements MarketDataRepository {
       }),
     );
     const it = res.Items?.[0];
-    return it ? { market, node, kind, intervalStartMs: Date.parse(it.sk as string), intervalMinutes: it.m as number, priceUsdPerMwh: it.v as number } : null;
+    return it ? toPrice(market, node, kind, it) : null;
   }
 
   async putSystemLoad(points: readonly SystemLoadPoint[]): Promise<void> {
@@ -125,6 +143,46 @@ export class DynamoMarketDataRepository implements MarketDataRepository {
     return res.Items?.[0] ? toHashprice(res.Items[0]) : null;
   }
 
+  async putFxRates(points: readonly FxRatePoint[]): Promise<void> {
+    const items = points.map((p) => ({ pk: fxPk(p.base, p.quote), sk: p.date, v: p.rate, source: p.source }));
+    await batchPut(this.doc, this.table, dedupe(items));
+  }
+
+  async getFxRates(base: string, quote: string, fromDay: string, toDay: string): Promise<FxRatePoint[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
+      ExpressionAttributeValues: { ':pk': fxPk(base, quote), ':a': fromDay, ':b': toDay },
+    });
+    return items.map((it) => toFxRate(base, quote, it));
+  }
+
+  async latestFxRate(base: string, quote: string, onOrBeforeDay: string): Promise<FxRatePoint | null> {
+    const res = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk <= :d',
+        ExpressionAttributeValues: { ':pk': fxPk(base, quote), ':d': onOrBeforeDay },
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    return res.Items?.[0] ? toFxRate(base, quote, res.Items[0]) : null;
+  }
+
+  async getDayAheadRevision(market: string, area: string, deliveryDay: string): Promise<DayAheadRevisionRecord | null> {
+    const res = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: daRevPk(market, area), sk: deliveryDay } }));
+    if (!res.Item) return null;
+    const { pk: _pk, sk: _sk, entity: _entity, ...rest } = res.Item;
+    return rest as DayAheadRevisionRecord;
+  }
+
+  async putDayAheadRevision(record: DayAheadRevisionRecord): Promise<void> {
+    const item: Item = { pk: daRevPk(record.market, record.area), sk: record.deliveryDay, entity: 'DayAheadRevision', ...record };
+    if (item.updatedAtMs === undefined) delete item.updatedAtMs;
+    await this.doc.send(new PutCommand({ TableName: this.table, Item: item }));
+  }
+
   async putGridEvent(event: GridEvent): Promise<void> {
     await this.doc.send(
       new PutCommand({
@@ -147,6 +205,10 @@ export class DynamoMarketDataRepository implements MarketDataRepository {
       return event as unknown as GridEvent & { product?: AsProduct };
     });
   }
+}
+
+function toFxRate(base: string, quote: string, it: Item): FxRatePoint {
+  return { date: it.sk as string, base, quote, rate: it.v as number, source: it.source as string };
 }
 
 function toHashprice(it: Item): HashpricePoint {

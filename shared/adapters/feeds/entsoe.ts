@@ -26,7 +26,15 @@ import { ValidationError } from '#domain/errors.ts';
 import { MINUTE_MS, parseInstant } from '#domain/time.ts';
 import { MAX_ABS_PRICE_USD_PER_MWH, parseDecimal } from './csv.ts';
 import type { SettingsReader } from './credentials.ts';
-import { checkCoversDay, deliveryDayWindow, type DayAheadFetch, type DayAheadPrice, type DayAheadSource } from './day-ahead.ts';
+import {
+  checkCoversDay,
+  type DayAheadDay,
+  deliveryDayOf,
+  deliveryDayWindow,
+  type DayAheadFetch,
+  type DayAheadPrice,
+  type DayAheadSource,
+} from './day-ahead.ts';
 import { FeedError, type HttpOptions } from './http.ts';
 import { requestText, statusError } from './http-text.ts';
 import { childText, children, parseXml, type XmlNode } from './xml.ts';
@@ -299,4 +307,33 @@ function redacted(err: unknown, token: string): unknown {
   if (!forms.some((f) => err.message.includes(f) || (err instanceof FeedError && err.bodyExcerpt?.includes(f)))) return err;
   if (err instanceof FeedError) return new FeedError(mask(err.message)!, err.feed, err.status, mask(err.bodyExcerpt));
   return new Error(mask(err.message));
+}
+
+/**
+ * An A44 file as whole delivery days, one per area and CET/CEST day it covers. A partly covered day,
+ * a day mixing currencies or an acknowledgement instead of a publication is a ValidationError.
+ */
+export function parseEntsoeDays(text: string): DayAheadDay[] {
+  const doc = parseEntsoeA44(text);
+  if (doc.kind === 'acknowledgement') {
+    const message = `no prices: ${doc.code} ${doc.text}`.trim();
+    throw new ValidationError(WHAT, [{ path: 'Acknowledgement_MarketDocument/Reason', message }]);
+  }
+  const groups = new Map<string, DayAheadPrice[]>();
+  for (const p of doc.prices) {
+    const key = `${p.area}|${deliveryDayOf(p.intervalStartMs)}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    g.push(p);
+  }
+  return [...groups.entries()].map(([key, prices]) => {
+    const [area, deliveryDay] = key.split('|') as [string, string];
+    const intervalMinutes = checkCoversDay(`${WHAT}, ${area}`, deliveryDay, prices);
+    const currencies = [...new Set(prices.map((p) => p.currency))];
+    if (currencies.length !== 1) {
+      const message = `mixes ${currencies.join(', ')}`;
+      throw new ValidationError(`${WHAT}, ${area} ${deliveryDay}`, [{ path: 'currency_Unit.name', message }]);
+    }
+    return { area, deliveryDay, currency: currencies[0]!, intervalMinutes, revision: { version: doc.revision, state: 'Final' }, prices };
+  });
 }

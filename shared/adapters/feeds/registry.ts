@@ -1,10 +1,14 @@
 /** The file feeds by name (`switchyard ingest --source …`): each parses a text into a FeedBatch. */
 import type { FeedBatch } from '#ports/feeds.ts';
+import type { DayAheadDay } from './day-ahead.ts';
 import { hashpricePointsFromNetwork, parseBtcNetworkCsv } from './btc-network.ts';
 import { parseErcotDamCsv, parseErcotLoadForecastCsv, parseErcotNativeLoadCsv, parseErcotRtmCsv, parseHubHourlyCsv } from './ercot-mis.ts';
 import { parseErcotScedLmpCsv } from './ercot-sced-lmp.ts';
 import { rt5PricePoint } from './five-minute.ts';
 import { parseGridEventsJson } from './grid-events.ts';
+import { parseEcbRates } from './ecb-fx.ts';
+import { parseEntsoeDays } from './entsoe.ts';
+import { parseNordPoolDayAhead } from './nordpool.ts';
 import { parsePjmDaCsv, parsePjmRt5Csv, parsePjmRtCsv } from './pjm.ts';
 
 export interface FileParseOptions {
@@ -53,6 +57,23 @@ const PARSERS = {
     const { points, notCurrent: _, ...r } = parsePjmDaCsv(text, { skipBadRows: o.skipBadRows ?? false, ...(o.nodes ? { nodes: o.nodes } : {}) });
     return { source: 'pjm-da-csv', prices: points, ...r };
   },
+  // Day-ahead results in EUR, stored per area and delivery day with their revision (see app/day-ahead.ts).
+  'nordpool-json': (text, o) => {
+    const days = parseNordPoolDayAhead(text, o.nodes ? { areas: o.nodes } : {});
+    return dayAheadBatch('nordpool-json', days);
+  },
+  'entsoe-xml': (text, o) => {
+    const days = parseEntsoeDays(text).filter((d) => !o.nodes || o.nodes.includes(d.area));
+    return dayAheadBatch('entsoe-xml', days);
+  },
+  'ecb-fx-xml': (text) => {
+    const days = parseEcbRates(text);
+    const fxRates = days.flatMap((d) => {
+      const rate = d.perEur.USD;
+      return rate === undefined ? [] : [{ date: d.date, base: 'EUR', quote: 'USD', rate, source: 'ecb-fx-xml' }];
+    });
+    return { source: 'ecb-fx-xml', fxRates, rows: days.length, rejects: [], gaps: [], duplicates: 0 };
+  },
   'btc-network-csv': (text, o) => {
     const { points, ...r } = parseBtcNetworkCsv(text, { skipBadRows: o.skipBadRows ?? false });
     return { source: 'btc-network-csv', hashprices: hashpricePointsFromNetwork(points), ...r };
@@ -62,6 +83,10 @@ const PARSERS = {
     return { source: 'grid-events-json', gridEvents: points, ...r };
   },
 } satisfies Record<string, Parser>;
+
+function dayAheadBatch(source: string, days: DayAheadDay[]): FeedBatch {
+  return { source, dayAhead: days, rows: days.reduce((s, d) => s + d.prices.length, 0), rejects: [], gaps: [], duplicates: 0 };
+}
 
 export type FileSource = keyof typeof PARSERS;
 export const FILE_SOURCES = Object.keys(PARSERS) as FileSource[];

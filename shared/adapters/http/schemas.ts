@@ -55,6 +55,10 @@ export const DecisionInputsSchema = z
         lastRtIntervalStart: z.string().nullable(),
         ageMinutes: z.number(),
         demo: z.boolean(),
+        fx: z
+          .object({ currency: z.string(), pricePerMwh: z.number(), usdPerUnit: z.number(), rateDay: z.string(), rateSource: z.string() })
+          .optional()
+          .meta({ description: 'A price published in another currency (Nord Pool EUR): the price, the rate (USD per unit), its day' }),
       })
       .nullable(),
     hashprice: z.object({ usdPerPhDay: z.number(), day: z.string(), ageDays: z.number(), source: z.string(), demo: z.boolean() }).nullable(),

@@ -30,6 +30,21 @@ export interface PriceInput {
   /** Age of the newest known price at decision time, minutes. */
   ageMinutes: number;
   demo: boolean;
+  /** Set when the price was published in another currency (Nord Pool EUR) and converted to USD. */
+  fx?: FxConversion;
+}
+
+/** How a price in another currency became USD: `pricePerMwh` × `usdPerUnit` = the USD price. */
+export interface FxConversion {
+  currency: string;
+  /** The published price, per MWh in `currency`. */
+  pricePerMwh: number;
+  /** USD per unit of `currency` (ECB: USD per EUR). */
+  usdPerUnit: number;
+  /** The day the rate was published for (the latest out at decision time). */
+  rateDay: string;
+  /** `ecb-fx-xml`, `ecb`, `demo`, `fixed`, … */
+  rateSource: string;
 }
 
 export interface HashpriceInput {
@@ -67,6 +82,8 @@ export interface DecisionInput {
   /** The site's overrides that may apply (filtered here by window). */
   overrides: readonly Override[];
   previous: PreviousState | null;
+  /** The day-ahead optimum's MW per mining load for this interval, where the whole day's prices are known (Nord Pool). */
+  dayAheadPlan?: Readonly<Record<string, number>>;
 }
 
 export interface DecisionEconomics {
