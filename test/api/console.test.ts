@@ -69,7 +69,7 @@ beforeAll(async () => {
 afterAll(() => api.close());
 
 describe('CSV downloads', () => {
-  it('GET /reports/pnl?format=csv has one row per JSON item, every field in the JSON’s own column', async () => {
+  it('GET /reports/pnl?format=csv has one row per JSON item, every field in the JSON’s own column (actual.* flattened)', async () => {
     const q = `/reports/pnl?from=2024-07-15&to=2024-07-16&granularity=day`;
     const json = (await api.call('GET', q, { token: finance })).body as { items: Record<string, unknown>[] };
     const csv = await api.call('GET', `${q}&format=csv`, { token: finance });
@@ -78,8 +78,15 @@ describe('CSV downloads', () => {
     expect(csv.headers.get('content-disposition')).toBe('attachment; filename="pnl-all-day-2024-07-15-2024-07-16.csv"');
     const [header, ...rows] = parseCsv(csv.text);
     expect(json.items.length).toBe(2);
-    expect(header).toEqual(Object.keys(json.items[0]!));
-    expect(rows).toEqual(json.items.map((item) => header!.map((k) => String(item[k]))));
+    const scalars = Object.keys(json.items[0]!).filter((k) => k !== 'actual');
+    const actual = ['loadIntervals', 'plannedMwh', 'mwh', 'energyCostUsd', 'miningRevenueUsd', 'netMarginUsd'];
+    expect(header).toEqual([...scalars, ...actual.map((k) => `actual.${k}`)]);
+    const cellOf = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+    const expected = (item: Record<string, unknown>) => [
+      ...scalars.map((k) => cellOf(item[k])),
+      ...actual.map((k) => cellOf((item.actual as Record<string, unknown> | null)?.[k])),
+    ];
+    expect(rows).toEqual(json.items.map(expected));
   });
 
   it('GET /audit?format=csv has every record of the range, quotes and line breaks kept, before/after as JSON', async () => {

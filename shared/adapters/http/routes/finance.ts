@@ -13,8 +13,12 @@ const csvContent = { 'text/csv': { schema: z.string().meta({ description: 'RFC 4
 
 /** The audit CSV's columns; `before` and `after` are JSON in their cells. */
 const AUDIT_COLUMNS = ['id', 'at', 'actor', 'action', 'entity_type', 'entity_id', 'site_id', 'reason', 'before', 'after'] as const;
-/** The P&L CSV's columns: the JSON row's fields, named as in the JSON. */
-const PNL_COLUMNS = Object.keys(PnlRowSchema.shape) as (keyof z.infer<typeof PnlRowSchema>)[];
+type PnlRowView = z.infer<typeof PnlRowSchema>;
+/** The P&L CSV's columns: the JSON row's fields, named as in the JSON, with `actual`'s fields flattened (`actual.mwh`). */
+const PNL_SCALARS = (Object.keys(PnlRowSchema.shape) as (keyof PnlRowView)[]).filter((k) => k !== 'actual');
+const ACTUAL_FIELDS = ['loadIntervals', 'plannedMwh', 'mwh', 'energyCostUsd', 'miningRevenueUsd', 'netMarginUsd'] as const;
+const PNL_COLUMNS = [...PNL_SCALARS, ...ACTUAL_FIELDS.map((k) => `actual.${k}`)];
+const pnlCells = (r: PnlRowView): unknown[] => [...PNL_SCALARS.map((k) => r[k]), ...ACTUAL_FIELDS.map((k) => r.actual?.[k] ?? null)];
 
 export function financeRoutes(useCases: ApiUseCases) {
   const maxReportDays = RANGE_LIMITS_DAYS.report;
@@ -99,7 +103,7 @@ export function financeRoutes(useCases: ApiUseCases) {
         const items = await useCases.pnlReport({ ...site, fromMs, toMs, granularity: q.granularity });
         if (q.format === 'csv') {
           const name = `pnl-${q.siteId ?? 'all'}-${q.granularity}-${q.from.slice(0, 10)}-${q.to.slice(0, 10)}.csv`;
-          return csvDownload(name, csvTable(PNL_COLUMNS, items.map((r) => PNL_COLUMNS.map((k) => r[k]))));
+          return csvDownload(name, csvTable(PNL_COLUMNS, items.map(pnlCells)));
         }
         return c.json({ granularity: q.granularity, currency: 'USD' as const, items }, 200);
       },
