@@ -5,10 +5,11 @@
  * lenient about fields the agent does not use (a newer API may add some) and strict about the ones it acts on.
  */
 import * as z from 'zod';
-import { type Site, SiteSchema } from '#domain/sites.ts';
+import { FORCED_CAUSES } from '#domain/dispatch.ts';
+import { EXECUTION_MODES, type Site, SiteSchema } from '#domain/sites.ts';
+import { TRIGGERS } from '#domain/telemetry.ts';
 
-export const FORCED_CAUSES = ['OVERRIDE', 'GRID_DEPLOYMENT', 'AS_AWARD', 'EMERGENCY', 'FAIL_SAFE', 'ENGINE'] as const;
-export const TRIGGERS = ['PRICE', 'OVERRIDE', 'GRID_DEPLOYMENT', 'AS_AWARD', 'EMERGENCY', 'FAIL_SAFE', 'PLAN', 'INTERCONNECT'] as const;
+export { FORCED_CAUSES, TRIGGERS };
 export type TriggerKind = (typeof TRIGGERS)[number];
 
 const instant = z.iso.datetime({ offset: true });
@@ -50,7 +51,7 @@ export const DispatchPlanSchema = z.object({
   market: z.string(),
   settlementPoint: z.string().nullable(),
   timezone: z.string(),
-  execution: z.enum(['scheduled', 'price-responsive', 'dispatched']),
+  execution: z.enum(EXECUTION_MODES),
   interconnectMw: z.number(),
   baseLoadMw: z.number(),
   aiContractedMw: z.number(),
