@@ -254,6 +254,7 @@ export async function decideInterval(
     gridEvents: snap.gridEvents,
     overrides: ctx.overrides,
     previous: ctx.previous,
+    carbon: await reader.intensity(site, t),
   };
   return toDecision(input, decide(input), meta);
 }

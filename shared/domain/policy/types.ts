@@ -1,6 +1,7 @@
 /** The decision policy's public types: what `decide` takes and what it returns. */
 import type { GridEvent, Override } from '../grid.ts';
 import type { Site } from '../sites.ts';
+import type { CarbonInput } from '../emissions.ts';
 
 export type AllocationAction = 'RUN' | 'CURTAIL' | 'PARTIAL' | 'SERVE';
 
@@ -67,6 +68,8 @@ export interface DecisionInput {
   /** The site's overrides that may apply (filtered here by window). */
   overrides: readonly Override[];
   previous: PreviousState | null;
+  /** The grid's carbon intensity for the interval, where one is stored (emissions; a site's shadow carbon price). */
+  carbon?: CarbonInput | null;
 }
 
 export interface DecisionEconomics {
