@@ -124,3 +124,26 @@ function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }
+
+const usd = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
+const num = (x: number | null, digits = 1) => (x === null ? '–' : x.toLocaleString('en-US', { maximumFractionDigits: digits }));
+
+/** A printable page of the sweep: the trade-off curve and a row per shadow price. Self-contained (fetches nothing). */
+export function carbonTradeOffHtml(siteId: string, rows: readonly CarbonSweepRow[]): string {
+  const body = rows
+    .map(
+      (r) =>
+        `<tr><td>${r.shadowPriceUsdPerTonne}</td><td>${usd(r.netMarginUsd)}</td><td>${num(r.mwh)}</td><td>${num(r.tCo2)}</td>` +
+        `<td>${num(r.avoidedTCo2)}</td><td>${num(r.usdPerTonneAvoided, 2)}</td><td>${num(r.mwhPerTonneAvoided, 3)}</td></tr>`,
+    )
+    .join('');
+  return (
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Carbon trade-off: ${esc(siteId)}</title>` +
+    '<style>body{font:14px system-ui,sans-serif;margin:24px}table{border-collapse:collapse}td,th{padding:4px 10px;' +
+    'border-bottom:1px solid #ddd;text-align:right}.sweep-point{fill:#2a7}</style></head><body>' +
+    `<h1>Carbon trade-off: ${esc(siteId)}</h1>${tradeOffSvg(rows)}` +
+    '<table class="carbon-sweep"><thead><tr><th>shadow $/tCO2</th><th>net margin $</th><th>MWh</th><th>tCO2</th>' +
+    `<th>tCO2 avoided</th><th>$ per tonne avoided</th><th>MWh per tonne avoided</th></tr></thead><tbody>${body}</tbody></table>` +
+    '</body></html>'
+  );
+}
