@@ -4,7 +4,7 @@
  * intensity (what one more MWh emits) is the right measure of what not drawing saves, so it is used where one is
  * stored; otherwise the average, and the record says which.
  */
-import { tonnesCo2 } from './carbon.ts';
+import { tonnesCo2 } from './co2.ts';
 import type { Allocation } from './policy/types.ts';
 import type { Site } from './sites.ts';
 

@@ -3,7 +3,7 @@
  * dollars: the shadow price steers decisions but is not paid), the tonnes its grid draw emits, and what each tonne
  * avoided against no carbon price cost in margin and in MWh not mined.
  */
-import { LB_PER_TONNE } from '#domain/carbon.ts';
+import { LB_PER_TONNE } from '#domain/co2.ts';
 import type { Site } from '#domain/sites.ts';
 import { MINUTE_MS } from '#domain/time.ts';
 import type { IntensityPoint } from '#ports/market-data.ts';

@@ -4,7 +4,7 @@
  * period's consumption that fell in its highest-intensity decile of hours. Every figure sums the `emissions` of stored
  * decisions; intervals decided without an intensity are counted in `intervalsWithoutIntensity`, not guessed.
  */
-import { LB_PER_TONNE } from '#domain/carbon.ts';
+import { LB_PER_TONNE } from '#domain/co2.ts';
 import { ValidationError } from '#domain/errors.ts';
 import { HOUR_MS, iso } from '#domain/time.ts';
 import { decisionPages } from '../decision-log.ts';

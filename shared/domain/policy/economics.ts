@@ -4,7 +4,7 @@
  * price above which it stops paying. A site with a shadow carbon price pays it on every MWh at the interval's
  * intensity, so a dirtier interval curtails sooner.
  */
-import { LB_PER_TONNE } from '../carbon.ts';
+import { LB_PER_TONNE } from '../co2.ts';
 import { choosePowerMode } from '../physics.ts';
 import { NO_FLAGS, Priority, type MinerPlan, type Situation, type Stepped } from './plans.ts';
 import { fourCpPremium } from './situation.ts';
