@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   token: async () => (await import('./commands/token.ts')).token,
   ingest: async () => (await import('./commands/ingest.ts')).ingest,
   prices: async () => (await import('./commands/prices.ts')).prices,
+  intensity: async () => (await import('./commands/intensity.ts')).intensity,
   backtest: async () => (await import('./commands/backtest.ts')).backtest,
   bids: async () => (await import('./commands/bids.ts')).bids,
   agent: async () => (await import('./commands/agent.ts')).agent,

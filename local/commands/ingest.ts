@@ -3,14 +3,17 @@
  * parses the whole file first (a bad row stops everything, naming the line and field, and nothing
  * is stored), then writes in batches with a progress bar on stderr when it is a terminal, and
  * ends with a summary line on stdout. Prices recent enough to inform open intervals re-decide them,
- * as a live pull does (local/live-feeds.ts).
+ * as a live pull does (local/live-feeds.ts). `ercot-fuel-mix-xlsx` is a binary workbook: it is read
+ * whole as bytes and stored as the market's average carbon intensity per quarter hour.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import cliProgress from 'cli-progress';
+import { parseErcotFuelMixWorkbook } from '#adapters/feeds/ercot-fuel-mix.ts';
 import { FILE_SOURCES, parseFeedFile, type FileSource } from '#adapters/feeds/registry.ts';
 import { batchSize, ingestBatch, type IngestReport } from '#app/ingest.ts';
 import { newPriceRecorder } from '#app/jobs/price-redecide.ts';
+import { ingestIntensity } from '#app/intensity.ts';
 import { iso } from '#domain/time.ts';
 import type { AuditRepository } from '#ports/audit.ts';
 import type { MarketDataRepository } from '#ports/market-data.ts';
@@ -19,8 +22,18 @@ import { openLocalContext } from '../context.ts';
 import { redecideOnPrices } from '../live-feeds.ts';
 import { UsageError, type Command } from './types.ts';
 
-export interface IngestArgs {
-  source: FileSource;
+/** The workbook source: binary, so not one of the registry's text parsers. */
+export const FUEL_MIX_XLSX = 'ercot-fuel-mix-xlsx';
+export type IngestSource = FileSource | typeof FUEL_MIX_XLSX;
+
+/** The choices of --source, the workbook listed with the other ERCOT files. */
+function ingestSources(): IngestSource[] {
+  const lastErcot = FILE_SOURCES.findLastIndex((s) => s.startsWith('ercot-'));
+  return [...FILE_SOURCES.slice(0, lastErcot + 1), FUEL_MIX_XLSX, ...FILE_SOURCES.slice(lastErcot + 1)];
+}
+
+export interface IngestArgs<S extends IngestSource = FileSource> {
+  source: S;
   file: string;
   skipBadRows: boolean;
   nodes?: string[];
@@ -40,7 +53,7 @@ const LIST_LIMIT = 50;
 const n = (x: number) => x.toLocaleString('en-US');
 const rate = (rows: number, ms: number) => (ms > 0 ? Math.round((rows / ms) * 1000) : rows);
 
-export function parseIngestArgs(argv: string[]): IngestArgs {
+export function parseIngestArgs(argv: string[]): IngestArgs<IngestSource> {
   const flags = parseFlags(argv, {
     source: { type: 'string' },
     file: { type: 'string' },
@@ -50,7 +63,7 @@ export function parseIngestArgs(argv: string[]): IngestArgs {
   const nodes = flags.nodes?.split(',').map((s) => s.trim()).filter(Boolean);
   if (flags.nodes !== undefined && !nodes?.length) throw new UsageError('--nodes must list settlement points, e.g. HB_HUBAVG,HB_WEST');
   return {
-    source: choiceFlag(flags.source, 'source', FILE_SOURCES),
+    source: choiceFlag(flags.source, 'source', ingestSources()),
     file: requireFlag(flags.file, 'file'),
     skipBadRows: flags['skip-bad-rows'] ?? false,
     ...(nodes ? { nodes } : {}),
@@ -119,25 +132,65 @@ export async function ingestFile(
   return report;
 }
 
+export interface WorkbookIngestReport {
+  source: typeof FUEL_MIX_XLSX;
+  rows: number;
+  /** Quarter hours with an intensity, and those written (the others were stored already with a more settled run). */
+  intervals: number;
+  written: number;
+  rejects: number;
+}
+
+/** Parses an ERCOT Fuel Mix Report workbook and stores its intensity series. */
+export async function ingestWorkbookFile(
+  repo: MarketDataRepository,
+  args: IngestArgs<typeof FUEL_MIX_XLSX>,
+  io: IngestIo,
+): Promise<WorkbookIngestReport> {
+  const now = io.now ?? (() => performance.now());
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(args.file);
+  } catch (err) {
+    throw new Error(`cannot read --file ${args.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const t0 = now();
+  const parsed = await parseErcotFuelMixWorkbook(bytes, { skipBadRows: args.skipBadRows });
+  const parseMs = now() - t0;
+  for (const r of parsed.rejects.slice(0, LIST_LIMIT)) io.err(`skipped sheet ${r.sheet} row ${r.line}${r.field ? `: ${r.field}` : ''}: ${r.message}\n`);
+  if (parsed.rejects.length > LIST_LIMIT) io.err(`… and ${n(parsed.rejects.length - LIST_LIMIT)} more skipped rows\n`);
+  for (const g of parsed.gaps.slice(0, LIST_LIMIT)) io.err(`gap: ${g.series} ${iso(g.fromMs)} .. ${iso(g.toMs)} (${n(g.missingIntervals)} intervals missing)\n`);
+  const t1 = now();
+  const { points, written } = await ingestIntensity(repo, parsed.points, FUEL_MIX_XLSX);
+  const writeMs = now() - t1;
+  io.out(
+    `ingested ${basename(args.file)} as ${FUEL_MIX_XLSX}: ${n(parsed.rows)} rows in ${parsed.sheets.length} sheets, ` +
+      `${n(points)} quarter hours of intensity, ${n(written)} written (${n(points - written)} already more settled), ` +
+      `${n(parsed.rejects.length)} skipped; parse ${Math.round(parseMs)} ms, write ${(writeMs / 1000).toFixed(1)} s\n`,
+  );
+  return { source: FUEL_MIX_XLSX, rows: parsed.rows, intervals: points, written, rejects: parsed.rejects.length };
+}
+
 export const ingest: Command = {
   name: 'ingest',
   summary: 'parse a market-data file and store it',
-  usage: `switchyard ingest --source <${FILE_SOURCES.join('|')}> --file <path> [--skip-bad-rows] [--nodes HB_HUBAVG,…]`,
+  usage: `switchyard ingest --source <${ingestSources().join('|')}> --file <path> [--skip-bad-rows] [--nodes HB_HUBAVG,…]`,
   async run(argv) {
     const args = parseIngestArgs(argv);
     const ctx = await openLocalContext();
     try {
+      const io: IngestIo = {
+        out: (t) => process.stdout.write(t),
+        err: (t) => process.stderr.write(t),
+        ...(process.stderr.isTTY ? { progressStream: process.stderr } : {}),
+      };
+      const { source } = args;
+      if (source === FUEL_MIX_XLSX) {
+        await ingestWorkbookFile(ctx.repos.marketData, { ...args, source }, io);
+        return 0;
+      }
       const recorder = newPriceRecorder(ctx.repos.marketData);
-      await ingestFile(
-        recorder.repo,
-        args,
-        {
-          out: (t) => process.stdout.write(t),
-          err: (t) => process.stderr.write(t),
-          ...(process.stderr.isTTY ? { progressStream: process.stderr } : {}),
-        },
-        ctx.repos.audit,
-      );
+      await ingestFile(recorder.repo, { ...args, source }, io, ctx.repos.audit);
       const stored = recorder.stored(ctx.clock.nowMs());
       if (stored.length > 0) {
         try {

@@ -7,9 +7,10 @@ import type { HashpriceInput, PriceInput } from '#domain/policy.ts';
 import type { Site } from '#domain/sites.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, localParts, parseUtcDay, utcDay } from '#domain/time.ts';
 import type { GridEvent } from '#domain/grid.ts';
-import type { FxRatePoint, MarketDataRepository, PricePoint } from '#ports/market-data.ts';
+import type { FxRatePoint, IntensityPoint, MarketDataRepository, PricePoint } from '#ports/market-data.ts';
 import { deliveryDayOf, deliveryDayWindow } from '#adapters/feeds/day-ahead.ts';
 import { planDayAhead, type DayAheadPlan } from './day-ahead-plan.ts';
+import type { CarbonInput } from '#domain/emissions.ts';
 import { ACTUAL_LOOKBACK_MS, FORECAST_WINDOW_MS, type LoadHistory } from './peak-risk.ts';
 
 /** How much real-time history is read: the forecaster uses the last two prices; older than this is stale anyway. */
@@ -53,6 +54,7 @@ export class MarketReader {
   private readonly hashprices = new Map<string, Promise<HashpriceInput | null>>();
   private readonly loadHistories = new Map<string, Promise<LoadHistory>>();
   private readonly plans = new Map<string, Promise<DayAheadPlan | null>>();
+  private readonly intensities = new Map<string, Promise<{ marginal: IntensityPoint[]; average: IntensityPoint[] }>>();
 
   constructor(
     private readonly repo: MarketDataRepository,
@@ -187,6 +189,29 @@ export class MarketReader {
       this.hashprices.set(day, h);
     }
     return h;
+  }
+
+  /**
+   * The grid intensity of the interval: the stored point covering its start, marginal where a provider's is stored,
+   * else the fuel mix's average; null when neither is (a FIXED market has none). Read once per market and hour.
+   */
+  async intensity(site: Site, intervalStartMs: number): Promise<CarbonInput | null> {
+    if (site.market === 'FIXED') return null;
+    const hour = Math.floor(intervalStartMs / HOUR_MS) * HOUR_MS;
+    const key = `${site.market}|${hour}`;
+    let h = this.intensities.get(key);
+    if (!h) {
+      h = Promise.all([
+        this.repo.getIntensity(site.market, 'MARGINAL', hour, hour + HOUR_MS),
+        this.repo.getIntensity(site.market, 'AVERAGE', hour, hour + HOUR_MS),
+      ]).then(([marginal, average]) => ({ marginal, average }));
+      this.intensities.set(key, h);
+    }
+    const { marginal, average } = await h;
+    const covering = (points: IntensityPoint[]) =>
+      points.find((p) => p.intervalStartMs <= intervalStartMs && intervalStartMs < p.intervalStartMs + p.intervalMinutes * MINUTE_MS);
+    const p = covering(marginal) ?? covering(average);
+    return p ? { lbCo2PerMwh: p.lbCo2PerMwh, kind: p.kind, source: p.source, intervalStartMs: p.intervalStartMs } : null;
   }
 
   /** The policy's price input for one interval. */

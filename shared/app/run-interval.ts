@@ -256,6 +256,7 @@ export async function decideInterval(
     gridEvents: snap.gridEvents,
     overrides: ctx.overrides,
     previous: ctx.previous,
+    carbon: await reader.intensity(site, t),
   };
   const plan = await reader.dayAheadPlan(site, t, ctx.decisionTimeMs, intervalMinutes);
   if (plan) input.dayAheadPlan = plan;

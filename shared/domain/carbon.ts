@@ -23,8 +23,7 @@
 import * as z from 'zod';
 import { ValidationError } from './errors.ts';
 
-/** Pounds in a metric tonne. */
-export const LB_PER_TONNE = 2_204.622_621_8;
+export { LB_PER_TONNE, tonnesCo2 } from './co2.ts';
 
 /**
  * lb CO2 per MWh generated, by fuel name as the source spells it. `null` marks a "fuel" that is not
@@ -145,9 +144,4 @@ export function weightedMeanIntensity(intervals: Iterable<Pick<IntervalIntensity
     co2 += i.co2Lb;
   }
   return gen > 0 ? co2 / gen : null;
-}
-
-/** Tonnes of CO2 for an energy at an intensity. */
-export function tonnesCo2(mwh: number, lbCo2PerMwh: number): number {
-  return (mwh * lbCo2PerMwh) / LB_PER_TONNE;
 }

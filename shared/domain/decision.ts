@@ -2,6 +2,7 @@
 import type { Allocation, DecisionCore, DecisionEconomics, DecisionInput, LoadState } from './policy.ts';
 import type { FxConversion } from './policy/types.ts';
 import { ENGINE_VERSION } from './policy.ts';
+import { type DecisionEmissions, decisionEmissions } from './emissions.ts';
 import { overridesInForce } from './grid.ts';
 import { MINUTE_MS, iso } from './time.ts';
 
@@ -42,6 +43,8 @@ export interface Decision {
   allocations: Allocation[];
   inputs: DecisionInputsRecord;
   economics: DecisionEconomics;
+  /** The intensity used, planned tCO2 of each load and tCO2 avoided by curtailment; absent when no intensity is stored. */
+  emissions?: DecisionEmissions;
   engineVersion: string;
   decidedAt: string;
   runId: string;
@@ -101,6 +104,7 @@ export function toDecision(input: DecisionInput, core: DecisionCore, meta: Decis
       previous: prev,
     },
     economics: core.economics,
+    ...(input.carbon ? { emissions: decisionEmissions(input.site, core.allocations, input.intervalMinutes, input.carbon) } : {}),
     engineVersion: ENGINE_VERSION,
     decidedAt: iso(meta.decidedAtMs),
     runId: meta.runId,

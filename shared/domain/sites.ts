@@ -107,6 +107,8 @@ export const SiteSchema = z
     loads: z.array(LoadSchema).min(1),
     fourCp: FourCpSchema.prefault({}),
     policy: PolicySchema.prefault({}),
+    /** Carbon-aware curtailment: each tonne of CO2 the grid draw emits costs this much on top of the energy price. */
+    carbon: z.strictObject({ shadowPriceUsdPerTonne: z.number().min(0).max(10_000) }).optional(),
   })
   .superRefine((site, ctx) => {
     if (site.market === 'FIXED' && site.fixedPriceUsdPerMwh === undefined) {

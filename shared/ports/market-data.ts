@@ -85,7 +85,7 @@ export interface HashpricePoint {
   source: string;
 }
 
-export interface MarketDataRepository {
+export interface MarketDataRepository extends IntensityRepository {
   /** Upserts by (market, node, kind, interval start): re-writing the same point is a no-op. */
   putPrices(points: readonly PricePoint[]): Promise<void>;
   /** Points with interval start in [fromMs, toMs), ascending. */
@@ -119,4 +119,40 @@ export interface MarketDataRepository {
   putGridEvent(event: GridEvent): Promise<void>;
   /** Events of a market whose window overlaps [fromMs, toMs). */
   getGridEvents(market: string, fromMs: number, toMs: number): Promise<GridEvent[]>;
+}
+
+/**
+ * Grid carbon intensity of a market per interval. AVERAGE: Σ generation × factor / Σ generation from the fuel mix
+ * (location-based); MARGINAL: what one more MWh emits (WattTime's MOER), where a provider is configured.
+ */
+export type IntensityKind = 'AVERAGE' | 'MARGINAL';
+export const INTENSITY_KINDS = ['AVERAGE', 'MARGINAL'] as const satisfies readonly IntensityKind[];
+
+export interface IntensityPoint {
+  market: string;
+  kind: IntensityKind;
+  intervalStartMs: number;
+  intervalMinutes: number;
+  lbCo2PerMwh: number;
+  /** MWh generated that the average counts; null for a marginal signal. */
+  generationMwh: number | null;
+  /** ERCOT's settlement run of the fuel mix (INITIAL, FINAL, TRUEUP), or a provider's FORECAST / HISTORICAL. */
+  settlementType: string;
+  /** Where the value came from: ercot-fuel-mix-xlsx, ercot-fuel-mix-live, watttime, … */
+  source: string;
+}
+
+/**
+ * How settled an intensity is: a point replaces a stored one of the same interval only when it is at least as settled
+ * (FINAL replaces INITIAL; an INITIAL re-ingested later does not undo a FINAL).
+ */
+export function settlementRank(type: string): number {
+  return ({ FORECAST: 0, INITIAL: 1, HISTORICAL: 2, FINAL: 2, TRUEUP: 3 } as Record<string, number>)[type] ?? 0;
+}
+
+export interface IntensityRepository {
+  /** Upserts by (market, kind, interval start), keeping the more settled point; returns how many were written. */
+  putIntensity(points: readonly IntensityPoint[]): Promise<number>;
+  /** Points with interval start in [fromMs, toMs), ascending. */
+  getIntensity(market: string, kind: IntensityKind, fromMs: number, toMs: number): Promise<IntensityPoint[]>;
 }

@@ -6,12 +6,15 @@ import type {
   DayAheadRevisionRecord,
   FxRatePoint,
   HashpricePoint,
+  IntensityKind,
+  IntensityPoint,
   MarketDataRepository,
   PriceKind,
   PricePoint,
   SystemLoadKind,
   SystemLoadPoint,
 } from '#ports/market-data.ts';
+import { settlementRank } from '#ports/market-data.ts';
 
 type Keyed<T> = Map<string, Map<number, T>>;
 
@@ -38,6 +41,7 @@ export class MemoryMarketDataRepository implements MarketDataRepository {
   readonly gridEvents = new Map<string, GridEvent>();
   readonly fxRates = new Map<string, FxRatePoint>();
   readonly dayAheadRevisions = new Map<string, DayAheadRevisionRecord>();
+  readonly intensity: Keyed<IntensityPoint> = new Map();
   /** Sizes of the batches each put received, by method: lets tests see that writes are batched. */
   readonly calls: { method: string; size: number }[] = [];
   /** When set, the n-th put call (1-based) throws: for tests of partial failure. */
@@ -128,5 +132,22 @@ export class MemoryMarketDataRepository implements MarketDataRepository {
 
   async getGridEvents(market: string, fromMs: number, toMs: number): Promise<GridEvent[]> {
     return [...this.gridEvents.values()].filter((e) => e.market === market && e.startMs < toMs && e.endMs > fromMs).sort((a, b) => a.startMs - b.startMs);
+  }
+
+  async putIntensity(points: readonly IntensityPoint[]): Promise<number> {
+    this.record('putIntensity', points.length);
+    let written = 0;
+    for (const p of points) {
+      const series = `${p.market}|${p.kind}`;
+      const stored = this.intensity.get(series)?.get(p.intervalStartMs);
+      if (stored && settlementRank(stored.settlementType) > settlementRank(p.settlementType)) continue;
+      put(this.intensity, series, p.intervalStartMs, { ...p });
+      written++;
+    }
+    return written;
+  }
+
+  async getIntensity(market: string, kind: IntensityKind, fromMs: number, toMs: number): Promise<IntensityPoint[]> {
+    return range(this.intensity, `${market}|${kind}`, fromMs, toMs);
   }
 }

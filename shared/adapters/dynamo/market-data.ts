@@ -10,12 +10,15 @@ import type {
   DayAheadRevisionRecord,
   FxRatePoint,
   HashpricePoint,
+  IntensityKind,
+  IntensityPoint,
   MarketDataRepository,
   PriceKind,
   PricePoint,
   SystemLoadKind,
   SystemLoadPoint,
 } from '#ports/market-data.ts';
+import { settlementRank } from '#ports/market-data.ts';
 import { documentClient } from './table.ts';
 import { after, batchPut, queryAll, type Item } from './io.ts';
 
@@ -45,6 +48,7 @@ function toPrice(market: string, node: string, kind: PriceKind, it: Item): Price
   if (typeof it.c === 'string') p.currency = it.c;
   return p;
 }
+const intensityPk = (market: string, kind: string) => `CO2#${market}#${kind}`;
 
 /** Items of a series keyed by interval start keep only the value and its length. */
 function rangeQuery(table: string, pk: string, fromMs: number, toMs: number) {
@@ -183,6 +187,54 @@ export class DynamoMarketDataRepository implements MarketDataRepository {
     await this.doc.send(new PutCommand({ TableName: this.table, Item: item }));
   }
 
+  /**
+   * Reads what is stored over the points' span first (one query per series, a year of quarter hours is a few pages) and
+   * writes only the points at least as settled as the stored ones: a batch write cannot be conditional, and ingest is
+   * the one writer of a series.
+   */
+  async putIntensity(points: readonly IntensityPoint[]): Promise<number> {
+    const series = new Map<string, IntensityPoint[]>();
+    for (const p of points) {
+      const key = intensityPk(p.market, p.kind);
+      const list = series.get(key);
+      if (list) list.push(p);
+      else series.set(key, [p]);
+    }
+    const items: Item[] = [];
+    for (const [pk, list] of series) {
+      let from = Infinity;
+      let to = -Infinity;
+      for (const p of list) {
+        from = Math.min(from, p.intervalStartMs);
+        to = Math.max(to, p.intervalStartMs + 1);
+      }
+      const stored = new Map<string, number>();
+      for (const it of await queryAll(this.doc, rangeQuery(this.table, pk, from, to))) stored.set(it.sk as string, settlementRank(it.st as string));
+      for (const p of list) {
+        const sk = iso(p.intervalStartMs);
+        if ((stored.get(sk) ?? -1) > settlementRank(p.settlementType)) continue;
+        items.push({
+          pk,
+          sk,
+          v: p.lbCo2PerMwh,
+          m: p.intervalMinutes,
+          st: p.settlementType,
+          src: p.source,
+          ...(p.generationMwh === null ? {} : { g: p.generationMwh }),
+        });
+      }
+    }
+    const unique = dedupe(items);
+    await batchPut(this.doc, this.table, unique);
+    return unique.length;
+  }
+
+  async getIntensity(market: string, kind: IntensityKind, fromMs: number, toMs: number): Promise<IntensityPoint[]> {
+    if (toMs <= fromMs) return [];
+    const items = await queryAll(this.doc, rangeQuery(this.table, intensityPk(market, kind), fromMs, toMs));
+    return items.map((it) => toIntensity(market, kind, it));
+  }
+
   async putGridEvent(event: GridEvent): Promise<void> {
     await this.doc.send(
       new PutCommand({
@@ -209,6 +261,19 @@ export class DynamoMarketDataRepository implements MarketDataRepository {
 
 function toFxRate(base: string, quote: string, it: Item): FxRatePoint {
   return { date: it.sk as string, base, quote, rate: it.v as number, source: it.source as string };
+}
+
+function toIntensity(market: string, kind: IntensityKind, it: Item): IntensityPoint {
+  return {
+    market,
+    kind,
+    intervalStartMs: Date.parse(it.sk as string),
+    intervalMinutes: it.m as number,
+    lbCo2PerMwh: it.v as number,
+    generationMwh: (it.g as number | undefined) ?? null,
+    settlementType: it.st as string,
+    source: it.src as string,
+  };
 }
 
 function toHashprice(it: Item): HashpricePoint {

@@ -38,6 +38,7 @@ import {
 import { hysteresisBand } from '#domain/physics.ts';
 import type { ForecastFeatures, PriceForecaster } from '#domain/forecast.ts';
 import type { GridEvent } from '#domain/grid.ts';
+import type { CarbonInput } from '#domain/emissions.ts';
 import { decide, type DecisionInput, type HashpriceInput, type LoadState, type PriceInput } from '#domain/policy.ts';
 import type { ExecutionMode, MiningLoad, Site } from '#domain/sites.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '#domain/time.ts';
@@ -131,6 +132,8 @@ export interface BacktestOptions {
   onProgress?: (intervals: number) => void;
   /** `engine_price_responsive`: SCED intervals from a price to the step that acts on it (default 1). */
   reactionLagSced?: number;
+  /** Grid intensity per interval of the timeline, lb CO2/MWh (NaN where unknown): what a shadow carbon price prices. */
+  intensity?: Float64Array;
 }
 
 /** A mining load's options as arrays: index 0 full power, then the modes. */
@@ -335,6 +338,7 @@ interface SiteContext {
   /** Local day index of each interval, and the local dates. */
   dayOf: Int32Array;
   days: string[];
+  intensity: Float64Array | null;
 }
 
 /** Runs the backtest of one site over a timeline. */
@@ -374,6 +378,7 @@ export function backtestSite(site: Site, tl: Timeline, opts: BacktestOptions): S
     months,
     dayOf,
     days,
+    intensity: opts.intensity ?? null,
   };
   const L = models.length;
   const series: SiteSeries | null = opts.record
@@ -533,6 +538,7 @@ function runEngine(
     overrides: [],
     previous,
   };
+  const carbon: CarbonInput = { lbCo2PerMwh: 0, kind: 'AVERAGE', source: 'backtest', intervalStartMs: 0 };
   const probs = fourCp ? (hourly ? fourCp.probAtHour : fourCp.probAtStart) : null;
   const probScale = tl.intervalMinutes / 60;
   // Index of the newest interval whose settlement price is known at decision time (published by then), or −1.
@@ -577,6 +583,12 @@ function runEngine(
     } else input.hashprice = null;
     input.peakProbability = probs ? probs[i]! * probScale : 0;
     if (awards) input.gridEvents = awards.events[awards.hourOf[i]!]!;
+    const lb = ctx.intensity ? ctx.intensity[i]! : Number.NaN;
+    if (Number.isFinite(lb)) {
+      carbon.lbCo2PerMwh = lb;
+      carbon.intervalStartMs = t;
+      input.carbon = carbon;
+    } else input.carbon = null;
 
     const core = decide(input);
 

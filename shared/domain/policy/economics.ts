@@ -1,8 +1,10 @@
 /**
  * Rule 5, economics: a mining load runs at the power option worth most at the expected price plus the 4CP
  * premium, with the hysteresis band and restart cost taken into account; its threshold is the real-time
- * price above which it stops paying.
+ * price above which it stops paying. A site with a shadow carbon price pays it on every MWh at the interval's
+ * intensity, so a dirtier interval curtails sooner.
  */
+import { LB_PER_TONNE } from '../co2.ts';
 import { choosePowerMode } from '../physics.ts';
 import { NO_FLAGS, Priority, type MinerPlan, type Situation, type Stepped } from './plans.ts';
 import { fourCpPremium } from './situation.ts';
@@ -15,28 +17,40 @@ export function levelIsFree(p: MinerPlan): boolean {
 /** Levels for the loads no obligation or override holds; needs usable inputs (`s.inputs.usable`). */
 export function priceMiners(s: Situation, plans: readonly MinerPlan[]): Stepped<MinerPlan> {
   const premium = fourCpPremium(s.site, s.model, s.peakProbability, s.t, s.intervalMinutes);
+  const carbon = carbonAdderUsdPerMwh(s);
   const out: MinerPlan[] = [];
-  for (const p of plans) out.push(levelIsFree(p) ? priceMiner(s, p, premium) : p);
+  for (const p of plans) out.push(levelIsFree(p) ? priceMiner(s, p, premium, carbon) : p);
   return { plans: out, flags: NO_FLAGS };
 }
 
-function priceMiner(s: Situation, p: MinerPlan, fourCpPremium: number): MinerPlan {
+/** $/MWh a site's shadow carbon price adds at the interval's intensity; 0 without either. */
+export function carbonAdderUsdPerMwh(s: Pick<Situation, 'site' | 'carbon'>): number {
+  const price = s.site.carbon?.shadowPriceUsdPerTonne ?? 0;
+  return price > 0 && s.carbon ? (price * s.carbon.lbCo2PerMwh) / LB_PER_TONNE : 0;
+}
+
+function priceMiner(s: Situation, p: MinerPlan, fourCpPremium: number, carbon: number): MinerPlan {
   const load = p.load;
   const expected = s.inputs.expectedUsdPerMwh!;
   const rev = s.inputs.breakevens![load.id]!;
   const prev = s.previous?.[load.id];
   const wasRunning = prev === undefined ? null : prev.mw > 0;
   const h = s.site.policy.hysteresisUsdPerMwh;
-  const choice = choosePowerMode(load, p.options, s.hashprice!.usdPerPhDay, rev, expected + fourCpPremium, wasRunning, h, s.intervalMinutes);
+  const effective = expected + fourCpPremium + carbon;
+  const choice = choosePowerMode(load, p.options, s.hashprice!.usdPerPhDay, rev, effective, wasRunning, h, s.intervalMinutes);
   const best = choice.option;
   const reasons: string[] = [];
   if (best) {
     reasons.push(best.modeId ? 'ECONOMIC_MODE' : 'ECONOMIC_RUN');
     if (wasRunning === false && load.restartCostUsd > 0) reasons.push('RESTART_COST_COVERED');
+  } else if (fourCpPremium > 0 && expected < rev + choice.band) {
+    reasons.push('FOURCP_PEAK_RISK');
   } else {
-    reasons.push(fourCpPremium > 0 && expected < rev + choice.band ? 'FOURCP_PEAK_RISK' : 'ECONOMIC_CURTAIL');
+    // Curtailed only because of the carbon price: the energy alone would have paid.
+    reasons.push(carbon > 0 && expected + fourCpPremium < rev + choice.band ? 'CARBON_CURTAIL' : 'ECONOMIC_CURTAIL');
   }
   if (fourCpPremium > 0 && best) reasons.push('FOURCP_RISK_PRICED');
+  if (carbon > 0 && best) reasons.push('CARBON_PRICED');
   // The price is on the other side of breakeven, but the band keeps the load where it was.
   if (wasRunning !== null && (wasRunning ? expected > rev : expected < rev) && (best !== undefined) === wasRunning) {
     reasons.push('HYSTERESIS_HOLD');
@@ -45,7 +59,7 @@ function priceMiner(s: Situation, p: MinerPlan, fourCpPremium: number): MinerPla
     ...p,
     mw: best ? best.mw : 0,
     modeId: best ? best.modeId : p.modeId,
-    threshold: round2(rev + choice.band - fourCpPremium),
+    threshold: round2(rev + choice.band - fourCpPremium - carbon),
     reasons: p.reasons.length === 0 ? reasons : [...p.reasons, ...reasons],
   };
 }

@@ -7,6 +7,7 @@ import type { PowerOption } from '../physics.ts';
 import type { AiLoad, MiningLoad, Site } from '../sites.ts';
 import { type GridSituation, type InputsRead, type SiteModel } from './situation.ts';
 import type { HashpriceInput, PreviousState } from './types.ts';
+import type { CarbonInput } from '../emissions.ts';
 
 /**
  * Which rule holds a mining load's level, and so the order in which loads get interconnect capacity:
@@ -71,6 +72,8 @@ export interface Situation {
   readonly inputs: InputsRead;
   readonly grid: GridSituation;
   readonly overrides: readonly Override[];
+  /** The interval's grid intensity, where one is stored. */
+  readonly carbon: CarbonInput | null;
 }
 
 /** Plans of one kind after a step, with the site-level flags the step raised. */

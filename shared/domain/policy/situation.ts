@@ -200,5 +200,6 @@ export function readSituation(input: DecisionInput): Situation {
     inputs: readInputs(site, model, input.price, input.hashprice, input.peakRiskUnknown === true),
     grid: readGrid(site, input.gridEvents, t, lenMs),
     overrides: activeOverrides(site, input.overrides, t, lenMs),
+    carbon: input.carbon ?? null,
   };
 }

@@ -1,6 +1,7 @@
 /** The decision policy's public types: what `decide` takes and what it returns. */
 import type { GridEvent, Override } from '../grid.ts';
 import type { Site } from '../sites.ts';
+import type { CarbonInput } from '../emissions.ts';
 
 export type AllocationAction = 'RUN' | 'CURTAIL' | 'PARTIAL' | 'SERVE';
 
@@ -84,6 +85,8 @@ export interface DecisionInput {
   previous: PreviousState | null;
   /** The day-ahead optimum's MW per mining load for this interval, where the whole day's prices are known (Nord Pool). */
   dayAheadPlan?: Readonly<Record<string, number>>;
+  /** The grid's carbon intensity for the interval, where one is stored (emissions; a site's shadow carbon price). */
+  carbon?: CarbonInput | null;
 }
 
 export interface DecisionEconomics {
