@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
-import { DRIVER_NAMES, Secret, type Miner, type MinerCredential } from './miners/port.ts';
+import { DRIVER_NAMES, type Miner, type MinerCredential, Secret } from './miners/port.ts';
 
 /**
  * The site's inventory file: per site, per load its miners (address, driver, credential reference, rated W) and
@@ -13,11 +13,14 @@ const driver = z.enum(DRIVER_NAMES, { error: () => `expected one of ${DRIVER_NAM
 const credentialRef = z.string().regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/[^#]+#[^#]+)$/, {
   error: 'expected env:NAME or file:/absolute/path.json#key',
 });
-const ipv4 = z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, { error: 'expected an IPv4 address' })
+const ipv4 = z
+  .string()
+  .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, { error: 'expected an IPv4 address' })
   .refine((text) => text.split('.').every((octet) => Number(octet) <= 255), { error: 'expected an IPv4 address' });
 const port = z.number({ error: 'expected a port number' }).int().min(1).max(65535);
-const address = z.string().refine((text) => /^[A-Za-z0-9.-]+:\d{1,5}$/.test(text) && Number(text.split(':')[1]) <= 65535,
-  { error: 'expected host:port' });
+const address = z
+  .string()
+  .refine((text) => /^[A-Za-z0-9.-]+:\d{1,5}$/.test(text) && Number(text.split(':')[1]) <= 65535, { error: 'expected host:port' });
 const ratedW = z.number({ error: 'expected watts' }).positive({ error: 'expected watts > 0' });
 
 const minerEntry = z.strictObject({ id: z.string().min(1), address, driver, credential: credentialRef.optional(), ratedW });
@@ -44,12 +47,17 @@ const modbusDevice = z.strictObject({ address, unitId: z.number().int().min(0).m
 const load = z.strictObject({
   loadId: z.string().min(1),
   // A range is told apart by its `range` key, so errors name the field inside the form the writer meant.
-  miners: z.array(z.preprocess(
-    (value) => (typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? { form: 'range' in value ? 'range' : 'miner', ...value } : value),
-    z.discriminatedUnion('form', [minerEntry.extend({ form: z.literal('miner') }), minerRange.extend({ form: z.literal('range') })],
-      { error: () => 'expected a miner {id, address, …} or a range {range, idPrefix, …}' }),
-  )),
+  miners: z.array(
+    z.preprocess(
+      (value) =>
+        typeof value === 'object' && value !== null && !Array.isArray(value)
+          ? { form: 'range' in value ? 'range' : 'miner', ...value }
+          : value,
+      z.discriminatedUnion('form', [minerEntry.extend({ form: z.literal('miner') }), minerRange.extend({ form: z.literal('range') })], {
+        error: () => 'expected a miner {id, address, …} or a range {range, idPrefix, …}',
+      }),
+    ),
+  ),
 });
 
 const site = z.strictObject({
@@ -63,18 +71,20 @@ const site = z.strictObject({
 export const inventorySchema = z.strictObject({ version: z.literal(1), sites: z.array(site).min(1) }).superRefine((inventory, ctx) => {
   inventory.sites.forEach((s, si) => {
     const seen = new Map<string, string>();
-    s.loads.forEach((l, li) => l.miners.forEach((entry, mi) => {
-      for (const miner of expandEntry(entry)) {
-        const where = `loads[${li}].miners[${mi}]`;
-        const earlier = seen.get(miner.id);
-        if (earlier !== undefined) {
-          const path = ['sites', si, 'loads', li, 'miners', mi];
-          ctx.addIssue({ code: 'custom', path, message: `miner id ${miner.id} is also at ${earlier}` });
-          return;
+    s.loads.forEach((l, li) =>
+      l.miners.forEach((entry, mi) => {
+        for (const miner of expandEntry(entry)) {
+          const where = `loads[${li}].miners[${mi}]`;
+          const earlier = seen.get(miner.id);
+          if (earlier !== undefined) {
+            const path = ['sites', si, 'loads', li, 'miners', mi];
+            ctx.addIssue({ code: 'custom', path, message: `miner id ${miner.id} is also at ${earlier}` });
+            return;
+          }
+          seen.set(miner.id, where);
         }
-        seen.set(miner.id, where);
-      }
-    }));
+      }),
+    );
   });
 });
 
@@ -131,16 +141,28 @@ interface Unresolved {
 function* expandEntry(entry: MinerEntry): Generator<Unresolved> {
   if (entry.form === 'miner') {
     const split = entry.address.lastIndexOf(':');
-    yield { id: entry.id, host: entry.address.slice(0, split), port: Number(entry.address.slice(split + 1)), driver: entry.driver,
-      ratedW: entry.ratedW, ...(entry.credential === undefined ? {} : { credential: entry.credential }) };
+    yield {
+      id: entry.id,
+      host: entry.address.slice(0, split),
+      port: Number(entry.address.slice(split + 1)),
+      driver: entry.driver,
+      ratedW: entry.ratedW,
+      ...(entry.credential === undefined ? {} : { credential: entry.credential }),
+    };
     return;
   }
   const first = entry.range.first.split('.').reduce((sum, octet) => sum * 256 + Number(octet), 0);
   for (let i = 0; i < entry.range.count; i += 1) {
     const value = first + i;
     const host = [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
-    yield { id: `${entry.idPrefix}${entry.firstId + i}`, host, port: entry.range.port, driver: entry.driver, ratedW: entry.ratedW,
-      ...(entry.credential === undefined ? {} : { credential: entry.credential }) };
+    yield {
+      id: `${entry.idPrefix}${entry.firstId + i}`,
+      host,
+      port: entry.range.port,
+      driver: entry.driver,
+      ratedW: entry.ratedW,
+      ...(entry.credential === undefined ? {} : { credential: entry.credential }),
+    };
   }
 }
 
@@ -229,10 +251,12 @@ export function siteMiners(inventory: Inventory, siteId: string, sources: Creden
     siteId,
     loads: site.loads.map((l) => ({
       loadId: l.loadId,
-      miners: l.miners.flatMap((entry) => [...expandEntry(entry)]).map(({ credential, ...miner }) => {
-        const resolved = credential === undefined ? undefined : credentials.get(credential);
-        return resolved === undefined ? miner : { ...miner, credential: resolved };
-      }),
+      miners: l.miners
+        .flatMap((entry) => [...expandEntry(entry)])
+        .map(({ credential, ...miner }) => {
+          const resolved = credential === undefined ? undefined : credentials.get(credential);
+          return resolved === undefined ? miner : { ...miner, credential: resolved };
+        }),
     })),
   };
 }

@@ -12,11 +12,13 @@ import { createDrivers } from '../agent/miners/drivers/index.ts';
 import { executeFleet, type FleetTask } from '../agent/miners/fleet.ts';
 import { spawnLuxosFleet } from './agent.ts';
 
-const { values } = parseArgs({ options: {
-  sizes: { type: 'string', default: '2000,10000' },
-  concurrency: { type: 'string', default: '256,512' },
-  processes: { type: 'string', default: '2' },
-} });
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '2000,10000' },
+    concurrency: { type: 'string', default: '256,512' },
+    processes: { type: 'string', default: '2' },
+  },
+});
 const sizes = values.sizes.split(',').map(Number);
 const concurrencies = values.concurrency.split(',').map(Number);
 const processes = Number(values.processes);
@@ -32,7 +34,10 @@ for (const size of sizes) {
     const run = async (kind: 'sleep' | 'wake') => {
       const tasks: FleetTask[] = fleet.miners.map((miner) => ({ miner, command: { kind } }));
       const commanded = await executeFleet(tasks, { drivers, settings });
-      const reads = await executeFleet(fleet.miners.map((miner) => ({ miner, command: { kind: 'read-state' } })), { drivers, settings });
+      const reads = await executeFleet(
+        fleet.miners.map((miner) => ({ miner, command: { kind: 'read-state' } })),
+        { drivers, settings },
+      );
       const want = kind === 'sleep' ? 'asleep' : 'running';
       const confirmed = reads.outcomes.filter((o) => o.state?.mode === want).length;
       return { commanded, reads, confirmed };
@@ -41,13 +46,19 @@ for (const size of sizes) {
     const wake = await run('wake');
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     const asleepMs = sleep.commanded.elapsedMs;
-    const cells = [size.toLocaleString('en'), concurrency, s(asleepMs), s(asleepMs + sleep.reads.elapsedMs), `${sleep.confirmed}/${size}`,
-      s(wake.commanded.elapsedMs), `${wake.confirmed}/${size}`];
+    const cells = [
+      size.toLocaleString('en'),
+      concurrency,
+      s(asleepMs),
+      s(asleepMs + sleep.reads.elapsedMs),
+      `${sleep.confirmed}/${size}`,
+      s(wake.commanded.elapsedMs),
+      `${wake.confirmed}/${size}`,
+    ];
     rows.push(`| ${cells.join(' | ')} |`);
     process.stderr.write(`${rows.at(-1)}\n`);
   }
   await fleet.stop();
 }
 const header = '| miners | concurrency | asleep (acknowledged) | asleep + read back | confirmed asleep | woken | confirmed running |';
-process.stdout.write([header,
-  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |', ...rows].join('\n') + '\n');
+process.stdout.write(`${[header, '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |', ...rows].join('\n')}\n`);

@@ -315,7 +315,7 @@ export async function benchAgent(): Promise<Record<string, number | string>> {
     figures['agent idle CPU over 30 s (share of one core)'] = `${idle.toFixed(2)} % (budget 5 %; a 60 s state refresh of every miner ${
       settings.refreshS <= 30 ? 'falls' : 'may fall'
     } inside)`;
-    figures['machine'] = 'shared, 2 cores, loaded by other work while measured';
+    figures.machine = 'shared, 2 cores, loaded by other work while measured';
     await agent.stop();
   } finally {
     await api.close();

@@ -18,12 +18,12 @@ import { mintToken } from '#adapters/jwt.ts';
 import { MemoryEventPublisher } from '#adapters/memory-events.ts';
 import { runInterval } from '#app/run-interval.ts';
 import { runDeps } from '#app/scheduled-run.ts';
-import { SiteSchema, type Site } from '#domain/sites.ts';
+import { type Site, SiteSchema } from '#domain/sites.ts';
+import { startDynalite } from '#local/dynalite.ts';
+import { localAuthenticator, startServer } from '#local/server.ts';
 import type { Clock } from '#ports/clock.ts';
 import { silentLogger } from '#ports/logger.ts';
 import type { PricePoint } from '#ports/market-data.ts';
-import { startDynalite } from '#local/dynalite.ts';
-import { localAuthenticator, startServer } from '#local/server.ts';
 
 const H = 3_600_000;
 const Q = 900_000;
@@ -49,11 +49,21 @@ async function seedDay(repos: ReturnType<typeof dynamoRepositories>, clock: { no
   const prices: PricePoint[] = [];
   for (let t = DAY0 - 24 * H; t < DAY0 + 24 * H; t += Q) {
     const hour = new Date(t).getUTCHours();
-    prices.push({ market: 'ERCOT', node: 'HB_HUBAVG', kind: 'RT', intervalStartMs: t, intervalMinutes: 15, priceUsdPerMwh: hour >= 20 || hour < 1 ? 180 : 28 });
-    if (t % H === 0) prices.push({ market: 'ERCOT', node: 'HB_HUBAVG', kind: 'DA', intervalStartMs: t, intervalMinutes: 60, priceUsdPerMwh: 35 });
+    prices.push({
+      market: 'ERCOT',
+      node: 'HB_HUBAVG',
+      kind: 'RT',
+      intervalStartMs: t,
+      intervalMinutes: 15,
+      priceUsdPerMwh: hour >= 20 || hour < 1 ? 180 : 28,
+    });
+    if (t % H === 0)
+      prices.push({ market: 'ERCOT', node: 'HB_HUBAVG', kind: 'DA', intervalStartMs: t, intervalMinutes: 60, priceUsdPerMwh: 35 });
   }
   await repos.marketData.putPrices(prices);
-  await repos.marketData.putHashprices([-3, -2, -1, 0].map((d) => ({ date: new Date(DAY0 + d * 24 * H).toISOString().slice(0, 10), usdPerPhDay: 50, source: 'bench' })));
+  await repos.marketData.putHashprices(
+    [-3, -2, -1, 0].map((d) => ({ date: new Date(DAY0 + d * 24 * H).toISOString().slice(0, 10), usdPerPhDay: 50, source: 'bench' })),
+  );
   const c: Clock = { nowMs: () => clock.now };
   const publisher = new MemoryEventPublisher();
   const rockdaleOnly = runDeps({ sites: [site], repos, publisher, clock: c, log: silentLogger });
@@ -91,9 +101,21 @@ async function benchDesk(): Promise<Record<string, number | string>> {
     const clock = { now: DAY0 };
     await seedDay(repos, clock, site, [site]);
     const inFlight = { n: 0 };
-    const counted = Object.fromEntries(Object.entries(repos).map(([k, repo]) => [k, counting(repo as object, inFlight)])) as unknown as typeof repos;
+    const counted = Object.fromEntries(
+      Object.entries(repos).map(([k, repo]) => [k, counting(repo as object, inFlight)]),
+    ) as unknown as typeof repos;
     const publisher = new MemoryEventPublisher();
-    const server = await startServer({ sites: [site], ...counted, publisher, clock: { nowMs: () => clock.now }, authenticate: localAuthenticator(secret), log: silentLogger }, 0);
+    const server = await startServer(
+      {
+        sites: [site],
+        ...counted,
+        publisher,
+        clock: { nowMs: () => clock.now },
+        authenticate: localAuthenticator(secret),
+        log: silentLogger,
+      },
+      0,
+    );
     try {
       const finance = await mintToken(secret, 'bench-finance', ['finance']);
       const trader = await mintToken(secret, 'bench-trader', ['trader']);
@@ -109,7 +131,10 @@ async function benchDesk(): Promise<Record<string, number | string>> {
       await drained(inFlight);
       const rss: number[] = [dynaliteRssMb()];
       const sampler = setInterval(() => rss.push(dynaliteRssMb()), 5_000);
-      const [reads, writes] = await Promise.all([loadOnWorker(readSpec, rate * 0.9, seconds), loadOnWorker(writeSpec, rate * 0.1, seconds)]);
+      const [reads, writes] = await Promise.all([
+        loadOnWorker(readSpec, rate * 0.9, seconds),
+        loadOnWorker(writeSpec, rate * 0.1, seconds),
+      ]);
       clearInterval(sampler);
       await drained(inFlight);
       rss.push(dynaliteRssMb());
@@ -128,7 +153,9 @@ async function benchDesk(): Promise<Record<string, number | string>> {
         'api.desk.overrides.p99Ms': writes.p99Ms,
         'api.desk.overrides.maxMs': writes.maxMs,
         'api.desk.errors': reads.failed + writes.failed,
-        'api.desk.statuses': Object.entries(sumStatuses(reads.statuses, writes.statuses)).map(([k, v]) => `${k}×${v}`).join(' '),
+        'api.desk.statuses': Object.entries(sumStatuses(reads.statuses, writes.statuses))
+          .map(([k, v]) => `${k}×${v}`)
+          .join(' '),
         'api.desk.currentHour.revisions': revisions.length,
         'api.desk.dynaliteRssMb.start': rss[0]!,
         'api.desk.dynaliteRssMb.firstHalfMean': mean(rss.slice(0, half)),
@@ -163,7 +190,10 @@ async function benchSpread(): Promise<Record<string, number | string>> {
     const repos = dynamoRepositories(client, 'bench-api');
     const site = SiteSchema.parse(siteInput('rockdale'));
     // Sites the overrides spread over (rockdale among them): each has its current hour decided.
-    const sites = [site, ...Array.from({ length: SITES - 1 }, (_, k) => SiteSchema.parse(siteInput(`site-${String(k + 1).padStart(2, '0')}`)))];
+    const sites = [
+      site,
+      ...Array.from({ length: SITES - 1 }, (_, k) => SiteSchema.parse(siteInput(`site-${String(k + 1).padStart(2, '0')}`))),
+    ];
 
     // rockdale's whole day (for the reads), and every site's last hour, which is the hour now running (for the overrides).
     const day = { now: DAY0 };
@@ -173,8 +203,13 @@ async function benchSpread(): Promise<Record<string, number | string>> {
 
     // Calls into the store in flight: the server is closed only once the last request has finished with it.
     const inFlight = { n: 0 };
-    const counted = Object.fromEntries(Object.entries(repos).map(([k, repo]) => [k, counting(repo as object, inFlight)])) as unknown as typeof repos;
-    const server = await startServer({ sites, ...counted, publisher, clock, authenticate: localAuthenticator(secret), log: silentLogger }, 0);
+    const counted = Object.fromEntries(
+      Object.entries(repos).map(([k, repo]) => [k, counting(repo as object, inFlight)]),
+    ) as unknown as typeof repos;
+    const server = await startServer(
+      { sites, ...counted, publisher, clock, authenticate: localAuthenticator(secret), log: silentLogger },
+      0,
+    );
     try {
       const finance = await mintToken(secret, 'bench-finance', ['finance']);
       const trader = await mintToken(secret, 'bench-trader', ['trader']);
@@ -192,7 +227,10 @@ async function benchSpread(): Promise<Record<string, number | string>> {
       };
       const read = await load(readSpec, inFlight);
       // A desk's mix: 200 requests/s in all, one in ten an override.
-      const [mixedReads, mixedWrites] = await Promise.all([loadOnWorker(readSpec, RATE * 0.9, SECONDS), loadOnWorker(writeSpec, RATE * 0.1, SECONDS)]);
+      const [mixedReads, mixedWrites] = await Promise.all([
+        loadOnWorker(readSpec, RATE * 0.9, SECONDS),
+        loadOnWorker(writeSpec, RATE * 0.1, SECONDS),
+      ]);
       await drained(inFlight);
       // Before the saturating run: every override stays in force, and each hour's list grows.
       const capacity = await highestRateWithinBudget(writeSpec, inFlight);
@@ -349,7 +387,9 @@ function figures(prefix: string, r: Loaded): Record<string, number | string> {
   return {
     [`${prefix}.at${RATE}rps.requests`]: r.atRate.sent,
     [`${prefix}.at${RATE}rps.non2xx`]: r.atRate.failed,
-    [`${prefix}.at${RATE}rps.statuses`]: Object.entries(r.atRate.statuses).map(([k, v]) => `${k}×${v}`).join(' '),
+    [`${prefix}.at${RATE}rps.statuses`]: Object.entries(r.atRate.statuses)
+      .map(([k, v]) => `${k}×${v}`)
+      .join(' '),
     [`${prefix}.at${RATE}rps.p50Ms`]: r.atRate.p50Ms,
     [`${prefix}.at${RATE}rps.p99Ms`]: r.atRate.p99Ms,
     [`${prefix}.at${RATE}rps.maxMs`]: r.atRate.maxMs,

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { backtestSite, POLICIES, type PolicyName } from '#app/backtest/engine.ts';
-import { buildTimeline, type BacktestMarketData } from '#app/backtest/timeline.ts';
+import { type BacktestMarketData, buildTimeline } from '#app/backtest/timeline.ts';
 import { HashpriceSeries } from '#domain/economics.ts';
 import { spikePersistenceForecaster } from '#domain/forecast.ts';
 import { parseSitesFile, type Site } from '#domain/sites.ts';
@@ -30,8 +30,22 @@ export function benchSites(count = SITES): Site[] {
       interconnectMw: 160,
       baseLoadMw: 2,
       loads: [
-        { id: 'a', kind: 'mining', powerMw: 80, efficiencyJPerTh: 16 + (k % 7) * 0.5, poolFeePct: 2, ...(constrained ? { minRunMinutes: 60, minOffMinutes: 30, restartCostUsd: 250 } : {}) },
-        { id: 'b', kind: 'mining', powerMw: 70, efficiencyJPerTh: 20 + (k % 5), poolFeePct: 2, ...(constrained ? { minRunMinutes: 120, minOffMinutes: 60, restartCostUsd: 500 } : {}) },
+        {
+          id: 'a',
+          kind: 'mining',
+          powerMw: 80,
+          efficiencyJPerTh: 16 + (k % 7) * 0.5,
+          poolFeePct: 2,
+          ...(constrained ? { minRunMinutes: 60, minOffMinutes: 30, restartCostUsd: 250 } : {}),
+        },
+        {
+          id: 'b',
+          kind: 'mining',
+          powerMw: 70,
+          efficiencyJPerTh: 20 + (k % 5),
+          poolFeePct: 2,
+          ...(constrained ? { minRunMinutes: 120, minOffMinutes: 60, restartCostUsd: 500 } : {}),
+        },
       ],
     });
   }
@@ -41,7 +55,7 @@ export function benchSites(count = SITES): Site[] {
 /** A seeded year of spiky 15-minute prices, for machines without ../shared/data. */
 function syntheticYear(): BacktestMarketData {
   let seed = 42;
-  const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
   const from = Date.parse('2024-01-01T06:00:00Z');
   const rt: PricePoint[] = [];
   const da: PricePoint[] = [];
@@ -51,8 +65,16 @@ function syntheticYear(): BacktestMarketData {
     if (spike > 0) spike--;
     else if (rand() < 0.004) spike = 1 + Math.floor(rand() * 6);
     const base = 25 + 20 * Math.sin(((hour - 8) / 24) * 2 * Math.PI) + rand() * 10;
-    rt.push({ market: 'ERCOT', node: 'HB_HUBAVG', kind: 'RT', intervalStartMs: t, intervalMinutes: 15, priceUsdPerMwh: spike > 0 ? 150 + rand() * 2000 : base });
-    if (t % HOUR_MS === 0) da.push({ market: 'ERCOT', node: 'HB_HUBAVG', kind: 'DA', intervalStartMs: t, intervalMinutes: 60, priceUsdPerMwh: base * 1.1 });
+    rt.push({
+      market: 'ERCOT',
+      node: 'HB_HUBAVG',
+      kind: 'RT',
+      intervalStartMs: t,
+      intervalMinutes: 15,
+      priceUsdPerMwh: spike > 0 ? 150 + rand() * 2000 : base,
+    });
+    if (t % HOUR_MS === 0)
+      da.push({ market: 'ERCOT', node: 'HB_HUBAVG', kind: 'DA', intervalStartMs: t, intervalMinutes: 60, priceUsdPerMwh: base * 1.1 });
   }
   const days = [];
   for (let d = from - 10 * DAY_MS; d < from + 367 * DAY_MS; d += DAY_MS) days.push({ date: utcDay(d), usdPerPhDay: 45 + 10 * rand() });
@@ -60,7 +82,8 @@ function syntheticYear(): BacktestMarketData {
 }
 
 function loadData(): { data: BacktestMarketData; source: string } {
-  if (!existsSync(join(DATA, 'ercot/rtm_spp_15min_HB_HUBAVG_2024.csv'))) return { data: syntheticYear(), source: 'synthetic (../shared/data absent)' };
+  if (!existsSync(join(DATA, 'ercot/rtm_spp_15min_HB_HUBAVG_2024.csv')))
+    return { data: syntheticYear(), source: 'synthetic (../shared/data absent)' };
   return {
     data: readBacktestFiles({
       rtm: join(DATA, 'ercot/rtm_spp_15min_HB_HUBAVG_2024.csv'),
@@ -110,5 +133,6 @@ export async function benchBacktest(): Promise<Record<string, number | string>> 
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
-  for (const [k, v] of Object.entries(await benchBacktest())) process.stdout.write(`${k}: ${typeof v === 'number' ? v.toLocaleString('en-US') : v}\n`);
+  for (const [k, v] of Object.entries(await benchBacktest()))
+    process.stdout.write(`${k}: ${typeof v === 'number' ? v.toLocaleString('en-US') : v}\n`);
 }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { buildBundle, FUNCTION_NAMES, type BuiltBundle } from '../infra/bundling.ts';
+import { type BuiltBundle, buildBundle, FUNCTION_NAMES } from '../infra/bundling.ts';
 import { sitesFilePath, stages } from '../infra/config.ts';
 
 const run = promisify(execFile);
@@ -23,7 +23,9 @@ const IMPORT_SAMPLES = 5;
 /** Milliseconds from `import()` to its resolution, measured inside a fresh `node` process. */
 export async function coldImportMs(file: string): Promise<number> {
   const script = 'const t = performance.now(); await import(process.argv[1]); process.stdout.write(String(performance.now() - t));';
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(file).href], { env: { PATH: process.env.PATH ?? '' } });
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(file).href], {
+    env: { PATH: process.env.PATH ?? '' },
+  });
   return Number(stdout);
 }
 
@@ -68,7 +70,8 @@ export async function benchBundles(): Promise<Record<string, number | string>> {
     if (f.bytes > BUNDLE_BUDGET_BYTES) over.push(`${f.name} size`);
     if (f.importMs >= IMPORT_BUDGET_MS) over.push(`${f.name} import`);
   }
-  out['bundle.budget'] = `≤ ${BUNDLE_BUDGET_BYTES / 1024} KB minified, import < ${IMPORT_BUDGET_MS} ms: ${over.length ? `EXCEEDED (${over.join(', ')})` : 'met'}`;
+  out['bundle.budget'] =
+    `≤ ${BUNDLE_BUDGET_BYTES / 1024} KB minified, import < ${IMPORT_BUDGET_MS} ms: ${over.length ? `EXCEEDED (${over.join(', ')})` : 'met'}`;
   return out;
 }
 

@@ -1,5 +1,5 @@
 /** The pure engine: load-intervals decided per second on one core. */
-import { decide, type DecisionInput, type PreviousState } from '#domain/policy.ts';
+import { type DecisionInput, decide, type PreviousState } from '#domain/policy.ts';
 import { SiteSchema } from '#domain/sites.ts';
 
 export async function benchEngine(): Promise<Record<string, number | string>> {
@@ -13,7 +13,16 @@ export async function benchEngine(): Promise<Record<string, number | string>> {
     baseLoadMw: 3,
     loads: [
       { id: 's21', kind: 'mining', powerMw: 100, efficiencyJPerTh: 17.5, poolFeePct: 2 },
-      { id: 's19', kind: 'mining', powerMw: 60, efficiencyJPerTh: 21.5, poolFeePct: 2, minRunMinutes: 30, minOffMinutes: 15, restartCostUsd: 150 },
+      {
+        id: 's19',
+        kind: 'mining',
+        powerMw: 60,
+        efficiencyJPerTh: 21.5,
+        poolFeePct: 2,
+        minRunMinutes: 30,
+        minOffMinutes: 15,
+        restartCostUsd: 150,
+      },
       { id: 'ai', kind: 'ai', contractedMw: 15, priceUsdPerMwh: 180 },
     ],
   });
@@ -34,7 +43,15 @@ export async function benchEngine(): Promise<Record<string, number | string>> {
         site,
         intervalStartMs: t,
         intervalMinutes: 15,
-        price: { expectedUsdPerMwh: prices[i]!, source: 'bench', daUsdPerMwh: null, lastRtUsdPerMwh: null, lastRtIntervalStartMs: null, ageMinutes: 0, demo: false },
+        price: {
+          expectedUsdPerMwh: prices[i]!,
+          source: 'bench',
+          daUsdPerMwh: null,
+          lastRtUsdPerMwh: null,
+          lastRtIntervalStartMs: null,
+          ageMinutes: 0,
+          demo: false,
+        },
         hashprice: { usdPerPhDay: 50, day: '2023-12-31', ageDays: 1, source: 'bench', demo: false },
         peakProbability: 0,
         gridEvents: [],

@@ -27,7 +27,8 @@ for (const example of examples) {
   for (const [name, forecaster] of Object.entries(forecasters)) {
     for (const priceLagMinutes of [0, 5, 15]) {
       for (const reactionLagSced of [1, 2]) {
-        const s = summarize(runBacktest({ sites, data, fromMs: from, toMs: to, forecaster, timing: { priceLagMinutes }, reactionLagSced })).sites[0]!;
+        const s = summarize(runBacktest({ sites, data, fromMs: from, toMs: to, forecaster, timing: { priceLagMinutes }, reactionLagSced }))
+          .sites[0]!;
         const cr = ENGINE_POLICIES.map((p) => s.captureRatio[p]!.toFixed(4)).join(',');
         process.stdout.write(`${example},${name},${priceLagMinutes},${reactionLagSced},${cr}\n`);
       }

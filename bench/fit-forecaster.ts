@@ -19,7 +19,7 @@
  *   npx tsx bench/fit-forecaster.ts [../shared/data] [--full-grid]
  */
 import { join } from 'node:path';
-import { buildTimeline, type BacktestMarketData } from '#app/backtest/timeline.ts';
+import { type BacktestMarketData, buildTimeline } from '#app/backtest/timeline.ts';
 import { boundsOf, FIT_EFFICIENCIES, fitSpikePersistence, fullGridStages, meanCapture, miningSite } from '#app/forecast-fit.ts';
 import { lastPriceForecaster, spikePersistenceForecaster } from '#domain/forecast.ts';
 import { HOUR_MS } from '#domain/time.ts';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { readSitesFile } from '#adapters/sites-file.ts';
 import { type EnginePolicy, type PolicyName, runBacktest, summarize } from '#app/backtest/index.ts';
 import { FORECAST_TERMS, type ForecastTerm, KEPT_TERMS, termStages, walkForwardForecaster, walkForwardMonthly } from '#app/forecast-fit.ts';
-import { type PriceForecaster, lastPriceForecaster } from '#domain/forecast.ts';
+import { lastPriceForecaster, type PriceForecaster } from '#domain/forecast.ts';
 import type { Site } from '#domain/sites.ts';
 import { H1_FROM, H2_FROM, H2_TO, miningSite, readData2024 } from './fit-forecaster.ts';
 

@@ -1,14 +1,15 @@
 /** One hourly run for 100 sites against the embedded DynamoDB, end to end. */
-import { MemoryEventPublisher } from '#adapters/memory-events.ts';
+
+import { seedDemoMarketData } from '#adapters/demo-market.ts';
 import { dynamoRepositories } from '#adapters/dynamo/index.ts';
 import { createTable, dynamoClient } from '#adapters/dynamo/table.ts';
-import { seedDemoMarketData } from '#adapters/demo-market.ts';
+import { MemoryEventPublisher } from '#adapters/memory-events.ts';
 import { runInterval } from '#app/run-interval.ts';
 import { runDeps } from '#app/scheduled-run.ts';
-import { SiteSchema, type Site } from '#domain/sites.ts';
+import { type Site, SiteSchema } from '#domain/sites.ts';
+import { startDynalite } from '#local/dynalite.ts';
 import { fixedClock } from '#ports/clock.ts';
 import { silentLogger } from '#ports/logger.ts';
-import { startDynalite } from '#local/dynalite.ts';
 
 export async function benchHourlyRun(siteCount = 100): Promise<Record<string, number | string>> {
   const db = await startDynalite({});

@@ -5,9 +5,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cptDay } from '#adapters/feeds/cpt.ts';
 import { DynamoMarketDataRepository } from '#adapters/dynamo/market-data.ts';
 import { createTable, dynamoClient } from '#adapters/dynamo/table.ts';
+import { cptDay } from '#adapters/feeds/cpt.ts';
 import { parseErcotDamCsv, parseErcotRtmCsv } from '#adapters/feeds/ercot-mis.ts';
 import { parseFeedFile } from '#adapters/feeds/registry.ts';
 import { ingestBatch } from '#app/ingest.ts';
@@ -32,7 +32,7 @@ export function syntheticRtmYear(): string {
         for (const flag of day.kind === 'FALL_BACK' && h === 2 ? ['N', 'Y'] : ['N']) {
           for (let q = 1; q <= 4; q++) {
             seed = (seed * 1103515245 + 12345) % 2 ** 31;
-            price = Math.max(-20, price + ((seed / 2 ** 31) - 0.5) * 6);
+            price = Math.max(-20, price + (seed / 2 ** 31 - 0.5) * 6);
             lines.push(`${date},${h},${q},HB_HUBAVG,SH,${price.toFixed(2)},${flag}`);
           }
         }
@@ -58,7 +58,9 @@ function medianMs(fn: () => void, runs = 7, warmup = 2): number {
 export async function benchIngest(): Promise<Record<string, number | string>> {
   const real = existsSync(RTM_FILE);
   const rtm = real ? readFileSync(RTM_FILE, 'utf8') : syntheticRtmYear();
-  const out: Record<string, number | string> = { 'RT year file': real ? 'ERCOT 2024 HB_HUBAVG (../shared/data)' : 'synthetic 2024 (../shared/data absent)' };
+  const out: Record<string, number | string> = {
+    'RT year file': real ? 'ERCOT 2024 HB_HUBAVG (../shared/data)' : 'synthetic 2024 (../shared/data absent)',
+  };
 
   const t0 = performance.now();
   const rows = parseErcotRtmCsv(rtm).rows;

@@ -37,7 +37,8 @@ for (const [half, from, to] of [
   ['2024 H2', H2_FROM, H2_TO],
 ] as const) {
   const tl = buildTimeline(data, from, to);
-  const bounds = backtestSite(site, tl, { forecaster: lastPriceForecaster, record: true, policies: ['always_on', 'perfect_foresight'] }).series!;
+  const bounds = backtestSite(site, tl, { forecaster: lastPriceForecaster, record: true, policies: ['always_on', 'perfect_foresight'] })
+    .series!;
   let gainAll = 0;
   let gainAtOnsets = 0;
   for (let i = 0; i < tl.n; i++) {
@@ -45,7 +46,9 @@ for (const [half, from, to] of [
     gainAll += g;
     if (tl.rt[i]! > bounds.breakeven[i]! && !(i > 0 && tl.rt[i - 1]! > bounds.breakeven[i - 1]!)) gainAtOnsets += g;
   }
-  console.log(`\n${half}: ${tl.n} intervals; perfect foresight's gain at onsets ${pct(gainAtOnsets / gainAll)} → perfect but at onsets: capture ${(1 - gainAtOnsets / gainAll).toFixed(4)}`);
+  console.log(
+    `\n${half}: ${tl.n} intervals; perfect foresight's gain at onsets ${pct(gainAtOnsets / gainAll)} → perfect but at onsets: capture ${(1 - gainAtOnsets / gainAll).toFixed(4)}`,
+  );
   for (const forecaster of [spikePersistenceForecaster(), lastPriceForecaster]) {
     const r = backtestSite(site, tl, { forecaster, record: true, policies: ['always_on', 'perfect_foresight', 'engine'] });
     const s = r.series!;
@@ -83,6 +86,9 @@ for (const [half, from, to] of [
     c.sum += tl.rt[i]! - breakeven[i]!;
     cells.set(key, c);
   }
-  console.log('  after an interval above breakeven — intervals above so far | last price / breakeven: n, mean(next price − breakeven) $/MWh');
-  for (const [k, c] of [...cells].sort(([a], [b]) => (a < b ? -1 : 1))) console.log(`    ${k.padEnd(12)} n=${String(c.n).padStart(3)}  ${(c.sum / c.n).toFixed(0).padStart(6)}`);
+  console.log(
+    '  after an interval above breakeven — intervals above so far | last price / breakeven: n, mean(next price − breakeven) $/MWh',
+  );
+  for (const [k, c] of [...cells].sort(([a], [b]) => (a < b ? -1 : 1)))
+    console.log(`    ${k.padEnd(12)} n=${String(c.n).padStart(3)}  ${(c.sum / c.n).toFixed(0).padStart(6)}`);
 }

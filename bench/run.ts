@@ -34,5 +34,6 @@ for (const [name, { file, fn }] of Object.entries(parts)) {
   const figures = await mod[fn]!();
   process.stdout.write(`\n## ${name} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
   const width = Math.max(...Object.keys(figures).map((k) => k.length));
-  for (const [k, v] of Object.entries(figures)) process.stdout.write(`${k.padEnd(width)}  ${typeof v === 'number' ? v.toLocaleString('en-US') : v}\n`);
+  for (const [k, v] of Object.entries(figures))
+    process.stdout.write(`${k.padEnd(width)}  ${typeof v === 'number' ? v.toLocaleString('en-US') : v}\n`);
 }

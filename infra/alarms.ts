@@ -11,16 +11,16 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type IMetric, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '#functions/shared/settings.ts';
 import type { FunctionName } from './bundling.ts';
 import type { Cadence, StageConfig } from './config.ts';
 import type { SwitchyardFunction } from './functions.ts';
 import { CADENCES } from './schedules.ts';
-import { METRICS_NAMESPACE } from '#functions/shared/settings.ts';
 
 /** The namespace the handlers' Powertools metrics use (the stack sets it as POWERTOOLS_METRICS_NAMESPACE). */
 export { METRICS_NAMESPACE };
@@ -49,13 +49,25 @@ export class Alarms extends Construct {
 
     // Alarm notifications carry alarm names and metric values, no data: SSL enforced, no KMS key
     // (CloudWatch cannot publish to a topic under the AWS-managed SNS key).
-    this.topic = new Topic(this, 'Topic', { topicName: `${prefix}-alarms`, displayName: `Switchyard ${config.stage} alarms`, enforceSSL: true });
+    this.topic = new Topic(this, 'Topic', {
+      topicName: `${prefix}-alarms`,
+      displayName: `Switchyard ${config.stage} alarms`,
+      enforceSSL: true,
+    });
     if (config.alarmEmail) this.topic.addSubscription(new EmailSubscription(config.alarmEmail));
     const action = new SnsAction(this.topic);
 
     const alarm = (
       id: string,
-      p: { metric: IMetric; threshold: number; comparison: ComparisonOperator; evaluationPeriods?: number; missing: TreatMissingData; description: string; actionsEnabled?: boolean },
+      p: {
+        metric: IMetric;
+        threshold: number;
+        comparison: ComparisonOperator;
+        evaluationPeriods?: number;
+        missing: TreatMissingData;
+        description: string;
+        actionsEnabled?: boolean;
+      },
     ) => {
       const a = new Alarm(this, id, {
         actionsEnabled: p.actionsEnabled ?? true,

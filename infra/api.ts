@@ -29,16 +29,16 @@ import {
   ResourceServerScope,
   StandardThreatProtectionMode,
   UserPool,
-  UserPoolClient,
+  type UserPoolClient,
   UserPoolGroup,
 } from 'aws-cdk-lib/aws-cognito';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { readSitesFile } from '#adapters/sites-file.ts';
 import { HUMAN_ROLES } from '#adapters/jwt.ts';
-import { sitesFilePath } from './config.ts';
+import { readSitesFile } from '#adapters/sites-file.ts';
 import type { StageConfig } from './config.ts';
+import { sitesFilePath } from './config.ts';
 
 /** Routes anyone may call; every other route needs a valid token. */
 export const PUBLIC_ROUTES = [
@@ -90,7 +90,14 @@ export class Api extends Construct {
       selfSignUpEnabled: false,
       signInAliases: { username: true, email: true },
       autoVerify: { email: true },
-      passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true, tempPasswordValidity: Duration.days(3) },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
       mfa: config.cognito.mfa === 'REQUIRED' ? Mfa.REQUIRED : Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
@@ -147,7 +154,10 @@ export class Api extends Construct {
       identitySource: ['$request.header.Authorization'],
     });
 
-    const agentScope = new ResourceServerScope({ scopeName: AGENT_SCOPE_NAME, scopeDescription: 'A site agent: read its dispatch plan, post its telemetry' });
+    const agentScope = new ResourceServerScope({
+      scopeName: AGENT_SCOPE_NAME,
+      scopeDescription: 'A site agent: read its dispatch plan, post its telemetry',
+    });
     const resourceServer = this.userPool.addResourceServer('AgentResourceServer', {
       identifier: AGENT_RESOURCE_SERVER,
       userPoolResourceServerName: `switchyard-${config.stage}`,
@@ -168,7 +178,12 @@ export class Api extends Construct {
     }
     const agentClientIds = Object.values(this.agentClients).map((c) => c.userPoolClientId);
     // The site binding: client id → site, for the Lambda to read from the verified `client_id` claim.
-    props.handler.addEnvironment('AGENT_CLIENTS', Object.entries(this.agentClients).map(([site, c]) => `${c.userPoolClientId}=${site}`).join(','));
+    props.handler.addEnvironment(
+      'AGENT_CLIENTS',
+      Object.entries(this.agentClients)
+        .map(([site, c]) => `${c.userPoolClientId}=${site}`)
+        .join(','),
+    );
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
       apiName: `switchyard-${config.stage}`,
@@ -224,7 +239,10 @@ export class Api extends Construct {
     for (const r of PUBLIC_ROUTES) {
       const [route] = this.httpApi.addRoutes({ path: r.path, methods: [r.method], integration, authorizer: new HttpNoneAuthorizer() });
       Validations.of(route!).acknowledge(
-        { id: 'AwsSolutions-APIG4', reason: `${r.method} ${r.path} is public by design (DESIGN §5): liveness and the OpenAPI document carry no data.` },
+        {
+          id: 'AwsSolutions-APIG4',
+          reason: `${r.method} ${r.path} is public by design (DESIGN §5): liveness and the OpenAPI document carry no data.`,
+        },
         { id: 'AwsSolutions-COG4', reason: `${r.method} ${r.path} is public by design (DESIGN §5).` },
       );
     }

@@ -134,7 +134,10 @@ export function resolveStageConfig(stage: Stage, o: Overrides): StageConfig {
     alarmEmail: pick('alarmEmail', 'SWITCHYARD_ALARM_EMAIL') ?? base.alarmEmail,
     schedules: { ...base.schedules, enabled: base.schedules.enabled && !schedulesOff },
     api: { ...base.api, dashboardOrigin: pick('dashboardOrigin', 'SWITCHYARD_DASHBOARD_ORIGIN') ?? base.api.dashboardOrigin },
-    cognito: { ...base.cognito, domainPrefix: pick('cognitoDomainPrefix', 'SWITCHYARD_COGNITO_DOMAIN_PREFIX') ?? base.cognito.domainPrefix },
+    cognito: {
+      ...base.cognito,
+      domainPrefix: pick('cognitoDomainPrefix', 'SWITCHYARD_COGNITO_DOMAIN_PREFIX') ?? base.cognito.domainPrefix,
+    },
   };
   validateSitesFile(config);
   return config;

@@ -4,18 +4,19 @@
  * settings, the sites file bundled next to the code); `Functions` creates one per handler and
  * grants each exactly the table, bus and secret actions it needs.
  */
+
+import { join } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { Grant, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { join } from 'node:path';
 import type * as z from 'zod';
 import { GSI1, GSI2 } from '#adapters/dynamo/table.ts';
 import * as api from '#functions/api/contract.ts';
@@ -23,9 +24,9 @@ import * as ingestGridEvents from '#functions/ingest-grid-events/contract.ts';
 import * as ingestHashprice from '#functions/ingest-hashprice/contract.ts';
 import * as ingestPrices from '#functions/ingest-prices/contract.ts';
 import * as runInterval from '#functions/run-interval/contract.ts';
-import { METRICS_NAMESPACE, parseEnv, type EnvVars } from '#functions/shared/settings.ts';
-import { BUNDLED_SITES_FILE, esbuildSettings, handlerEntry, LAMBDA_TASK_ROOT, PROJECT_ROOT, type FunctionName } from './bundling.ts';
-import { sitesFilePath, type StageConfig } from './config.ts';
+import { type EnvVars, METRICS_NAMESPACE, parseEnv } from '#functions/shared/settings.ts';
+import { BUNDLED_SITES_FILE, esbuildSettings, type FunctionName, handlerEntry, LAMBDA_TASK_ROOT, PROJECT_ROOT } from './bundling.ts';
+import { type StageConfig, sitesFilePath } from './config.ts';
 import type { FeedSecrets } from './stateful-stack.ts';
 
 const posixQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -49,7 +50,9 @@ export function nodejsBundling(sitesFile: string): BundlingOptions {
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],
-      afterBundling: (_inputDir: string, outputDir: string) => [`cp ${posixQuote(sitesFile)} ${posixQuote(join(outputDir, BUNDLED_SITES_FILE))}`],
+      afterBundling: (_inputDir: string, outputDir: string) => [
+        `cp ${posixQuote(sitesFile)} ${posixQuote(join(outputDir, BUNDLED_SITES_FILE))}`,
+      ],
     },
   };
 }
@@ -92,7 +95,10 @@ export class SwitchyardFunction extends Construct {
       removalPolicy: config.retainLogs ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     // No AWSLambdaBasicExecutionRole: the role may write to this function's log group and nothing else.
-    this.role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `${functionName} execution role` });
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `${functionName} execution role`,
+    });
     this.logGroup.grantWrite(this.role);
 
     this.environment = {
@@ -152,7 +158,11 @@ export class SwitchyardFunction extends Construct {
       id: 'AwsSolutions-SQS3',
       reason: `This queue is the dead-letter queue of ${this.name}: failed async invocations and undeliverable schedule or rule events.`,
     });
-    this.fn.configureAsyncInvoke({ maxEventAge: retry.maxEventAge, retryAttempts: Math.min(retry.retryAttempts, 2), onFailure: new SqsDestination(dlq) });
+    this.fn.configureAsyncInvoke({
+      maxEventAge: retry.maxEventAge,
+      retryAttempts: Math.min(retry.retryAttempts, 2),
+      onFailure: new SqsDestination(dlq),
+    });
     this.dlq = dlq;
     return dlq;
   }
@@ -235,7 +245,12 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
     env: ingestPrices.Env,
     table: 'RW',
     publishes: true,
-    secrets: [{ secret: 'ercotApi', settings: { ERCOT_USERNAME: 'username', ERCOT_PASSWORD: 'password', ERCOT_SUBSCRIPTION_KEY: 'subscriptionKey' } }],
+    secrets: [
+      {
+        secret: 'ercotApi',
+        settings: { ERCOT_USERNAME: 'username', ERCOT_PASSWORD: 'password', ERCOT_SUBSCRIPTION_KEY: 'subscriptionKey' },
+      },
+    ],
     environment: () => ({ ...FEED_HTTP }),
   }),
   'ingest-hashprice': spec({
@@ -303,7 +318,11 @@ export class Functions extends Construct {
         environment: {
           TABLE_NAME: table.tableName,
           EVENT_BUS_NAME: bus.eventBusName,
-          ...Object.fromEntries(used.flatMap((u) => Object.entries(u.settings).map(([setting, field]) => [`${setting}_SECRET`, `${u.secret.secretArn}#${field}`]))),
+          ...Object.fromEntries(
+            used.flatMap((u) =>
+              Object.entries(u.settings).map(([setting, field]) => [`${setting}_SECRET`, `${u.secret.secretArn}#${field}`]),
+            ),
+          ),
           ...(spec.environment?.(config) as Record<string, string> | undefined),
         },
       });

@@ -8,7 +8,7 @@
  * function, and what fails for good lands in the function's dead-letter queue.
  */
 import { Duration } from 'aws-cdk-lib';
-import { Rule, RuleTargetInput, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { type IEventBus, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import type { SwitchyardFunction } from './functions.ts';

@@ -115,7 +115,10 @@ export class Schedules extends Construct {
       const f = functions.get(job.fn);
       if (!f) continue;
       // Function errors: Lambda retries within the shortest interval among the function's schedules.
-      const shortest = all.filter((j) => j.fn === job.fn).map((j) => CADENCES[j.cadence]).sort((a, b) => a.minutes - b.minutes)[0]!;
+      const shortest = all
+        .filter((j) => j.fn === job.fn)
+        .map((j) => CADENCES[j.cadence])
+        .sort((a, b) => a.minutes - b.minutes)[0]!;
       const dlq = f.asyncFailureQueue(shortest.retry);
       const retry = CADENCES[job.cadence].retry;
       let role = roles.get(job.fn);

@@ -3,7 +3,7 @@
  * and the feed credentials. Deletion protection and RemovalPolicy.RETAIN everywhere; the
  * functions, schedules and API live in the stateless stack and can be replaced freely.
  */
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -44,7 +44,10 @@ export class StatefulStack extends Stack {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    for (const [indexName, prefix] of [[GSI1, 'gsi1'], [GSI2, 'gsi2']] as const) {
+    for (const [indexName, prefix] of [
+      [GSI1, 'gsi1'],
+      [GSI2, 'gsi2'],
+    ] as const) {
       this.table.addGlobalSecondaryIndex({
         indexName,
         partitionKey: { name: `${prefix}pk`, type: AttributeType.STRING },
@@ -70,23 +73,40 @@ export class StatefulStack extends Stack {
       const secret = new Secret(this, id, {
         secretName: `switchyard/${config.stage}/${name}`,
         description,
-        generateSecretString: { secretStringTemplate: JSON.stringify(Object.fromEntries(fields.map((f) => [f, '']))), generateStringKey: 'placeholder' },
+        generateSecretString: {
+          secretStringTemplate: JSON.stringify(Object.fromEntries(fields.map((f) => [f, '']))),
+          generateStringKey: 'placeholder',
+        },
         removalPolicy: RemovalPolicy.RETAIN,
       });
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
-        reason: 'Third-party API credentials issued by the provider; a rotation Lambda cannot obtain new ones. Operators replace them with put-secret-value (README "Deploy to AWS").',
+        reason:
+          'Third-party API credentials issued by the provider; a rotation Lambda cannot obtain new ones. Operators replace them with put-secret-value (README "Deploy to AWS").',
       });
       return secret;
     };
     this.secrets = {
-      ercotApi: feedSecret('ErcotApiSecret', 'ercot-api', 'ERCOT Public API: {"username","password","subscriptionKey"}', ['username', 'password', 'subscriptionKey']),
-      ...(config.feeds.hashrateIndex ? { hashrateIndex: feedSecret('HashrateIndexSecret', 'hashrate-index', 'Hashrate Index API: {"apiKey"}', ['apiKey']) } : {}),
+      ercotApi: feedSecret('ErcotApiSecret', 'ercot-api', 'ERCOT Public API: {"username","password","subscriptionKey"}', [
+        'username',
+        'password',
+        'subscriptionKey',
+      ]),
+      ...(config.feeds.hashrateIndex
+        ? { hashrateIndex: feedSecret('HashrateIndexSecret', 'hashrate-index', 'Hashrate Index API: {"apiKey"}', ['apiKey']) }
+        : {}),
     };
 
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName });
-    new CfnOutput(this, 'ErcotApiSecretName', { value: `switchyard/${config.stage}/ercot-api`, description: 'Store {"username","password","subscriptionKey"} here' });
-    if (this.secrets.hashrateIndex) new CfnOutput(this, 'HashrateIndexSecretName', { value: `switchyard/${config.stage}/hashrate-index`, description: 'Store {"apiKey"} here' });
+    new CfnOutput(this, 'ErcotApiSecretName', {
+      value: `switchyard/${config.stage}/ercot-api`,
+      description: 'Store {"username","password","subscriptionKey"} here',
+    });
+    if (this.secrets.hashrateIndex)
+      new CfnOutput(this, 'HashrateIndexSecretName', {
+        value: `switchyard/${config.stage}/hashrate-index`,
+        description: 'Store {"apiKey"} here',
+      });
   }
 }

@@ -9,9 +9,9 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { Alarms } from './alarms.ts';
 import { Api } from './api.ts';
-import { ConsoleSite } from './console.ts';
 import type { FunctionName } from './bundling.ts';
 import type { StageConfig } from './config.ts';
+import { ConsoleSite } from './console.ts';
 import { Functions } from './functions.ts';
 import { GridEventDelivery } from './grid-events.ts';
 import { PriceUpdates } from './price-updates.ts';
@@ -39,7 +39,13 @@ export class StatelessStack extends Stack {
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
     const { config } = props;
-    this.functions = new Functions(this, 'Functions', { config, table: props.table, bus: props.bus, secrets: props.secrets, names: props.functions });
+    this.functions = new Functions(this, 'Functions', {
+      config,
+      table: props.table,
+      bus: props.bus,
+      secrets: props.secrets,
+      names: props.functions,
+    });
     this.schedules = new Schedules(this, 'Schedules', { config, functions: this.functions });
     const gridFn = this.functions.get('ingest-grid-events');
     this.gridEvents = gridFn ? new GridEventDelivery(this, 'GridEvents', { bus: props.bus, handler: gridFn }) : undefined;
@@ -49,7 +55,9 @@ export class StatelessStack extends Stack {
     const apiFn = this.functions.get('api');
     // The console signs in through the hosted UI, so it comes with the stage's Cognito domain.
     this.console = apiFn && config.cognito.domainPrefix ? new ConsoleSite(this, 'Console', { config }) : undefined;
-    this.api = apiFn ? new Api(this, 'Api', { config, handler: apiFn.fn, ...(this.console ? { consoleOrigin: this.console.url } : {}) }) : undefined;
+    this.api = apiFn
+      ? new Api(this, 'Api', { config, handler: apiFn.fn, ...(this.console ? { consoleOrigin: this.console.url } : {}) })
+      : undefined;
     if (this.console && this.api) this.console.deploy(this.api);
     this.alarms = new Alarms(this, 'Alarms', {
       config,
@@ -59,10 +67,20 @@ export class StatelessStack extends Stack {
 
     if (this.api) {
       new CfnOutput(this, 'ApiUrl', { value: this.api.httpApi.apiEndpoint, description: 'Base URL of the HTTP API' });
-      new CfnOutput(this, 'UserPoolId', { value: this.api.userPool.userPoolId, description: 'Cognito user pool: users and their groups (roles)' });
-      new CfnOutput(this, 'UserPoolClientId', { value: this.api.client.userPoolClientId, description: 'App client that signs users in; the JWT audience' });
+      new CfnOutput(this, 'UserPoolId', {
+        value: this.api.userPool.userPoolId,
+        description: 'Cognito user pool: users and their groups (roles)',
+      });
+      new CfnOutput(this, 'UserPoolClientId', {
+        value: this.api.client.userPoolClientId,
+        description: 'App client that signs users in; the JWT audience',
+      });
     }
-    if (this.console) new CfnOutput(this, 'ConsoleUrl', { value: this.console.url, description: 'The operator console (sign in through the Cognito hosted UI)' });
+    if (this.console)
+      new CfnOutput(this, 'ConsoleUrl', {
+        value: this.console.url,
+        description: 'The operator console (sign in through the Cognito hosted UI)',
+      });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn, description: 'SNS topic of every alarm' });
   }
 }

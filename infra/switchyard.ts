@@ -14,7 +14,11 @@ export interface Switchyard {
 export function createSwitchyard(scope: Construct, config: StageConfig, functions: readonly FunctionName[] = FUNCTION_NAMES): Switchyard {
   const env = config.env.account || config.env.region ? { env: { account: config.env.account, region: config.env.region } } : {};
   const name = (part: string) => `Switchyard-${config.stage}-${part}`;
-  const stateful = new StatefulStack(scope, name('Stateful'), { ...env, config, description: `Switchyard ${config.stage}: table, event bus, feed secrets (retained)` });
+  const stateful = new StatefulStack(scope, name('Stateful'), {
+    ...env,
+    config,
+    description: `Switchyard ${config.stage}: table, event bus, feed secrets (retained)`,
+  });
   const stateless = new StatelessStack(scope, name('Stateless'), {
     ...env,
     config,

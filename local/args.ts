@@ -1,5 +1,5 @@
 /** Flag parsing for the CLI: node:util parseArgs, with errors that name the flag. */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { parseInstant } from '#domain/time.ts';
 import { UsageError } from './commands/types.ts';
 
@@ -22,12 +22,14 @@ export function requireFlag(value: string | undefined, flag: string): string {
 export function instantFlag(value: string | undefined, flag: string): number {
   const text = requireFlag(value, flag);
   const ms = parseInstant(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
-  if (!Number.isFinite(ms)) throw new UsageError(`--${flag} must be an ISO instant such as 2024-07-01T15:00:00Z or a day such as 2024-07-01 (got "${text}")`);
+  if (!Number.isFinite(ms))
+    throw new UsageError(`--${flag} must be an ISO instant such as 2024-07-01T15:00:00Z or a day such as 2024-07-01 (got "${text}")`);
   return ms;
 }
 
 export function choiceFlag<T extends string>(value: string | undefined, flag: string, choices: readonly T[]): T {
   const text = requireFlag(value, flag);
-  if (!(choices as readonly string[]).includes(text)) throw new UsageError(`--${flag} must be one of ${choices.join(', ')} (got "${text}")`);
+  if (!(choices as readonly string[]).includes(text))
+    throw new UsageError(`--${flag} must be one of ${choices.join(', ')} (got "${text}")`);
   return text as T;
 }

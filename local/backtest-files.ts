@@ -4,7 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { hashpricePointsFromNetwork, parseBtcNetworkCsv } from '#adapters/feeds/btc-network.ts';
-import { parseErcotDamCsv, parseErcotLoadForecastCsv, parseErcotNativeLoadCsv, parseErcotRtmCsv, parseHubHourlyCsv } from '#adapters/feeds/ercot-mis.ts';
+import {
+  parseErcotDamCsv,
+  parseErcotLoadForecastCsv,
+  parseErcotNativeLoadCsv,
+  parseErcotRtmCsv,
+  parseHubHourlyCsv,
+} from '#adapters/feeds/ercot-mis.ts';
 import { parseErcotScedLmpCsv } from '#adapters/feeds/ercot-sced-lmp.ts';
 import type { BacktestMarketData, ScedLmpPoint } from '#app/backtest/index.ts';
 import { HashpriceSeries } from '#domain/economics.ts';
@@ -30,7 +36,9 @@ export interface BacktestFiles {
  */
 export function fiveMinutePrices(points: readonly ScedLmpPoint[], settlementPoints?: readonly string[]): ScedLmpPoint[] {
   const wanted = settlementPoints ? new Set(settlementPoints) : null;
-  return points.filter((p) => (wanted === null || wanted.has(p.settlementPoint)) && Number.isFinite(p.scedMs)).sort((a, b) => a.scedMs - b.scedMs);
+  return points
+    .filter((p) => (wanted === null || wanted.has(p.settlementPoint)) && Number.isFinite(p.scedMs))
+    .sort((a, b) => a.scedMs - b.scedMs);
 }
 
 /** Reads a file for a flag; a missing or unreadable file is a usage error naming the flag. */
@@ -39,7 +47,9 @@ function read(flag: string, path: string): string {
     return readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`--${flag} ${path}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? (err as Error).message})`}`);
+    throw new UsageError(
+      `--${flag} ${path}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? (err as Error).message})`}`,
+    );
   }
 }
 

@@ -2,7 +2,7 @@
 /** `switchyard <command>`: the local runtime and tools. */
 import { pathToFileURL } from 'node:url';
 import { ValidationError } from '#domain/errors.ts';
-import { UsageError, type Command } from './commands/types.ts';
+import { type Command, UsageError } from './commands/types.ts';
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   start: async () => (await import('./commands/start.ts')).start,
@@ -58,11 +58,11 @@ export async function main(argv: string[]): Promise<number> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`switchyard: ${(err as Error).message}\n`);
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`switchyard: ${(err as Error).message}\n`);
       process.exitCode = 1;
     },
   );

@@ -1,8 +1,9 @@
 /** Local configuration, read from the environment once, at the edge (the variables: ./settings.ts). */
-import { fileURLToPath } from 'node:url';
+
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ValidationError } from '#domain/errors.ts';
-import { ERCOT_CREDENTIALS, readLocalEnv, type MARKET_DATA_MODES } from './settings.ts';
+import { ERCOT_CREDENTIALS, type MARKET_DATA_MODES, readLocalEnv } from './settings.ts';
 
 export type MarketDataMode = (typeof MARKET_DATA_MODES)[number];
 

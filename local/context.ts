@@ -4,16 +4,16 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoRepositories, type Repositories } from '#adapters/dynamo/index.ts';
+import { jsonLogger } from '#adapters/json-logger.ts';
 import { JsonLinesEventPublisher } from '#adapters/log-events.ts';
 import { readSitesFile } from '#adapters/sites-file.ts';
 import { OutboxPublisher } from '#app/outbox.ts';
 import type { Site } from '#domain/sites.ts';
-import { systemClock, type Clock } from '#ports/clock.ts';
+import { type Clock, systemClock } from '#ports/clock.ts';
 import type { EventPublisher } from '#ports/events.ts';
-import { jsonLogger } from '#adapters/json-logger.ts';
 import type { Logger } from '#ports/logger.ts';
-import { readConfig, type LocalConfig } from './config.ts';
-import { openStore, type OpenStore } from './store.ts';
+import { type LocalConfig, readConfig } from './config.ts';
+import { type OpenStore, openStore } from './store.ts';
 
 export interface LocalContext {
   config: LocalConfig;

@@ -6,9 +6,9 @@
  * conditional writes only. A child that dies is restarted with backoff on the same port and folder
  * (`onSupervision` reports each step).
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { type ChildProcess, fork } from 'node:child_process';
 import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -73,7 +73,9 @@ function spawnChild(options: DynaliteOptions): Promise<Spawned> {
     const child = fork(CHILD, [JSON.stringify({ path: options.path, port: options.port })], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<{ code: number | null; signal: string | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((r) =>
+      child.once('exit', (code, signal) => r({ code, signal })),
+    );
     child.once('exit', (code) => reject(new Error(`dynalite exited with code ${code}${stderr ? `: ${stderr.trim()}` : ''}`)));
     child.once('message', (m: { port?: number; error?: string }) => {
       if (m.error || !m.port) {

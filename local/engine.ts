@@ -4,12 +4,12 @@
  */
 import { userInfo } from 'node:os';
 import { seedDemoMarketData } from '#adapters/demo-market.ts';
-import { configAuditJob, type ConfigAudit } from '#app/jobs/config-audit.ts';
+import { type ConfigAudit, configAuditJob } from '#app/jobs/config-audit.ts';
 import { runIntervalJob } from '#app/jobs/run-interval.ts';
 import type { RunSummary } from '#app/run-interval.ts';
 import { DAY_MS, HOUR_MS, hourStart } from '#domain/time.ts';
 import type { LocalContext } from './context.ts';
-import { liveFeedsFromEnv, pullLive, type LiveFeeds } from './live-feeds.ts';
+import { type LiveFeeds, liveFeedsFromEnv, pullLive } from './live-feeds.ts';
 
 /** Demo data is generated, and live feeds pulled, only around the present: historical runs use what was ingested. */
 const DEMO_WINDOW_MS = 2 * DAY_MS;

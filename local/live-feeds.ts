@@ -14,12 +14,12 @@ import { MempoolHashpriceSource } from '#adapters/feeds/mempool.ts';
 import { checkFeeds } from '#app/jobs/feed-staleness.ts';
 import { ingestHashpriceJob } from '#app/jobs/ingest-hashprice.ts';
 import { ingestPricesJob } from '#app/jobs/ingest-prices.ts';
-import { priceRedecideJob, pricedNodes, type PricesStored } from '#app/jobs/price-redecide.ts';
+import { type PricesStored, pricedNodes, priceRedecideJob } from '#app/jobs/price-redecide.ts';
 import { runDeps } from '#app/scheduled-run.ts';
-import type { HashpriceSource } from '#ports/feeds.ts';
 import { hashpriceOrder } from '#functions/shared/settings.ts';
+import type { HashpriceSource } from '#ports/feeds.ts';
 import type { LocalContext } from './context.ts';
-import { readLiveSettings, type LiveSettings } from './settings.ts';
+import { type LiveSettings, readLiveSettings } from './settings.ts';
 
 export interface LiveFeeds {
   settings: LiveSettings;

@@ -5,20 +5,20 @@
  * intervals it informs (local/live-feeds.ts).
  */
 import { userInfo } from 'node:os';
-import type { Role } from '#adapters/jwt.ts';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { jsonLogger } from '#adapters/json-logger.ts';
+import type { Role } from '#adapters/jwt.ts';
 import { readSitesFile } from '#adapters/sites-file.ts';
 import { HOUR_MS, MINUTE_MS } from '#domain/time.ts';
-import { buildConsole } from '../console/build.ts';
-import { readConfig, type LocalConfig } from './config.ts';
 import type { Logger } from '#ports/logger.ts';
-import { localJwtSecret, openLocalContext, type LocalContext } from './context.ts';
+import { buildConsole } from '../console/build.ts';
+import { type LocalConfig, readConfig } from './config.ts';
+import { type LocalContext, localJwtSecret, openLocalContext } from './context.ts';
 import { type DemoAgents, demoAgentsEnabled, startDemoAgents } from './demo-agents.ts';
 import { onSupervision, type SupervisionEvent } from './dynalite.ts';
 import { runLocal } from './engine.ts';
-import { liveFeedsFromEnv, pullLivePrices, type LiveFeeds } from './live-feeds.ts';
-import { localAuthenticator, startServer, type RunningServer } from './server.ts';
+import { type LiveFeeds, liveFeedsFromEnv, pullLivePrices } from './live-feeds.ts';
+import { localAuthenticator, type RunningServer, startServer } from './server.ts';
 import { signInCodes } from './signin-codes.ts';
 import { clearRuntimeInfo, readRuntimeInfo, writeRuntimeInfo } from './store.ts';
 
@@ -45,7 +45,9 @@ export async function startRuntime(config: LocalConfig = readConfig()): Promise<
   const sitesFile = readSitesFile(config.sitesFile);
   const other = readRuntimeInfo(config.home);
   if (other && other.pid !== process.pid) {
-    throw new Error(`switchyard is already running on ${config.home} (pid ${other.pid}, API ${other.apiUrl}); stop it or set SWITCHYARD_HOME`);
+    throw new Error(
+      `switchyard is already running on ${config.home} (pid ${other.pid}, API ${other.apiUrl}); stop it or set SWITCHYARD_HOME`,
+    );
   }
   const log = jsonLogger();
   // The embedded store is supervised (local/dynalite.ts): every exit and restart attempt is logged.
@@ -77,7 +79,8 @@ export async function startRuntime(config: LocalConfig = readConfig()): Promise<
         // POST /runs: the same local run as the scheduler's (demo data first when configured).
         triggerRun: (req) => runLocal(ctx, req),
         // /health: one DescribeTable, which the SDK does not retry past the health check's timeout.
-        probeStore: () => ctx.dynamo.send(new DescribeTableCommand({ TableName: config.tableName }), { abortSignal: AbortSignal.timeout(1_000) }),
+        probeStore: () =>
+          ctx.dynamo.send(new DescribeTableCommand({ TableName: config.tableName }), { abortSignal: AbortSignal.timeout(1_000) }),
         eventBus: () => ({ status: 'ok', detail: 'in-process publisher (events.jsonl, outbox in the store)' }),
         ...(config.corsOrigin ? { corsOrigin: config.corsOrigin } : {}),
       },
@@ -88,7 +91,12 @@ export async function startRuntime(config: LocalConfig = readConfig()): Promise<
     unsupervise();
     throw new Error(`cannot serve the API on port ${config.port}: ${(err as Error).message}`);
   }
-  writeRuntimeInfo(config.home, { pid: process.pid, dynamoEndpoint: ctx.store.endpoint, apiUrl: server.url, startedAt: new Date().toISOString() });
+  writeRuntimeInfo(config.home, {
+    pid: process.pid,
+    dynamoEndpoint: ctx.store.endpoint,
+    apiUrl: server.url,
+    startedAt: new Date().toISOString(),
+  });
   log.info('switchyard started', {
     api: server.url,
     dynamodb: ctx.store.endpoint,
@@ -141,9 +149,18 @@ export async function startRuntime(config: LocalConfig = readConfig()): Promise<
   const puller = config.marketData === 'live' ? setInterval(pullPrices, LIVE_PULL_MS) : undefined;
   puller?.unref?.();
   const demoAgents = demoAgentsEnabled(config.demoSites)
-    ? startDemoAgents({ sites: sitesFile.sites, home: config.home, apiUrl: server.url, jwtSecret: localJwtSecret(config.home),
-      marketData: ctx.repos.marketData, planReady: firstRun, announce: (line) => process.stdout.write(`${line}\n`) })
-      .catch((err: Error) => (log.error('demo agents not started', { error: err.message }), null))
+    ? startDemoAgents({
+        sites: sitesFile.sites,
+        home: config.home,
+        apiUrl: server.url,
+        jwtSecret: localJwtSecret(config.home),
+        marketData: ctx.repos.marketData,
+        planReady: firstRun,
+        announce: (line) => process.stdout.write(`${line}\n`),
+      }).catch((err: Error) => {
+        log.error('demo agents not started', { error: err.message });
+        return null;
+      })
     : Promise.resolve(null);
 
   return {
@@ -183,7 +200,8 @@ const storePid = () => lastStorePid;
 function logSupervision(log: Logger, e: SupervisionEvent): void {
   if (e.type === 'started' || e.type === 'restarted') lastStorePid = e.pid;
   if (e.type === 'started') return;
-  if (e.type === 'exited') log.error('store process exited; restarting it', { pid: e.pid, code: e.code, signal: e.signal, dynamodb: e.endpoint });
+  if (e.type === 'exited')
+    log.error('store process exited; restarting it', { pid: e.pid, code: e.code, signal: e.signal, dynamodb: e.endpoint });
   else if (e.type === 'restarting') log.warn('restarting the store', { attempt: e.attempt, delayMs: e.delayMs, dynamodb: e.endpoint });
   else if (e.type === 'restarted') log.info('store restarted', { pid: e.pid, attempt: e.attempt, dynamodb: e.endpoint });
   else log.warn('store restart failed', { attempt: e.attempt, error: e.error, dynamodb: e.endpoint });

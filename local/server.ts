@@ -5,12 +5,12 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { cachingVerifier } from '#adapters/jwt.ts';
-import { bearerToken, type Authenticate } from '#adapters/http/auth.ts';
 import { createApp } from '#adapters/http/app.ts';
+import { type Authenticate, bearerToken } from '#adapters/http/auth.ts';
 import type { ExchangeSignInCode } from '#adapters/http/routes/signin.ts';
 import type { StaticFiles } from '#adapters/http/static.ts';
-import { apiUseCases, type ApiParts } from '#app/api.ts';
+import { cachingVerifier } from '#adapters/jwt.ts';
+import { type ApiParts, apiUseCases } from '#app/api.ts';
 
 export function localAuthenticator(secret: Uint8Array): Authenticate {
   const verify = cachingVerifier(secret);

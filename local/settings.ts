@@ -13,8 +13,8 @@ import {
   HashpriceEnv,
   HashpriceLookbackEnv,
   optionalText,
-  parseEnv,
   PriceLookbackEnv,
+  parseEnv,
   wholeNumber,
 } from '#functions/shared/settings.ts';
 
@@ -56,7 +56,10 @@ export function readLiveSettings(env: NodeJS.ProcessEnv = process.env): LiveSett
   const s = parseEnv(LiveEnv, env, 'live feeds');
   const missing = ERCOT_CREDENTIALS.filter((k) => !s[k]);
   if (missing.length) {
-    throw new ValidationError('live feeds environment', missing.map((path) => ({ path, message: 'is required for live market data' })));
+    throw new ValidationError(
+      'live feeds environment',
+      missing.map((path) => ({ path, message: 'is required for live market data' })),
+    );
   }
   return s as LiveSettings;
 }

@@ -5,9 +5,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ListTablesCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { createTable, dynamoClient } from '#adapters/dynamo/table.ts';
-import { startDynalite, type EmbeddedDynamo } from './dynalite.ts';
+import { type EmbeddedDynamo, startDynalite } from './dynalite.ts';
 
 export interface RuntimeInfo {
   pid: number;
@@ -71,7 +71,9 @@ export async function openStore(home: string, tableName: string, opts: { own?: b
   try {
     db = await startDynalite({ path: join(home, 'db'), ...(opts.port !== undefined ? { port: opts.port } : {}) });
   } catch (err) {
-    throw new Error(`cannot open the store in ${join(home, 'db')}: ${(err as Error).message} (is another switchyard process using ${home}?)`);
+    throw new Error(
+      `cannot open the store in ${join(home, 'db')}: ${(err as Error).message} (is another switchyard process using ${home}?)`,
+    );
   }
   const client = dynamoClient(db.endpoint);
   try {

@@ -23,7 +23,14 @@ export function parseDigestChallenge(header: string | undefined): DigestChalleng
   const algorithm = (params.get('algorithm') ?? 'MD5').toUpperCase();
   if (realm === undefined || nonce === undefined || (algorithm !== 'MD5' && algorithm !== 'SHA-256')) return undefined;
   const qop = params.get('qop');
-  if (qop !== undefined && !qop.split(',').map((q) => q.trim()).includes('auth')) return undefined;
+  if (
+    qop !== undefined &&
+    !qop
+      .split(',')
+      .map((q) => q.trim())
+      .includes('auth')
+  )
+    return undefined;
   const opaque = params.get('opaque');
   return {
     realm,
@@ -46,14 +53,18 @@ export interface DigestRequest {
 }
 
 export function digestResponse(challenge: DigestChallenge, request: DigestRequest): { response: string; cnonce: string; nc: string } {
-  const hash = (text: string) => createHash(challenge.algorithm === 'MD5' ? 'md5' : 'sha256').update(text, 'utf8').digest('hex');
+  const hash = (text: string) =>
+    createHash(challenge.algorithm === 'MD5' ? 'md5' : 'sha256')
+      .update(text, 'utf8')
+      .digest('hex');
   const cnonce = request.cnonce ?? randomBytes(16).toString('hex');
   const nc = request.nonceCount.toString(16).padStart(8, '0');
   const ha1 = hash(`${request.username}:${challenge.realm}:${request.password}`);
   const ha2 = hash(`${request.method}:${request.uri}`);
-  const response = challenge.qop === undefined
-    ? hash(`${ha1}:${challenge.nonce}:${ha2}`)
-    : hash(`${ha1}:${challenge.nonce}:${nc}:${cnonce}:${challenge.qop}:${ha2}`);
+  const response =
+    challenge.qop === undefined
+      ? hash(`${ha1}:${challenge.nonce}:${ha2}`)
+      : hash(`${ha1}:${challenge.nonce}:${nc}:${cnonce}:${challenge.qop}:${ha2}`);
   return { response, cnonce, nc };
 }
 

@@ -94,9 +94,15 @@ export function executeFleet(tasks: readonly FleetTask[], run: FleetRun): Promis
       const succeeded = outcomes.filter((o) => o?.ok).length;
       resolve({ outcomes, succeeded, failed: outcomes.length - succeeded, elapsedMs: performance.now() - started });
     };
+    // biome-ignore lint/suspicious/noConfusingVoidType: a driver command resolves MinerResult<void>, a read MinerResult<MinerState>
     const record = (job: Job, result: MinerResult<MinerState | void>, callMs: number) => {
-      const base = { minerId: job.task.miner.id, command: job.task.command.kind, attempts: job.attempts, callMs,
-        elapsedMs: performance.now() - started };
+      const base = {
+        minerId: job.task.miner.id,
+        command: job.task.command.kind,
+        attempts: job.attempts,
+        callMs,
+        elapsedMs: performance.now() - started,
+      };
       const outcome: MinerOutcome = result.ok
         ? { ...base, ok: true, ...(result.value === undefined ? {} : { state: result.value }) }
         : { ...base, ok: false, error: result.error };
@@ -124,11 +130,14 @@ export function executeFleet(tasks: readonly FleetTask[], run: FleetRun): Promis
       const callMs = performance.now() - callStart;
       active -= 1;
       if (!result.ok && result.error.retryable && job.attempts <= settings.retries && run.signal?.aborted !== true) {
-        const timer = setTimeout(() => {
-          waiting.delete(timer);
-          ready.push(job);
-          pump();
-        }, backoffMs(settings.backoff, job.attempts, random));
+        const timer = setTimeout(
+          () => {
+            waiting.delete(timer);
+            ready.push(job);
+            pump();
+          },
+          backoffMs(settings.backoff, job.attempts, random),
+        );
         waiting.set(timer, job);
       } else {
         record(job, result, callMs);
@@ -157,15 +166,19 @@ export function backoffMs(backoff: BackoffSettings, failedAttempts: number, rand
 }
 
 /** A guard above the driver's own timeout: a driver that breaks its contract still cannot hold a slot for ever. */
+// biome-ignore lint/suspicious/noConfusingVoidType: as above, the union of what the driver calls resolve
 async function call(drivers: DriverRegistry, task: FleetTask, timeoutMs: number): Promise<MinerResult<MinerState | void>> {
   const driver = drivers[task.miner.driver];
   const options = { timeoutMs };
   let guard: NodeJS.Timeout | undefined;
   const expired = new Promise<MinerResult<never>>((resolve) => {
-    guard = setTimeout(() => resolve({ ok: false, error: { kind: 'timeout', message: `${task.miner.id}: driver overran its timeout`,
-      retryable: true } }), timeoutMs + 1_000);
+    guard = setTimeout(
+      () => resolve({ ok: false, error: { kind: 'timeout', message: `${task.miner.id}: driver overran its timeout`, retryable: true } }),
+      timeoutMs + 1_000,
+    );
   });
   const command = task.command;
+  // biome-ignore lint/suspicious/noConfusingVoidType: as above
   const work = (async (): Promise<MinerResult<MinerState | void>> => {
     try {
       switch (command.kind) {

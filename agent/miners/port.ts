@@ -80,9 +80,8 @@ export function ok<T>(value: T): MinerResult<T> {
 }
 
 export function fail<T = never>(kind: MinerErrorKind, message: string, code?: number | string): MinerResult<T> {
-  const error: MinerError = code === undefined
-    ? { kind, message, retryable: RETRYABLE.has(kind) }
-    : { kind, message, code, retryable: RETRYABLE.has(kind) };
+  const error: MinerError =
+    code === undefined ? { kind, message, retryable: RETRYABLE.has(kind) } : { kind, message, code, retryable: RETRYABLE.has(kind) };
   return { ok: false, error };
 }
 

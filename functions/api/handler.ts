@@ -10,13 +10,13 @@ import type { Context } from 'hono';
 import { handle } from 'hono/aws-lambda';
 import { createApp } from '#adapters/http/app.ts';
 import type { Authenticate } from '#adapters/http/auth.ts';
-import { principalFromClaims, type ClaimOptions } from '#adapters/jwt.ts';
+import { type ClaimOptions, principalFromClaims } from '#adapters/jwt.ts';
 import { apiUseCases } from '#app/api.ts';
 import { systemClock } from '#ports/clock.ts';
 import { awsParts } from '../shared/aws.ts';
+import { invocation } from '../shared/lambda.ts';
 import { parseEnv } from '../shared/settings.ts';
 import { Env } from './contract.ts';
-import { invocation } from '../shared/lambda.ts';
 
 interface GatewayEnv {
   event?: { requestContext?: { authorizer?: { jwt?: { claims?: Record<string, unknown> } } } };

@@ -66,4 +66,3 @@ export const handler = lambdaHandler(NAME, async (raw, { metrics }) => {
     eventsFailed: published.failed.length,
   };
 });
-

@@ -87,4 +87,3 @@ export const handler = lambdaHandler(NAME, async (raw, { metrics }) => {
     eventsFailed: outcome.published.failed.length,
   };
 });
-

@@ -58,4 +58,3 @@ export const handler = lambdaHandler(NAME, async (raw, { metrics }) => {
     resent: summary.resent,
   };
 });
-

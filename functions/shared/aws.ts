@@ -2,10 +2,11 @@
  * What every Lambda builds once per container from its environment: the table, the bus,
  * the sites file bundled next to the code, and the container's Powertools logger and metrics.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+
 import type { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { dynamoRepositories, type Repositories } from '#adapters/dynamo/index.ts';
 import { dynamoClient } from '#adapters/dynamo/table.ts';
 import { EventBridgePublisher } from '#adapters/eventbridge.ts';

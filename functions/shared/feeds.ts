@@ -2,12 +2,12 @@
  * What the three ingest Lambdas share: feed settings (environment locally, SSM / Secrets Manager
  * in AWS, each read once per container), their HTTP retry policy, and feed-age metrics.
  */
-import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type * as z from 'zod';
 import { defaultSecretClients, SettingsReader } from '#adapters/feeds/credentials.ts';
 import type { HttpOptions } from '#adapters/feeds/http.ts';
 import type { FeedAge } from '#app/staleness.ts';
-import { parseEnv, SecretStoreEnv, type FeedHttpEnv } from './settings.ts';
+import { type FeedHttpEnv, parseEnv, SecretStoreEnv } from './settings.ts';
 
 type FeedHttpSettings = z.output<typeof FeedHttpEnv>;
 

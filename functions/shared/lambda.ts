@@ -9,7 +9,7 @@ import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { Logger } from '#ports/logger.ts';
-import { METRICS_NAMESPACE, parseEnv, PowertoolsEnv } from './settings.ts';
+import { METRICS_NAMESPACE, PowertoolsEnv, parseEnv } from './settings.ts';
 
 export interface Powertools {
   logger: PowertoolsLogger;

@@ -44,11 +44,7 @@ export const optionalText = z
  * Parses `env` with `schema`; throws a ValidationError naming every bad variable, e.g.
  * `ingest-prices environment: PRICE_LOOKBACK_HOURS: must be a whole number from 1 to 168 (got "six")`.
  */
-export function parseEnv<S extends z.ZodType>(
-  schema: S,
-  env: Readonly<Record<string, string | undefined>>,
-  what: string,
-): z.output<S> {
+export function parseEnv<S extends z.ZodType>(schema: S, env: Readonly<Record<string, string | undefined>>, what: string): z.output<S> {
   const r = schema.safeParse(env);
   if (!r.success) throw fromZodIssues(`${what} environment`, r.error.issues);
   return r.data;
@@ -130,7 +126,10 @@ const sourceOrder = z
   .optional()
   .transform((text: Text, ctx): HashpriceSourceName[] | undefined => {
     if (text === undefined || text.trim() === '') return undefined;
-    const names = text.split(',').map((x) => x.trim()).filter(Boolean);
+    const names = text
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
     const unknown = names.filter((n) => !(HASHPRICE_SOURCE_NAMES as readonly string[]).includes(n));
     if (unknown.length || names.length === 0) {
       ctx.addIssue({ code: 'custom', message: `unknown source "${unknown.join('", "')}" (known: ${HASHPRICE_SOURCE_NAMES.join(', ')})` });

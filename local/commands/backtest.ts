@@ -2,30 +2,31 @@
  * `switchyard backtest` (DESIGN §6): replays price, hashprice and load files through the live
  * policy and writes `summary.json`, `intervals.csv` and `report.html` into `--out`.
  */
+
+import { once } from 'node:events';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { once } from 'node:events';
 import cliProgress from 'cli-progress';
 import { readSitesFile } from '#adapters/sites-file.ts';
 import {
+  type BacktestResult,
   DEFAULT_PRICE_LAG_MINUTES,
   DEFAULT_REACTION_LAG_SCED,
   DEFAULT_TIMING,
   engineWork,
   runBacktest,
-  summarize,
-  type BacktestResult,
   type Summary,
+  summarize,
 } from '#app/backtest/index.ts';
 import { intervalCsv } from '#app/backtest/report-csv.ts';
 import { renderHtmlReport } from '#app/backtest/report-html.ts';
-import { walkForwardForecaster, walkForwardMonthly, type WalkForwardMonth } from '#app/forecast-fit.ts';
+import { type WalkForwardMonth, walkForwardForecaster, walkForwardMonthly } from '#app/forecast-fit.ts';
 import { operatingDayHours } from '#domain/bids.ts';
-import { lastPriceForecaster, spikePersistenceForecaster, type PriceForecaster } from '#domain/forecast.ts';
+import { lastPriceForecaster, type PriceForecaster, spikePersistenceForecaster } from '#domain/forecast.ts';
 import { parseInstant } from '#domain/time.ts';
 import { choiceFlag, parseFlags, requireFlag } from '../args.ts';
 import { readBacktestFiles } from '../backtest-files.ts';
-import { UsageError, type Command } from './types.ts';
+import { type Command, UsageError } from './types.ts';
 
 /** Products a curtailable load resource can be offered into. */
 const AS_OFFER_PRODUCTS = ['RRS', 'ECRS', 'NSPIN'] as const;
@@ -47,7 +48,8 @@ export function windowFlag(value: string | undefined, flag: string, timeZone: st
     return hours[0]!;
   }
   const ms = parseInstant(value);
-  if (!Number.isFinite(ms)) throw new UsageError(`--${flag} must be a day such as 2024-07-01 or an ISO instant such as 2024-07-01T05:00:00Z (got "${value}")`);
+  if (!Number.isFinite(ms))
+    throw new UsageError(`--${flag} must be a day such as 2024-07-01 or an ISO instant such as 2024-07-01T05:00:00Z (got "${value}")`);
   return ms;
 }
 
@@ -106,9 +108,14 @@ export async function backtestCommand(argv: string[], progress = process.stderr.
     rtm5: flags.rtm5,
   };
   if (flags['as-product'] !== undefined && !files.asPrices) throw new UsageError('--as-product needs --as-prices');
-  const asProduct = files.asPrices ? (flags['as-product'] === undefined ? 'RRS' : choiceFlag(flags['as-product'], 'as-product', AS_OFFER_PRODUCTS)) : null;
+  const asProduct = files.asPrices
+    ? flags['as-product'] === undefined
+      ? 'RRS'
+      : choiceFlag(flags['as-product'], 'as-product', AS_OFFER_PRODUCTS)
+    : null;
   const outDir = resolve(requireFlag(flags.out, 'out'));
-  const forecasterName = flags.forecaster === undefined ? 'spike-persistence' : choiceFlag(flags.forecaster, 'forecaster', Object.keys(FORECASTERS));
+  const forecasterName =
+    flags.forecaster === undefined ? 'spike-persistence' : choiceFlag(flags.forecaster, 'forecaster', Object.keys(FORECASTERS));
   const walkForward = flags['walk-forward'] === undefined ? null : choiceFlag(flags['walk-forward'], 'walk-forward', ['monthly'] as const);
   if (walkForward && forecasterName !== 'spike-persistence') {
     throw new UsageError('--walk-forward refits the spike-persistence forecaster: drop --forecaster or give spike-persistence');
@@ -119,15 +126,18 @@ export async function backtestCommand(argv: string[], progress = process.stderr.
   const to = windowFlag(flags.to, 'to', tz);
   if (from !== undefined && to !== undefined && to <= from) throw new UsageError('--to must be after --from');
   for (const s of sites) {
-    if (s.market !== 'ERCOT') throw new UsageError(`--sites ${sitesPath}: site "${s.id}" is in market ${s.market}; the backtest files are ERCOT`);
+    if (s.market !== 'ERCOT')
+      throw new UsageError(`--sites ${sitesPath}: site "${s.id}" is in market ${s.market}; the backtest files are ERCOT`);
     if (s.fourCp.enabled && !(files.load && files.loadForecast)) {
       throw new UsageError(`--sites ${sitesPath}: site "${s.id}" has 4CP enabled: give --load (actual system load) and --load-forecast`);
     }
   }
   const nodes = [...new Set(sites.map((s) => s.settlementPoint!))];
-  if (nodes.length > 1) throw new UsageError(`--sites ${sitesPath}: all sites must settle at one point for one --rtm file (got ${nodes.join(', ')})`);
+  if (nodes.length > 1)
+    throw new UsageError(`--sites ${sitesPath}: all sites must settle at one point for one --rtm file (got ${nodes.join(', ')})`);
   const data = readBacktestFiles(files, nodes);
-  if (data.asRejects) process.stderr.write(`switchyard backtest: --as-prices ${files.asPrices}: ${data.asRejects} row(s) skipped (see the file's gaps)\n`);
+  if (data.asRejects)
+    process.stderr.write(`switchyard backtest: --as-prices ${files.asPrices}: ${data.asRejects} row(s) skipped (see the file's gaps)\n`);
   if (data.rt.length === 0) throw new UsageError(`--rtm ${files.rtm}: no prices for ${nodes[0]}`);
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
@@ -151,7 +161,11 @@ export async function backtestCommand(argv: string[], progress = process.stderr.
   let bar: cliProgress.SingleBar | null = null;
   if (progress) {
     bar = new cliProgress.SingleBar(
-      { format: 'backtest [{bar}] {percentage}% | {value}/{total} load-intervals | {eta_formatted} left', stream: process.stderr, hideCursor: true },
+      {
+        format: 'backtest [{bar}] {percentage}% | {value}/{total} load-intervals | {eta_formatted} left',
+        stream: process.stderr,
+        hideCursor: true,
+      },
       cliProgress.Presets.shades_classic,
     );
     // The engine policies run twice unless the forecaster is the last price (the second pass is the comparison).
@@ -200,7 +214,9 @@ export const backtest: Command = {
       const cr = Object.entries(s.captureRatio)
         .map(([p, v]) => `${p} ${v.toFixed(4)}`)
         .join(', ');
-      const bound = Object.entries(s.policies).filter(([, v]) => v?.upperBound).map(([p]) => p);
+      const bound = Object.entries(s.policies)
+        .filter(([, v]) => v?.upperBound)
+        .map(([p]) => p);
       const h = s.headline ? s.captureVsLastPrice?.[s.headline] : undefined;
       const vs = h ? `; ${s.headline} − last price ${h.delta.toFixed(4)} [${h.low.toFixed(4)}, ${h.high.toFixed(4)}]` : '';
       const bounds = bound.length ? ` (upper bounds: ${bound.join(', ')})` : '';

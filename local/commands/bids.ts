@@ -8,9 +8,9 @@ import { prepareBids } from '#app/bids.ts';
 import { nordPoolOrders, nordPoolOrdersCsv } from '#app/nordpool-orders.ts';
 import type { SiteBids } from '#domain/bids.ts';
 import { parseInstant } from '#domain/time.ts';
-import { UsageError, type Command } from './types.ts';
 import { choiceFlag, parseFlags, requireFlag } from '../args.ts';
 import { openLocalContext } from '../context.ts';
+import { type Command, UsageError } from './types.ts';
 
 const money = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toFixed(2));
 
@@ -25,10 +25,21 @@ export function formatBids(all: readonly SiteBids[]): string {
     out.push(['hour', 'DA $/MWh', ...loadIds.map((id) => `${id} ≤ $/MWh`), 'peak p', 'curve (MW at ≤ $/MWh)'].join('\t'));
     for (const h of b.hours) {
       const curve = h.steps.map((s) => `${s.mw}@${s.priceUsdPerMwh}`).join(' ');
-      out.push([String(h.localHour).padStart(2, '0'), money(h.daUsdPerMwh), ...loadIds.map((id) => money(h.thresholdsUsdPerMwh[id])), h.peakProbability.toFixed(3), curve].join('\t'));
+      out.push(
+        [
+          String(h.localHour).padStart(2, '0'),
+          money(h.daUsdPerMwh),
+          ...loadIds.map((id) => money(h.thresholdsUsdPerMwh[id])),
+          h.peakProbability.toFixed(3),
+          curve,
+        ].join('\t'),
+      );
     }
     const offers = b.hours[0]?.asOffers ?? [];
-    if (offers.length > 0) out.push(`ancillary offers per hour: ${[...new Set(offers.map((o) => `${o.loadId} ${o.mw} MW`))].join(', ')} into ${[...new Set(offers.map((o) => o.product))].join('/')}, priced at the hour's opportunity cost`);
+    if (offers.length > 0)
+      out.push(
+        `ancillary offers per hour: ${[...new Set(offers.map((o) => `${o.loadId} ${o.mw} MW`))].join(', ')} into ${[...new Set(offers.map((o) => o.product))].join('/')}, priced at the hour's opportunity cost`,
+      );
     out.push('');
   }
   return out.join('\n');
@@ -41,7 +52,8 @@ export const bids: Command = {
   async run(argv) {
     const flags = parseFlags(argv, { date: { type: 'string' }, sites: { type: 'string' }, format: { type: 'string' } });
     const date = requireFlag(flags.date, 'date');
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !Number.isFinite(parseInstant(`${date}T00:00:00Z`))) throw new UsageError(`--date must be a day such as 2024-07-01 (got "${date}")`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !Number.isFinite(parseInstant(`${date}T00:00:00Z`)))
+      throw new UsageError(`--date must be a day such as 2024-07-01 (got "${date}")`);
     const format = flags.format === undefined ? 'table' : choiceFlag(flags.format, 'format', ['table', 'json', 'nordpool'] as const);
     // A sites file given is read before the store is opened: a bad file leaves nothing behind.
     const given = flags.sites ? readSitesFile(flags.sites).sites : undefined;
@@ -53,9 +65,16 @@ export const bids: Command = {
         process.stdout.write(nordPoolOrdersCsv(await nordPoolOrders(ctx.repos.marketData, sites, date, ctx.clock.nowMs())));
         return 0;
       }
-      const result = await prepareBids({ marketData: ctx.repos.marketData, bids: ctx.repos.bids, clock: ctx.clock, publisher: ctx.publisher }, sites, date);
+      const result = await prepareBids(
+        { marketData: ctx.repos.marketData, bids: ctx.repos.bids, clock: ctx.clock, publisher: ctx.publisher },
+        sites,
+        date,
+      );
       process.stdout.write(format === 'json' ? `${JSON.stringify(result.bids, null, 2)}\n` : formatBids(result.bids));
-      if (result.unpublished.length > 0) process.stderr.write(`switchyard bids: ${result.unpublished.length} BidsPrepared event(s) not sent: ${result.unpublished.join(', ')}\n`);
+      if (result.unpublished.length > 0)
+        process.stderr.write(
+          `switchyard bids: ${result.unpublished.length} BidsPrepared event(s) not sent: ${result.unpublished.join(', ')}\n`,
+        );
       return result.unpublished.length > 0 ? 1 : 0;
     } finally {
       await ctx.close();

@@ -10,17 +10,17 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import cliProgress from 'cli-progress';
 import { parseErcotFuelMixWorkbook } from '#adapters/feeds/ercot-fuel-mix.ts';
-import { FILE_SOURCES, parseFeedFile, type FileSource } from '#adapters/feeds/registry.ts';
-import { batchSize, ingestBatch, type IngestReport } from '#app/ingest.ts';
-import { newPriceRecorder } from '#app/jobs/price-redecide.ts';
+import { FILE_SOURCES, type FileSource, parseFeedFile } from '#adapters/feeds/registry.ts';
+import { batchSize, type IngestReport, ingestBatch } from '#app/ingest.ts';
 import { ingestIntensity } from '#app/intensity.ts';
+import { newPriceRecorder } from '#app/jobs/price-redecide.ts';
 import { iso } from '#domain/time.ts';
 import type { AuditRepository } from '#ports/audit.ts';
 import type { MarketDataRepository } from '#ports/market-data.ts';
 import { choiceFlag, parseFlags, requireFlag } from '../args.ts';
 import { openLocalContext } from '../context.ts';
 import { redecideOnPrices } from '../live-feeds.ts';
-import { UsageError, type Command } from './types.ts';
+import { type Command, UsageError } from './types.ts';
 
 /** The workbook source: binary, so not one of the registry's text parsers. */
 export const FUEL_MIX_XLSX = 'ercot-fuel-mix-xlsx';
@@ -60,7 +60,10 @@ export function parseIngestArgs(argv: string[]): IngestArgs<IngestSource> {
     'skip-bad-rows': { type: 'boolean' },
     nodes: { type: 'string' },
   });
-  const nodes = flags.nodes?.split(',').map((s) => s.trim()).filter(Boolean);
+  const nodes = flags.nodes
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (flags.nodes !== undefined && !nodes?.length) throw new UsageError('--nodes must list settlement points, e.g. HB_HUBAVG,HB_WEST');
   return {
     source: choiceFlag(flags.source, 'source', ingestSources()),
@@ -90,14 +93,20 @@ export async function ingestFile(
 
   for (const r of batch.rejects.slice(0, LIST_LIMIT)) io.err(`skipped line ${r.line}${r.field ? `: ${r.field}` : ''}: ${r.message}\n`);
   if (batch.rejects.length > LIST_LIMIT) io.err(`… and ${n(batch.rejects.length - LIST_LIMIT)} more skipped rows\n`);
-  for (const g of batch.gaps.slice(0, LIST_LIMIT)) io.err(`gap: ${g.series} ${iso(g.fromMs)} .. ${iso(g.toMs)} (${n(g.missingIntervals)} intervals missing)\n`);
+  for (const g of batch.gaps.slice(0, LIST_LIMIT))
+    io.err(`gap: ${g.series} ${iso(g.fromMs)} .. ${iso(g.toMs)} (${n(g.missingIntervals)} intervals missing)\n`);
   if (batch.gaps.length > LIST_LIMIT) io.err(`… and ${n(batch.gaps.length - LIST_LIMIT)} more gaps\n`);
 
   const total = batchSize(batch);
   const bar =
     io.progressStream && total > 0
       ? new cliProgress.SingleBar(
-          { stream: io.progressStream, format: `ingest ${args.source} {bar} {percentage}% | {value}/{total} points | {eta_formatted} left`, hideCursor: true, etaBuffer: 20 },
+          {
+            stream: io.progressStream,
+            format: `ingest ${args.source} {bar} {percentage}% | {value}/{total} points | {eta_formatted} left`,
+            hideCursor: true,
+            etaBuffer: 20,
+          },
           cliProgress.Presets.shades_classic,
         )
       : undefined;
@@ -157,9 +166,11 @@ export async function ingestWorkbookFile(
   const t0 = now();
   const parsed = await parseErcotFuelMixWorkbook(bytes, { skipBadRows: args.skipBadRows });
   const parseMs = now() - t0;
-  for (const r of parsed.rejects.slice(0, LIST_LIMIT)) io.err(`skipped sheet ${r.sheet} row ${r.line}${r.field ? `: ${r.field}` : ''}: ${r.message}\n`);
+  for (const r of parsed.rejects.slice(0, LIST_LIMIT))
+    io.err(`skipped sheet ${r.sheet} row ${r.line}${r.field ? `: ${r.field}` : ''}: ${r.message}\n`);
   if (parsed.rejects.length > LIST_LIMIT) io.err(`… and ${n(parsed.rejects.length - LIST_LIMIT)} more skipped rows\n`);
-  for (const g of parsed.gaps.slice(0, LIST_LIMIT)) io.err(`gap: ${g.series} ${iso(g.fromMs)} .. ${iso(g.toMs)} (${n(g.missingIntervals)} intervals missing)\n`);
+  for (const g of parsed.gaps.slice(0, LIST_LIMIT))
+    io.err(`gap: ${g.series} ${iso(g.fromMs)} .. ${iso(g.toMs)} (${n(g.missingIntervals)} intervals missing)\n`);
   const t1 = now();
   const { points, written } = await ingestIntensity(repo, parsed.points, FUEL_MIX_XLSX);
   const writeMs = now() - t1;

@@ -10,7 +10,7 @@ import { MARKETS, type Site } from '#domain/sites.ts';
 import { type MarketDataRepository, PRICE_KINDS, type PriceKind, type PricePoint, priceCurrency } from '#ports/market-data.ts';
 import { choiceFlag, instantFlag, parseFlags, requireFlag } from '../args.ts';
 import { openLocalContext } from '../context.ts';
-import { UsageError, type Command } from './types.ts';
+import { type Command, UsageError } from './types.ts';
 
 export interface PricesArgs {
   market: string;

@@ -1,6 +1,6 @@
+import { instantFlag, parseFlags } from '../args.ts';
 import { openLocalContext } from '../context.ts';
 import { runLocal } from '../engine.ts';
-import { instantFlag, parseFlags } from '../args.ts';
 import type { Command } from './types.ts';
 
 export const run: Command = {
@@ -13,7 +13,9 @@ export const run: Command = {
     const ctx = await openLocalContext({ requireSites: true });
     try {
       const summary = await runLocal(ctx, atMs === undefined ? { trigger: 'schedule' } : { atMs, trigger: 'cli' });
-      process.stdout.write(`${JSON.stringify({ ...summary, runs: summary.runs.map(({ errors, ...r }) => ({ ...r, ...(errors.length ? { errors } : {}) })) }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ ...summary, runs: summary.runs.map(({ errors, ...r }) => ({ ...r, ...(errors.length ? { errors } : {}) })) }, null, 2)}\n`,
+      );
       return summary.runs.every((r) => r.status === 'SUCCEEDED') ? 0 : 1;
     } finally {
       await ctx.close();

@@ -1,5 +1,5 @@
-import { startRuntime } from '../runtime.ts';
 import { parseFlags } from '../args.ts';
+import { startRuntime } from '../runtime.ts';
 import type { Command } from './types.ts';
 
 export const start: Command = {

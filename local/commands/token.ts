@@ -1,9 +1,9 @@
-import { ROLES, mintToken } from '#adapters/jwt.ts';
+import { mintToken, ROLES } from '#adapters/jwt.ts';
 import { readSitesFile } from '#adapters/sites-file.ts';
+import { choiceFlag, parseFlags, requireFlag } from '../args.ts';
 import { readConfig } from '../config.ts';
 import { localJwtSecret } from '../context.ts';
-import { choiceFlag, parseFlags, requireFlag } from '../args.ts';
-import { UsageError, type Command } from './types.ts';
+import { type Command, UsageError } from './types.ts';
 
 export const token: Command = {
   name: 'token',
@@ -22,7 +22,8 @@ export const token: Command = {
     if (roles.length === 0) throw new UsageError('--role is required');
     const config = readConfig();
     const sites = flags.site;
-    if (roles.includes('agent') && !sites?.length) throw new UsageError('--site is required with --role agent: an agent acts for its own site(s) only');
+    if (roles.includes('agent') && !sites?.length)
+      throw new UsageError('--site is required with --role agent: an agent acts for its own site(s) only');
     if (sites?.length) {
       if (!roles.includes('agent')) throw new UsageError('--site is only for --role agent');
       const known = readSitesFile(config.sitesFile).sites.map((s) => s.id);
@@ -33,7 +34,8 @@ export const token: Command = {
     const user = flags.user ?? (sites?.length ? `agent-${sites.join('-')}` : requireFlag(flags.user, 'user'));
     if (!/^[\w.@-]{1,64}$/.test(user)) throw new UsageError(`--user must be 1–64 letters, digits or . _ @ - (got "${user}")`);
     const ttlHours = flags['ttl-hours'] === undefined ? 12 : Number(flags['ttl-hours']);
-    if (!(ttlHours > 0 && ttlHours <= 24 * 30)) throw new UsageError(`--ttl-hours must be a number of hours from 0 to 720 (got "${flags['ttl-hours']}")`);
+    if (!(ttlHours > 0 && ttlHours <= 24 * 30))
+      throw new UsageError(`--ttl-hours must be a number of hours from 0 to 720 (got "${flags['ttl-hours']}")`);
     const secret = localJwtSecret(config.home);
     process.stdout.write(`${await mintToken(secret, user, roles, Math.round(ttlHours * 3600), Date.now(), sites)}\n`);
     return 0;

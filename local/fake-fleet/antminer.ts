@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { digestResponse, parseDigestAuthorization } from '../../agent/miners/digest-auth.ts';
 import type { FakeMiner } from './fake-miner.ts';
-import { serveHttpJson, type HttpAnswer } from './http-fake.ts';
+import { type HttpAnswer, serveHttpJson } from './http-fake.ts';
 
 /**
  * The stock Antminer web CGI scripts behind HTTP digest auth (realm "antMiner Configuration", qop=auth, MD5):
@@ -27,14 +27,23 @@ export function serveAntminer(miner: FakeMiner): http.Server {
     headers: { 'www-authenticate': `Digest realm="${REALM}", qop="auth", nonce="${nonce}"` },
   });
   return serveHttpJson(miner, (request, body): HttpAnswer => {
-    const params = parseDigestAuthorization(request.headers['authorization']);
+    const params = parseDigestAuthorization(request.headers.authorization);
     if (params === undefined || params.get('nonce') !== nonce) return challenge();
-    const expected = digestResponse({ realm: REALM, nonce, qop: 'auth', algorithm: 'MD5', stale: false }, {
-      username: params.get('username') ?? '', password: miner.password, method: request.method ?? 'GET', uri: params.get('uri') ?? '',
-      nonceCount: Number.parseInt(params.get('nc') ?? '0', 16), cnonce: params.get('cnonce') ?? '',
-    });
-    const valid = params.get('uri') === request.url && params.get('response') === expected.response
-      && miner.accepts(params.get('username') ?? '', miner.password);
+    const expected = digestResponse(
+      { realm: REALM, nonce, qop: 'auth', algorithm: 'MD5', stale: false },
+      {
+        username: params.get('username') ?? '',
+        password: miner.password,
+        method: request.method ?? 'GET',
+        uri: params.get('uri') ?? '',
+        nonceCount: Number.parseInt(params.get('nc') ?? '0', 16),
+        cnonce: params.get('cnonce') ?? '',
+      },
+    );
+    const valid =
+      params.get('uri') === request.url &&
+      params.get('response') === expected.response &&
+      miner.accepts(params.get('username') ?? '', miner.password);
     if (!valid) {
       nonce = randomBytes(16).toString('hex');
       return challenge();
@@ -64,12 +73,25 @@ export function serveAntminer(miner: FakeMiner): http.Server {
       case 'GET /cgi-bin/summary.cgi': {
         const when = Math.floor(Date.now() / 1000);
         const ghs = state.hashrateThs * 1000;
-        return { status: 200, body: {
-          STATUS: { STATUS: 'S', when, Msg: 'summary', api_version: '1.0.0' },
-          INFO: { miner_version: '49.0.1.3', CompileTime: 'Fri Sep 15 14:39:20 CST 2023', type: 'Antminer S19j Pro' },
-          SUMMARY: [{ elapsed: 3600, rate_5s: ghs, rate_30m: ghs, rate_avg: ghs, rate_ideal: miner.ratedThs * 1000, rate_unit: 'GH/s',
-            hw_all: 0, bestshare: 0 }],
-        } };
+        return {
+          status: 200,
+          body: {
+            STATUS: { STATUS: 'S', when, Msg: 'summary', api_version: '1.0.0' },
+            INFO: { miner_version: '49.0.1.3', CompileTime: 'Fri Sep 15 14:39:20 CST 2023', type: 'Antminer S19j Pro' },
+            SUMMARY: [
+              {
+                elapsed: 3600,
+                rate_5s: ghs,
+                rate_30m: ghs,
+                rate_avg: ghs,
+                rate_ideal: miner.ratedThs * 1000,
+                rate_unit: 'GH/s',
+                hw_all: 0,
+                bestshare: 0,
+              },
+            ],
+          },
+        };
       }
       default:
         return { status: 404, body: { error: 'Not found' } };

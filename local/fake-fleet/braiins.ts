@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type { FakeMiner } from './fake-miner.ts';
-import { serveHttpJson, type HttpAnswer } from './http-fake.ts';
+import { type HttpAnswer, serveHttpJson } from './http-fake.ts';
 
 /**
  * The Braiins OS public REST API routes the driver uses: login (token + timeout_s), pause/resume, power target, and
@@ -31,7 +31,7 @@ export function serveBraiins(miner: FakeMiner, options: BraiinsFakeOptions = {})
       tokens.set(token, { expires: Date.now() + timeoutS * 1000, epoch: miner.sessionEpoch });
       return { status: 200, body: { token, timeout_s: timeoutS } };
     }
-    const token = request.headers['authorization'];
+    const token = request.headers.authorization;
     const held = typeof token === 'string' ? tokens.get(token) : undefined;
     if (held === undefined || held.expires < Date.now() || held.epoch !== miner.sessionEpoch) return unauthenticated;
     held.expires = Date.now() + timeoutS * 1000; // sliding expiry, as on the miner
@@ -58,16 +58,27 @@ export function serveBraiins(miner: FakeMiner, options: BraiinsFakeOptions = {})
         return { status: 200, body: { watt } };
       }
       case 'GET /api/v1/miner/details':
-        return { status: 200, body: { uid: 'fake', status: state.mode === 'asleep' ? 'MINER_STATUS_PAUSED' : 'MINER_STATUS_NORMAL',
-          bos_version: { current: '24.09' } } };
+        return {
+          status: 200,
+          body: {
+            uid: 'fake',
+            status: state.mode === 'asleep' ? 'MINER_STATUS_PAUSED' : 'MINER_STATUS_NORMAL',
+            bos_version: { current: '24.09' },
+          },
+        };
       case 'GET /api/v1/miner/stats':
-        return { status: 200, body: {
-          miner_stats: { real_hashrate: { last_5s: { gigahash_per_second: state.hashrateThs * 1000 } } },
-          power_stats: { approximated_consumption: { watt: state.powerW } },
-        } };
+        return {
+          status: 200,
+          body: {
+            miner_stats: { real_hashrate: { last_5s: { gigahash_per_second: state.hashrateThs * 1000 } } },
+            power_stats: { approximated_consumption: { watt: state.powerW } },
+          },
+        };
       case 'GET /api/v1/performance/tuner-state':
-        return { status: 200, body: { overall_tuner_state: 'TUNER_STATE_STABLE',
-          power_target_mode_state: { current_target: { watt: state.targetW } } } };
+        return {
+          status: 200,
+          body: { overall_tuner_state: 'TUNER_STATE_STABLE', power_target_mode_state: { current_target: { watt: state.targetW } } },
+        };
       default:
         return { status: 404, body: { code: 5, message: 'Not found', details: [] } };
     }

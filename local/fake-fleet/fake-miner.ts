@@ -2,15 +2,7 @@
  * The state behind every fake miner, whatever vendor it speaks: running or asleep, its power target, and the time a
  * command takes to take effect. Hashrate and power follow from the state, as on a real machine.
  */
-export const FAILURE_MODES = [
-  'none',
-  'bad-credentials',
-  'timeout',
-  'half-close',
-  'garbage',
-  'vendor-error',
-  'session-conflict',
-] as const;
+export const FAILURE_MODES = ['none', 'bad-credentials', 'timeout', 'half-close', 'garbage', 'vendor-error', 'session-conflict'] as const;
 export type FailureMode = (typeof FAILURE_MODES)[number];
 
 export const SLEEP_POWER_W = 20;

@@ -2,7 +2,7 @@ import type { Server } from 'node:net';
 import type { DriverName } from '../../agent/miners/port.ts';
 import { serveAntminer } from './antminer.ts';
 import { serveBraiins } from './braiins.ts';
-import { FakeMiner, type FailureMode } from './fake-miner.ts';
+import { type FailureMode, FakeMiner } from './fake-miner.ts';
 import { serveLuxos } from './luxos.ts';
 import { serveWhatsminer } from './whatsminer.ts';
 
@@ -64,8 +64,13 @@ export async function startFakeFleet(options: FakeFleetOptions): Promise<FakeFle
   const start = async (offset: number) => {
     const index = firstIndex + offset;
     const fake = new FakeMiner({
-      ratedW, ratedThs: options.ratedThs ?? 100, username: options.username ?? 'root', password: options.password ?? 'root',
-      effectDelayMs: options.effectDelayMs ?? 0, failure: options.failures?.[index] ?? 'none', asleep: options.asleep ?? false,
+      ratedW,
+      ratedThs: options.ratedThs ?? 100,
+      username: options.username ?? 'root',
+      password: options.password ?? 'root',
+      effectDelayMs: options.effectDelayMs ?? 0,
+      failure: options.failures?.[index] ?? 'none',
+      asleep: options.asleep ?? false,
     });
     const server = serve(options.driver, fake);
     const host = addressAt(firstAddress, index);
@@ -80,9 +85,11 @@ export async function startFakeFleet(options: FakeFleetOptions): Promise<FakeFle
   const width = options.startConcurrency ?? 256;
   let next = 0;
   try {
-    await Promise.all(Array.from({ length: Math.min(width, options.count) }, async () => {
-      while (next < options.count) await start(next++);
-    }));
+    await Promise.all(
+      Array.from({ length: Math.min(width, options.count) }, async () => {
+        while (next < options.count) await start(next++);
+      }),
+    );
   } catch (error) {
     await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
     throw error;
@@ -93,8 +100,14 @@ export async function startFakeFleet(options: FakeFleetOptions): Promise<FakeFle
     inventoryFragment(credential: string) {
       const samePort = miners.every((miner) => miner.port === port);
       if (samePort && port !== 0) {
-        return { range: { first: addressAt(firstAddress, firstIndex), count: miners.length, port }, idPrefix: 'm', firstId: firstIndex,
-          driver: options.driver, credential, ratedW };
+        return {
+          range: { first: addressAt(firstAddress, firstIndex), count: miners.length, port },
+          idPrefix: 'm',
+          firstId: firstIndex,
+          driver: options.driver,
+          credential,
+          ratedW,
+        };
       }
       return miners.map((miner) => ({ id: miner.id, address: `${miner.host}:${miner.port}`, driver: options.driver, credential, ratedW }));
     },

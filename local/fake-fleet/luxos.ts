@@ -31,8 +31,10 @@ export function serveLuxos(miner: FakeMiner): net.Server {
         session = randomBytes(6).toString('base64url').slice(0, 8);
         return reply({ SESSION: [{ SessionID: session }], STATUS: status('S', 316, 'Session created') });
       case 'session':
-        return reply({ SESSION: [{ SessionID: miner.failure === 'session-conflict' ? 'Xo3kPq2z' : session ?? '' }],
-          STATUS: status('S', 319, 'Session information') });
+        return reply({
+          SESSION: [{ SessionID: miner.failure === 'session-conflict' ? 'Xo3kPq2z' : (session ?? '') }],
+          STATUS: status('S', 319, 'Session information'),
+        });
       case 'logoff': {
         const refused = requireSession();
         if (refused) return refused;
@@ -50,11 +52,15 @@ export function serveLuxos(miner: FakeMiner): net.Server {
         return reply({ CURTAIL: [{ Action: action }], STATUS: status('S', 335, 'Curtailment command sent') });
       }
       case 'config':
-        return reply({ CONFIG: [{ CurtailMode: state.mode === 'asleep' ? 'Sleep' : 'None', Profile: 'default', IsAtmEnabled: false }],
-          STATUS: status('S', 33, 'LUXminer config') });
+        return reply({
+          CONFIG: [{ CurtailMode: state.mode === 'asleep' ? 'Sleep' : 'None', Profile: 'default', IsAtmEnabled: false }],
+          STATUS: status('S', 33, 'LUXminer config'),
+        });
       case 'summary':
-        return reply({ SUMMARY: [{ 'GHS 5s': state.hashrateThs * 1000, 'GHS av': state.hashrateThs * 1000, Elapsed: 3600 }],
-          STATUS: status('S', 11, 'Summary') });
+        return reply({
+          SUMMARY: [{ 'GHS 5s': state.hashrateThs * 1000, 'GHS av': state.hashrateThs * 1000, Elapsed: 3600 }],
+          STATUS: status('S', 11, 'Summary'),
+        });
       case 'power':
         return reply({ POWER: [{ PSU: true, Watts: state.powerW }], STATUS: status('S', 336, 'Power') });
       default:

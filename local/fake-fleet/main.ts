@@ -45,7 +45,7 @@ const fleet = await startFakeFleet({
   effectDelayMs: integer('effect-ms', values['effect-ms'])!,
   ratedW: integer('rated-w', values['rated-w'])!,
   username: values.username,
-  password: process.env['FAKE_MINER_PASSWORD'] ?? 'root',
+  password: process.env.FAKE_MINER_PASSWORD ?? 'root',
 });
 process.stdout.write(`${JSON.stringify({ miners: [fleet.inventoryFragment(values.credential)].flat() })}\n`);
 

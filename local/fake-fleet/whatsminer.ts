@@ -33,9 +33,9 @@ export function serveWhatsminer(miner: FakeMiner): net.Server {
     const status = (s: string, code: number, msg: unknown) => ({ STATUS: s, When: when, Code: code, Msg: msg, Description: '' });
     if (typeof request !== 'object' || request === null) return plain(status('E', 23, 'invalid json message'));
     const body = request as Record<string, unknown>;
-    if (body['enc'] === 1 && typeof body['data'] === 'string') {
+    if (body.enc === 1 && typeof body.data === 'string') {
       const key = hostPasswdMd5();
-      const text = miner.failure === 'bad-credentials' ? undefined : decryptEnvelope(key, body['data']);
+      const text = miner.failure === 'bad-credentials' ? undefined : decryptEnvelope(key, body.data);
       let command: Record<string, unknown> | undefined;
       try {
         command = text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
@@ -43,14 +43,14 @@ export function serveWhatsminer(miner: FakeMiner): net.Server {
         command = undefined;
       }
       if (command === undefined) return plain(status('E', 23, 'invalid json message'));
-      const sign = typeof command['token'] === 'string' ? command['token'] : '';
+      const sign = typeof command.token === 'string' ? command.token : '';
       const held = signs.get(sign);
       if (held === undefined || held.expires < Date.now() || held.epoch !== miner.sessionEpoch) {
         return plain(status('E', 135, 'check token err'));
       }
       const sealed = (answer: unknown): TcpReply => plain({ enc: encryptEnvelope(key, JSON.stringify(answer)) });
       if (miner.failure === 'vendor-error') return sealed(status('E', 132, 'API command ERROR'));
-      switch (command['cmd']) {
+      switch (command.cmd) {
         case 'power_off':
           miner.sleep();
           return sealed(status('S', 131, 'API command OK'));
@@ -58,7 +58,7 @@ export function serveWhatsminer(miner: FakeMiner): net.Server {
           miner.wake();
           return sealed(status('S', 131, 'API command OK'));
         case 'adjust_power_limit': {
-          const watts = Number(command['power_limit']);
+          const watts = Number(command.power_limit);
           if (!Number.isFinite(watts) || watts <= 0) return sealed(status('E', 14, 'invalid API command or data'));
           miner.setPowerTarget(watts);
           return sealed(status('S', 131, 'API command OK'));
@@ -68,7 +68,7 @@ export function serveWhatsminer(miner: FakeMiner): net.Server {
       }
     }
     const state = miner.state();
-    switch (body['cmd']) {
+    switch (body.cmd) {
       case 'get_token': {
         const time = String(when % 10_000).padStart(4, '0');
         const newsalt = salt();
@@ -78,12 +78,28 @@ export function serveWhatsminer(miner: FakeMiner): net.Server {
         return plain(status('S', 134, { time, salt: deviceSalt, newsalt }));
       }
       case 'status':
-        return plain(status('S', 131, { mineroff: 'false', btmineroff: state.mode === 'asleep' ? 'true' : 'false',
-          'Firmware Version': "'20230911.12.Rel'" }));
+        return plain(
+          status('S', 131, {
+            mineroff: 'false',
+            btmineroff: state.mode === 'asleep' ? 'true' : 'false',
+            'Firmware Version': "'20230911.12.Rel'",
+          }),
+        );
       case 'summary':
-        return plain({ STATUS: [{ STATUS: 'S', When: when, Code: 11, Msg: 'Summary', Description: 'btminer' }],
-          SUMMARY: [{ Elapsed: 3600, 'MHS av': state.hashrateThs * 1e6, 'MHS 5s': state.hashrateThs * 1e6, Power: state.powerW,
-            'Power Limit': state.targetW, 'Power Mode': 'Normal' }], id: 1 });
+        return plain({
+          STATUS: [{ STATUS: 'S', When: when, Code: 11, Msg: 'Summary', Description: 'btminer' }],
+          SUMMARY: [
+            {
+              Elapsed: 3600,
+              'MHS av': state.hashrateThs * 1e6,
+              'MHS 5s': state.hashrateThs * 1e6,
+              Power: state.powerW,
+              'Power Limit': state.targetW,
+              'Power Mode': 'Normal',
+            },
+          ],
+          id: 1,
+        });
       default:
         return plain(status('E', 14, 'invalid API command or data'));
     }

@@ -64,10 +64,17 @@ export function demoEurUsd(day: string): number {
  * Writes demo data covering [fromMs, toMs) for every priced node of the sites: RT intervals,
  * DA hours (through the end of the next day), system load forecast, and daily hashprice.
  */
-export async function seedDemoMarketData(repo: MarketDataRepository, sites: readonly Site[], fromMs: number, toMs: number): Promise<number> {
+export async function seedDemoMarketData(
+  repo: MarketDataRepository,
+  sites: readonly Site[],
+  fromMs: number,
+  toMs: number,
+): Promise<number> {
   const prices: PricePoint[] = [];
   const nodes = new Map<string, { market: string; node: string }>();
-  for (const s of sites) if (s.market !== 'FIXED' && s.settlementPoint) nodes.set(`${s.market}|${s.settlementPoint}`, { market: s.market, node: s.settlementPoint });
+  for (const s of sites)
+    if (s.market !== 'FIXED' && s.settlementPoint)
+      nodes.set(`${s.market}|${s.settlementPoint}`, { market: s.market, node: s.settlementPoint });
   const start = Math.floor(fromMs / HOUR_MS) * HOUR_MS;
   const daEnd = Math.floor(toMs / DAY_MS) * DAY_MS + 2 * DAY_MS;
   for (const { market, node } of nodes.values()) {
@@ -82,7 +89,14 @@ export async function seedDemoMarketData(repo: MarketDataRepository, sites: read
     const offset = UTC_OFFSET[market] ?? 0;
     const rtMinutes = intervalMinutesFor(market as Site['market']);
     for (let t = start; t < toMs; t += rtMinutes * MINUTE_MS) {
-      prices.push({ market, node, kind: 'RT', intervalStartMs: t, intervalMinutes: rtMinutes, priceUsdPerMwh: demoRtPrice(node, t, offset) });
+      prices.push({
+        market,
+        node,
+        kind: 'RT',
+        intervalStartMs: t,
+        intervalMinutes: rtMinutes,
+        priceUsdPerMwh: demoRtPrice(node, t, offset),
+      });
     }
     for (let t = start; t < daEnd; t += HOUR_MS) {
       prices.push({ market, node, kind: 'DA', intervalStartMs: t, intervalMinutes: 60, priceUsdPerMwh: demoDaPrice(node, t, offset) });
@@ -92,7 +106,13 @@ export async function seedDemoMarketData(repo: MarketDataRepository, sites: read
   if (sites.some((s) => s.market === 'ERCOT')) {
     for (let t = start; t < daEnd; t += HOUR_MS) {
       const hourLocal = (((t / HOUR_MS - 6) % 24) + 24) % 24;
-      load.push({ market: 'ERCOT', kind: 'FORECAST', intervalStartMs: t, intervalMinutes: 60, mw: Math.round(48_000 + 14_000 * Math.exp(-((hourLocal - 17) ** 2) / 10)) });
+      load.push({
+        market: 'ERCOT',
+        kind: 'FORECAST',
+        intervalStartMs: t,
+        intervalMinutes: 60,
+        mw: Math.round(48_000 + 14_000 * Math.exp(-((hourLocal - 17) ** 2) / 10)),
+      });
     }
   }
   const hashprices: HashpricePoint[] = [];

@@ -11,8 +11,8 @@
  * throttling and 5xx on its own (`maxAttempts` on the client, 3 by default); build the client
  * with `maxAttempts: 1` to have a single retry policy.
  */
-import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { EVENT_SOURCE, type DomainEvent, type EventPublisher, type PublishResult } from '#ports/events.ts';
+import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { type DomainEvent, EVENT_SOURCE, type EventPublisher, type PublishResult } from '#ports/events.ts';
 
 /** PutEvents accepts at most 10 entries per request. */
 export const MAX_ENTRIES_PER_REQUEST = 10;
@@ -31,7 +31,13 @@ const PERMANENT_ENTRY_ERRORS = new Set([
   'NotAuthorizedForDetailTypeException',
 ]);
 
-const THROTTLING_ERRORS = new Set(['ThrottlingException', 'Throttling', 'ThrottledException', 'TooManyRequestsException', 'RequestThrottledException']);
+const THROTTLING_ERRORS = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestThrottledException',
+]);
 
 export interface EventBridgePublisherOptions {
   client: EventBridgeClient;
@@ -65,7 +71,8 @@ export class EventBridgePublisher implements EventPublisher {
 
   constructor(options: EventBridgePublisherOptions) {
     const { maxAttempts = 5, baseDelayMs = 100 } = options;
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new RangeError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
+      throw new RangeError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
     if (!(baseDelayMs >= 0)) throw new RangeError(`baseDelayMs must be >= 0, got ${baseDelayMs}`);
     this.client = options.client;
     this.busName = options.busName;
@@ -91,7 +98,10 @@ export class EventBridgePublisher implements EventPublisher {
       }
       const size = entrySize(entry);
       if (size > MAX_REQUEST_BYTES) {
-        errors.set(index, `EntryTooLarge: ${event.detailType} ${event.id} is ${size} bytes as a PutEvents entry; EventBridge accepts at most ${MAX_REQUEST_BYTES} (256 KB)`);
+        errors.set(
+          index,
+          `EntryTooLarge: ${event.detailType} ${event.id} is ${size} bytes as a PutEvents entry; EventBridge accepts at most ${MAX_REQUEST_BYTES} (256 KB)`,
+        );
         return;
       }
       if (batch.length === MAX_ENTRIES_PER_REQUEST || batchBytes + size > MAX_REQUEST_BYTES) {
@@ -159,7 +169,11 @@ export class EventBridgePublisher implements EventPublisher {
         const r = res.Entries?.[i];
         if (r?.EventId && !r.ErrorCode) return undefined;
         const code = r?.ErrorCode ?? 'InternalFailure';
-        return { code, message: r?.ErrorMessage ?? 'no result for this entry in the PutEvents response', retryable: !PERMANENT_ENTRY_ERRORS.has(code) };
+        return {
+          code,
+          message: r?.ErrorMessage ?? 'no result for this entry in the PutEvents response',
+          retryable: !PERMANENT_ENTRY_ERRORS.has(code),
+        };
       });
     } catch (err) {
       const e = err as Error;

@@ -3,7 +3,7 @@
  * `switchyard token`. In AWS, API Gateway's JWT authorizer has verified the Cognito token and the
  * handler reads the claims it passes on. Roles come from the groups claim either way.
  */
-import { SignJWT, jwtVerify } from 'jose';
+import { jwtVerify, SignJWT } from 'jose';
 
 /** The roles people hold (Cognito groups in AWS). */
 export const HUMAN_ROLES = ['trader', 'finance', 'admin', 'operator'] as const;
@@ -81,7 +81,10 @@ async function verified(secret: Uint8Array, token: string): Promise<{ principal:
  * request is most of what a small read costs besides the store. The same bytes verify the same
  * way, so a remembered token is as good as a checked one; failures are not remembered.
  */
-export function cachingVerifier(secret: Uint8Array, options: { maxEntries?: number; nowMs?: () => number } = {}): (token: string) => Promise<Principal | null> {
+export function cachingVerifier(
+  secret: Uint8Array,
+  options: { maxEntries?: number; nowMs?: () => number } = {},
+): (token: string) => Promise<Principal | null> {
   const maxEntries = options.maxEntries ?? 1024;
   const now = options.nowMs ?? Date.now;
   const remembered = new Map<string, { principal: Principal; expMs: number }>();
@@ -103,7 +106,11 @@ export function cachingVerifier(secret: Uint8Array, options: { maxEntries?: numb
 /** A claim that lists names: an array, or API Gateway's "[a b]" string rendering of one. */
 function listClaim(raw: unknown): string[] {
   if (Array.isArray(raw)) return raw.map(String);
-  if (typeof raw === 'string') return raw.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean);
+  if (typeof raw === 'string')
+    return raw
+      .replace(/^\[|\]$/g, '')
+      .split(/[\s,]+/)
+      .filter(Boolean);
   return [];
 }
 

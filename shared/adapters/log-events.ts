@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { EVENT_SOURCE, type DomainEvent, type EventPublisher, type PublishResult } from '#ports/events.ts';
+import { type DomainEvent, EVENT_SOURCE, type EventPublisher, type PublishResult } from '#ports/events.ts';
 
 /** One line of the file: the EventBridge envelope, without account and region. */
 export interface EventLine {
@@ -32,7 +32,10 @@ export class JsonLinesEventPublisher implements EventPublisher {
         lines.push(JSON.stringify(toLine(event)));
         written.push(event.id);
       } catch (err) {
-        result.failed.push({ id: event.id, error: `InvalidDetail: detail of ${event.detailType} ${event.id} cannot be encoded as JSON (${(err as Error).message})` });
+        result.failed.push({
+          id: event.id,
+          error: `InvalidDetail: detail of ${event.detailType} ${event.id} cannot be encoded as JSON (${(err as Error).message})`,
+        });
       }
     }
     if (lines.length === 0) return result;

@@ -9,7 +9,9 @@ export function readSitesFile(path: string): SitesFile {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ValidationError(`sites file ${path}`, [{ path: '', message: code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? (err as Error).message})` }]);
+    throw new ValidationError(`sites file ${path}`, [
+      { path: '', message: code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? (err as Error).message})` },
+    ]);
   }
   let data: unknown;
   try {

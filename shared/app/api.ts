@@ -22,7 +22,7 @@ import { type HealthDeps, healthReport } from './queries/health.ts';
 import { recentRuns } from './queries/runs.ts';
 import { configuredSites } from './queries/sites.ts';
 import { pnlReport } from './reports.ts';
-import { runInterval, type RunRequest, type RunSummary } from './run-interval.ts';
+import { type RunRequest, type RunSummary, runInterval } from './run-interval.ts';
 import { runDeps } from './scheduled-run.ts';
 import { recordTelemetry, siteActuals, siteActualsExport, sitePerformance } from './telemetry.ts';
 

@@ -3,7 +3,7 @@
  * load forecast and the month's actual load so far), build each site's bids with the domain, store
  * them, and publish one `BidsPrepared` event per site.
  */
-import { operatingDayHours, siteBids, type HourBidInputs, type SiteBids } from '#domain/bids.ts';
+import { type HourBidInputs, operatingDayHours, type SiteBids, siteBids } from '#domain/bids.ts';
 import { ValidationError } from '#domain/errors.ts';
 import { peakProbability } from '#domain/forecast.ts';
 import type { HashpriceInput } from '#domain/policy.ts';
@@ -63,14 +63,17 @@ export async function hourInputs(repo: MarketDataRepository, site: Site, operati
   const to = hours[hours.length - 1]! + HOUR_MS;
   const da = new Map<number, number>();
   if (site.market === 'FIXED') for (const h of hours) da.set(h, site.fixedPriceUsdPerMwh!);
-  else for (const p of await repo.getPrices(site.market, site.settlementPoint!, 'DA', from, to)) da.set(Math.floor(p.intervalStartMs / HOUR_MS) * HOUR_MS, p.priceUsdPerMwh);
+  else
+    for (const p of await repo.getPrices(site.market, site.settlementPoint!, 'DA', from, to))
+      da.set(Math.floor(p.intervalStartMs / HOUR_MS) * HOUR_MS, p.priceUsdPerMwh);
 
   // Coincident-peak risk, only in the configured months.
   const month = localParts(from + 12 * HOUR_MS, site.timezone).month;
   const forecast = new Map<number, number>();
   let monthPeak: number | null = null;
   if (site.fourCp.enabled && site.fourCp.months.includes(month)) {
-    for (const p of await repo.getSystemLoad(site.market, 'FORECAST', from, to)) forecast.set(Math.floor(p.intervalStartMs / HOUR_MS) * HOUR_MS, p.mw);
+    for (const p of await repo.getSystemLoad(site.market, 'FORECAST', from, to))
+      forecast.set(Math.floor(p.intervalStartMs / HOUR_MS) * HOUR_MS, p.mw);
     const monthStart = operatingDayHours(`${operatingDay.slice(0, 8)}01`, site.timezone)[0]!;
     for (const p of await repo.getSystemLoad(site.market, 'ACTUAL', monthStart, nowMs)) {
       if (p.intervalStartMs + p.intervalMinutes * 60_000 <= nowMs && (monthPeak === null || p.mw > monthPeak)) monthPeak = p.mw;
@@ -99,7 +102,10 @@ export async function hourInputs(repo: MarketDataRepository, site: Site, operati
       hourStartMs: h,
       hashprice: hp,
       daUsdPerMwh: da.get(h) ?? null,
-      peakProbability: lf === null ? 0 : peakProbability({ intervalMinutes: 60, loadForecastMw: lf, dayForecastMaxMw: dayMax, monthPeakSoFarMw: monthPeak }),
+      peakProbability:
+        lf === null
+          ? 0
+          : peakProbability({ intervalMinutes: 60, loadForecastMw: lf, dayForecastMaxMw: dayMax, monthPeakSoFarMw: monthPeak }),
     });
   }
   return out;

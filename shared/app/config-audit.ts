@@ -20,7 +20,13 @@ export function sitesHash(sites: readonly Site[]): string {
 }
 
 /** Records the sites configuration if it differs from the one recorded last; returns the audit records written. */
-export async function recordSitesConfig(deps: ConfigAuditDeps, sites: readonly Site[], actor: string, nowMs: number, reason = 'sites configuration deployed'): Promise<AuditRecord[]> {
+export async function recordSitesConfig(
+  deps: ConfigAuditDeps,
+  sites: readonly Site[],
+  actor: string,
+  nowMs: number,
+  reason = 'sites configuration deployed',
+): Promise<AuditRecord[]> {
   const hash = sitesHash(sites);
   const stored = await deps.config.current();
   if (stored?.hash === hash) return [];

@@ -19,7 +19,13 @@ export async function* decisionPages(
   } while (nextToken);
 }
 
-export async function allDecisions(decisions: DecisionRepository, siteId: string, fromMs: number, toMs: number, filter: DecisionFilter = {}): Promise<Decision[]> {
+export async function allDecisions(
+  decisions: DecisionRepository,
+  siteId: string,
+  fromMs: number,
+  toMs: number,
+  filter: DecisionFilter = {},
+): Promise<Decision[]> {
   const out: Decision[] = [];
   for await (const page of decisionPages(decisions, siteId, fromMs, toMs, filter)) out.push(...page);
   return out;

@@ -12,12 +12,7 @@
  * is the last price) only on a gain in sample. `fullGridStages` is the original two-stage grid that
  * produced SPIKE_PERSISTENCE_2024H1 (too slow to repeat every month).
  */
-import {
-  lastPriceForecaster,
-  type PriceForecaster,
-  type SpikePersistenceParams,
-  spikePersistenceForecaster,
-} from '#domain/forecast.ts';
+import { lastPriceForecaster, type PriceForecaster, type SpikePersistenceParams, spikePersistenceForecaster } from '#domain/forecast.ts';
 import { parseSitesFile, type Site } from '#domain/sites.ts';
 import { MINUTE_MS } from '#domain/time.ts';
 import { backtestSite } from './backtest/engine.ts';

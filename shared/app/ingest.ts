@@ -7,11 +7,11 @@
  */
 import type { GridEvent } from '#domain/grid.ts';
 import { DAY_MS, parseUtcDay, utcDay } from '#domain/time.ts';
-import type { DomainEvent, EventPublisher, PublishResult } from '#ports/events.ts';
 import type { AuditRepository } from '#ports/audit.ts';
+import type { DomainEvent, EventPublisher, PublishResult } from '#ports/events.ts';
 import type { FeedBatch, FeedGap, FeedReject, HashpriceSource, PriceFeed } from '#ports/feeds.ts';
 import type { HashpricePoint, MarketDataRepository } from '#ports/market-data.ts';
-import { storeDayAhead, type DayAheadStoreResult } from './day-ahead.ts';
+import { type DayAheadStoreResult, storeDayAhead } from './day-ahead.ts';
 
 export interface IngestOptions {
   /** Points per repository call (the repository splits them again into 25-item batch writes). Default 2,000. */
@@ -108,7 +108,11 @@ export async function ingestPrices(
   opts: IngestOptions = {},
 ): Promise<IngestReport> {
   const r = await feed.fetchPrices(request);
-  return ingestBatch(repo, { source: feed.name, prices: r.points, rows: r.rows, rejects: r.rejects, gaps: r.gaps, duplicates: r.duplicates }, opts);
+  return ingestBatch(
+    repo,
+    { source: feed.name, prices: r.points, rows: r.rows, rejects: r.rejects, gaps: r.gaps, duplicates: r.duplicates },
+    opts,
+  );
 }
 
 export interface HashpriceIngestReport {

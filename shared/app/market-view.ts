@@ -2,15 +2,16 @@
  * What is known about a site's market at decision time, read once per run from the repository
  * and turned into the policy's price input through the forecaster.
  */
+
+import { deliveryDayOf, deliveryDayWindow } from '#adapters/feeds/day-ahead.ts';
+import type { CarbonInput } from '#domain/emissions.ts';
 import type { ForecastFeatures, PriceForecaster } from '#domain/forecast.ts';
+import type { GridEvent } from '#domain/grid.ts';
 import type { HashpriceInput, PriceInput } from '#domain/policy.ts';
 import type { Site } from '#domain/sites.ts';
-import { DAY_MS, HOUR_MS, MINUTE_MS, localParts, parseUtcDay, utcDay } from '#domain/time.ts';
-import type { GridEvent } from '#domain/grid.ts';
+import { DAY_MS, HOUR_MS, localParts, MINUTE_MS, parseUtcDay, utcDay } from '#domain/time.ts';
 import type { FxRatePoint, IntensityPoint, MarketDataRepository, PricePoint } from '#ports/market-data.ts';
-import { deliveryDayOf, deliveryDayWindow } from '#adapters/feeds/day-ahead.ts';
-import { planDayAhead, type DayAheadPlan } from './day-ahead-plan.ts';
-import type { CarbonInput } from '#domain/emissions.ts';
+import { type DayAheadPlan, planDayAhead } from './day-ahead-plan.ts';
 import { ACTUAL_LOOKBACK_MS, FORECAST_WINDOW_MS, type LoadHistory } from './peak-risk.ts';
 
 /** How much real-time history is read: the forecaster uses the last two prices; older than this is stale anyway. */

@@ -10,18 +10,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Decision } from '#domain/decision.ts';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '#domain/errors.ts';
-import { overrideIssues, type OverrideRequest } from '#domain/override-rules.ts';
+import { type OverrideRequest, overrideIssues } from '#domain/override-rules.ts';
 import type { Site } from '#domain/sites.ts';
 import { iso } from '#domain/time.ts';
 import type { AuditRecord, AuditRepository } from '#ports/audit.ts';
 import type { StoredOverride } from '#ports/decisions.ts';
 import type { DomainEvent } from '#ports/events.ts';
 import type { IdempotencyStore } from '#ports/idempotency.ts';
-import { DEFAULT_IDEMPOTENCY, idempotent, type Attempt } from './idempotency.ts';
+import { type Attempt, DEFAULT_IDEMPOTENCY, idempotent } from './idempotency.ts';
 import { publishDecisions } from './publish.ts';
-import { causeReason, redecide, type RedecideCause, type RedecideOutcome } from './redecide.ts';
-import { siteOf } from './sites.ts';
+import { causeReason, type RedecideCause, type RedecideOutcome, redecide } from './redecide.ts';
 import type { RunDeps } from './run-interval.ts';
+import { siteOf } from './sites.ts';
 
 export type OverrideDeps = Pick<
   RunDeps,
@@ -166,7 +166,10 @@ export async function cancelOverride(deps: OverrideDeps, cmd: CancelOverrideComm
   // The precondition first: a caller holding an old version learns that it is old (412), whatever changed.
   if (before.version !== cmd.expectedVersion) {
     await healAudit(deps, before);
-    throw new PreconditionFailedError(`override ${cmd.id} is at version ${before.version} (${before.status}), not ${cmd.expectedVersion}: read it again`, before.version);
+    throw new PreconditionFailedError(
+      `override ${cmd.id} is at version ${before.version} (${before.status}), not ${cmd.expectedVersion}: read it again`,
+      before.version,
+    );
   }
   if (before.status === 'CANCELLED') {
     await healAudit(deps, before);
@@ -204,7 +207,10 @@ export async function getOverride(deps: Pick<OverrideDeps, 'overrides'>, id: str
  * Overrides of one site, or of every configured site. `active: true` keeps those not cancelled
  * whose window has not ended (in force or still to come); `active: false` keeps the others.
  */
-export async function listOverrides(deps: Pick<OverrideDeps, 'sites' | 'overrides' | 'clock'>, filter: { siteId?: string; active?: boolean }): Promise<StoredOverride[]> {
+export async function listOverrides(
+  deps: Pick<OverrideDeps, 'sites' | 'overrides' | 'clock'>,
+  filter: { siteId?: string; active?: boolean },
+): Promise<StoredOverride[]> {
   const now = deps.clock.nowMs();
   const siteIds = filter.siteId !== undefined ? [siteOf(deps.sites, filter.siteId).id] : deps.sites.map((s) => s.id);
   const lists = await Promise.all(siteIds.map((siteId) => deps.overrides.list({ siteId, active: filter.active === true, nowMs: now })));
@@ -225,12 +231,21 @@ export function overrideAuditRecords(o: StoredOverride): AuditRecord[] {
   const created: StoredOverride = { ...rest, version: 1, status: 'ACTIVE' };
   const records = [auditRecord(created, 'OVERRIDE_CREATED', o.author, o.createdAtMs, null, o.reason)];
   if (o.status === 'CANCELLED') {
-    records.push(auditRecord(o, 'OVERRIDE_CANCELLED', cancelledBy ?? 'unknown', cancelledAtMs ?? o.createdAtMs, created, cancelReason ?? ''));
+    records.push(
+      auditRecord(o, 'OVERRIDE_CANCELLED', cancelledBy ?? 'unknown', cancelledAtMs ?? o.createdAtMs, created, cancelReason ?? ''),
+    );
   }
   return records;
 }
 
-function auditRecord(after: StoredOverride, action: 'OVERRIDE_CREATED' | 'OVERRIDE_CANCELLED', actor: string, atMs: number, before: StoredOverride | null, reason: string): AuditRecord {
+function auditRecord(
+  after: StoredOverride,
+  action: 'OVERRIDE_CREATED' | 'OVERRIDE_CANCELLED',
+  actor: string,
+  atMs: number,
+  before: StoredOverride | null,
+  reason: string,
+): AuditRecord {
   return {
     // The version keeps changes made in the same millisecond in order.
     id: `override:${after.id}:v${String(after.version).padStart(6, '0')}:${action}`,
@@ -279,7 +294,13 @@ function overrideEvent(o: StoredOverride, change: RedecideCause['change'], revis
 const NOTHING: RedecideOutcome = { revised: [], owner: false };
 
 /** Re-decides the override's window (with any change of the site beside it: `redecide` serves them together). */
-function redecideChange(deps: OverrideDeps, site: Site, o: StoredOverride, change: RedecideCause['change'], nowMs: number): Promise<RedecideOutcome> {
+function redecideChange(
+  deps: OverrideDeps,
+  site: Site,
+  o: StoredOverride,
+  change: RedecideCause['change'],
+  nowMs: number,
+): Promise<RedecideOutcome> {
   return redecide(deps, site, {
     fromMs: o.fromMs,
     toMs: o.toMs,
@@ -294,7 +315,13 @@ function redecideChange(deps: OverrideDeps, site: Site, o: StoredOverride, chang
  * The override's event, then one DecisionRevised per new revision, in one call. Returns how many
  * failed. Revisions shared by changes served together are sent by one of them (their owner).
  */
-async function publish(deps: OverrideDeps, o: StoredOverride, change: RedecideCause['change'], outcome: RedecideOutcome, nowMs: number): Promise<number> {
+async function publish(
+  deps: OverrideDeps,
+  o: StoredOverride,
+  change: RedecideCause['change'],
+  outcome: RedecideOutcome,
+  nowMs: number,
+): Promise<number> {
   // Revisions whose DecisionRevised event fails stay unsent; the next run re-sends them.
   const { failed } = await publishDecisions(deps, outcome.owner ? outcome.revised : [], [overrideEvent(o, change, outcome.revised, nowMs)]);
   return failed;

@@ -2,7 +2,7 @@
  * Coincident-peak risk for live decisions: the features of the domain's peak model built from
  * stored system load (the day-ahead forecast and the actual hourly load known at decision time).
  */
-import { peakProbability, type PeakRiskFeatures } from '#domain/forecast.ts';
+import { type PeakRiskFeatures, peakProbability } from '#domain/forecast.ts';
 import type { Site } from '#domain/sites.ts';
 import { DAY_MS, HOUR_MS, hourStart, localParts } from '#domain/time.ts';
 
@@ -22,7 +22,13 @@ function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
-export function peakRiskFeatures(site: Site, intervalStartMs: number, intervalMinutes: number, decisionTimeMs: number, h: LoadHistory): PeakRiskFeatures {
+export function peakRiskFeatures(
+  site: Site,
+  intervalStartMs: number,
+  intervalMinutes: number,
+  decisionTimeMs: number,
+  h: LoadHistory,
+): PeakRiskFeatures {
   const tz = site.timezone;
   const here = localParts(intervalStartMs, tz);
   const hour = hourStart(intervalStartMs);
@@ -63,7 +69,13 @@ export function peakRiskFeatures(site: Site, intervalStartMs: number, intervalMi
  * Probability that the interval sets its month's coincident peak; 0 outside the site's 4CP months.
  * Null when it is in one but no system load forecast is stored for the hour: the risk is unknown, not 0.
  */
-export function livePeakProbability(site: Site, intervalStartMs: number, intervalMinutes: number, decisionTimeMs: number, h: LoadHistory): number | null {
+export function livePeakProbability(
+  site: Site,
+  intervalStartMs: number,
+  intervalMinutes: number,
+  decisionTimeMs: number,
+  h: LoadHistory,
+): number | null {
   if (!site.fourCp.enabled || !site.fourCp.months.includes(localParts(intervalStartMs, site.timezone).month)) return 0;
   const features = peakRiskFeatures(site, intervalStartMs, intervalMinutes, decisionTimeMs, h);
   if (features.loadForecastMw === null) return null;

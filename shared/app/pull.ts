@@ -2,12 +2,13 @@
  * Scheduled pulls from market-data APIs: what the ingest Lambdas do in AWS and the local runtime
  * does before each run when real feeds are configured.
  */
-import { DAY_MS, HOUR_MS, hourStart, utcDay } from '#domain/time.ts';
+
 import type { Site } from '#domain/sites.ts';
+import { DAY_MS, HOUR_MS, hourStart, utcDay } from '#domain/time.ts';
 import type { HashpriceSource, PriceFeed } from '#ports/feeds.ts';
 import type { Logger } from '#ports/logger.ts';
 import type { MarketDataRepository } from '#ports/market-data.ts';
-import { ingestHashprices, ingestPrices, type HashpriceIngestReport, type IngestReport } from './ingest.ts';
+import { type HashpriceIngestReport, type IngestReport, ingestHashprices, ingestPrices } from './ingest.ts';
 
 export interface PullWindow {
   fromMs: number;
@@ -45,7 +46,13 @@ export async function pullPrices(
     try {
       const r = await ingestPrices(repo, feed, { ...window, nodes });
       reports.push(r);
-      log.info('prices ingested', { feed: r.source, rows: r.rows, written: r.written.prices, rejects: r.rejects.length, gaps: r.gaps.length });
+      log.info('prices ingested', {
+        feed: r.source,
+        rows: r.rows,
+        written: r.written.prices,
+        rejects: r.rejects.length,
+        gaps: r.gaps.length,
+      });
     } catch (err) {
       errors.push(`${feed.name}: ${(err as Error).message}`);
       log.error('price ingest failed', { feed: feed.name, error: (err as Error).message });
@@ -67,7 +74,12 @@ export async function pullHashprices(
   log: Logger,
 ): Promise<HashpriceIngestReport> {
   const report = await ingestHashprices(repo, sources, range);
-  log.info('hashprice ingested', { ...range, written: report.written.map((w) => `${w.date}:${w.source}`), kept: report.kept, missing: report.missing });
+  log.info('hashprice ingested', {
+    ...range,
+    written: report.written.map((w) => `${w.date}:${w.source}`),
+    kept: report.kept,
+    missing: report.missing,
+  });
   for (const e of report.errors) log.warn('hashprice source failed', e);
   return report;
 }

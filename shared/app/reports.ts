@@ -4,13 +4,13 @@
  * events. The arithmetic is `pnlRows` in the domain.
  */
 import { HashpriceSeries } from '#domain/economics.ts';
-import { pnlRows, settlementPrices, type Granularity, type PnlRow } from '#domain/pnl.ts';
+import { type Granularity, type PnlRow, pnlRows, settlementPrices } from '#domain/pnl.ts';
 import type { Site } from '#domain/sites.ts';
+import { actualsIndex } from '#domain/telemetry.ts';
 import { DAY_MS, HOUR_MS, utcDay } from '#domain/time.ts';
 import type { DecisionRepository } from '#ports/decisions.ts';
 import type { MarketDataRepository } from '#ports/market-data.ts';
 import type { TelemetryRepository } from '#ports/telemetry.ts';
-import { actualsIndex } from '#domain/telemetry.ts';
 import { allDecisions } from './decision-log.ts';
 import { checkRange, RANGE_LIMITS_DAYS } from './queries/range.ts';
 import { siteOf } from './sites.ts';
@@ -60,7 +60,17 @@ export async function pnlReport(deps: ReportDeps, q: PnlQuery): Promise<PnlRow[]
         withActuals ? deps.telemetry!.allSamples(site.id, q.fromMs, q.toMs) : undefined,
       ]);
       const actuals = samples?.length ? { actuals: actualsIndex(samples) } : {};
-      return pnlRows({ site, decisions, price: settlementPrices(prices), hashprice, gridEvents, fromMs: q.fromMs, toMs: q.toMs, granularity: q.granularity, ...actuals });
+      return pnlRows({
+        site,
+        decisions,
+        price: settlementPrices(prices),
+        hashprice,
+        gridEvents,
+        fromMs: q.fromMs,
+        toMs: q.toMs,
+        granularity: q.granularity,
+        ...actuals,
+      });
     }),
   );
   return perSite.flat();

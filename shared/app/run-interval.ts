@@ -6,13 +6,13 @@
  * reconciler (`reconcile.ts`): a break in the chain of recent and open decisions is repaired.
  */
 import { randomUUID } from 'node:crypto';
+import { type Decision, type DecisionMeta, stateAfter, toDecision } from '#domain/decision.ts';
 import { ThrottledError, ValidationError } from '#domain/errors.ts';
-import { stateAfter, toDecision, type Decision, type DecisionMeta } from '#domain/decision.ts';
-import type { Override } from '#domain/grid.ts';
 import type { PriceForecaster } from '#domain/forecast.ts';
-import { decide, type DecisionInput, type PreviousState } from '#domain/policy.ts';
+import type { Override } from '#domain/grid.ts';
+import { type DecisionInput, decide, type PreviousState } from '#domain/policy.ts';
 import { intervalMinutesFor, type Site } from '#domain/sites.ts';
-import { HOUR_MS, MINUTE_MS, hourStart, intervalsOfHour, iso } from '#domain/time.ts';
+import { HOUR_MS, hourStart, intervalsOfHour, iso, MINUTE_MS } from '#domain/time.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { DecisionRepository, OverrideRepository, RunRecord, RunRepository } from '#ports/decisions.ts';
 import type { EventPublisher } from '#ports/events.ts';
@@ -22,8 +22,8 @@ import type { Outbox } from '#ports/outbox.ts';
 import { MarketReader, type MarketSnapshot } from './market-view.ts';
 import { drainOutbox } from './outbox.ts';
 import { livePeakProbability } from './peak-risk.ts';
-import { reconcileSite } from './reconcile.ts';
 import { forEachLimit, publishDecisions, resendUnpublished } from './publish.ts';
+import { reconcileSite } from './reconcile.ts';
 
 export interface RunDeps {
   sites: readonly Site[];
@@ -81,7 +81,9 @@ export function checkRunHour(atMs: number, nowMs: number): void {
   const latest = hourStart(nowMs) + HOUR_MS;
   if (!Number.isFinite(atMs) || atMs < EARLIEST_RUN_MS || hourStart(atMs) > latest) {
     const got = Number.isFinite(atMs) ? iso(atMs) : String(atMs);
-    throw new ValidationError('run', [{ path: 'at', message: `must be an instant from ${iso(EARLIEST_RUN_MS)} to the next hour (${iso(latest)}); got ${got}` }]);
+    throw new ValidationError('run', [
+      { path: 'at', message: `must be an instant from ${iso(EARLIEST_RUN_MS)} to the next hour (${iso(latest)}); got ${got}` },
+    ]);
   }
 }
 
@@ -92,7 +94,8 @@ export async function runInterval(deps: RunDeps, req: RunRequest): Promise<RunSu
   const catchUp = req.atMs === undefined;
   const last = catchUp ? await deps.runs.lastSuccessfulHour() : null;
   const hours = hoursToRun(target, last, catchUp, deps.maxCatchUpHours ?? 24);
-  if (last !== null && catchUp && hours.length > 1) deps.log.info('catching up missed hours', { from: iso(hours[0]!), to: iso(target), hours: hours.length });
+  if (last !== null && catchUp && hours.length > 1)
+    deps.log.info('catching up missed hours', { from: iso(hours[0]!), to: iso(target), hours: hours.length });
 
   // Events that an earlier run could not send go first, so that controllers see them in order.
   const resent = (await resendUnpublished(deps)) + (deps.outbox ? await drainOutbox(deps.outbox, deps.publisher, deps.log) : 0);
@@ -151,7 +154,15 @@ async function runHour(deps: RunDeps, reader: MarketReader, hourStartMs: number,
   };
   await deps.runs.put(run);
   if (status === 'SUCCEEDED') await deps.runs.markHourSucceeded(hourStartMs);
-  log.info('run finished', { runId, hour: run.hourStart, status, written: run.decisionsWritten, existing, eventsSent: published.sent, eventsFailed: published.failed });
+  log.info('run finished', {
+    runId,
+    hour: run.hourStart,
+    status,
+    written: run.decisionsWritten,
+    existing,
+    eventsSent: published.sent,
+    eventsFailed: published.failed,
+  });
   return run;
 }
 

@@ -1,5 +1,5 @@
 /** Builds the run dependencies shared by the Lambda handler and the local runtime. */
-import { spikePersistenceForecaster, type PriceForecaster } from '#domain/forecast.ts';
+import { type PriceForecaster, spikePersistenceForecaster } from '#domain/forecast.ts';
 import type { Site } from '#domain/sites.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { DecisionRepository, OverrideRepository, RunRepository } from '#ports/decisions.ts';
@@ -11,7 +11,13 @@ import type { RunDeps } from './run-interval.ts';
 
 export interface EngineParts {
   sites: readonly Site[];
-  repos: { decisions: DecisionRepository; marketData: MarketDataRepository; runs: RunRepository; overrides: OverrideRepository; outbox?: Outbox };
+  repos: {
+    decisions: DecisionRepository;
+    marketData: MarketDataRepository;
+    runs: RunRepository;
+    overrides: OverrideRepository;
+    outbox?: Outbox;
+  };
   publisher: EventPublisher;
   clock: Clock;
   log: Logger;

@@ -4,7 +4,7 @@
  * newest interval, so a consumer sees one event per stale episode however often it is checked.
  */
 import type { Site } from '#domain/sites.ts';
-import { DAY_MS, MINUTE_MS, iso, parseUtcDay, utcDay } from '#domain/time.ts';
+import { DAY_MS, iso, MINUTE_MS, parseUtcDay, utcDay } from '#domain/time.ts';
 import type { DomainEvent, EventPublisher, PublishResult } from '#ports/events.ts';
 import type { MarketDataRepository, PriceKind, SystemLoadKind } from '#ports/market-data.ts';
 
@@ -40,7 +40,12 @@ async function newest(repo: MarketDataRepository, f: FeedSpec, nowMs: number): P
       return p?.intervalStartMs ?? null;
     }
     case 'systemLoad': {
-      const pts = await repo.getSystemLoad(f.market, f.kind, nowMs - Math.max(LOAD_LOOKBACK_MS, 2 * f.maxAgeMs), nowMs + (f.lookAheadMs ?? 0) + 1);
+      const pts = await repo.getSystemLoad(
+        f.market,
+        f.kind,
+        nowMs - Math.max(LOAD_LOOKBACK_MS, 2 * f.maxAgeMs),
+        nowMs + (f.lookAheadMs ?? 0) + 1,
+      );
       return pts.at(-1)?.intervalStartMs ?? null;
     }
     case 'hashprice': {
@@ -99,8 +104,23 @@ export function feedsForSites(sites: readonly Site[]): FeedSpec[] {
   };
   for (const s of sites) {
     if (s.market !== 'FIXED' && s.settlementPoint) {
-      keep({ feed: `${s.market} ${s.settlementPoint} RT`, type: 'price', market: s.market, node: s.settlementPoint, kind: 'RT', maxAgeMs: s.policy.maxPriceAgeMinutes * MINUTE_MS });
-      keep({ feed: `${s.market} ${s.settlementPoint} DA`, type: 'price', market: s.market, node: s.settlementPoint, kind: 'DA', maxAgeMs: 0, lookAheadMs: 2 * DAY_MS });
+      keep({
+        feed: `${s.market} ${s.settlementPoint} RT`,
+        type: 'price',
+        market: s.market,
+        node: s.settlementPoint,
+        kind: 'RT',
+        maxAgeMs: s.policy.maxPriceAgeMinutes * MINUTE_MS,
+      });
+      keep({
+        feed: `${s.market} ${s.settlementPoint} DA`,
+        type: 'price',
+        market: s.market,
+        node: s.settlementPoint,
+        kind: 'DA',
+        maxAgeMs: 0,
+        lookAheadMs: 2 * DAY_MS,
+      });
     }
     if (s.fourCp.enabled && s.market === 'ERCOT') {
       keep({ feed: 'ERCOT load FORECAST', type: 'systemLoad', market: 'ERCOT', kind: 'FORECAST', maxAgeMs: 0, lookAheadMs: 2 * DAY_MS });

@@ -3,15 +3,15 @@
  * change publishes LoadCurtailed / LoadResumed), reading the actuals back, and the performance of
  * each grid deployment computed from them.
  */
-import { ValidationError, type FieldIssue } from '#domain/errors.ts';
+import { type FieldIssue, ValidationError } from '#domain/errors.ts';
 import type { Site } from '#domain/sites.ts';
 import {
   BASELINE_LOOKBACK_MS,
+  type DeploymentPerformance,
   deploymentPerformance,
   isDeploymentFor,
-  miningTotals,
-  type DeploymentPerformance,
   type LoadSample,
+  miningTotals,
   type StateChange,
 } from '#domain/telemetry.ts';
 import { DAY_MS, iso } from '#domain/time.ts';
@@ -78,7 +78,9 @@ function checkLoads(site: Site, batch: TelemetryBatch): void {
   const issues: FieldIssue[] = [];
   const known = `a load of ${site.id} (${[...ids].join(', ')})`;
   batch.samples.forEach((s, i) => ids.has(s.loadId) || issues.push({ path: `samples[${i}].loadId`, message: `must be ${known}` }));
-  batch.stateChanges.forEach((s, i) => ids.has(s.loadId) || issues.push({ path: `stateChanges[${i}].loadId`, message: `must be ${known}` }));
+  batch.stateChanges.forEach(
+    (s, i) => ids.has(s.loadId) || issues.push({ path: `stateChanges[${i}].loadId`, message: `must be ${known}` }),
+  );
   if (issues.length) throw new ValidationError('body', issues);
 }
 
@@ -102,7 +104,11 @@ export async function recordTelemetry(deps: TelemetryDeps, batch: TelemetryBatch
     unsent = result.failed.length;
     for (const f of result.failed) deps.log.warn('load event not sent; kept for a later run', { eventId: f.id, error: f.error });
   }
-  return { samples: samples.length, stateChanges: { recorded: recorded.length, replayed: changes.length - recorded.length }, eventsUnsent: unsent };
+  return {
+    samples: samples.length,
+    stateChanges: { recorded: recorded.length, replayed: changes.length - recorded.length },
+    eventsUnsent: unsent,
+  };
 }
 
 export interface ActualsQuery extends PageRequest {

@@ -91,7 +91,10 @@ export interface ResponseOption {
  * `mw` is the extra MW bought at or below `priceUsdPerMwh` (the upper envelope of the options).
  * `adderUsdPerMwh` is subtracted from every option's revenue (priced peak risk).
  */
-export function responseSteps(options: readonly ResponseOption[], adderUsdPerMwh = 0): { priceUsdPerMwh: number; mw: number; modeId: string | undefined }[] {
+export function responseSteps(
+  options: readonly ResponseOption[],
+  adderUsdPerMwh = 0,
+): { priceUsdPerMwh: number; mw: number; modeId: string | undefined }[] {
   const opts = options.filter((o) => o.mw > 0).sort((a, b) => a.mw - b.mw || b.revenueUsdPerMwh - a.revenueUsdPerMwh);
   const steps: { priceUsdPerMwh: number; mw: number; modeId: string | undefined }[] = [];
   // Walk up from 0 MW: each next option takes over below the price where it beats the current one.
@@ -128,8 +131,11 @@ export function demandAt(steps: readonly { priceUsdPerMwh: number; mw: number }[
 }
 
 function optionsOf(load: MiningLoad, hashprice: number): ResponseOption[] {
-  const out: ResponseOption[] = [{ modeId: undefined, mw: load.powerMw, revenueUsdPerMwh: revenuePerMwh(hashprice, load.efficiencyJPerTh, load.poolFeePct) }];
-  for (const m of load.modes) out.push({ modeId: m.id, mw: m.powerMw, revenueUsdPerMwh: revenuePerMwh(hashprice, m.efficiencyJPerTh, load.poolFeePct) });
+  const out: ResponseOption[] = [
+    { modeId: undefined, mw: load.powerMw, revenueUsdPerMwh: revenuePerMwh(hashprice, load.efficiencyJPerTh, load.poolFeePct) },
+  ];
+  for (const m of load.modes)
+    out.push({ modeId: m.id, mw: m.powerMw, revenueUsdPerMwh: revenuePerMwh(hashprice, m.efficiencyJPerTh, load.poolFeePct) });
   return out;
 }
 
@@ -242,7 +248,7 @@ function localDay(ms: number, timeZone: string): string {
 }
 
 function clampPrice(p: number): number {
-  return p > PRICE_CAP_USD_PER_MWH ? PRICE_CAP_USD_PER_MWH : p < -PRICE_CAP_USD_PER_MWH ? -PRICE_CAP_USD_PER_MWH : p;
+  return p > PRICE_CAP_USD_PER_MWH ? PRICE_CAP_USD_PER_MWH : Math.max(p, -PRICE_CAP_USD_PER_MWH);
 }
 
 function round2(x: number): number {

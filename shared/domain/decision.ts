@@ -1,10 +1,11 @@
 /** The recorded decision: what the engine decided for one site and interval, with inputs and reasons. */
-import type { Allocation, DecisionCore, DecisionEconomics, DecisionInput, LoadState } from './policy.ts';
-import type { FxConversion } from './policy/types.ts';
-import { ENGINE_VERSION } from './policy.ts';
+
 import { type DecisionEmissions, decisionEmissions } from './emissions.ts';
 import { overridesInForce } from './grid.ts';
-import { MINUTE_MS, iso } from './time.ts';
+import type { FxConversion } from './policy/types.ts';
+import type { Allocation, DecisionCore, DecisionEconomics, DecisionInput, LoadState } from './policy.ts';
+import { ENGINE_VERSION } from './policy.ts';
+import { iso, MINUTE_MS } from './time.ts';
 
 export type DecisionSource = 'AUTO' | 'OVERRIDE';
 

@@ -9,10 +9,10 @@
  * a load without a threshold runs the MW it was given.
  */
 import type { Decision } from './decision.ts';
-import { hysteresisBand } from './physics.ts';
 import type { GridEvent } from './grid.ts';
+import { hysteresisBand } from './physics.ts';
 import type { ExecutionMode, Load, MiningLoad, Site } from './sites.ts';
-import { MINUTE_MS, iso } from './time.ts';
+import { iso, MINUTE_MS } from './time.ts';
 
 /** Why a load's MW is given rather than left to its threshold. */
 export const FORCED_CAUSES = ['OVERRIDE', 'GRID_DEPLOYMENT', 'AS_AWARD', 'EMERGENCY', 'FAIL_SAFE', 'ENGINE'] as const;
@@ -98,7 +98,8 @@ export function forcedCause(reasons: readonly string[], eventsOfInterval: readon
   if (emergency) return { cause: 'EMERGENCY', code: emergency, gridEventIds: ids(EMERGENCY_TYPES) };
   const deployment = reasons.find((r) => DEPLOYMENT.test(r));
   if (deployment) return { cause: 'GRID_DEPLOYMENT', code: deployment, gridEventIds: ids(DEPLOYMENT_TYPES) };
-  if (reasons.includes('AS_AWARD_RESERVED')) return { cause: 'AS_AWARD', code: 'AS_AWARD_RESERVED', gridEventIds: ids(new Set(['AS_AWARD'])) };
+  if (reasons.includes('AS_AWARD_RESERVED'))
+    return { cause: 'AS_AWARD', code: 'AS_AWARD_RESERVED', gridEventIds: ids(new Set(['AS_AWARD'])) };
   const failSafe = reasons.find((r) => r.startsWith('FAIL_SAFE_'));
   if (failSafe) return { cause: 'FAIL_SAFE', code: failSafe };
   return { cause: 'ENGINE', code: reasons[0] ?? 'NO_THRESHOLD' };
@@ -113,7 +114,9 @@ function heldMw(events: readonly GridEvent[]): number {
 export function dispatchInterval(site: Site, d: Decision, gridEvents: readonly GridEvent[]): DispatchInterval {
   const startMs = Date.parse(d.intervalStart);
   const byId = new Map(gridEvents.map((e) => [e.id, e]));
-  const events = d.inputs.gridEventIds.map((id) => byId.get(id)).filter((e): e is GridEvent => e !== undefined && (!e.siteId || e.siteId === site.id));
+  const events = d.inputs.gridEventIds
+    .map((id) => byId.get(id))
+    .filter((e): e is GridEvent => e !== undefined && (!e.siteId || e.siteId === site.id));
   const mining = new Map(site.loads.filter((l): l is MiningLoad => l.kind === 'mining').map((l) => [l.id, l]));
   const loads: DispatchLoad[] = [];
   const tenants: DispatchInterval['tenants'] = [];

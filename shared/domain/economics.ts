@@ -2,7 +2,7 @@
  * The economics of DESIGN §2, exactly: the backtest and the finance reports depend on them.
  * Hashprice H is USD per PH/s per day.
  */
-import { DAY_MS, utcDay, parseUtcDay } from './time.ts';
+import { DAY_MS, parseUtcDay, utcDay } from './time.ts';
 
 /** Daily network data of one UTC day (the layout of the btc network CSV). */
 export interface NetworkDay {

@@ -67,7 +67,7 @@ export function chooseOption(
 
 /** MW after a ramp limit of `maxStepMw` per step from `fromMw`. */
 export function rampLimit(fromMw: number, targetMw: number, maxStepMw: number): number {
-  return targetMw > fromMw + maxStepMw ? fromMw + maxStepMw : targetMw < fromMw - maxStepMw ? fromMw - maxStepMw : targetMw;
+  return targetMw > fromMw + maxStepMw ? fromMw + maxStepMw : Math.max(targetMw, fromMw - maxStepMw);
 }
 
 /** A site's mining loads compiled for execution in steps of `stepMinutes`. Options are flat: index 0 of each load is full power. */
@@ -160,7 +160,9 @@ export function compileExecution(site: Site, stepMinutes: number, opts: Executio
     optFactor: Float64Array.from(factor),
     kOn: Int32Array.from(loads, (l) => minSteps(l.minRunMinutes, stepMinutes)),
     kOff: Int32Array.from(loads, (l) => minSteps(l.minOffMinutes, stepMinutes)),
-    rampStepMw: Float64Array.from(loads, (l) => (l.rampMinutes > stepMinutes ? (l.powerMw * stepMinutes) / l.rampMinutes : Number.POSITIVE_INFINITY)),
+    rampStepMw: Float64Array.from(loads, (l) =>
+      l.rampMinutes > stepMinutes ? (l.powerMw * stepMinutes) / l.rampMinutes : Number.POSITIVE_INFINITY,
+    ),
     curtailable: Uint8Array.from(loads, (l) => (l.curtailable ? 1 : 0)),
     hysteresisUsdPerMwh: opts.hysteresis === false ? 0 : site.policy.hysteresisUsdPerMwh,
     capacityMw: Math.max(0, site.interconnectMw - site.baseLoadMw - aiMw),
@@ -310,9 +312,10 @@ function leastLossOption(plan: ExecutionPlan, l: number, h: number, p: number): 
   const end = first + plan.optionCount[l]!;
   let best = first;
   for (let k = first + 1; k < end; k++) {
-    const better = Number.isFinite(h) && Number.isFinite(p)
-      ? (h * plan.optFactor[k]! - p) * plan.optMw[k]! > (h * plan.optFactor[best]! - p) * plan.optMw[best]!
-      : plan.optMw[k]! < plan.optMw[best]!;
+    const better =
+      Number.isFinite(h) && Number.isFinite(p)
+        ? (h * plan.optFactor[k]! - p) * plan.optMw[k]! > (h * plan.optFactor[best]! - p) * plan.optMw[best]!
+        : plan.optMw[k]! < plan.optMw[best]!;
     if (better) best = k;
   }
   return best;

@@ -112,7 +112,7 @@ export const SPIKE_PERSISTENCE_2024H1: SpikePersistenceParams = {
   freshSpikeKeep: 0.5,
 };
 
-const clip = (x: number, lo: number, hi: number) => (x < lo ? lo : x > hi ? hi : x);
+const clip = (x: number, lo: number, hi: number) => (x < lo ? lo : Math.min(x, hi));
 
 /**
  * Spike persistence by time of day with the day-ahead price as a prior. Real-time spikes persist

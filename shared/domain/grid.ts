@@ -82,5 +82,8 @@ export function overlaps(startMs: number, endMs: number, t: number, lenMs: numbe
 
 /** Ids of a site's overrides in force during the interval `[t, t + lenMs)`, sorted. */
 export function overridesInForce(overrides: readonly Override[], siteId: string, t: number, lenMs: number): string[] {
-  return overrides.filter((o) => o.siteId === siteId && overlaps(o.fromMs, o.toMs, t, lenMs)).map((o) => o.id).sort();
+  return overrides
+    .filter((o) => o.siteId === siteId && overlaps(o.fromMs, o.toMs, t, lenMs))
+    .map((o) => o.id)
+    .sort();
 }

@@ -42,11 +42,17 @@ export function overrideIssues(site: Site, o: OverrideRequest, nowMs: number): F
   const issues: FieldIssue[] = [];
   if (!o.reason.trim()) issues.push({ path: 'reason', message: 'is required' });
   if (o.loadId !== undefined && !site.loads.some((l) => l.id === o.loadId)) {
-    issues.push({ path: 'loadId', message: `site "${site.id}" has no load "${o.loadId}" (its loads: ${site.loads.map((l) => l.id).join(', ')})` });
+    issues.push({
+      path: 'loadId',
+      message: `site "${site.id}" has no load "${o.loadId}" (its loads: ${site.loads.map((l) => l.id).join(', ')})`,
+    });
   }
   const load = o.loadId === undefined ? undefined : site.loads.find((l) => l.id === o.loadId);
   if (load?.kind === 'ai' && o.action === 'RUN') {
-    issues.push({ path: 'action', message: `RUN applies to mining loads; AI load "${load.id}" is always served (CAP reduces it, CURTAIL interrupts it)` });
+    issues.push({
+      path: 'action',
+      message: `RUN applies to mining loads; AI load "${load.id}" is always served (CAP reduces it, CURTAIL interrupts it)`,
+    });
   }
   if (o.loadId === undefined && !site.loads.some((l) => l.kind === 'mining')) {
     issues.push({ path: 'loadId', message: `site "${site.id}" has no mining loads: name the load to override` });
@@ -56,7 +62,10 @@ export function overrideIssues(site: Site, o: OverrideRequest, nowMs: number): F
     else {
       const limit = capLimitMw(site, o.loadId);
       if (limit !== null && o.capMw > limit) {
-        issues.push({ path: 'capMw', message: `must not exceed ${limit} MW, ${o.loadId === undefined ? 'the mining load of the site' : `the size of load "${o.loadId}"`}` });
+        issues.push({
+          path: 'capMw',
+          message: `must not exceed ${limit} MW, ${o.loadId === undefined ? 'the mining load of the site' : `the size of load "${o.loadId}"`}`,
+        });
       }
     }
   } else if (o.capMw !== undefined) {

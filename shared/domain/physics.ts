@@ -38,8 +38,15 @@ export function largestOptionWithin(opts: readonly PowerOption[], mw: number): P
  * Revenue per MWh of a load run at an option of efficiency `efficiencyJPerTh`; `fullPowerRevenue` is its revenue
  * per MWh at full power, reused when the efficiency is the same.
  */
-export function optionRevenuePerMwh(load: MiningLoad, efficiencyJPerTh: number, hashpriceUsdPerPhDay: number, fullPowerRevenue: number): number {
-  return efficiencyJPerTh === load.efficiencyJPerTh ? fullPowerRevenue : revenuePerMwh(hashpriceUsdPerPhDay, efficiencyJPerTh, load.poolFeePct);
+export function optionRevenuePerMwh(
+  load: MiningLoad,
+  efficiencyJPerTh: number,
+  hashpriceUsdPerPhDay: number,
+  fullPowerRevenue: number,
+): number {
+  return efficiencyJPerTh === load.efficiencyJPerTh
+    ? fullPowerRevenue
+    : revenuePerMwh(hashpriceUsdPerPhDay, efficiencyJPerTh, load.poolFeePct);
 }
 
 /** Most efficient fleet first (lowest J/TH), then by id: the order in which fleets get scarce capacity. */
@@ -73,7 +80,13 @@ export interface LevelBounds {
  * through its minimum off time, and within one interval's ramp of its previous level when it ramps slower
  * than an interval. No previous level: anything from 0 to full power.
  */
-export function levelBounds(load: MiningLoad, options: readonly PowerOption[], prev: PriorLevel | undefined, t: number, intervalMinutes: number): LevelBounds {
+export function levelBounds(
+  load: MiningLoad,
+  options: readonly PowerOption[],
+  prev: PriorLevel | undefined,
+  t: number,
+  intervalMinutes: number,
+): LevelBounds {
   let minMw = 0;
   let maxMw = load.powerMw;
   let minRun = false;

@@ -22,8 +22,8 @@ import type { Decision } from './decision.ts';
 import { revenuePerMwh } from './economics.ts';
 import type { GridEvent } from './grid.ts';
 import type { AiLoad, MiningLoad, Site } from './sites.ts';
-import { actualMiningRevenue, type ActualOf } from './telemetry.ts';
-import { DAY_MS, HOUR_MS, MINUTE_MS, iso } from './time.ts';
+import { type ActualOf, actualMiningRevenue } from './telemetry.ts';
+import { DAY_MS, HOUR_MS, iso, MINUTE_MS } from './time.ts';
 
 export type Granularity = 'day' | 'month';
 
@@ -81,7 +81,9 @@ export interface ActualPnl {
 export type SettlementPrice = (intervalStartMs: number, lengthMs: number) => number | null;
 
 /** Settlement prices from stored points of any length (e.g. 5-, 15- or 60-minute RT prices). */
-export function settlementPrices(points: readonly { intervalStartMs: number; intervalMinutes: number; priceUsdPerMwh: number }[]): SettlementPrice {
+export function settlementPrices(
+  points: readonly { intervalStartMs: number; intervalMinutes: number; priceUsdPerMwh: number }[],
+): SettlementPrice {
   const sorted = [...points].sort((a, b) => a.intervalStartMs - b.intervalStartMs);
   const starts = sorted.map((p) => p.intervalStartMs);
   return (t, len) => {
@@ -238,7 +240,14 @@ export function pnlRows(inp: PnlInputs): PnlRow[] {
   return order;
 }
 
-const SUMMED_MONEY = ['miningRevenueUsd', 'energyCostUsd', 'alwaysOnNetUsd', 'aiRevenueUsd', 'aiEnergyCostUsd', 'gridProgrammeRevenueUsd'] as const;
+const SUMMED_MONEY = [
+  'miningRevenueUsd',
+  'energyCostUsd',
+  'alwaysOnNetUsd',
+  'aiRevenueUsd',
+  'aiEnergyCostUsd',
+  'gridProgrammeRevenueUsd',
+] as const;
 
 function emptyRow(siteId: string, period: string, fromMs: number, toMs: number): PnlRow {
   return {

@@ -5,8 +5,8 @@
  * later rule breaks it. Pure and deterministic: the same input gives the same decision.
  */
 import { serveTenantsFirst } from './policy/ai-tenants.ts';
-import { followDayAheadPlan } from './policy/day-ahead-plan.ts';
 import { assemble } from './policy/assemble.ts';
+import { followDayAheadPlan } from './policy/day-ahead-plan.ts';
 import { priceMiners } from './policy/economics.ts';
 import { failSafe } from './policy/fail-safe.ts';
 import { obligeMiners, obligeTenants } from './policy/grid-obligations.ts';

@@ -15,9 +15,7 @@ export type Market = (typeof MARKETS)[number];
 export const EXECUTION_MODES = ['scheduled', 'price-responsive', 'dispatched'] as const;
 export type ExecutionMode = (typeof EXECUTION_MODES)[number];
 
-const id = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1–63 characters: lower-case letters, digits, "-" or "_"');
+const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1–63 characters: lower-case letters, digits, "-" or "_"');
 
 export const PowerModeSchema = z.strictObject({
   id,
@@ -124,12 +122,20 @@ export const SiteSchema = z
       if (load.kind === 'mining') {
         load.modes.forEach((m, j) => {
           if (m.powerMw >= load.powerMw) {
-            ctx.addIssue({ code: 'custom', path: ['loads', i, 'modes', j, 'powerMw'], message: `must be below the load's powerMw (${load.powerMw})` });
+            ctx.addIssue({
+              code: 'custom',
+              path: ['loads', i, 'modes', j, 'powerMw'],
+              message: `must be below the load's powerMw (${load.powerMw})`,
+            });
           }
         });
       }
       if (load.kind === 'ai' && load.interruptibleMw !== undefined && load.interruptibleMw > load.contractedMw) {
-        ctx.addIssue({ code: 'custom', path: ['loads', i, 'interruptibleMw'], message: `must not exceed contractedMw (${load.contractedMw})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['loads', i, 'interruptibleMw'],
+          message: `must not exceed contractedMw (${load.contractedMw})`,
+        });
       }
     });
     const aiMw = site.loads.reduce((s, l) => s + (l.kind === 'ai' ? l.contractedMw : 0), 0);
@@ -142,15 +148,13 @@ export const SiteSchema = z
     }
   });
 
-export const SitesFileSchema = z
-  .strictObject({ sites: z.array(SiteSchema).min(1) })
-  .superRefine((file, ctx) => {
-    const seen = new Set<string>();
-    file.sites.forEach((s, i) => {
-      if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sites', i, 'id'], message: `duplicate site id "${s.id}"` });
-      seen.add(s.id);
-    });
+export const SitesFileSchema = z.strictObject({ sites: z.array(SiteSchema).min(1) }).superRefine((file, ctx) => {
+  const seen = new Set<string>();
+  file.sites.forEach((s, i) => {
+    if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sites', i, 'id'], message: `duplicate site id "${s.id}"` });
+    seen.add(s.id);
   });
+});
 
 export type Site = z.infer<typeof SiteSchema>;
 export type SiteInput = z.input<typeof SiteSchema>;

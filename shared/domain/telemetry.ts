@@ -4,10 +4,11 @@
  * interval (for the P&L) and the performance of each grid deployment (the evidence an operator
  * keeps for the grid operator). Pure.
  */
-import type { GridEvent } from './grid.ts';
+
 import { revenuePerMwh } from './economics.ts';
+import type { GridEvent } from './grid.ts';
 import type { MiningLoad, Site } from './sites.ts';
-import { HOUR_MS, MINUTE_MS, iso } from './time.ts';
+import { HOUR_MS, iso, MINUTE_MS } from './time.ts';
 
 /** One reading of one load. Identified by (site, load, instant): a repeat of it is the same sample. */
 export interface LoadSample {
@@ -82,7 +83,8 @@ export function intervalActual(samples: readonly LoadSample[], startMs: number, 
  * or, without one, from the MWh at the load's full-power efficiency (the DESIGN formula).
  */
 export function actualMiningRevenue(a: IntervalActual, load: MiningLoad, hashpriceUsdPerPhDay: number, lenMs: number): number {
-  if (a.meanHashrateThs !== null) return hashpriceUsdPerPhDay * (a.meanHashrateThs / 1000) * (lenMs / (24 * HOUR_MS)) * (1 - load.poolFeePct / 100);
+  if (a.meanHashrateThs !== null)
+    return hashpriceUsdPerPhDay * (a.meanHashrateThs / 1000) * (lenMs / (24 * HOUR_MS)) * (1 - load.poolFeePct / 100);
   return revenuePerMwh(hashpriceUsdPerPhDay, load.efficiencyJPerTh, load.poolFeePct) * a.mwh;
 }
 

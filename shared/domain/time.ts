@@ -42,9 +42,12 @@ const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{
 export function parseInstant(text: string): number {
   const m = ISO_INSTANT.exec(text);
   if (!m) return Number.NaN;
-  const [year, month, day, hour, minute, second = 0, offH = 0, offM = 0] = m.slice(1).map((x) => (x === undefined ? undefined : Number(x))) as number[];
+  const [year, month, day, hour, minute, second = 0, offH = 0, offM = 0] = m
+    .slice(1)
+    .map((x) => (x === undefined ? undefined : Number(x))) as number[];
   const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
-  if (month! < 1 || month! > 12 || day! < 1 || day! > daysInMonth || hour! > 23 || minute! > 59 || second > 59 || offH > 23 || offM > 59) return Number.NaN;
+  if (month! < 1 || month! > 12 || day! < 1 || day! > daysInMonth || hour! > 23 || minute! > 59 || second > 59 || offH > 23 || offM > 59)
+    return Number.NaN;
   return Date.parse(text);
 }
 
@@ -72,7 +75,14 @@ export function localParts(ms: number, timeZone: string): LocalParts {
   if (hit) return hit;
   let fmt = formatters.get(timeZone);
   if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', hour: 'numeric', day: 'numeric', month: 'numeric', year: 'numeric' });
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      hour: 'numeric',
+      day: 'numeric',
+      month: 'numeric',
+      year: 'numeric',
+    });
     formatters.set(timeZone, fmt);
   }
   let hour = 0;

@@ -4,9 +4,9 @@
  * deployment performance read back, and the P&L's actual columns.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintToken } from '#adapters/jwt.ts';
 import { ActualsPageSchema, DispatchPlanSchema, PerformanceListSchema, TelemetryResultSchema } from '#adapters/http/schemas.ts';
-import { DAY0, H, MIN, PROBLEM_TYPE, Q, SECRET, conforms, iso, seedMarket, startApi, type Api } from './support.ts';
+import { mintToken } from '#adapters/jwt.ts';
+import { type Api, conforms, DAY0, H, iso, MIN, PROBLEM_TYPE, Q, SECRET, seedMarket, startApi } from './support.ts';
 
 let api: Api;
 let agent: string;
@@ -64,7 +64,13 @@ describe('GET /sites/{siteId}/dispatch', () => {
     const res = await dispatch(agent);
     const plan = conforms(DispatchPlanSchema, res.body);
     expect(res.headers.get('etag')).toMatch(/^"[\w-]+"$/);
-    expect(plan).toMatchObject({ siteId: 'rockdale', execution: 'scheduled', interconnectMw: 200, aiContractedMw: 15, failSafe: { otherwise: 'HOLD' } });
+    expect(plan).toMatchObject({
+      siteId: 'rockdale',
+      execution: 'scheduled',
+      interconnectMw: 200,
+      aiContractedMw: 15,
+      failSafe: { otherwise: 'HOLD' },
+    });
     expect(plan.intervals.map((i) => i.intervalStart)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((k) => iso(T + k * Q)));
     expect(plan.validUntil).toBe(iso(T + 2 * H));
     const s21 = plan.intervals[0]!.loads.find((l) => l.loadId === 's21')!;
@@ -94,7 +100,12 @@ describe('GET /sites/{siteId}/dispatch', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('etag')).not.toBe(before);
     const later = res.body.intervals.find((i: { intervalStart: string }) => i.intervalStart === iso(T + H));
-    expect(later.loads.find((l: { loadId: string }) => l.loadId === 's19').forced).toEqual({ mw: 0, cause: 'OVERRIDE', code: 'OVERRIDE_CURTAIL', overrideId: o.body.id });
+    expect(later.loads.find((l: { loadId: string }) => l.loadId === 's19').forced).toEqual({
+      mw: 0,
+      cause: 'OVERRIDE',
+      code: 'OVERRIDE_CURTAIL',
+      overrideId: o.body.id,
+    });
   });
 
   it('has no valid-until when the interval containing now is not decided', async () => {
@@ -125,17 +136,30 @@ describe('POST /sites/{siteId}/telemetry', () => {
   const post = (body: unknown, token = agent) => api.call('POST', '/sites/rockdale/telemetry', { token, body });
 
   it('records a batch once: a replay stores nothing new and publishes LoadCurtailed once', async () => {
-    const batch = { samples: [sample('s21', T + MIN, 99.5, { hashrateThs: 5_600_000, miners: { running: 28000, asleep: 0, unreachable: 12 } })], stateChanges: [change('s21', T + 2 * MIN)] };
+    const batch = {
+      samples: [sample('s21', T + MIN, 99.5, { hashrateThs: 5_600_000, miners: { running: 28000, asleep: 0, unreachable: 12 } })],
+      stateChanges: [change('s21', T + 2 * MIN)],
+    };
     const first = await post(batch);
     expect(first.status).toBe(200);
-    expect(conforms(TelemetryResultSchema, first.body)).toEqual({ samples: 1, stateChanges: { recorded: 1, replayed: 0 }, eventsUnsent: 0 });
+    expect(conforms(TelemetryResultSchema, first.body)).toEqual({
+      samples: 1,
+      stateChanges: { recorded: 1, replayed: 0 },
+      eventsUnsent: 0,
+    });
 
     const again = await post(batch);
     expect(again.body).toEqual({ samples: 1, stateChanges: { recorded: 0, replayed: 1 }, eventsUnsent: 0 });
 
     const events = api.publisher.events.filter((e) => e.detailType === 'LoadCurtailed');
     expect(events).toHaveLength(1);
-    expect(events[0]!.detail).toMatchObject({ siteId: 'rockdale', loadId: 's21', at: iso(T + 2 * MIN), fleetSeconds: 7.5, trigger: { kind: 'PRICE', priceUsdPerMwh: 180 } });
+    expect(events[0]!.detail).toMatchObject({
+      siteId: 'rockdale',
+      loadId: 's21',
+      at: iso(T + 2 * MIN),
+      fleetSeconds: 7.5,
+      trigger: { kind: 'PRICE', priceUsdPerMwh: 180 },
+    });
   });
 
   it.each([
@@ -162,7 +186,15 @@ describe('POST /sites/{siteId}/telemetry', () => {
 describe('GET /sites/{siteId}/actuals and /performance', () => {
   beforeAll(async () => {
     // A DR deployment of 60 MW at T + 30 min; the fleet sheds s19 (60 MW) 40 s later.
-    await api.repos.marketData.putGridEvent({ id: 'dr-1', type: 'DR_DEPLOYMENT', market: 'ERCOT', siteId: 'rockdale', mw: 60, startMs: T + 30 * MIN, endMs: T + 45 * MIN });
+    await api.repos.marketData.putGridEvent({
+      id: 'dr-1',
+      type: 'DR_DEPLOYMENT',
+      market: 'ERCOT',
+      siteId: 'rockdale',
+      mw: 60,
+      startMs: T + 30 * MIN,
+      endMs: T + 45 * MIN,
+    });
     const samples = [];
     for (let t = T + 20 * MIN; t < T + 45 * MIN; t += 20_000) {
       samples.push(sample('s21', t, 100), sample('s19', t, t >= T + 30 * MIN + 40_000 ? 0 : 60));
@@ -177,15 +209,26 @@ describe('GET /sites/{siteId}/actuals and /performance', () => {
     expect(first.status).toBe(200);
     const page = conforms(ActualsPageSchema, first.body);
     expect(page.items).toHaveLength(50);
-    expect(page.items[0]).toEqual({ siteId: 'rockdale', loadId: 's21', at: iso(T + MIN), actualMw: 99.5, hashrateThs: 5_600_000, miners: { running: 28000, asleep: 0, unreachable: 12 } });
+    expect(page.items[0]).toEqual({
+      siteId: 'rockdale',
+      loadId: 's21',
+      at: iso(T + MIN),
+      actualMw: 99.5,
+      hashrateThs: 5_600_000,
+      miners: { running: 28000, asleep: 0, unreachable: 12 },
+    });
     expect(page.stateChanges).toEqual([expect.objectContaining({ loadId: 's21', at: iso(T + 2 * MIN), fleetSeconds: 7.5 })]);
-    const next = await api.call('GET', `/sites/rockdale/actuals?from=${iso(T)}&to=${iso(T + H)}&limit=50&nextToken=${page.nextToken}`, { token: finance });
+    const next = await api.call('GET', `/sites/rockdale/actuals?from=${iso(T)}&to=${iso(T + H)}&limit=50&nextToken=${page.nextToken}`, {
+      token: finance,
+    });
     expect(next.body.stateChanges).toBeUndefined();
     expect(Date.parse(next.body.items[0].at)).toBeGreaterThanOrEqual(Date.parse(page.items[49]!.at));
   });
 
   it('exports every sample as CSV', async () => {
-    const res = await api.call('GET', `/sites/rockdale/actuals?from=${iso(T)}&to=${iso(T + H)}&format=csv`, { token: await api.token('trader') });
+    const res = await api.call('GET', `/sites/rockdale/actuals?from=${iso(T)}&to=${iso(T + H)}&format=csv`, {
+      token: await api.token('trader'),
+    });
     expect(res.headers.get('content-type')).toContain('text/csv');
     const lines = res.text.trim().split('\r\n');
     expect(lines[0]).toBe('site_id,load_id,at_utc,actual_mw,hashrate_ths,miners_running,miners_asleep,miners_unreachable');
@@ -200,15 +243,30 @@ describe('GET /sites/{siteId}/actuals and /performance', () => {
   });
 
   it('records MW asked, MW achieved and the time to achieve for a deployment', async () => {
-    const res = await api.call('GET', `/sites/rockdale/performance?from=${iso(T)}&to=${iso(T + H)}`, { token: await api.token('operator') });
+    const res = await api.call('GET', `/sites/rockdale/performance?from=${iso(T)}&to=${iso(T + H)}`, {
+      token: await api.token('operator'),
+    });
     expect(res.status).toBe(200);
     expect(conforms(PerformanceListSchema, res.body).items).toEqual([
-      { eventId: 'dr-1', type: 'DR_DEPLOYMENT', start: iso(T + 30 * MIN), end: iso(T + 45 * MIN), askedMw: 60, baselineMw: 160, achievedMw: 60, secondsToAchieve: 40, met: true, samples: 45 },
+      {
+        eventId: 'dr-1',
+        type: 'DR_DEPLOYMENT',
+        start: iso(T + 30 * MIN),
+        end: iso(T + 45 * MIN),
+        askedMw: 60,
+        baselineMw: 160,
+        achievedMw: 60,
+        secondsToAchieve: 40,
+        met: true,
+        samples: 45,
+      },
     ]);
   });
 
   it('shows planned against actual MWh in the P&L where telemetry exists', async () => {
-    const res = await api.call('GET', `/reports/pnl?siteId=rockdale&from=${iso(T)}&to=${iso(T + H)}`, { token: await api.token('finance') });
+    const res = await api.call('GET', `/reports/pnl?siteId=rockdale&from=${iso(T)}&to=${iso(T + H)}`, {
+      token: await api.token('finance'),
+    });
     expect(res.status).toBe(200);
     const actual = res.body.items[0].actual;
     // s21 has samples in the first interval (one) and the second and third; s19 in the second and third.

@@ -1,7 +1,7 @@
 /** The decision log over HTTP: pages, CSV export, revisions of an interval, decisions of a day, filters. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DecisionListSchema, DecisionPageSchema } from '#adapters/http/schemas.ts';
-import { DAY, DAY0, H, PROBLEM_TYPE, Q, conforms, iso, seedMarket, startApi, type Api } from './support.ts';
+import { type Api, conforms, DAY, DAY0, H, iso, PROBLEM_TYPE, Q, seedMarket, startApi } from './support.ts';
 
 let api: Api;
 let reader: string;
@@ -46,7 +46,9 @@ describe('GET /sites/{siteId}/decisions', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(res.headers.get('content-disposition')).toMatch(/attachment; filename="decisions-rockdale-2024-07-15-2024-07-16.csv"/);
     const lines = res.text.trimEnd().split('\r\n');
-    expect(lines[0]).toMatch(/^site_id,interval_start_utc,interval_minutes,revision,source,reasons,flags,s21_action,s21_mw,s21_curtail_above_usd_per_mwh,s19_action,/);
+    expect(lines[0]).toMatch(
+      /^site_id,interval_start_utc,interval_minutes,revision,source,reasons,flags,s21_action,s21_mw,s21_curtail_above_usd_per_mwh,s19_action,/,
+    );
     expect(lines.length - 1).toBe(json.items.length);
     expect(lines.slice(1).map((l) => l.split(',')[1])).toEqual(json.items.map((d) => d.intervalStart));
   });
@@ -83,7 +85,11 @@ describe('GET /sites/{siteId}/decisions', () => {
     ['an unknown source', `from=${from}&to=${to}&source=MANUAL`, 'source'],
     ['an unknown format', `from=${from}&to=${to}&format=xml`, 'format'],
     ['a forged page token', `from=${from}&to=${to}&nextToken=bm90LWEtdG9rZW4`, 'nextToken'],
-    ['a page token of another site', `from=${from}&to=${to}&nextToken=${Buffer.from(JSON.stringify({ pk: 'SITE#tydal', sk: 'DEC#x' })).toString('base64url')}`, 'nextToken'],
+    [
+      'a page token of another site',
+      `from=${from}&to=${to}&nextToken=${Buffer.from(JSON.stringify({ pk: 'SITE#tydal', sk: 'DEC#x' })).toString('base64url')}`,
+      'nextToken',
+    ],
   ])('answers %s with a 400 problem naming the parameter', async (_what, query, field) => {
     const res = await api.call('GET', `/sites/rockdale/decisions?${query}`, { token: reader });
     expect(res.status).toBe(400);

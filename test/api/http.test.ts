@@ -4,7 +4,7 @@ import { MemoryEventPublisher } from '#adapters/memory-events.ts';
 import type { AuditRecord } from '#ports/audit.ts';
 import type { DecisionRepository } from '#ports/decisions.ts';
 import type { DomainEvent, EventPublisher } from '#ports/events.ts';
-import { DAY, DAY0, H, MIN, PROBLEM_TYPE, iso, seedMarket, startApi, type Api } from './support.ts';
+import { type Api, DAY, DAY0, H, iso, MIN, PROBLEM_TYPE, seedMarket, startApi } from './support.ts';
 
 const ORIGIN = 'https://dashboard.switchyard.test';
 
@@ -17,7 +17,11 @@ describe('CORS for the dashboard origin', () => {
 
   it('answers a preflight from the dashboard with the methods and headers it may use', async () => {
     const res = await api.call('OPTIONS', '/overrides/ovr-1/cancel', {
-      headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type, if-match' },
+      headers: {
+        origin: ORIGIN,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type, if-match',
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
@@ -57,7 +61,9 @@ describe('throttling', () => {
   beforeAll(async () => {
     const throttled = new Proxy({} as DecisionRepository, {
       get: () => async () => {
-        throw Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ProvisionedThroughputExceededException' });
+        throw Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
+          name: 'ProvisionedThroughputExceededException',
+        });
       },
     });
     api = await startApi({ deps: { decisions: throttled } });
@@ -65,7 +71,9 @@ describe('throttling', () => {
   afterAll(() => api.close());
 
   it('answers a throttled DynamoDB with 429 and Retry-After, not 500', async () => {
-    const res = await api.call('GET', `/sites/rockdale/decisions?from=${iso(DAY0)}&to=${iso(DAY0 + DAY)}`, { token: await api.token('finance') });
+    const res = await api.call('GET', `/sites/rockdale/decisions?from=${iso(DAY0)}&to=${iso(DAY0 + DAY)}`, {
+      token: await api.token('finance'),
+    });
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('1');
     expect(res.headers.get('content-type')).toBe(PROBLEM_TYPE);
@@ -115,7 +123,9 @@ describe('an interrupted create with an Idempotency-Key', () => {
     expect(retry.status).toBe(201);
     const id = (retry.body as { id: string }).id;
     expect(memory.events.filter((e) => e.detailType === 'OverrideCreated').map((e) => e.detail.overrideId)).toEqual([id]);
-    const listed = (await api.call('GET', '/overrides?siteId=rockdale', { token: request.token })).body as { items: { id: string; reason: string }[] };
+    const listed = (await api.call('GET', '/overrides?siteId=rockdale', { token: request.token })).body as {
+      items: { id: string; reason: string }[];
+    };
     expect(listed.items.filter((o) => o.reason === 'interrupted').map((o) => o.id)).toEqual([id]);
 
     const replay = await api.call('POST', '/sites/rockdale/overrides', request);
@@ -149,13 +159,31 @@ describe('a change whose audit write was interrupted', () => {
 
   it('gets its record from the next request that touches the override', async () => {
     const trader = await api.token('trader', 'desk-1');
-    const o = (await api.call('POST', '/sites/rockdale/overrides', { token: trader, body: { action: 'CURTAIL', from: iso(DAY0 + 21 * H), to: iso(DAY0 + 22 * H), reason: 'audit heal' } })).body as { id: string };
-    const interrupted = await api.call('POST', `/overrides/${o.id}/cancel`, { token: await api.token('trader', 'desk-2'), body: { reason: 'first try' }, headers: { 'if-match': '"1"' } });
+    const o = (
+      await api.call('POST', '/sites/rockdale/overrides', {
+        token: trader,
+        body: { action: 'CURTAIL', from: iso(DAY0 + 21 * H), to: iso(DAY0 + 22 * H), reason: 'audit heal' },
+      })
+    ).body as { id: string };
+    const interrupted = await api.call('POST', `/overrides/${o.id}/cancel`, {
+      token: await api.token('trader', 'desk-2'),
+      body: { reason: 'first try' },
+      headers: { 'if-match': '"1"' },
+    });
     expect(interrupted.status).toBe(500);
-    const audit = async () => ((await api.call('GET', `/audit?from=${iso(DAY0)}&to=${iso(DAY0 + DAY)}`, { token: await api.token('finance') })).body as { items: { action: string; actor: string; reason: string }[] }).items;
+    const audit = async () =>
+      (
+        (await api.call('GET', `/audit?from=${iso(DAY0)}&to=${iso(DAY0 + DAY)}`, { token: await api.token('finance') })).body as {
+          items: { action: string; actor: string; reason: string }[];
+        }
+      ).items;
     expect((await audit()).map((r) => r.action)).toEqual(['OVERRIDE_CREATED']);
 
-    const retry = await api.call('POST', `/overrides/${o.id}/cancel`, { token: trader, body: { reason: 'second try' }, headers: { 'if-match': '"1"' } });
+    const retry = await api.call('POST', `/overrides/${o.id}/cancel`, {
+      token: trader,
+      body: { reason: 'second try' },
+      headers: { 'if-match': '"1"' },
+    });
     expect(retry.status).toBe(412);
     expect((await audit()).map((r) => [r.action, r.actor, r.reason])).toEqual([
       ['OVERRIDE_CREATED', 'desk-1', 'audit heal'],

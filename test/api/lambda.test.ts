@@ -64,7 +64,9 @@ describe('the api Lambda', () => {
   });
 
   it('answers 403 for a role the route does not allow, and 401 without claims', async () => {
-    const forbidden = await handler(event('GET', '/audit', { username: 'desk-1', 'cognito:groups': '[trader]' }, 'from=2024-07-01T00:00:00Z&to=2024-07-02T00:00:00Z'));
+    const forbidden = await handler(
+      event('GET', '/audit', { username: 'desk-1', 'cognito:groups': '[trader]' }, 'from=2024-07-01T00:00:00Z&to=2024-07-02T00:00:00Z'),
+    );
     expect(forbidden.statusCode).toBe(403);
     const anonymous = await handler(event('GET', '/sites'));
     expect(anonymous.statusCode).toBe(401);
@@ -72,7 +74,14 @@ describe('the api Lambda', () => {
   });
 
   it('reads the decision log from DynamoDB', async () => {
-    const res = await handler(event('GET', '/sites/rockdale/decisions', { username: 'fin-1', 'cognito:groups': ['finance'] }, 'from=2024-07-15T00:00:00Z&to=2024-07-16T00:00:00Z'));
+    const res = await handler(
+      event(
+        'GET',
+        '/sites/rockdale/decisions',
+        { username: 'fin-1', 'cognito:groups': ['finance'] },
+        'from=2024-07-15T00:00:00Z&to=2024-07-16T00:00:00Z',
+      ),
+    );
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body)).toEqual({ items: [] });
   });

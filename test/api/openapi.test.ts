@@ -1,7 +1,8 @@
 /** The OpenAPI document: served to anyone, and valid by a real OpenAPI 3 validator (Redocly, recommended rules). */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { bundleFromString, createConfig, lintFromString } from '@redocly/openapi-core';
-import { startApi, type Api } from './support.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Api, startApi } from './support.ts';
 
 let api: Api;
 beforeAll(async () => {
@@ -88,7 +89,9 @@ describe('GET /openapi.json', () => {
   });
 
   it('names the roles of every protected operation in x-roles, as its security requires', async () => {
-    const doc = (await api.call('GET', '/openapi.json')).body as { paths: Record<string, Record<string, { security?: unknown[]; 'x-roles'?: string[] }>> };
+    const doc = (await api.call('GET', '/openapi.json')).body as {
+      paths: Record<string, Record<string, { security?: unknown[]; 'x-roles'?: string[] }>>;
+    };
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item)) {
         const open = path === '/health';

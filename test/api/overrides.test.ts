@@ -3,6 +3,8 @@
  * and audit records, optimistic concurrency, idempotent creates, and the validation of bodies.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { dynamoRepositories } from '#adapters/dynamo/index.ts';
+import { dynamoClient } from '#adapters/dynamo/table.ts';
 import {
   AuditPageSchema,
   DecisionListSchema,
@@ -12,10 +14,8 @@ import {
   OverrideSchema,
   ProblemSchema,
 } from '#adapters/http/schemas.ts';
-import { dynamoRepositories } from '#adapters/dynamo/index.ts';
-import { dynamoClient } from '#adapters/dynamo/table.ts';
 import type { DomainEvent } from '#ports/events.ts';
-import { DAY, DAY0, H, MIN, PROBLEM_TYPE, Q, conforms, iso, seedMarket, startApi, type Api } from './support.ts';
+import { type Api, conforms, DAY, DAY0, H, iso, MIN, PROBLEM_TYPE, Q, seedMarket, startApi } from './support.ts';
 
 let api: Api;
 let trader: string;
@@ -37,14 +37,27 @@ beforeEach(() => {
   api.clock.now = NOW;
 });
 
-const body = (extra: Record<string, unknown> = {}) => ({ action: 'CURTAIL', loadId: 's21', from: iso(DAY0 + 19 * H), to: iso(DAY0 + 21 * H), reason: 'grid stress', ...extra });
+const body = (extra: Record<string, unknown> = {}) => ({
+  action: 'CURTAIL',
+  loadId: 's21',
+  from: iso(DAY0 + 19 * H),
+  to: iso(DAY0 + 21 * H),
+  reason: 'grid stress',
+  ...extra,
+});
 
 function eventsOf(overrideId: string): DomainEvent[] {
-  return api.publisher.events.filter((e) => e.detail.overrideId === overrideId || (e.detailType === 'DecisionRevised' && String(e.detail.runId).startsWith(`override-${overrideId}-`)));
+  return api.publisher.events.filter(
+    (e) =>
+      e.detail.overrideId === overrideId ||
+      (e.detailType === 'DecisionRevised' && String(e.detail.runId).startsWith(`override-${overrideId}-`)),
+  );
 }
 
 async function current(intervalStart: number) {
-  const res = await api.call('GET', `/sites/rockdale/decisions?from=${iso(intervalStart)}&to=${iso(intervalStart + Q)}`, { token: finance });
+  const res = await api.call('GET', `/sites/rockdale/decisions?from=${iso(intervalStart)}&to=${iso(intervalStart + Q)}`, {
+    token: finance,
+  });
   return conforms(DecisionPageSchema, res.body).items[0]!;
 }
 
@@ -56,7 +69,19 @@ describe('the override lifecycle', () => {
     const created = await api.call('POST', '/sites/rockdale/overrides', { token: trader, body: body() });
     expect(created.status).toBe(201);
     const o = conforms(OverrideChangeSchema, created.body);
-    expect(o).toMatchObject({ siteId: 'rockdale', loadId: 's21', action: 'CURTAIL', version: 1, status: 'ACTIVE', active: true, author: 'desk-1', from: iso(DAY0 + 19 * H), to: iso(DAY0 + 21 * H), expiresAt: iso(DAY0 + 21 * H), eventsUnsent: 0 });
+    expect(o).toMatchObject({
+      siteId: 'rockdale',
+      loadId: 's21',
+      action: 'CURTAIL',
+      version: 1,
+      status: 'ACTIVE',
+      active: true,
+      author: 'desk-1',
+      from: iso(DAY0 + 19 * H),
+      to: iso(DAY0 + 21 * H),
+      expiresAt: iso(DAY0 + 21 * H),
+      eventsUnsent: 0,
+    });
     expect(created.headers.get('etag')).toBe('"1"');
     expect(created.headers.get('location')).toBe(`/overrides/${o.id}`);
     const open = [20 * H + 15 * MIN, 20 * H + 30 * MIN, 20 * H + 45 * MIN].map((t) => iso(DAY0 + t));
@@ -81,7 +106,14 @@ describe('the override lifecycle', () => {
     expect(chained).toMatchObject({ revision: 2, previousRevision: 2 });
     expect(chained.reasons).toContain('PREVIOUS_REVISED');
     expect(chained.inputs.previous!.s21).toEqual({ mw: 0, since: open[0] });
-    expect(afterCreate[0]!.detail).toMatchObject({ overrideId: o.id, siteId: 'rockdale', loadId: 's21', action: 'CURTAIL', author: 'desk-1', revisions: o.revisions });
+    expect(afterCreate[0]!.detail).toMatchObject({
+      overrideId: o.id,
+      siteId: 'rockdale',
+      loadId: 's21',
+      action: 'CURTAIL',
+      author: 'desk-1',
+      revisions: o.revisions,
+    });
     expect(afterCreate[1]!.detail).toMatchObject({ siteId: 'rockdale', intervalStart: open[0], revision: 2, source: 'OVERRIDE' });
 
     // Listed, and readable with its version.
@@ -102,10 +134,21 @@ describe('the override lifecycle', () => {
 
     api.clock.now = NOW + 20 * MIN; // 20:40: only 20:30 and 20:45 are still open
     const events1 = api.publisher.events.length;
-    const cancelled = await api.call('POST', `/overrides/${o.id}/cancel`, { token: trader2, body: cancelBody, headers: { 'if-match': '"1"' } });
+    const cancelled = await api.call('POST', `/overrides/${o.id}/cancel`, {
+      token: trader2,
+      body: cancelBody,
+      headers: { 'if-match': '"1"' },
+    });
     expect(cancelled.status).toBe(200);
     const c = conforms(OverrideChangeSchema, cancelled.body);
-    expect(c).toMatchObject({ id: o.id, version: 2, status: 'CANCELLED', active: false, cancelledBy: 'desk-2', cancelReason: 'stress over' });
+    expect(c).toMatchObject({
+      id: o.id,
+      version: 2,
+      status: 'CANCELLED',
+      active: false,
+      cancelledBy: 'desk-2',
+      cancelReason: 'stress over',
+    });
     expect(cancelled.headers.get('etag')).toBe('"2"');
     expect(c.revisions).toEqual([...open.slice(1), ...later].map((intervalStart) => ({ siteId: 'rockdale', intervalStart, revision: 3 })));
     const restored = await current(DAY0 + 20 * H + 30 * MIN);
@@ -114,10 +157,16 @@ describe('the override lifecycle', () => {
     expect(restored.reasons).toContain(`OVERRIDE_CANCELLED:${o.id}`);
     expect(restored.inputs.overrideIds).toEqual([]);
     expect(await current(DAY0 + 20 * H + 15 * MIN)).toMatchObject({ revision: 2 });
-    expect(api.publisher.events.slice(events1).map((e) => e.detailType)).toEqual(['OverrideCancelled', ...c.revisions.map(() => 'DecisionRevised')]);
+    expect(api.publisher.events.slice(events1).map((e) => e.detailType)).toEqual([
+      'OverrideCancelled',
+      ...c.revisions.map(() => 'DecisionRevised'),
+    ]);
 
     // Every revision of the interval, oldest first.
-    const revs = conforms(DecisionListSchema, (await api.call('GET', `/sites/rockdale/decisions/${open[1]}/revisions`, { token: finance })).body);
+    const revs = conforms(
+      DecisionListSchema,
+      (await api.call('GET', `/sites/rockdale/decisions/${open[1]}/revisions`, { token: finance })).body,
+    );
     expect(revs.items.map((d) => [d.revision, d.source])).toEqual([
       [1, 'AUTO'],
       [2, 'OVERRIDE'],
@@ -159,7 +208,10 @@ describe('the override lifecycle', () => {
   });
 
   it('applies a site-wide override to every mining load and leaves the AI tenant served', async () => {
-    const res = await api.call('POST', '/sites/rockdale/overrides', { token: trader, body: body({ loadId: undefined, from: iso(DAY0 + 23 * H), to: iso(DAY0 + 23 * H + 30 * MIN) }) });
+    const res = await api.call('POST', '/sites/rockdale/overrides', {
+      token: trader,
+      body: body({ loadId: undefined, from: iso(DAY0 + 23 * H), to: iso(DAY0 + 23 * H + 30 * MIN) }),
+    });
     expect(res.status).toBe(201);
     const d = await current(DAY0 + 23 * H);
     expect(d.allocations.map((a) => [a.loadId, a.action, a.mw])).toEqual([
@@ -170,19 +222,48 @@ describe('the override lifecycle', () => {
   });
 
   it('caps one load at capMw', async () => {
-    const res = await api.call('POST', '/sites/rockdale/overrides', { token: trader, body: body({ action: 'CAP', capMw: 30, loadId: 's19', from: iso(DAY0 + 23 * H + 30 * MIN), to: iso(DAY0 + 24 * H) }) });
+    const res = await api.call('POST', '/sites/rockdale/overrides', {
+      token: trader,
+      body: body({ action: 'CAP', capMw: 30, loadId: 's19', from: iso(DAY0 + 23 * H + 30 * MIN), to: iso(DAY0 + 24 * H) }),
+    });
     expect(res.status).toBe(201);
-    expect((await current(DAY0 + 23 * H + 45 * MIN)).allocations.find((a) => a.loadId === 's19')).toMatchObject({ action: 'PARTIAL', mw: 30 });
+    expect((await current(DAY0 + 23 * H + 45 * MIN)).allocations.find((a) => a.loadId === 's19')).toMatchObject({
+      action: 'PARTIAL',
+      mw: 30,
+    });
   });
 
   it('needs acknowledgeObligation to override a grid obligation, and flags the decision when it does', async () => {
-    await api.repos.marketData.putGridEvent({ id: 'dr-1', type: 'DR_DEPLOYMENT', market: 'ERCOT', siteId: 'rockdale', mw: 50, startMs: DAY0 + 22 * H, endMs: DAY0 + 22 * H + 30 * MIN });
-    const blocked = await api.call('POST', '/sites/rockdale/overrides', { token: trader, body: body({ action: 'RUN', loadId: 's19', from: iso(DAY0 + 22 * H), to: iso(DAY0 + 22 * H + 15 * MIN) }) });
+    await api.repos.marketData.putGridEvent({
+      id: 'dr-1',
+      type: 'DR_DEPLOYMENT',
+      market: 'ERCOT',
+      siteId: 'rockdale',
+      mw: 50,
+      startMs: DAY0 + 22 * H,
+      endMs: DAY0 + 22 * H + 30 * MIN,
+    });
+    const blocked = await api.call('POST', '/sites/rockdale/overrides', {
+      token: trader,
+      body: body({ action: 'RUN', loadId: 's19', from: iso(DAY0 + 22 * H), to: iso(DAY0 + 22 * H + 15 * MIN) }),
+    });
     expect(blocked.status).toBe(201);
     const d1 = await current(DAY0 + 22 * H);
-    expect(d1.allocations.find((a) => a.loadId === 's19')).toMatchObject({ action: 'CURTAIL', reasons: expect.arrayContaining(['DR_DEPLOYMENT', 'OVERRIDE_BLOCKED_BY_OBLIGATION']) });
+    expect(d1.allocations.find((a) => a.loadId === 's19')).toMatchObject({
+      action: 'CURTAIL',
+      reasons: expect.arrayContaining(['DR_DEPLOYMENT', 'OVERRIDE_BLOCKED_BY_OBLIGATION']),
+    });
 
-    const acked = await api.call('POST', '/sites/rockdale/overrides', { token: trader, body: body({ action: 'RUN', loadId: 's19', from: iso(DAY0 + 22 * H + 15 * MIN), to: iso(DAY0 + 22 * H + 30 * MIN), acknowledgeObligation: true }) });
+    const acked = await api.call('POST', '/sites/rockdale/overrides', {
+      token: trader,
+      body: body({
+        action: 'RUN',
+        loadId: 's19',
+        from: iso(DAY0 + 22 * H + 15 * MIN),
+        to: iso(DAY0 + 22 * H + 30 * MIN),
+        acknowledgeObligation: true,
+      }),
+    });
     expect(acked.status).toBe(201);
     const d2 = await current(DAY0 + 22 * H + 15 * MIN);
     expect(d2.allocations.find((a) => a.loadId === 's19')).toMatchObject({ action: 'RUN', mw: 60 });
@@ -203,10 +284,17 @@ describe('the override lifecycle', () => {
 
 describe('concurrency', () => {
   it('lets exactly one of two concurrent cancels with the same version win; the other gets 412', async () => {
-    const audit = async () => conforms(AuditPageSchema, (await api.call('GET', `/audit?from=${iso(DAY0)}&to=${iso(DAY0 + DAY)}`, { token: finance })).body).items;
+    const audit = async () =>
+      conforms(AuditPageSchema, (await api.call('GET', `/audit?from=${iso(DAY0)}&to=${iso(DAY0 + DAY)}`, { token: finance })).body).items;
     for (let round = 0; round < 5; round++) {
-      const o = (await api.call('POST', '/sites/rockdale/overrides', { token: trader, body: body({ loadId: 's19', from: iso(DAY0 + 21 * H), to: iso(DAY0 + 21 * H + 30 * MIN) }) })).body as { id: string };
-      const cancel = (who: string) => api.call('POST', `/overrides/${o.id}/cancel`, { token: who, body: { reason: 'race' }, headers: { 'if-match': '"1"' } });
+      const o = (
+        await api.call('POST', '/sites/rockdale/overrides', {
+          token: trader,
+          body: body({ loadId: 's19', from: iso(DAY0 + 21 * H), to: iso(DAY0 + 21 * H + 30 * MIN) }),
+        })
+      ).body as { id: string };
+      const cancel = (who: string) =>
+        api.call('POST', `/overrides/${o.id}/cancel`, { token: who, body: { reason: 'race' }, headers: { 'if-match': '"1"' } });
       const results = await Promise.all([cancel(trader), cancel(trader2)]);
       expect(results.map((r) => r.status).sort()).toEqual([200, 412]);
       expect(results.find((r) => r.status === 412)!.headers.get('content-type')).toBe(PROBLEM_TYPE);
@@ -219,7 +307,8 @@ describe('concurrency', () => {
     // Each change writes a revision unless the other's revision was already decided with it in view.
     const from = iso(DAY0 + 21 * H + 30 * MIN);
     const to = iso(DAY0 + 22 * H);
-    const revisionsOf = async (t: number) => conforms(DecisionListSchema, (await api.call('GET', `/sites/rockdale/decisions/${iso(t)}/revisions`, { token: finance })).body).items;
+    const revisionsOf = async (t: number) =>
+      conforms(DecisionListSchema, (await api.call('GET', `/sites/rockdale/decisions/${iso(t)}/revisions`, { token: finance })).body).items;
     const before = await Promise.all([DAY0 + 21 * H + 30 * MIN, DAY0 + 21 * H + 45 * MIN].map(revisionsOf));
     const [a, b] = await Promise.all([
       api.call('POST', '/sites/rockdale/overrides', { token: trader, body: body({ loadId: 's21', from, to }) }),
@@ -249,13 +338,19 @@ describe('many overrides at once', () => {
     const to = iso(DAY0 + 22 * H + 30 * MIN);
     const results = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        api.call('POST', '/sites/rockdale/overrides', { token: i % 2 ? trader : trader2, body: body({ action: 'CAP', capMw: 10 + i, loadId: i % 2 ? 's21' : 's19', from, to, reason: `burst ${i}` }) }),
+        api.call('POST', '/sites/rockdale/overrides', {
+          token: i % 2 ? trader : trader2,
+          body: body({ action: 'CAP', capMw: 10 + i, loadId: i % 2 ? 's21' : 's19', from, to, reason: `burst ${i}` }),
+        }),
       ),
     );
     expect(results.map((r) => [r.status, JSON.stringify(r.body).slice(0, 200)]).filter(([s]) => s !== 201 && s !== 409)).toEqual([]);
     const created = results.filter((r) => r.status === 201).map((r) => (r.body as { id: string }).id);
     expect(created.length).toBeGreaterThan(0);
-    const revs = conforms(DecisionListSchema, (await api.call('GET', `/sites/rockdale/decisions/${from}/revisions`, { token: finance })).body).items;
+    const revs = conforms(
+      DecisionListSchema,
+      (await api.call('GET', `/sites/rockdale/decisions/${from}/revisions`, { token: finance })).body,
+    ).items;
     expect(revs.map((d) => d.revision)).toEqual(revs.map((_, i) => i + 1));
     const current = revs[revs.length - 1]!;
     for (const id of created) expect(current.inputs.overridesInForce).toContain(id);
@@ -285,15 +380,28 @@ describe('Idempotency-Key', () => {
   });
 
   it('refuses the same key with a different body (422 naming the key)', async () => {
-    await api.call('POST', '/sites/rockdale/overrides', { token: trader, body: body({ ...window, reason: 'first use' }), headers: { 'idempotency-key': 'key-2' } });
-    const res = await api.call('POST', '/sites/rockdale/overrides', { token: trader, body: body({ ...window, reason: 'second use' }), headers: { 'idempotency-key': 'key-2' } });
+    await api.call('POST', '/sites/rockdale/overrides', {
+      token: trader,
+      body: body({ ...window, reason: 'first use' }),
+      headers: { 'idempotency-key': 'key-2' },
+    });
+    const res = await api.call('POST', '/sites/rockdale/overrides', {
+      token: trader,
+      body: body({ ...window, reason: 'second use' }),
+      headers: { 'idempotency-key': 'key-2' },
+    });
     expect(res.status).toBe(422);
     expect(res.headers.get('content-type')).toBe(PROBLEM_TYPE);
     expect(res.body).toMatchObject({ errors: [{ path: 'Idempotency-Key' }] });
   });
 
   it('creates one override for two concurrent requests with one key', async () => {
-    const req = () => api.call('POST', '/sites/rockdale/overrides', { token: trader, body: body({ ...window, reason: 'concurrent key' }), headers: { 'idempotency-key': 'key-3' } });
+    const req = () =>
+      api.call('POST', '/sites/rockdale/overrides', {
+        token: trader,
+        body: body({ ...window, reason: 'concurrent key' }),
+        headers: { 'idempotency-key': 'key-3' },
+      });
     const results = await Promise.all([req(), req()]);
     for (const r of results) expect([201, 409]).toContain(r.status);
     const ids = new Set(results.filter((r) => r.status === 201).map((r) => (r.body as { id: string }).id));
@@ -303,8 +411,16 @@ describe('Idempotency-Key', () => {
   });
 
   it('scopes keys to the caller: another trader’s key of the same name is another request', async () => {
-    const a = await api.call('POST', '/sites/rockdale/overrides', { token: trader, body: body({ ...window, reason: 'scoped' }), headers: { 'idempotency-key': 'key-4' } });
-    const b = await api.call('POST', '/sites/rockdale/overrides', { token: trader2, body: body({ ...window, reason: 'scoped' }), headers: { 'idempotency-key': 'key-4' } });
+    const a = await api.call('POST', '/sites/rockdale/overrides', {
+      token: trader,
+      body: body({ ...window, reason: 'scoped' }),
+      headers: { 'idempotency-key': 'key-4' },
+    });
+    const b = await api.call('POST', '/sites/rockdale/overrides', {
+      token: trader2,
+      body: body({ ...window, reason: 'scoped' }),
+      headers: { 'idempotency-key': 'key-4' },
+    });
     expect([a.status, b.status]).toEqual([201, 201]);
     expect((a.body as { id: string }).id).not.toBe((b.body as { id: string }).id);
   });
@@ -384,11 +500,24 @@ describe('bad requests', () => {
   });
 
   it('answers a malformed If-Match with 400, an unknown override with 404', async () => {
-    const o = (await api.call('POST', '/sites/rockdale/overrides', { token: trader, body: body({ from: iso(DAY0 + 23 * H), to: iso(DAY0 + 24 * H) }) })).body as { id: string };
-    const bad = await api.call('POST', `/overrides/${o.id}/cancel`, { token: trader, body: { reason: 'x' }, headers: { 'if-match': 'latest' } });
+    const o = (
+      await api.call('POST', '/sites/rockdale/overrides', {
+        token: trader,
+        body: body({ from: iso(DAY0 + 23 * H), to: iso(DAY0 + 24 * H) }),
+      })
+    ).body as { id: string };
+    const bad = await api.call('POST', `/overrides/${o.id}/cancel`, {
+      token: trader,
+      body: { reason: 'x' },
+      headers: { 'if-match': 'latest' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ errors: [{ path: 'If-Match' }] });
-    const missing = await api.call('POST', '/overrides/ovr-nope/cancel', { token: trader, body: { reason: 'x' }, headers: { 'if-match': '"1"' } });
+    const missing = await api.call('POST', '/overrides/ovr-nope/cancel', {
+      token: trader,
+      body: { reason: 'x' },
+      headers: { 'if-match': '"1"' },
+    });
     expect(missing.status).toBe(404);
     const noReason = await api.call('POST', `/overrides/${o.id}/cancel`, { token: trader, body: {}, headers: { 'if-match': '"1"' } });
     expect(noReason.status).toBe(400);
@@ -409,15 +538,24 @@ describe('the audit trail', () => {
     }
     expect((await api.call('GET', `/audit?from=${iso(DAY0)}&to=${iso(DAY0 + DAY)}`, { token: admin })).text).toBe(before);
     const doc = (await api.call('GET', '/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
-    const auditOps = Object.entries(doc.paths).filter(([p]) => p.startsWith('/audit')).flatMap(([, item]) => Object.keys(item));
+    const auditOps = Object.entries(doc.paths)
+      .filter(([p]) => p.startsWith('/audit'))
+      .flatMap(([, item]) => Object.keys(item));
     expect(auditOps).toEqual(['get']);
   });
 
   it('pages through records with nextToken and refuses a range over a year', async () => {
-    const page1 = conforms(AuditPageSchema, (await api.call('GET', `/audit?from=${iso(DAY0)}&to=${iso(DAY0 + DAY)}&limit=2`, { token: finance })).body);
+    const page1 = conforms(
+      AuditPageSchema,
+      (await api.call('GET', `/audit?from=${iso(DAY0)}&to=${iso(DAY0 + DAY)}&limit=2`, { token: finance })).body,
+    );
     expect(page1.items).toHaveLength(2);
     expect(page1.nextToken).toBeDefined();
-    const page2 = conforms(AuditPageSchema, (await api.call('GET', `/audit?from=${iso(DAY0)}&to=${iso(DAY0 + DAY)}&limit=2&nextToken=${page1.nextToken}`, { token: finance })).body);
+    const page2 = conforms(
+      AuditPageSchema,
+      (await api.call('GET', `/audit?from=${iso(DAY0)}&to=${iso(DAY0 + DAY)}&limit=2&nextToken=${page1.nextToken}`, { token: finance }))
+        .body,
+    );
     expect(page2.items[0]!.at >= page1.items[1]!.at).toBe(true);
     expect(page2.items[0]!.id).not.toBe(page1.items[1]!.id);
     const wide = await api.call('GET', `/audit?from=${iso(DAY0 - 400 * DAY)}&to=${iso(DAY0)}`, { token: finance });

@@ -23,7 +23,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PnlReportSchema } from '#adapters/http/schemas.ts';
 import { SiteSchema } from '#domain/sites.ts';
-import { DAY, DAY0, H, MIN, Q, conforms, iso, seedMarket, startApi, type Api } from './support.ts';
+import { type Api, conforms, DAY, DAY0, H, iso, MIN, Q, seedMarket, startApi } from './support.ts';
 
 const T = DAY0 + 10 * H;
 const rt = [20, 40, 60];
@@ -56,11 +56,31 @@ beforeAll(async () => {
     loads: [{ id: 's19k', kind: 'mining', powerMw: 49, efficiencyJPerTh: 23 }],
   });
   api = await startApi({ sites: [pnl, fixed], clockMs: T + MIN });
-  await seedMarket(api.repos, T - DAY, T + H, (t) => (t < T ? 20 : (rt[(t - T) / Q] ?? null)), () => 20, 'HB_PNL');
-  await api.repos.marketData.putGridEvent({ id: 'rrs-1', type: 'AS_AWARD', market: 'ERCOT', siteId: 'pnl', product: 'RRS', mw: 50, priceUsdPerMwh: 10, startMs: T, endMs: T + H });
+  await seedMarket(
+    api.repos,
+    T - DAY,
+    T + H,
+    (t) => (t < T ? 20 : (rt[(t - T) / Q] ?? null)),
+    () => 20,
+    'HB_PNL',
+  );
+  await api.repos.marketData.putGridEvent({
+    id: 'rrs-1',
+    type: 'AS_AWARD',
+    market: 'ERCOT',
+    siteId: 'pnl',
+    product: 'RRS',
+    mw: 50,
+    priceUsdPerMwh: 10,
+    startMs: T,
+    endMs: T + H,
+  });
   await api.decideHours(T, T + H);
   const trader = await api.token('trader');
-  const o = await api.call('POST', '/sites/pnl/overrides', { token: trader, body: { action: 'CURTAIL', loadId: 's19', from: iso(T + 30 * MIN), to: iso(T + 45 * MIN), reason: 'P&L fixture' } });
+  const o = await api.call('POST', '/sites/pnl/overrides', {
+    token: trader,
+    body: { action: 'CURTAIL', loadId: 's19', from: iso(T + 30 * MIN), to: iso(T + 45 * MIN), reason: 'P&L fixture' },
+  });
   expect(o.status).toBe(201);
   finance = await api.token('finance');
 }, 60_000);
@@ -97,8 +117,14 @@ describe('GET /reports/pnl', () => {
   });
 
   it('sums the same numbers into a month row, clipped to the range asked for', async () => {
-    const res = await api.call('GET', `/reports/pnl?siteId=pnl&from=2024-07-10&to=${encodeURIComponent('2024-07-20T00:00:00Z')}&granularity=month`, { token: finance });
-    expect(conforms(PnlReportSchema, res.body).items).toEqual([{ ...expectedPnl, period: '2024-07', from: iso(Date.parse('2024-07-10T00:00:00Z')), to: iso(Date.parse('2024-07-20T00:00:00Z')) }]);
+    const res = await api.call(
+      'GET',
+      `/reports/pnl?siteId=pnl&from=2024-07-10&to=${encodeURIComponent('2024-07-20T00:00:00Z')}&granularity=month`,
+      { token: finance },
+    );
+    expect(conforms(PnlReportSchema, res.body).items).toEqual([
+      { ...expectedPnl, period: '2024-07', from: iso(Date.parse('2024-07-10T00:00:00Z')), to: iso(Date.parse('2024-07-20T00:00:00Z')) },
+    ]);
   });
 
   it('gives every period of the range a row, and every site without siteId', async () => {
@@ -110,7 +136,14 @@ describe('GET /reports/pnl', () => {
       ['fixed', '2024-07-14', 0],
       ['fixed', '2024-07-15', 1],
     ]);
-    expect(items[3]).toMatchObject({ miningRevenueUsd: 4438.41, energyCostUsd: 1862, netMarginUsd: 2576.41, alwaysOnNetUsd: 2576.41, curtailmentValueUsd: 0, unpricedIntervals: 0 });
+    expect(items[3]).toMatchObject({
+      miningRevenueUsd: 4438.41,
+      energyCostUsd: 1862,
+      netMarginUsd: 2576.41,
+      alwaysOnNetUsd: 2576.41,
+      curtailmentValueUsd: 0,
+      unpricedIntervals: 0,
+    });
   });
 
   it.each([

@@ -3,12 +3,13 @@
  * route's success status; others 403 (a token without the role) or 401 (no or a bad token). The
  * role check comes before any validation of the request.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { SignJWT } from 'jose';
-import { AUDIENCE, ISSUER, mintToken, type Role } from '#adapters/jwt.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BidsListSchema, PnlReportSchema, RunListSchema, RunSummarySchema } from '#adapters/http/schemas.ts';
+import { AUDIENCE, ISSUER, mintToken, type Role } from '#adapters/jwt.ts';
 import { hourBid, siteBids } from '#domain/bids.ts';
-import { DAY, DAY0, H, PROBLEM_TYPE, SECRET, conforms, iso, seedMarket, startApi, testSite, type Api } from './support.ts';
+import { type Api, conforms, DAY, DAY0, H, iso, PROBLEM_TYPE, SECRET, seedMarket, startApi, testSite } from './support.ts';
 
 const ROLES: Role[] = ['trader', 'finance', 'admin', 'operator'];
 const ALL = ROLES;
@@ -67,24 +68,49 @@ const CASES: RouteCase[] = [
       body: { action: 'CAP', capMw: 50, loadId: 's21', from: iso(DAY0 + 22 * H), to: iso(DAY0 + 23 * H), reason: 'role matrix' },
     }),
   },
-  { route: 'GET /overrides', allowed: ALL, success: 200, request: async () => ({ method: 'GET', path: '/overrides?siteId=rockdale&active=true' }) },
+  {
+    route: 'GET /overrides',
+    allowed: ALL,
+    success: 200,
+    request: async () => ({ method: 'GET', path: '/overrides?siteId=rockdale&active=true' }),
+  },
   { route: 'GET /overrides/{id}', allowed: ALL, success: 200, request: async () => ({ method: 'GET', path: `/overrides/${overrideId}` }) },
   {
     route: 'POST /overrides/{id}/cancel',
     allowed: ['trader'],
     success: 200,
-    request: async () => ({ method: 'POST', path: `/overrides/${await newOverride()}/cancel`, body: { reason: 'role matrix' }, headers: { 'if-match': '"1"' } }),
+    request: async () => ({
+      method: 'POST',
+      path: `/overrides/${await newOverride()}/cancel`,
+      body: { reason: 'role matrix' },
+      headers: { 'if-match': '"1"' },
+    }),
   },
-  { route: 'GET /audit', allowed: ['finance', 'admin'], success: 200, request: async () => ({ method: 'GET', path: `/audit?from=${iso(DAY0)}&to=${iso(DAY0 + DAY)}` }) },
+  {
+    route: 'GET /audit',
+    allowed: ['finance', 'admin'],
+    success: 200,
+    request: async () => ({ method: 'GET', path: `/audit?from=${iso(DAY0)}&to=${iso(DAY0 + DAY)}` }),
+  },
   {
     route: 'GET /reports/pnl',
     allowed: ['finance'],
     success: 200,
     request: async () => ({ method: 'GET', path: `/reports/pnl?siteId=rockdale&from=${day}&to=2024-07-16&granularity=day` }),
   },
-  { route: 'GET /bids', allowed: ['trader', 'finance'], success: 200, request: async () => ({ method: 'GET', path: `/bids?siteId=rockdale&date=${day}` }) },
+  {
+    route: 'GET /bids',
+    allowed: ['trader', 'finance'],
+    success: 200,
+    request: async () => ({ method: 'GET', path: `/bids?siteId=rockdale&date=${day}` }),
+  },
   { route: 'GET /runs', allowed: ['operator', 'admin'], success: 200, request: async () => ({ method: 'GET', path: '/runs?limit=5' }) },
-  { route: 'POST /runs', allowed: ['operator'], success: 200, request: async () => ({ method: 'POST', path: '/runs', body: { at: iso(DAY0 + 5 * H) } }) },
+  {
+    route: 'POST /runs',
+    allowed: ['operator'],
+    success: 200,
+    request: async () => ({ method: 'POST', path: '/runs', body: { at: iso(DAY0 + 5 * H) } }),
+  },
 ];
 
 beforeAll(async () => {
@@ -93,8 +119,27 @@ beforeAll(async () => {
   await api.decideHours(DAY0 + 20 * H, DAY0 + 24 * H);
   overrideId = await newOverride();
   const site = testSite();
-  const bids = siteBids(site, day, [{ hourStartMs: DAY0 + 5 * H, hashprice: { usdPerPhDay: 50, day: '2024-07-14', ageDays: 1, source: 'test', demo: false }, daUsdPerMwh: 30, peakProbability: 0 }], DAY0);
-  expect(bids.hours[0]).toEqual(hourBid(site, { hourStartMs: DAY0 + 5 * H, hashprice: { usdPerPhDay: 50, day: '2024-07-14', ageDays: 1, source: 'test', demo: false }, daUsdPerMwh: 30, peakProbability: 0 }));
+  const bids = siteBids(
+    site,
+    day,
+    [
+      {
+        hourStartMs: DAY0 + 5 * H,
+        hashprice: { usdPerPhDay: 50, day: '2024-07-14', ageDays: 1, source: 'test', demo: false },
+        daUsdPerMwh: 30,
+        peakProbability: 0,
+      },
+    ],
+    DAY0,
+  );
+  expect(bids.hours[0]).toEqual(
+    hourBid(site, {
+      hourStartMs: DAY0 + 5 * H,
+      hashprice: { usdPerPhDay: 50, day: '2024-07-14', ageDays: 1, source: 'test', demo: false },
+      daUsdPerMwh: 30,
+      peakProbability: 0,
+    }),
+  );
   await api.repos.bids.put(bids);
 }, 60_000);
 afterAll(() => api.close());
@@ -102,7 +147,11 @@ afterAll(() => api.close());
 describe.each(CASES)('$route', (rc) => {
   it.each(ROLES)('as %s', async (role) => {
     const req = await rc.request();
-    const res = await api.call(req.method, req.path, { token: await api.token(role), ...(req.body !== undefined ? { body: req.body } : {}), ...(req.headers ? { headers: req.headers } : {}) });
+    const res = await api.call(req.method, req.path, {
+      token: await api.token(role),
+      ...(req.body !== undefined ? { body: req.body } : {}),
+      ...(req.headers ? { headers: req.headers } : {}),
+    });
     if (rc.allowed === 'anyone' || rc.allowed.includes(role)) {
       expect(res.status, res.text).toBe(rc.success);
     } else {
@@ -114,7 +163,10 @@ describe.each(CASES)('$route', (rc) => {
 
   it('without a token', async () => {
     const req = await rc.request();
-    const res = await api.call(req.method, req.path, { ...(req.body !== undefined ? { body: req.body } : {}), ...(req.headers ? { headers: req.headers } : {}) });
+    const res = await api.call(req.method, req.path, {
+      ...(req.body !== undefined ? { body: req.body } : {}),
+      ...(req.headers ? { headers: req.headers } : {}),
+    });
     if (rc.allowed === 'anyone') {
       expect(res.status).toBe(rc.success);
     } else {
@@ -130,8 +182,21 @@ describe('tokens', () => {
   it.each([
     ['a token signed with another secret', async () => mintToken(other, 'mallory', ['trader'])],
     ['an expired token', async () => mintToken(SECRET, 'desk-1', ['trader'], 60, Date.now() - 3600_000)],
-    ['a token for another audience', async () => new SignJWT({ 'cognito:groups': ['trader'], username: 'x' }).setProtectedHeader({ alg: 'HS256' }).setIssuer(ISSUER).setAudience('other').setExpirationTime('1h').sign(SECRET)],
-    ['an unsigned token', async () => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ 'cognito:groups': ['trader'], username: 'x', iss: ISSUER, aud: AUDIENCE })).toString('base64url')}.`],
+    [
+      'a token for another audience',
+      async () =>
+        new SignJWT({ 'cognito:groups': ['trader'], username: 'x' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setIssuer(ISSUER)
+          .setAudience('other')
+          .setExpirationTime('1h')
+          .sign(SECRET),
+    ],
+    [
+      'an unsigned token',
+      async () =>
+        `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ 'cognito:groups': ['trader'], username: 'x', iss: ISSUER, aud: AUDIENCE })).toString('base64url')}.`,
+    ],
     ['garbage', async () => 'not.a.jwt'],
   ])('refuses %s with 401', async (_what, make) => {
     const res = await api.call('GET', '/sites', { token: await make() });
@@ -150,7 +215,11 @@ describe('tokens', () => {
   });
 
   it('checks the role before the body: a finance POST with a broken body is 403, not 400', async () => {
-    const res = await api.call('POST', '/sites/rockdale/overrides', { token: await api.token('finance'), rawBody: '{oops', headers: { 'content-type': 'application/json' } });
+    const res = await api.call('POST', '/sites/rockdale/overrides', {
+      token: await api.token('finance'),
+      rawBody: '{oops',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(403);
   });
 });
@@ -160,13 +229,18 @@ describe('responses of the routes outside the decision and override suites match
     const res = await api.call('GET', `/bids?date=${day}`, { token: await api.token('trader') });
     const body = conforms(BidsListSchema, res.body);
     expect(body.items.map((b) => [b.siteId, b.operatingDay])).toEqual([['rockdale', day]]);
-    expect((await api.call('GET', '/bids?siteId=rockdale&date=2024-07-16', { token: await api.token('trader') })).body).toEqual({ items: [] });
+    expect((await api.call('GET', '/bids?siteId=rockdale&date=2024-07-16', { token: await api.token('trader') })).body).toEqual({
+      items: [],
+    });
     expect((await api.call('GET', `/bids?siteId=atlantis&date=${day}`, { token: await api.token('trader') })).status).toBe(404);
     expect((await api.call('GET', '/bids?date=tomorrow', { token: await api.token('trader') })).status).toBe(400);
   });
 
   it('POST /runs decides an hour; GET /runs lists it', async () => {
-    const run = await api.call('POST', '/runs', { token: await api.token('operator', 'ops-1'), body: { at: iso(DAY0 + 6 * H + 30 * 60_000) } });
+    const run = await api.call('POST', '/runs', {
+      token: await api.token('operator', 'ops-1'),
+      body: { at: iso(DAY0 + 6 * H + 30 * 60_000) },
+    });
     expect(run.status).toBe(200);
     const summary = conforms(RunSummarySchema, run.body);
     expect(summary.runs).toMatchObject([{ hourStart: iso(DAY0 + 6 * H), trigger: 'api:ops-1', status: 'SUCCEEDED' }]);

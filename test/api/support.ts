@@ -12,11 +12,11 @@ import { mintToken, type Role } from '#adapters/jwt.ts';
 import { MemoryEventPublisher } from '#adapters/memory-events.ts';
 import { runInterval } from '#app/run-interval.ts';
 import { runDeps } from '#app/scheduled-run.ts';
-import { SiteSchema, type Site, type SiteInput } from '#domain/sites.ts';
+import { type Site, type SiteInput, SiteSchema } from '#domain/sites.ts';
 import type { Clock } from '#ports/clock.ts';
 import { silentLogger } from '#ports/logger.ts';
 import type { PricePoint } from '#ports/market-data.ts';
-import { localAuthenticator, startServer, type RunningServer, type ServerParts } from '../../local/server.ts';
+import { localAuthenticator, type RunningServer, type ServerParts, startServer } from '../../local/server.ts';
 
 export const MIN = 60_000;
 export const Q = 15 * MIN;
@@ -185,17 +185,20 @@ export async function seedMarket(
     const p = rt(t);
     if (p !== null) points.push({ market: 'ERCOT', node, kind: 'RT', intervalStartMs: t, intervalMinutes: 15, priceUsdPerMwh: p });
   }
-  for (let t = fromMs; t < toMs; t += H) points.push({ market: 'ERCOT', node, kind: 'DA', intervalStartMs: t, intervalMinutes: 60, priceUsdPerMwh: da(t) });
+  for (let t = fromMs; t < toMs; t += H)
+    points.push({ market: 'ERCOT', node, kind: 'DA', intervalStartMs: t, intervalMinutes: 60, priceUsdPerMwh: da(t) });
   await repos.marketData.putPrices(points);
   const days = [];
-  for (let d = Math.floor(fromMs / DAY) * DAY - 2 * DAY; d < toMs; d += DAY) days.push({ date: iso(d).slice(0, 10), usdPerPhDay: hashprice, source: 'test' });
+  for (let d = Math.floor(fromMs / DAY) * DAY - 2 * DAY; d < toMs; d += DAY)
+    days.push({ date: iso(d).slice(0, 10), usdPerPhDay: hashprice, source: 'test' });
   await repos.marketData.putHashprices(days);
 }
 
 /** Parses a response body with the schema the OpenAPI document was generated from; throws naming the failing fields. */
 export function conforms<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const r = schema.safeParse(body);
-  if (!r.success) throw new Error(`response does not match its schema: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!r.success)
+    throw new Error(`response does not match its schema: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   // Object schemas drop keys they do not know: a field the schema (and so the document) lacks shows up here.
   expect(r.data).toEqual(body);
   return r.data;

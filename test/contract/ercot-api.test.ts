@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErcotApiClient } from '#adapters/feeds/ercot-api.ts';
 import { FeedError } from '#adapters/feeds/http.ts';
 import type { Clock } from '#ports/clock.ts';
-import { fastHttp, loopback, type Handler, type Loopback, type Recorded } from './loopback.ts';
+import { fastHttp, type Handler, type Loopback, loopback, type Recorded } from './loopback.ts';
 
 const TOKEN_PATH = '/ercotb2c.onmicrosoft.com/B2C_1_PUBAPI-ROPC-FLOW/oauth2/v2.0/token';
 const RTM_PATH = '/api/public-reports/np6-905-cd/spp_node_zone_hub';
@@ -46,19 +46,35 @@ function tenant() {
   const handler: Handler = () => {
     const token = `tok-${++issued}`;
     valid.add(token);
-    return { body: { access_token: 'ignored', token_type: 'Bearer', expires_in: '3600', id_token: token, id_token_expires_in: '3600', refresh_token: 'r' } };
+    return {
+      body: {
+        access_token: 'ignored',
+        token_type: 'Bearer',
+        expires_in: '3600',
+        id_token: token,
+        id_token_expires_in: '3600',
+        refresh_token: 'r',
+      },
+    };
   };
   return { valid, handler };
 }
 
 /** A report endpoint: checks the key and token, filters by settlementPoint, pages by page/size. */
-function report(rows: unknown[][], fields: typeof RTM_FIELDS, valid: Set<string>, extra?: (r: Recorded, n: number) => ReturnType<Handler> | undefined): Handler {
+function report(
+  rows: unknown[][],
+  fields: typeof RTM_FIELDS,
+  valid: Set<string>,
+  extra?: (r: Recorded, n: number) => ReturnType<Handler> | undefined,
+): Handler {
   return (req, n) => {
     const pre = extra?.(req, n);
     if (pre) return pre;
-    if (req.headers['ocp-apim-subscription-key'] !== KEY) return { status: 401, body: { statusCode: 401, message: 'Access denied due to missing subscription key.' } };
+    if (req.headers['ocp-apim-subscription-key'] !== KEY)
+      return { status: 401, body: { statusCode: 401, message: 'Access denied due to missing subscription key.' } };
     const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
-    if (!token || !valid.has(token)) return { status: 401, body: { statusCode: 401, message: 'Unauthorized. Access token is missing or invalid.' } };
+    if (!token || !valid.has(token))
+      return { status: 401, body: { statusCode: 401, message: 'Unauthorized. Access token is missing or invalid.' } };
     const node = req.query.get('settlementPoint');
     const from = req.query.get('deliveryDateFrom')!;
     const to = req.query.get('deliveryDateTo')!;
@@ -70,7 +86,11 @@ function report(rows: unknown[][], fields: typeof RTM_FIELDS, valid: Set<string>
     return {
       body: {
         _meta: { totalRecords: all.length, pageSize: size, totalPages, currentPage: page, query: Object.fromEntries(req.query) },
-        report: { reportEMIL: 'NP6-905-CD', reportName: 'spp_node_zone_hub', reportDisplayName: 'Settlement Point Prices at Resource Nodes, Hubs and Load Zones' },
+        report: {
+          reportEMIL: 'NP6-905-CD',
+          reportName: 'spp_node_zone_hub',
+          reportDisplayName: 'Settlement Point Prices at Resource Nodes, Hubs and Load Zones',
+        },
         fields,
         data: all.slice((page - 1) * size, page * size),
         _links: {},
@@ -151,10 +171,17 @@ describe('ERCOT API client', () => {
 
   it('reports a clear error when a fresh token is refused too', async () => {
     const t = tenant();
-    server = await loopback({ [TOKEN_PATH]: t.handler, [RTM_PATH]: () => ({ status: 401, body: { statusCode: 401, message: 'Unauthorized' } }) });
-    const err = await client(server).fetchRtmPrices({ ...day, nodes: ['HB_HUBAVG'] }).catch((e: unknown) => e);
+    server = await loopback({
+      [TOKEN_PATH]: t.handler,
+      [RTM_PATH]: () => ({ status: 401, body: { statusCode: 401, message: 'Unauthorized' } }),
+    });
+    const err = await client(server)
+      .fetchRtmPrices({ ...day, nodes: ['HB_HUBAVG'] })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FeedError);
-    expect((err as FeedError).message).toBe('ERCOT API: still unauthorized (HTTP 401) with a fresh token: check the subscription key and account');
+    expect((err as FeedError).message).toBe(
+      'ERCOT API: still unauthorized (HTTP 401) with a fresh token: check the subscription key and account',
+    );
     expect(server.to(TOKEN_PATH)).toHaveLength(2);
   });
 
@@ -177,7 +204,15 @@ describe('ERCOT API client', () => {
     const t = tenant();
     const rows = fallBackRows('HB_HUBAVG');
     const rtm = report(rows, RTM_FIELDS, t.valid, (_r, n) =>
-      n === 2 ? { status: 429, headers: { 'retry-after': '3' }, body: { statusCode: 429, message: 'Rate limit is exceeded. Try again in 3 seconds.' } } : n === 3 ? { status: 500, body: 'oops' } : undefined,
+      n === 2
+        ? {
+            status: 429,
+            headers: { 'retry-after': '3' },
+            body: { statusCode: 429, message: 'Rate limit is exceeded. Try again in 3 seconds.' },
+          }
+        : n === 3
+          ? { status: 500, body: 'oops' }
+          : undefined,
     );
     server = await loopback({ [TOKEN_PATH]: t.handler, [RTM_PATH]: rtm });
     const { http, waits } = fastHttp();
@@ -190,8 +225,13 @@ describe('ERCOT API client', () => {
 
   it('turns a malformed page into a clear error', async () => {
     const t = tenant();
-    server = await loopback({ [TOKEN_PATH]: t.handler, [RTM_PATH]: () => ({ body: '{"_meta": {"totalPages": 1, "currentPage": 1}, "fields": [' }) });
-    await expect(client(server).fetchRtmPrices({ ...day, nodes: ['HB_HUBAVG'] })).rejects.toThrow(/^ERCOT API GET http:\/\/127\.0\.0\.1:\d+\/api\/public-reports\/np6-905-cd\/spp_node_zone_hub: malformed JSON/);
+    server = await loopback({
+      [TOKEN_PATH]: t.handler,
+      [RTM_PATH]: () => ({ body: '{"_meta": {"totalPages": 1, "currentPage": 1}, "fields": [' }),
+    });
+    await expect(client(server).fetchRtmPrices({ ...day, nodes: ['HB_HUBAVG'] })).rejects.toThrow(
+      /^ERCOT API GET http:\/\/127\.0\.0\.1:\d+\/api\/public-reports\/np6-905-cd\/spp_node_zone_hub: malformed JSON/,
+    );
   });
 
   it('rejects a bad row by its row number and field', async () => {
@@ -199,29 +239,74 @@ describe('ERCOT API client', () => {
     const rows = fallBackRows('HB_HUBAVG');
     rows[41]![5] = 'n/a';
     server = await loopback({ [TOKEN_PATH]: t.handler, [RTM_PATH]: report(rows, RTM_FIELDS, t.valid) });
-    await expect(client(server).fetchRtmPrices({ ...day, nodes: ['HB_HUBAVG'] })).rejects.toThrow('ERCOT API np6-905-cd, row 42: settlementPointPrice: not a number');
+    await expect(client(server).fetchRtmPrices({ ...day, nodes: ['HB_HUBAVG'] })).rejects.toThrow(
+      'ERCOT API np6-905-cd, row 42: settlementPointPrice: not a number',
+    );
     const r = await client(server).fetchRtmPrices({ ...day, nodes: ['HB_HUBAVG'], skipBadRows: true });
     expect(r.rejects).toEqual([{ line: 42, field: 'settlementPointPrice', message: 'not a number' }]);
-    expect(r.gaps).toEqual([{ series: 'ERCOT HB_HUBAVG RT', fromMs: Date.parse('2024-11-03T15:15:00Z'), toMs: Date.parse('2024-11-03T15:30:00Z'), missingIntervals: 1 }]);
+    expect(r.gaps).toEqual([
+      {
+        series: 'ERCOT HB_HUBAVG RT',
+        fromMs: Date.parse('2024-11-03T15:15:00Z'),
+        toMs: Date.parse('2024-11-03T15:30:00Z'),
+        missingIntervals: 1,
+      },
+    ]);
   });
 
   it('reads day-ahead prices with "HH:00" hour endings, only inside the UTC window asked for', async () => {
     const t = tenant();
     const rows = Array.from({ length: 24 }, (_, i) => ['2024-07-01', `${String(i + 1).padStart(2, '0')}:00`, 'HB_WEST', 30 + i, false]);
     server = await loopback({ [TOKEN_PATH]: t.handler, [DAM_PATH]: report(rows, DAM_FIELDS, t.valid) });
-    const r = await client(server).fetchDamPrices({ fromMs: Date.parse('2024-07-01T05:00:00Z'), toMs: Date.parse('2024-07-01T08:00:00Z'), nodes: ['HB_WEST'] });
+    const r = await client(server).fetchDamPrices({
+      fromMs: Date.parse('2024-07-01T05:00:00Z'),
+      toMs: Date.parse('2024-07-01T08:00:00Z'),
+      nodes: ['HB_WEST'],
+    });
     expect(r.points).toEqual([
-      { market: 'ERCOT', node: 'HB_WEST', kind: 'DA', intervalStartMs: Date.parse('2024-07-01T05:00:00Z'), intervalMinutes: 60, priceUsdPerMwh: 30 },
-      { market: 'ERCOT', node: 'HB_WEST', kind: 'DA', intervalStartMs: Date.parse('2024-07-01T06:00:00Z'), intervalMinutes: 60, priceUsdPerMwh: 31 },
-      { market: 'ERCOT', node: 'HB_WEST', kind: 'DA', intervalStartMs: Date.parse('2024-07-01T07:00:00Z'), intervalMinutes: 60, priceUsdPerMwh: 32 },
+      {
+        market: 'ERCOT',
+        node: 'HB_WEST',
+        kind: 'DA',
+        intervalStartMs: Date.parse('2024-07-01T05:00:00Z'),
+        intervalMinutes: 60,
+        priceUsdPerMwh: 30,
+      },
+      {
+        market: 'ERCOT',
+        node: 'HB_WEST',
+        kind: 'DA',
+        intervalStartMs: Date.parse('2024-07-01T06:00:00Z'),
+        intervalMinutes: 60,
+        priceUsdPerMwh: 31,
+      },
+      {
+        market: 'ERCOT',
+        node: 'HB_WEST',
+        kind: 'DA',
+        intervalStartMs: Date.parse('2024-07-01T07:00:00Z'),
+        intervalMinutes: 60,
+        priceUsdPerMwh: 32,
+      },
     ]);
   });
 
   it('reports the whole window as a gap when the API has nothing', async () => {
     const t = tenant();
     server = await loopback({ [TOKEN_PATH]: t.handler, [DAM_PATH]: report([], DAM_FIELDS, t.valid) });
-    const r = await client(server).fetchDamPrices({ fromMs: Date.parse('2024-07-01T05:00:00Z'), toMs: Date.parse('2024-07-02T05:00:00Z'), nodes: ['HB_WEST'] });
+    const r = await client(server).fetchDamPrices({
+      fromMs: Date.parse('2024-07-01T05:00:00Z'),
+      toMs: Date.parse('2024-07-02T05:00:00Z'),
+      nodes: ['HB_WEST'],
+    });
     expect(r.points).toEqual([]);
-    expect(r.gaps).toEqual([{ series: 'ERCOT HB_WEST DA', fromMs: Date.parse('2024-07-01T05:00:00Z'), toMs: Date.parse('2024-07-02T05:00:00Z'), missingIntervals: 24 }]);
+    expect(r.gaps).toEqual([
+      {
+        series: 'ERCOT HB_WEST DA',
+        fromMs: Date.parse('2024-07-01T05:00:00Z'),
+        toMs: Date.parse('2024-07-02T05:00:00Z'),
+        missingIntervals: 24,
+      },
+    ]);
   });
 });

@@ -7,7 +7,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventBridgePublisher, MAX_REQUEST_BYTES } from '#adapters/eventbridge.ts';
 import type { DomainEvent } from '#ports/events.ts';
-import { startEventBridgeServer, type EventBridgeServer } from '../support/eventbridge-server.ts';
+import { type EventBridgeServer, startEventBridgeServer } from '../support/eventbridge-server.ts';
 
 const BUS = 'switchyard-test';
 const T0 = Date.UTC(2025, 6, 1, 14, 0, 0);
@@ -105,7 +105,12 @@ describe('EventBridgePublisher', () => {
 
   it('reports an entry that keeps failing in `failed` with its error code, and sends the rest', async () => {
     const events = decisionEvents(4);
-    server.failNext({ entries: (e) => e.detail.eventId === events[1]!.id, times: Infinity, errorCode: 'InternalFailure', errorMessage: 'Internal error' });
+    server.failNext({
+      entries: (e) => e.detail.eventId === events[1]!.id,
+      times: Infinity,
+      errorCode: 'InternalFailure',
+      errorMessage: 'Internal error',
+    });
 
     const result = await publisher(3).publish(events);
 
@@ -130,12 +135,19 @@ describe('EventBridgePublisher', () => {
 
   it('does not re-send an entry rejected for a reason a retry cannot fix', async () => {
     const events = decisionEvents(2);
-    server.failNext({ entries: [0], times: Infinity, errorCode: 'NotAuthorizedForSourceException', errorMessage: 'Not authorized for the source.' });
+    server.failNext({
+      entries: [0],
+      times: Infinity,
+      errorCode: 'NotAuthorizedForSourceException',
+      errorMessage: 'Not authorized for the source.',
+    });
 
     const result = await publisher(5).publish(events);
 
     expect(result.sent).toEqual([events[1]!.id]);
-    expect(result.failed).toEqual([{ id: events[0]!.id, error: expect.stringMatching(/^NotAuthorizedForSourceException: .*not retryable/) }]);
+    expect(result.failed).toEqual([
+      { id: events[0]!.id, error: expect.stringMatching(/^NotAuthorizedForSourceException: .*not retryable/) },
+    ]);
     expect(server.requests).toHaveLength(1);
   });
 
@@ -198,7 +210,9 @@ describe('the recording EventBridge server', () => {
   });
 
   it('fails an entry whose Detail is not a JSON object, and one without a Source', async () => {
-    const res = await client.send(new PutEventsCommand({ Entries: [{ ...entry, Detail: '[1,2]' }, { ...entry, Source: undefined }, entry] }));
+    const res = await client.send(
+      new PutEventsCommand({ Entries: [{ ...entry, Detail: '[1,2]' }, { ...entry, Source: undefined }, entry] }),
+    );
 
     expect(res.FailedEntryCount).toBe(2);
     expect(res.Entries?.map((e) => e.ErrorCode)).toEqual(['MalformedDetail', 'InvalidArgument', undefined]);

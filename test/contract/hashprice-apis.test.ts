@@ -4,7 +4,7 @@ import { HashrateIndexSource } from '#adapters/feeds/hashrate-index.ts';
 import { FeedError } from '#adapters/feeds/http.ts';
 import { MempoolHashpriceSource, mempoolPeriod } from '#adapters/feeds/mempool.ts';
 import { fixedClock } from '#ports/clock.ts';
-import { fastHttp, loopback, type Handler, type Loopback } from './loopback.ts';
+import { fastHttp, type Handler, type Loopback, loopback } from './loopback.ts';
 
 const s = (iso: string) => Date.parse(iso) / 1000;
 let server: Loopback | undefined;
@@ -59,7 +59,10 @@ describe('mempool.space hashprice', () => {
 
   it('computes past days from the difficulty at noon, that day’s fee buckets and the noon price', async () => {
     server = await loopback(mempoolRoutes());
-    const points = await new MempoolHashpriceSource({ baseUrl: server.url, clock: now, http: fastHttp().http }).fetchHashprices('2024-06-15', '2024-06-16');
+    const points = await new MempoolHashpriceSource({ baseUrl: server.url, clock: now, http: fastHttp().http }).fetchHashprices(
+      '2024-06-15',
+      '2024-06-16',
+    );
     // 2024-06-15: D = 83e12 (the 90e12 retarget came at 14:00), f = mean(0.2, 0.3) BTC, p = $66,000:
     // 86400e15 / (83e12 × 2^32) × (3.125 + 0.25) × 66,000, by hand: 53.98753536753
     expect(points).toEqual([
@@ -74,7 +77,11 @@ describe('mempool.space hashprice', () => {
     server = await loopback(
       mempoolRoutes({
         '/api/v1/prices': (_r, n) =>
-          n === 1 ? { status: 429, headers: { 'retry-after': '2' }, body: 'Too Many Requests' } : n === 2 ? { status: 503, body: '' } : { body: { time: 1, USD: 60_000 } },
+          n === 1
+            ? { status: 429, headers: { 'retry-after': '2' }, body: 'Too Many Requests' }
+            : n === 2
+              ? { status: 503, body: '' }
+              : { body: { time: 1, USD: 60_000 } },
       }),
     );
     const { http, waits } = fastHttp();
@@ -86,13 +93,24 @@ describe('mempool.space hashprice', () => {
 
   it('reports malformed JSON clearly', async () => {
     server = await loopback(mempoolRoutes({ '/api/v1/mining/reward-stats/144': () => ({ body: '<html>maintenance</html>' }) }));
-    const err = await new MempoolHashpriceSource({ baseUrl: server.url, clock: now, http: fastHttp().http }).current().catch((e: unknown) => e);
+    const err = await new MempoolHashpriceSource({ baseUrl: server.url, clock: now, http: fastHttp().http })
+      .current()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FeedError);
-    expect((err as FeedError).message).toMatch(/^mempool\.space GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/mining\/reward-stats\/144: malformed JSON .*"<html>maintenance<\/html>"$/);
+    expect((err as FeedError).message).toMatch(
+      /^mempool\.space GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/mining\/reward-stats\/144: malformed JSON .*"<html>maintenance<\/html>"$/,
+    );
   });
 
   it('picks the shortest period that reaches back far enough', () => {
-    expect([mempoolPeriod(1), mempoolPeriod(2), mempoolPeriod(7), mempoolPeriod(8), mempoolPeriod(400), mempoolPeriod(5000)]).toEqual(['24h', '3d', '1w', '1m', '2y', '3y']);
+    expect([mempoolPeriod(1), mempoolPeriod(2), mempoolPeriod(7), mempoolPeriod(8), mempoolPeriod(400), mempoolPeriod(5000)]).toEqual([
+      '24h',
+      '3d',
+      '1w',
+      '1m',
+      '2y',
+      '3y',
+    ]);
   });
 });
 
@@ -120,19 +138,27 @@ describe('Hashrate Index hashprice', () => {
 
   it('backs off on 429 (burst limit) and retries a 502', async () => {
     server = await loopback({
-      '/v1/hashrateindex/hashprice': (_r, n) => (n === 1 ? { status: 429, headers: { 'retry-after': '15' } } : n === 2 ? { status: 502 } : { body }),
+      '/v1/hashrateindex/hashprice': (_r, n) =>
+        n === 1 ? { status: 429, headers: { 'retry-after': '15' } } : n === 2 ? { status: 502 } : { body },
     });
     const { http, waits } = fastHttp();
-    const points = await new HashrateIndexSource({ apiKey: 'k', baseUrl: server.url, clock: now, http }).fetchHashprices('2024-06-13', '2024-06-16');
+    const points = await new HashrateIndexSource({ apiKey: 'k', baseUrl: server.url, clock: now, http }).fetchHashprices(
+      '2024-06-13',
+      '2024-06-16',
+    );
     expect(points).toHaveLength(3);
     expect(waits[0]).toBe(15_000);
     expect(server.requests).toHaveLength(3);
   });
 
   it('reports malformed JSON and a wrong shape clearly', async () => {
-    server = await loopback({ '/v1/hashrateindex/hashprice': (_r, n) => (n === 1 ? { body: '{"data": [' } : { body: { data: [{ price: 'n/a', timestamp: 't' }] } }) });
+    server = await loopback({
+      '/v1/hashrateindex/hashprice': (_r, n) => (n === 1 ? { body: '{"data": [' } : { body: { data: [{ price: 'n/a', timestamp: 't' }] } }),
+    });
     const hi = new HashrateIndexSource({ apiKey: 'k', baseUrl: server.url, clock: now, http: fastHttp().http });
-    await expect(hi.fetchHashprices('2024-06-13', '2024-06-16')).rejects.toThrow(/^Hashrate Index GET .*\/v1\/hashrateindex\/hashprice: malformed JSON/);
+    await expect(hi.fetchHashprices('2024-06-13', '2024-06-16')).rejects.toThrow(
+      /^Hashrate Index GET .*\/v1\/hashrateindex\/hashprice: malformed JSON/,
+    );
     await expect(hi.fetchHashprices('2024-06-13', '2024-06-16')).rejects.toThrow(/unexpected response shape: data\[0\]\.price/);
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { FeedError, requestJson, retryAfterMs } from '#adapters/feeds/http.ts';
-import { fastHttp, loopback, type Loopback } from './loopback.ts';
+import { fastHttp, type Loopback, loopback } from './loopback.ts';
 
 const Schema = z.object({ data: z.array(z.object({ price: z.number() })) });
 let server: Loopback | undefined;
@@ -10,7 +10,8 @@ afterEach(async () => {
   server = undefined;
 });
 
-const get = (s: Loopback, http: ReturnType<typeof fastHttp>['http']) => requestJson({ feed: 'Test feed', url: new URL(`${s.url}/v1/x?key=1`), schema: Schema }, http);
+const get = (s: Loopback, http: ReturnType<typeof fastHttp>['http']) =>
+  requestJson({ feed: 'Test feed', url: new URL(`${s.url}/v1/x?key=1`), schema: Schema }, http);
 
 describe('requestJson against a loopback server', () => {
   it('retries a 5xx and returns the next good answer', async () => {
@@ -48,7 +49,9 @@ describe('requestJson against a loopback server', () => {
     server = await loopback({ '/v1/x': () => ({ body: '{"data": [{"price": 1}' }) });
     const err = (await get(server, fastHttp().http).catch((e: unknown) => e)) as FeedError;
     expect(err).toBeInstanceOf(FeedError);
-    expect(err.message).toMatch(/^Test feed GET http:\/\/127\.0\.0\.1:\d+\/v1\/x: malformed JSON \(.+\); the body starts "\{"data": \[\{"price": 1\}"$/);
+    expect(err.message).toMatch(
+      /^Test feed GET http:\/\/127\.0\.0\.1:\d+\/v1\/x: malformed JSON \(.+\); the body starts "\{"data": \[\{"price": 1\}"$/,
+    );
     expect(server.requests).toHaveLength(1);
   });
 

@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backtestCommand, type BacktestOutputs } from '../../local/commands/backtest.ts';
+import { type BacktestOutputs, backtestCommand } from '../../local/commands/backtest.ts';
 import { FILES, hasRealData } from '../unit/backtest/real-data.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -20,12 +20,36 @@ describe.skipIf(!hasRealData || !hasChromium)('the backtest report in headless C
     dir = mkdtempSync(join(tmpdir(), 'switchyard-report-'));
     const example = new URL('../../examples/backtest-two-fleet.json', import.meta.url).pathname;
     out = await backtestCommand(
-      ['--sites', example, '--rtm', FILES.rtm, '--dam', FILES.dam, '--btc', FILES.btc, '--load', FILES.load, '--load-forecast', FILES.loadForecast, '--out', dir],
+      [
+        '--sites',
+        example,
+        '--rtm',
+        FILES.rtm,
+        '--dam',
+        FILES.dam,
+        '--btc',
+        FILES.btc,
+        '--load',
+        FILES.load,
+        '--load-forecast',
+        FILES.loadForecast,
+        '--out',
+        dir,
+      ],
       false,
     );
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
 
@@ -48,15 +72,22 @@ describe.skipIf(!hasRealData || !hasChromium)('the backtest report in headless C
       expect(box!.height).toBeGreaterThan(200);
     }
     // A year of hourly maxima against the daily breakeven.
-    const pricePoints = await page.locator('svg.price-chart polyline.price').evaluate((el) => (el as unknown as { points: { numberOfItems: number } }).points.numberOfItems);
+    const pricePoints = await page
+      .locator('svg.price-chart polyline.price')
+      .evaluate((el) => (el as unknown as { points: { numberOfItems: number } }).points.numberOfItems);
     expect(pricePoints).toBe(8784);
     const bands = await page.locator('svg.price-chart rect.curtail').count();
     expect(bands).toBeGreaterThan(50);
-    const drawn = await page.locator('svg.price-chart rect.curtail').first().evaluate((el) => (el as unknown as { getBBox(): { width: number } }).getBBox().width);
+    const drawn = await page
+      .locator('svg.price-chart rect.curtail')
+      .first()
+      .evaluate((el) => (el as unknown as { getBBox(): { width: number } }).getBBox().width);
     expect(drawn).toBeGreaterThan(0);
     await expect(page.locator('svg.margin-chart polyline.policy').count()).resolves.toBe(6);
     await expect(page.locator('svg.gain-chart polyline.policy').count()).resolves.toBe(5);
-    const series = await page.locator('svg.margin-chart polyline.policy').evaluateAll((els) => els.map((e) => e.getAttribute('data-series')));
+    const series = await page
+      .locator('svg.margin-chart polyline.policy')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-series')));
     expect(series).toEqual(['always_on', 'perfect_foresight', 'engine', 'engine_hourly', 'engine_price_responsive', 'engine_dispatched']);
 
     await expect(page.locator('table.monthly tbody tr').count()).resolves.toBe(12);

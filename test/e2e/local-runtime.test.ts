@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, startCli, type RunningCli } from '../support/cli.ts';
+import { cli, type RunningCli, startCli } from '../support/cli.ts';
 
 const H = 3_600_000;
 
@@ -15,7 +15,8 @@ describe('the local runtime', () => {
   const hour = Math.floor(Date.now() / H) * H;
   const range = `from=${new Date(hour).toISOString()}&to=${new Date(hour + H).toISOString()}`;
 
-  const get = (path: string, token?: string) => fetch(`${rt.apiUrl}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  const get = (path: string, token?: string) =>
+    fetch(`${rt.apiUrl}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
 
   async function decisionsOf(siteId: string) {
     const res = await get(`/sites/${siteId}/decisions?${range}`, finance);
@@ -114,7 +115,22 @@ describe('the CLI without the runtime', () => {
   it('refuses a bad sites file, naming the field, and writes nothing', async () => {
     const home = mkdtempSync(join(tmpdir(), 'switchyard-bad-'));
     const sites = join(home, 'sites.json');
-    writeFileSync(sites, JSON.stringify({ sites: [{ id: 'x', name: 'X', market: 'ERCOT', settlementPoint: 'HB_WEST', timezone: 'America/Chicago', interconnectMw: 10, loads: [{ id: 'm', kind: 'mining', powerMw: 5, efficiencyJPerTh: 'fast' }] }] }));
+    writeFileSync(
+      sites,
+      JSON.stringify({
+        sites: [
+          {
+            id: 'x',
+            name: 'X',
+            market: 'ERCOT',
+            settlementPoint: 'HB_WEST',
+            timezone: 'America/Chicago',
+            interconnectMw: 10,
+            loads: [{ id: 'm', kind: 'mining', powerMw: 5, efficiencyJPerTh: 'fast' }],
+          },
+        ],
+      }),
+    );
     try {
       const r = await cli(['start'], { SWITCHYARD_HOME: join(home, 'state'), SWITCHYARD_SITES: sites, PORT: '0' });
       expect(r.code).toBe(1);

@@ -7,37 +7,37 @@
  * needs fails here, not in Lambda.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from 'esbuild';
-import { BUNDLE_BUDGET_BYTES } from '../../bench/bundles.ts';
-import {
-  buildBundle,
-  BUNDLE_FILE,
-  esbuildBuildOptions,
-  esbuildSettings,
-  FUNCTION_NAMES,
-  handlerEntry,
-  PROJECT_ROOT,
-  type BuiltBundle,
-  type FunctionName,
-} from '../../infra/bundling.ts';
-import { sitesFilePath, stages } from '../../infra/config.ts';
-import { SwitchyardFunction } from '../../infra/functions.ts';
-import { EVENT_SOURCE } from '../../infra/stateful-stack.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRoutes } from '#adapters/http/app.ts';
 import { openApiDocument } from '#adapters/http/openapi.ts';
 import type { ApiUseCases } from '#app/api.ts';
 import { HOUR_MS } from '#domain/time.ts';
 import { systemClock } from '#ports/clock.ts';
-import { loopback, type Handler, type Loopback } from '../contract/loopback.ts';
-import { mempoolRoutes } from '../support/mempool-routes.ts';
+import { BUNDLE_BUDGET_BYTES } from '../../bench/bundles.ts';
+import {
+  BUNDLE_FILE,
+  type BuiltBundle,
+  buildBundle,
+  esbuildBuildOptions,
+  esbuildSettings,
+  FUNCTION_NAMES,
+  type FunctionName,
+  handlerEntry,
+  PROJECT_ROOT,
+} from '../../infra/bundling.ts';
+import { sitesFilePath, stages } from '../../infra/config.ts';
+import { SwitchyardFunction } from '../../infra/functions.ts';
+import { EVENT_SOURCE } from '../../infra/stateful-stack.ts';
+import { type Handler, type Loopback, loopback } from '../contract/loopback.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
-import { startEventBridgeServer, type EventBridgeServer } from '../support/eventbridge-server.ts';
+import { type EventBridgeServer, startEventBridgeServer } from '../support/eventbridge-server.ts';
+import { mempoolRoutes } from '../support/mempool-routes.ts';
 
 const exec = promisify(execFile);
 const BUS = 'switchyard-test';
@@ -105,8 +105,14 @@ async function invoke(name: FunctionName, event: unknown, env: Record<string, st
 /** The value of an EMF metric emitted with namespace Switchyard and the given service. */
 function emitted(inv: Invocation, metric: string, service: string): number | undefined {
   for (const m of inv.metrics) {
-    const meta = (m._aws as { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] }).CloudWatchMetrics[0]!;
-    if (meta.Namespace === 'Switchyard' && m.service === service && meta.Dimensions.some((d) => d.includes('service')) && meta.Metrics.some((x) => x.Name === metric)) {
+    const meta = (m._aws as { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] })
+      .CloudWatchMetrics[0]!;
+    if (
+      meta.Namespace === 'Switchyard' &&
+      m.service === service &&
+      meta.Dimensions.some((d) => d.includes('service')) &&
+      meta.Metrics.some((x) => x.Name === metric)
+    ) {
       return m[metric] as number;
     }
   }
@@ -148,8 +154,16 @@ function apiEvent(method: string, path: string, claims?: Record<string, string>,
 /** ERCOT's public reports API: a B2C token, and report pages (empty: nothing published yet). */
 function ercotReport(fields: string[]): Handler {
   return (req) => {
-    if (req.headers['ocp-apim-subscription-key'] !== 'sub-key' || req.headers.authorization !== 'Bearer id-token') return { status: 401, body: { statusCode: 401, message: 'Unauthorized' } };
-    return { body: { _meta: { totalRecords: 0, pageSize: Number(req.query.get('size')), totalPages: 1, currentPage: 1 }, report: {}, fields: fields.map((name) => ({ name, label: name, dataType: 'STRING' })), data: [] } };
+    if (req.headers['ocp-apim-subscription-key'] !== 'sub-key' || req.headers.authorization !== 'Bearer id-token')
+      return { status: 401, body: { statusCode: 401, message: 'Unauthorized' } };
+    return {
+      body: {
+        _meta: { totalRecords: 0, pageSize: Number(req.query.get('size')), totalPages: 1, currentPage: 1 },
+        report: {},
+        fields: fields.map((name) => ({ name, label: name, dataType: 'STRING' })),
+        data: [],
+      },
+    };
   };
 }
 
@@ -158,13 +172,29 @@ const secretsManager: Handler = (req) => {
   const json = { 'content-type': 'application/x-amz-json-1.1' };
   const body = JSON.parse(req.body) as { SecretId?: string };
   if (req.headers['x-amz-target'] === 'secretsmanager.GetSecretValue' && body.SecretId === ERCOT_SECRET_ARN) {
-    return { headers: json, body: { ARN: ERCOT_SECRET_ARN, Name: 'switchyard/test/ercot-api', VersionId: 'v1', SecretString: JSON.stringify({ username: 'desk@example.com', password: 'pw', subscriptionKey: 'sub-key' }) } };
+    return {
+      headers: json,
+      body: {
+        ARN: ERCOT_SECRET_ARN,
+        Name: 'switchyard/test/ercot-api',
+        VersionId: 'v1',
+        SecretString: JSON.stringify({ username: 'desk@example.com', password: 'pw', subscriptionKey: 'sub-key' }),
+      },
+    };
   }
-  return { status: 400, headers: json, body: { __type: 'ResourceNotFoundException', message: 'Secrets Manager can’t find the specified secret.' } };
+  return {
+    status: 400,
+    headers: json,
+    body: { __type: 'ResourceNotFoundException', message: 'Secrets Manager can’t find the specified secret.' },
+  };
 };
 
 /** SSM's GetParameter (AWS JSON 1.1), for settings given as `*_PARAM` (not what the stack configures). */
-const SSM_PARAMS: Record<string, string> = { '/switchyard/test/ercot/username': 'desk@example.com', '/switchyard/test/ercot/password': 'pw', '/switchyard/test/ercot/subscription-key': 'sub-key' };
+const SSM_PARAMS: Record<string, string> = {
+  '/switchyard/test/ercot/username': 'desk@example.com',
+  '/switchyard/test/ercot/password': 'pw',
+  '/switchyard/test/ercot/subscription-key': 'sub-key',
+};
 const ssmServer: Handler = (req) => {
   const json = { 'content-type': 'application/x-amz-json-1.1' };
   const body = JSON.parse(req.body) as { Name?: string; WithDecryption?: boolean };
@@ -192,8 +222,22 @@ beforeAll(async () => {
     startEventBridgeServer(),
     loopback({
       '/b2c/token': () => ({ body: { id_token: 'id-token', expires_in: '3600' } }),
-      '/api/public-reports/np6-905-cd/spp_node_zone_hub': ercotReport(['deliveryDate', 'deliveryHour', 'deliveryInterval', 'settlementPoint', 'settlementPointType', 'settlementPointPrice', 'DSTFlag']),
-      '/api/public-reports/np4-190-cd/dam_stlmnt_pnt_prices': ercotReport(['deliveryDate', 'hourEnding', 'settlementPoint', 'settlementPointPrice', 'DSTFlag']),
+      '/api/public-reports/np6-905-cd/spp_node_zone_hub': ercotReport([
+        'deliveryDate',
+        'deliveryHour',
+        'deliveryInterval',
+        'settlementPoint',
+        'settlementPointType',
+        'settlementPointPrice',
+        'DSTFlag',
+      ]),
+      '/api/public-reports/np4-190-cd/dam_stlmnt_pnt_prices': ercotReport([
+        'deliveryDate',
+        'hourEnding',
+        'settlementPoint',
+        'settlementPointPrice',
+        'DSTFlag',
+      ]),
     }),
     loopback({ '/': secretsManager }),
     loopback({ '/': ssmServer }),
@@ -267,7 +311,10 @@ describe('api bundle', () => {
   });
 
   it('lists the bundled sites for a caller whose verified claims carry a role', async () => {
-    const inv = await invoke('api', apiEvent('GET', '/sites', { sub: 'u-1', username: 'desk-1', 'cognito:groups': '[trader]', token_use: 'access' }));
+    const inv = await invoke(
+      'api',
+      apiEvent('GET', '/sites', { sub: 'u-1', username: 'desk-1', 'cognito:groups': '[trader]', token_use: 'access' }),
+    );
 
     expect(inv.ok, inv.error ?? inv.output).toBe(true);
     const res = inv.result as { statusCode: number; body: string };
@@ -300,7 +347,9 @@ describe('ingest-prices bundle', () => {
 
     expect(inv.ok, inv.error ?? inv.output).toBe(true);
     expect(ercot.to('/api/public-reports/np6-905-cd/spp_node_zone_hub').length).toBeGreaterThan(0);
-    expect(secrets.requests.map((r) => JSON.parse(r.body) as { SecretId: string }).every((b) => b.SecretId === ERCOT_SECRET_ARN)).toBe(true);
+    expect(secrets.requests.map((r) => JSON.parse(r.body) as { SecretId: string }).every((b) => b.SecretId === ERCOT_SECRET_ARN)).toBe(
+      true,
+    );
     // Nothing was published by the provider, so the price feeds are stale: the alarm's metric and the events say so.
     expect(emitted(inv, 'FeedsStale', 'ingest-prices')).toBeGreaterThan(0);
     expect(bus.events.some((ev) => ev.detailType === 'MarketDataStale')).toBe(true);
@@ -344,7 +393,18 @@ describe('ingest-hashprice bundle', () => {
 describe('ingest-grid-events bundle', () => {
   it('stores a delivered EEA event and publishes it as a grid emergency', async () => {
     const now = Date.now();
-    const delivery = { events: [{ id: 'eea-bundle-test', type: 'EEA', market: 'ERCOT', level: 2, start: new Date(now - HOUR_MS).toISOString(), end: new Date(now + HOUR_MS).toISOString() }] };
+    const delivery = {
+      events: [
+        {
+          id: 'eea-bundle-test',
+          type: 'EEA',
+          market: 'ERCOT',
+          level: 2,
+          start: new Date(now - HOUR_MS).toISOString(),
+          end: new Date(now + HOUR_MS).toISOString(),
+        },
+      ],
+    };
 
     const inv = await invoke('ingest-grid-events', delivery);
 
@@ -359,7 +419,14 @@ describe('the bundle the stack deploys', () => {
     const name: FunctionName = 'run-interval';
     const outdir = join(root, 'cdk.out');
     const app = new App({ outdir });
-    new SwitchyardFunction(new Stack(app, 'Bundling'), 'Fn', { name, config: { ...stages.dev }, description: 'bundling check', memorySize: 128, timeout: Duration.seconds(3), environment: {} });
+    new SwitchyardFunction(new Stack(app, 'Bundling'), 'Fn', {
+      name,
+      config: { ...stages.dev },
+      description: 'bundling check',
+      memorySize: 128,
+      timeout: Duration.seconds(3),
+      environment: {},
+    });
     const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
 
     expect(assets).toHaveLength(1);

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseStage, resolveStageConfig, stages, type Cadence } from '../../infra/config.ts';
+import { type Cadence, parseStage, resolveStageConfig, stages } from '../../infra/config.ts';
 import { CADENCES, cronFor, jobs } from '../../infra/schedules.ts';
 
 const none = { context: () => undefined, env: {} };
@@ -17,7 +17,10 @@ describe('stage', () => {
 
 describe('resolveStageConfig', () => {
   it('takes account and region from context first, then from the CDK environment', () => {
-    const c = resolveStageConfig('dev', { context: (k) => ({ account: '111122223333' })[k], env: { CDK_DEFAULT_ACCOUNT: '999999999999', CDK_DEFAULT_REGION: 'us-east-2' } });
+    const c = resolveStageConfig('dev', {
+      context: (k) => ({ account: '111122223333' })[k],
+      env: { CDK_DEFAULT_ACCOUNT: '999999999999', CDK_DEFAULT_REGION: 'us-east-2' },
+    });
 
     expect(c.env).toEqual({ account: '111122223333', region: 'us-east-2' });
   });
@@ -36,14 +39,23 @@ describe('resolveStageConfig', () => {
   });
 
   it('refuses a stage whose sites file does not exist, saying how to pass one', () => {
-    expect(() => resolveStageConfig('prod', none)).toThrow(/stage prod: sites file .*sites\.prod\.json does not exist; pass -c sitesFile=<path> or set SWITCHYARD_SITES_FILE/);
+    expect(() => resolveStageConfig('prod', none)).toThrow(
+      /stage prod: sites file .*sites\.prod\.json does not exist; pass -c sitesFile=<path> or set SWITCHYARD_SITES_FILE/,
+    );
   });
 
   it('refuses an invalid sites file, naming the file and the field', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'switchyard-config-')), 'sites.json');
-    writeFileSync(file, JSON.stringify({ sites: [{ id: 'x', name: 'X', market: 'ERCOT', timezone: 'America/Chicago', interconnectMw: -1, baseLoadMw: 0, loads: [] }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        sites: [{ id: 'x', name: 'X', market: 'ERCOT', timezone: 'America/Chicago', interconnectMw: -1, baseLoadMw: 0, loads: [] }],
+      }),
+    );
 
-    expect(() => resolveStageConfig('prod', { context: (k) => ({ sitesFile: file })[k], env: {} })).toThrow(new RegExp(`sites file ${file}.*interconnectMw`));
+    expect(() => resolveStageConfig('prod', { context: (k) => ({ sitesFile: file })[k], env: {} })).toThrow(
+      new RegExp(`sites file ${file}.*interconnectMw`),
+    );
   });
 });
 

@@ -12,7 +12,6 @@ import { nagFindings, synthStage, testConfig } from './synth.ts';
 
 const prod = synthStage(testConfig('prod', { cognito: { ...stages.prod.cognito, domainPrefix: 'switchyard-console-test' } }));
 const template = prod.statelessTemplate;
-// biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties of many resource types, read loosely by the assertions
 const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 

@@ -27,7 +27,11 @@ async function localTableShape(): Promise<CreateTableCommandInput> {
 }
 
 describe('table', () => {
-  const table = Object.values(template.findResources('AWS::DynamoDB::Table'))[0] as { Properties: Record<string, unknown>; DeletionPolicy: string; UpdateReplacePolicy: string };
+  const table = Object.values(template.findResources('AWS::DynamoDB::Table'))[0] as {
+    Properties: Record<string, unknown>;
+    DeletionPolicy: string;
+    UpdateReplacePolicy: string;
+  };
 
   it('is the only table, on demand, with point-in-time recovery and deletion protection', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
@@ -45,7 +49,11 @@ describe('table', () => {
 
   it('has the key schema, attributes and GSIs that createTable gives the local and test tables', async () => {
     const local = await localTableShape();
-    const p = table.Properties as { KeySchema: unknown[]; AttributeDefinitions: { AttributeName: string }[]; GlobalSecondaryIndexes: { IndexName: string }[] };
+    const p = table.Properties as {
+      KeySchema: unknown[];
+      AttributeDefinitions: { AttributeName: string }[];
+      GlobalSecondaryIndexes: { IndexName: string }[];
+    };
 
     expect(p.KeySchema).toEqual(local.KeySchema);
     expect([...p.AttributeDefinitions].sort((a, b) => a.AttributeName.localeCompare(b.AttributeName))).toEqual(
@@ -80,7 +88,10 @@ describe('feed secrets', () => {
     template.hasResource('AWS::SecretsManager::Secret', {
       Properties: {
         Name: 'switchyard/dev/ercot-api',
-        GenerateSecretString: { SecretStringTemplate: JSON.stringify({ username: '', password: '', subscriptionKey: '' }), GenerateStringKey: 'placeholder' },
+        GenerateSecretString: {
+          SecretStringTemplate: JSON.stringify({ username: '', password: '', subscriptionKey: '' }),
+          GenerateStringKey: 'placeholder',
+        },
       },
       DeletionPolicy: 'Retain',
     });
@@ -94,7 +105,10 @@ describe('feed secrets', () => {
 describe('dev stage', () => {
   it('answers CORS preflights for the local dashboard at the gateway', () => {
     dev.statelessTemplate.hasResourceProperties('AWS::ApiGatewayV2::Api', {
-      CorsConfiguration: Match.objectLike({ AllowOrigins: ['http://localhost:5173'], AllowHeaders: Match.arrayWith(['Authorization', 'If-Match', 'Idempotency-Key']) }),
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: ['http://localhost:5173'],
+        AllowHeaders: Match.arrayWith(['Authorization', 'If-Match', 'Idempotency-Key']),
+      }),
     });
   });
 

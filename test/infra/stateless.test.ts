@@ -58,7 +58,10 @@ describe('functions', () => {
     const logging = fnProps(name).LoggingConfig as { LogFormat: string; LogGroup: unknown };
     expect(logging.LogFormat).toBe('JSON');
     const [logGroupId] = Object.entries(resources).find(([id]) => JSON.stringify(logging.LogGroup) === JSON.stringify(ref(id)))!;
-    expect(resources[logGroupId]!.Properties).toMatchObject({ LogGroupName: `/aws/lambda/switchyard-prod-${name}`, RetentionInDays: prod.config.logRetentionDays });
+    expect(resources[logGroupId]!.Properties).toMatchObject({
+      LogGroupName: `/aws/lambda/switchyard-prod-${name}`,
+      RetentionInDays: prod.config.logRetentionDays,
+    });
   });
 
   it.each(prod.functions)('%s finds the table, the bus, the bundled sites file and its source maps through the environment', (name) => {
@@ -88,7 +91,10 @@ describe('functions', () => {
       Object.fromEntries(
         Object.entries(fnProps(name).Environment.Variables as Record<string, any>)
           .filter(([k]) => k.endsWith('_SECRET'))
-          .map(([k, v]) => [k, `${String(v['Fn::Join'][1][0]['Fn::ImportValue']).replace(/.*ExportsOutputRef(\w+?Secret).*/, '$1')}${v['Fn::Join'][1][1]}`]),
+          .map(([k, v]) => [
+            k,
+            `${String(v['Fn::Join'][1][0]['Fn::ImportValue']).replace(/.*ExportsOutputRef(\w+?Secret).*/, '$1')}${v['Fn::Join'][1][1]}`,
+          ]),
       );
 
     expect(secretSettings('ingest-prices')).toEqual({
@@ -105,12 +111,28 @@ describe('schedules', () => {
   const EXPECTED = [
     { name: 'ingest-prices', fn: 'ingest-prices', expression: 'cron(5/15 * * * ? *)', intervalSeconds: 900, input: {} },
     { name: 'ingest-hashprice', fn: 'ingest-hashprice', expression: 'cron(10 * * * ? *)', intervalSeconds: 3600, input: {} },
-    { name: 'run-interval-hourly', fn: 'run-interval', expression: 'cron(0 * * * ? *)', intervalSeconds: 3600, input: { trigger: 'schedule' } },
-    { name: 'run-interval-quarter-hourly', fn: 'run-interval', expression: 'cron(15,30,45 * * * ? *)', intervalSeconds: 900, input: { trigger: 'schedule' } },
+    {
+      name: 'run-interval-hourly',
+      fn: 'run-interval',
+      expression: 'cron(0 * * * ? *)',
+      intervalSeconds: 3600,
+      input: { trigger: 'schedule' },
+    },
+    {
+      name: 'run-interval-quarter-hourly',
+      fn: 'run-interval',
+      expression: 'cron(15,30,45 * * * ? *)',
+      intervalSeconds: 900,
+      input: { trigger: 'schedule' },
+    },
   ] as const;
 
   it('schedules the ingests and the runs, and nothing else', () => {
-    expect(ofType('AWS::Scheduler::Schedule').map(([, s]) => s.Properties.Name).sort()).toEqual(EXPECTED.map((e) => e.name).sort());
+    expect(
+      ofType('AWS::Scheduler::Schedule')
+        .map(([, s]) => s.Properties.Name)
+        .sort(),
+    ).toEqual(EXPECTED.map((e) => e.name).sort());
   });
 
   it.each(EXPECTED)('$name runs $expression (UTC) in the stage group, on time, enabled', (e) => {
@@ -141,15 +163,26 @@ describe('schedules', () => {
       MaximumRetryAttempts: 2,
       MaximumEventAgeInSeconds: Match.anyValue(),
     });
-    const config = ofType('AWS::Lambda::EventInvokeConfig').find(([, c]) => JSON.stringify(c.Properties.FunctionName) === JSON.stringify(ref(fnId(name))))![1];
+    const config = ofType('AWS::Lambda::EventInvokeConfig').find(
+      ([, c]) => JSON.stringify(c.Properties.FunctionName) === JSON.stringify(ref(fnId(name))),
+    )![1];
     expect(config.Properties.MaximumEventAgeInSeconds).toBeLessThan(shortest);
   });
 
   it('lets Scheduler, from this account only, invoke each function and write to its dead-letter queue, nothing more', () => {
     for (const name of SCHEDULED) {
-      const roleId = (ofType('AWS::Scheduler::Schedule').find(([, s]) => JSON.stringify(s.Properties.Target.Arn) === JSON.stringify(arnOf(fnId(name))))![1].Properties.Target.RoleArn as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+      const roleId = (
+        ofType('AWS::Scheduler::Schedule').find(
+          ([, s]) => JSON.stringify(s.Properties.Target.Arn) === JSON.stringify(arnOf(fnId(name))),
+        )![1].Properties.Target.RoleArn as { 'Fn::GetAtt': [string] }
+      )['Fn::GetAtt'][0];
       expect(resources[roleId]!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
-        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        },
       ]);
       expect(roleStatements(roleId).map((s) => [actions(s), s.Resource])).toEqual([
         [['lambda:InvokeFunction'], [arnOf(fnId(name)), { 'Fn::Join': ['', [arnOf(fnId(name)), ':*']] }]],
@@ -164,7 +197,9 @@ describe('dead-letter queues', () => {
     expect(resources[dlqId(name)]!.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86400 });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [ref(dlqId(name))],
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
   });
 });
@@ -174,7 +209,13 @@ describe('grid-event deliveries', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { 'Fn::ImportValue': Match.stringLikeRegexp('ExportsOutputRefBus') },
       EventPattern: { source: ['switchyard.grid'], 'detail-type': ['GridEvents'] },
-      Targets: [Match.objectLike({ Arn: arnOf(fnId('ingest-grid-events')), InputPath: '$.detail', DeadLetterConfig: { Arn: arnOf(dlqId('ingest-grid-events')) } })],
+      Targets: [
+        Match.objectLike({
+          Arn: arnOf(fnId('ingest-grid-events')),
+          InputPath: '$.detail',
+          DeadLetterConfig: { Arn: arnOf(dlqId('ingest-grid-events')) },
+        }),
+      ],
     });
   });
 });
@@ -211,7 +252,9 @@ describe('HTTP API', () => {
   const authorizerNamed = (name: string) => authorizers.find(([, a]) => a.Properties.Name === name)?.[0] ?? `(no ${name})`;
   const humanAuthorizer = authorizerNamed('cognito-jwt');
   const agentAuthorizer = authorizerNamed('cognito-agent-jwt');
-  const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties as { RouteKey: string; AuthorizationType: string; AuthorizerId?: unknown; AuthorizationScopes?: string[] });
+  const routes = ofType('AWS::ApiGatewayV2::Route').map(
+    ([, r]) => r.Properties as { RouteKey: string; AuthorizationType: string; AuthorizerId?: unknown; AuthorizationScopes?: string[] },
+  );
   const PUBLIC = ['GET /health', 'GET /openapi.json'];
   const AGENT = ['GET /sites/{siteId}/dispatch', 'POST /sites/{siteId}/telemetry'];
   const userPoolId = ofType('AWS::Cognito::UserPool')[0]![0];
@@ -237,13 +280,19 @@ describe('HTTP API', () => {
   });
 
   it('serves GET /health and GET /openapi.json without a token', () => {
-    expect(routes.filter((r) => r.AuthorizationType === 'NONE').map((r) => r.RouteKey).sort()).toEqual(PUBLIC);
+    expect(
+      routes
+        .filter((r) => r.AuthorizationType === 'NONE')
+        .map((r) => r.RouteKey)
+        .sort(),
+    ).toEqual(PUBLIC);
   });
 
   it('puts the agent routes behind the agent authorizer, requiring the switchyard/agent scope', () => {
     const agentRoutes = routes.filter((r) => JSON.stringify(r.AuthorizerId) === JSON.stringify(ref(agentAuthorizer)));
     expect(agentRoutes.map((r) => r.RouteKey).sort()).toEqual([...AGENT].sort());
-    for (const r of agentRoutes) expect(r, r.RouteKey).toMatchObject({ AuthorizationType: 'JWT', AuthorizationScopes: ['switchyard/agent'] });
+    for (const r of agentRoutes)
+      expect(r, r.RouteKey).toMatchObject({ AuthorizationType: 'JWT', AuthorizationScopes: ['switchyard/agent'] });
   });
 
   it("requires the people's JWT authorizer on every other route, including the catch-all", () => {
@@ -267,16 +316,25 @@ describe('HTTP API', () => {
     expect(stage).toMatchObject({
       StageName: '$default',
       AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: prod.config.api.throttle.rateLimit, ThrottlingBurstLimit: prod.config.api.throttle.burstLimit },
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: prod.config.api.throttle.rateLimit,
+        ThrottlingBurstLimit: prod.config.api.throttle.burstLimit,
+      },
     });
     const destination = stage.AccessLogSettings.DestinationArn['Fn::GetAtt'][0] as string;
     expect(resources[destination]!.Type).toBe('AWS::Logs::LogGroup');
-    expect(JSON.parse(stage.AccessLogSettings.Format)).toMatchObject({ requestId: '$context.requestId', status: '$context.status', routeKey: '$context.routeKey' });
+    expect(JSON.parse(stage.AccessLogSettings.Format)).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+      routeKey: '$context.routeKey',
+    });
   });
 
   it('lets only this API invoke the api function', () => {
     const apiId = ofType('AWS::ApiGatewayV2::Api')[0]![0];
-    const permissions = ofType('AWS::Lambda::Permission').filter(([, p]) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify(arnOf(fnId('api'))));
+    const permissions = ofType('AWS::Lambda::Permission').filter(
+      ([, p]) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify(arnOf(fnId('api'))),
+    );
     expect(permissions.length).toBeGreaterThan(0);
     for (const [, p] of permissions) {
       expect(p.Properties.Principal).toBe('apigateway.amazonaws.com');
@@ -289,7 +347,11 @@ describe('Cognito', () => {
   const pool = ofType('AWS::Cognito::UserPool')[0]![1];
 
   it('has a group per role of people (an agent is a machine client, not a group)', () => {
-    expect(ofType('AWS::Cognito::UserPoolGroup').map(([, g]) => g.Properties.GroupName).sort()).toEqual(['admin', 'finance', 'operator', 'trader']);
+    expect(
+      ofType('AWS::Cognito::UserPoolGroup')
+        .map(([, g]) => g.Properties.GroupName)
+        .sort(),
+    ).toEqual(['admin', 'finance', 'operator', 'trader']);
   });
 
   it('has a resource server switchyard with the scope agent', () => {
@@ -300,17 +362,20 @@ describe('Cognito', () => {
     });
   });
 
-  it.each(['rockdale', 'clarington', 'tydal'])('gives site %s a confidential agent client with only the client-credentials grant and the agent scope', (site) => {
-    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
-      ClientName: `switchyard-prod-agent-${site}`,
-      GenerateSecret: true,
-      AllowedOAuthFlows: ['client_credentials'],
-      AllowedOAuthFlowsUserPoolClient: true,
-      AllowedOAuthScopes: [{ 'Fn::Join': ['', [{ Ref: Match.stringLikeRegexp('AgentResourceServer') }, '/agent']] }],
-      ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
-      EnableTokenRevocation: true,
-    });
-  });
+  it.each(['rockdale', 'clarington', 'tydal'])(
+    'gives site %s a confidential agent client with only the client-credentials grant and the agent scope',
+    (site) => {
+      template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+        ClientName: `switchyard-prod-agent-${site}`,
+        GenerateSecret: true,
+        AllowedOAuthFlows: ['client_credentials'],
+        AllowedOAuthFlowsUserPoolClient: true,
+        AllowedOAuthScopes: [{ 'Fn::Join': ['', [{ Ref: Match.stringLikeRegexp('AgentResourceServer') }, '/agent']] }],
+        ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
+        EnableTokenRevocation: true,
+      });
+    },
+  );
 
   it('admits only users an administrator creates, with TOTP MFA and threat protection in prod', () => {
     expect(pool.Properties).toMatchObject({
@@ -337,7 +402,9 @@ describe('least privilege', () => {
   /** Every Allow statement in the stack, wherever it lives. */
   const allowStatements: [string, Statement][] = Object.entries(resources).flatMap(([id, r]) => {
     const inline = r.Type === 'AWS::IAM::Role' ? ((r.Properties.Policies as { PolicyDocument: unknown }[] | undefined) ?? []) : [];
-    const docs = [r.Properties?.PolicyDocument, r.Properties?.AssumeRolePolicyDocument, ...inline.map((p) => p.PolicyDocument)].filter(Boolean) as { Statement: Statement[] }[];
+    const docs = [r.Properties?.PolicyDocument, r.Properties?.AssumeRolePolicyDocument, ...inline.map((p) => p.PolicyDocument)].filter(
+      Boolean,
+    ) as { Statement: Statement[] }[];
     return docs.flatMap((d) => d.Statement.filter((s) => s.Effect === 'Allow').map((s) => [id, s] as [string, Statement]));
   });
 
@@ -369,7 +436,10 @@ describe('least privilege', () => {
       expect.arrayContaining([
         { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arnOf(logGroupId) },
         expect.objectContaining({ Action: granted }),
-        expect.objectContaining({ Action: 'events:PutEvents', Resource: { 'Fn::ImportValue': expect.stringMatching(/ExportsOutputFnGetAttBus.*Arn/) } }),
+        expect.objectContaining({
+          Action: 'events:PutEvents',
+          Resource: { 'Fn::ImportValue': expect.stringMatching(/ExportsOutputFnGetAttBus.*Arn/) },
+        }),
       ]),
     );
     template.hasResourceProperties('AWS::IAM::Policy', {
@@ -390,7 +460,11 @@ describe('least privilege', () => {
     const secretReads = statements.filter((s) => actions(s).some((a) => a.startsWith('secretsmanager:')));
     const sqs = statements.filter((s) => actions(s).some((a) => a.startsWith('sqs:')));
 
-    expect(secretReads.map((s) => String((s.Resource as { 'Fn::ImportValue': string })['Fn::ImportValue']).replace(/.*ExportsOutputRef(\w+?Secret).*/, '$1'))).toEqual(EXPECTED_ACCESS[name].secrets);
+    expect(
+      secretReads.map((s) =>
+        String((s.Resource as { 'Fn::ImportValue': string })['Fn::ImportValue']).replace(/.*ExportsOutputRef(\w+?Secret).*/, '$1'),
+      ),
+    ).toEqual(EXPECTED_ACCESS[name].secrets);
     for (const s of secretReads) expect(actions(s).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
     expect(sqs.map((s) => s.Resource)).toEqual(EXPECTED_ACCESS[name].dlq ? [arnOf(dlqId(name))] : []);
     expect(statements.flatMap(actions).filter((a) => !/^(logs|dynamodb|events|secretsmanager|sqs):/.test(a))).toEqual([]);
@@ -405,12 +479,19 @@ describe('alarms', () => {
   it('notify the alarm topic, which refuses publishers without TLS', () => {
     for (const a of alarms) expect(a.AlarmActions, a.AlarmName).toEqual([ref(topicId)]);
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
   });
 
   it.each(prod.functions)('fire when %s throws', (name) => {
-    expect(named(`${name}-errors`)).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: ref(fnId(name)) }], Threshold: 1 });
+    expect(named(`${name}-errors`)).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: ref(fnId(name)) }],
+      Threshold: 1,
+    });
   });
 
   it.each(ASYNC)('fire when the %s dead-letter queue is not empty', (name) => {

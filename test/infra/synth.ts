@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { FUNCTION_NAMES, PROJECT_ROOT, type FunctionName } from '../../infra/bundling.ts';
-import { stages, type Stage, type StageConfig } from '../../infra/config.ts';
+import { FUNCTION_NAMES, type FunctionName, PROJECT_ROOT } from '../../infra/bundling.ts';
+import { type Stage, type StageConfig, stages } from '../../infra/config.ts';
 import { createSwitchyard, type Switchyard } from '../../infra/switchyard.ts';
 
 export interface SynthesizedStage extends Switchyard {
@@ -45,5 +45,7 @@ export function nagFindings(app: App, severity: 'error' | 'warning'): string[] {
   const report = new AwsSolutionsChecks().validateScope(app);
   return report.violations
     .filter((v) => v.severity === severity)
-    .flatMap((v) => v.violatingResources.map((r) => `${v.ruleName}: ${(r as { constructPath?: string }).constructPath ?? r.resourceLogicalId}`));
+    .flatMap((v) =>
+      v.violatingResources.map((r) => `${v.ruleName}: ${(r as { constructPath?: string }).constructPath ?? r.resourceLogicalId}`),
+    );
 }

@@ -1,7 +1,7 @@
-import { describe, expect, it, beforeAll } from 'vitest';
-import { dynamoClient, documentClient } from '#adapters/dynamo/table.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { batchPut } from '#adapters/dynamo/io.ts';
 import { DynamoMarketDataRepository } from '#adapters/dynamo/market-data.ts';
+import { documentClient, dynamoClient } from '#adapters/dynamo/table.ts';
 import type { Decision } from '#domain/decision.ts';
 import { ConflictError, ValidationError } from '#domain/errors.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
@@ -20,8 +20,27 @@ function decision(siteId: string, i: number, revision = 1, extra: Partial<Decisi
     reasons: ['ECONOMIC_RUN'],
     flags: [],
     allocations: [{ loadId: 's21', kind: 'mining', action: 'RUN', mw: 100, curtailAboveUsdPerMwh: 116.67, reasons: ['ECONOMIC_RUN'] }],
-    inputs: { price: null, hashprice: null, breakevensUsdPerMwh: null, peakProbability: 0, gridEventIds: [], overrideIds: [], overridesInForce: [], previous: null },
-    economics: { expectedPriceUsdPerMwh: 30, miningRevenueUsd: 1, energyCostUsd: 1, miningNetUsd: 0, runningMw: 100, curtailedMw: 0, aiServedMw: 0, aiRevenueUsd: 0, gridDrawMw: 100 },
+    inputs: {
+      price: null,
+      hashprice: null,
+      breakevensUsdPerMwh: null,
+      peakProbability: 0,
+      gridEventIds: [],
+      overrideIds: [],
+      overridesInForce: [],
+      previous: null,
+    },
+    economics: {
+      expectedPriceUsdPerMwh: 30,
+      miningRevenueUsd: 1,
+      energyCostUsd: 1,
+      miningNetUsd: 0,
+      runningMw: 100,
+      curtailedMw: 0,
+      aiServedMw: 0,
+      aiRevenueUsd: 0,
+      gridDrawMw: 100,
+    },
     engineVersion: '1.0.0',
     decidedAt: new Date(T + i * Q).toISOString(),
     runId: `run-${revision}`,
@@ -95,7 +114,7 @@ describe('decisions in DynamoDB', () => {
     await fresh.repos.decisions.record(decision('pub', 0));
     await fresh.repos.decisions.record(decision('pub', 1));
     expect((await fresh.repos.decisions.unpublished(10)).length).toBe(2);
-    const [first] = (await fresh.repos.decisions.revisions('pub', new Date(T).toISOString()));
+    const [first] = await fresh.repos.decisions.revisions('pub', new Date(T).toISOString());
     await fresh.repos.decisions.markRevisionsPublished([first!]);
     await fresh.repos.decisions.putCurrent({ ...first!, published: true });
     const left = await fresh.repos.decisions.unpublished(10);
@@ -113,12 +132,28 @@ describe('decisions in DynamoDB', () => {
 describe('overrides in DynamoDB', () => {
   it('cancels with the expected version once; a stale version conflicts', async () => {
     const t = await freshTable();
-    const o = { id: 'ov1', siteId: 's', action: 'CURTAIL' as const, fromMs: T, toMs: T + 4 * Q, reason: 'r', author: 'a', acknowledgeObligation: false, createdAtMs: T, version: 1, status: 'ACTIVE' as const, expiresAtMs: T + 4 * Q };
+    const o = {
+      id: 'ov1',
+      siteId: 's',
+      action: 'CURTAIL' as const,
+      fromMs: T,
+      toMs: T + 4 * Q,
+      reason: 'r',
+      author: 'a',
+      acknowledgeObligation: false,
+      createdAtMs: T,
+      version: 1,
+      status: 'ACTIVE' as const,
+      expiresAtMs: T + 4 * Q,
+    };
     await t.repos.overrides.create(o);
     await expect(t.repos.overrides.create(o)).rejects.toBeInstanceOf(ConflictError);
     expect((await t.repos.overrides.activeFor('s', T + Q, T + 2 * Q)).map((x) => x.id)).toEqual(['ov1']);
     expect(await t.repos.overrides.activeFor('s', T + 4 * Q, T + 5 * Q)).toEqual([]);
-    const results = await Promise.allSettled([t.repos.overrides.cancel('ov1', 1, 'x', 'r', T), t.repos.overrides.cancel('ov1', 1, 'y', 'r', T)]);
+    const results = await Promise.allSettled([
+      t.repos.overrides.cancel('ov1', 1, 'x', 'r', T),
+      t.repos.overrides.cancel('ov1', 1, 'y', 'r', T),
+    ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
     expect(await t.repos.overrides.get('ov1')).toMatchObject({ status: 'CANCELLED', version: 2 });
@@ -129,7 +164,14 @@ describe('overrides in DynamoDB', () => {
 describe('market data in DynamoDB', () => {
   it('upserts prices idempotently and answers range and latest queries', async () => {
     const t = await freshTable();
-    const points = Array.from({ length: 60 }, (_, i) => ({ market: 'ERCOT', node: 'HB_HUBAVG', kind: 'RT' as const, intervalStartMs: T + i * Q, intervalMinutes: 15, priceUsdPerMwh: i - 10 }));
+    const points = Array.from({ length: 60 }, (_, i) => ({
+      market: 'ERCOT',
+      node: 'HB_HUBAVG',
+      kind: 'RT' as const,
+      intervalStartMs: T + i * Q,
+      intervalMinutes: 15,
+      priceUsdPerMwh: i - 10,
+    }));
     await t.repos.marketData.putPrices(points);
     await t.repos.marketData.putPrices(points);
     const got = await t.repos.marketData.getPrices('ERCOT', 'HB_HUBAVG', 'RT', T, T + 60 * Q);
@@ -144,7 +186,11 @@ describe('market data in DynamoDB', () => {
       { date: '2024-07-10', usdPerPhDay: 48, source: 'btc-network-csv' },
       { date: '2024-07-12', usdPerPhDay: 51, source: 'mempool' },
     ]);
-    expect(await t.repos.marketData.latestHashprice('2024-07-11')).toEqual({ date: '2024-07-10', usdPerPhDay: 48, source: 'btc-network-csv' });
+    expect(await t.repos.marketData.latestHashprice('2024-07-11')).toEqual({
+      date: '2024-07-10',
+      usdPerPhDay: 48,
+      source: 'btc-network-csv',
+    });
     expect((await t.repos.marketData.getHashprices('2024-07-01', '2024-07-31')).length).toBe(2);
   });
 
@@ -153,7 +199,14 @@ describe('market data in DynamoDB', () => {
     const proxy = await startUnprocessedProxy(t.endpoint, { times: 3, keep: 10 });
     try {
       const repo = new DynamoMarketDataRepository(dynamoClient(proxy.endpoint), t.tableName);
-      const points = Array.from({ length: 25 }, (_, i) => ({ market: 'ERCOT', node: 'X', kind: 'DA' as const, intervalStartMs: T + i * 3_600_000, intervalMinutes: 60, priceUsdPerMwh: i }));
+      const points = Array.from({ length: 25 }, (_, i) => ({
+        market: 'ERCOT',
+        node: 'X',
+        kind: 'DA' as const,
+        intervalStartMs: T + i * 3_600_000,
+        intervalMinutes: 60,
+        priceUsdPerMwh: i,
+      }));
       await repo.putPrices(points);
       // 25 → 10 kept, 15 unprocessed → 10 kept, 5 unprocessed → 5 (3rd cut does not apply: ≤ keep).
       expect(proxy.batchSizes).toEqual([25, 15, 5]);
@@ -169,7 +222,9 @@ describe('market data in DynamoDB', () => {
     try {
       const doc = documentClient(dynamoClient(proxy.endpoint));
       const items = Array.from({ length: 5 }, (_, i) => ({ pk: 'P', sk: String(i) }));
-      await expect(batchPut(doc, t.tableName, items, { maxAttempts: 3, baseDelayMs: 1 })).rejects.toThrow(/still unprocessed after 3 attempts/);
+      await expect(batchPut(doc, t.tableName, items, { maxAttempts: 3, baseDelayMs: 1 })).rejects.toThrow(
+        /still unprocessed after 3 attempts/,
+      );
     } finally {
       await proxy.close();
     }

@@ -2,9 +2,10 @@
  * The idempotency wrapper over the DynamoDB store, against dynalite: the claim, take-over and
  * completion conditions as the store writes them, and the protocol end to end through them.
  */
-import { describe, expect, it } from 'vitest';
+
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { idempotent, type Attempt, type IdempotencyOptions, type IdempotentCall } from '#app/idempotency.ts';
+import { describe, expect, it } from 'vitest';
+import { type Attempt, type IdempotencyOptions, type IdempotentCall, idempotent } from '#app/idempotency.ts';
 import { IdempotencyKeyInUseError, IdempotencyKeyReusedError } from '#domain/errors.ts';
 import type { IdempotencyRecord } from '#ports/idempotency.ts';
 import { freshTable } from '../support/dynamo.ts';
@@ -24,7 +25,11 @@ const call = (over: Partial<IdempotentCall> = {}): IdempotentCall => ({
   ...over,
 });
 
-const stopped = { run: async (): Promise<never> => { throw new Error('the process stopped here'); } };
+const stopped = {
+  run: async (): Promise<never> => {
+    throw new Error('the process stopped here');
+  },
+};
 
 function counting() {
   const attempts: Attempt[] = [];

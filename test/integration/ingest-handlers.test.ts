@@ -7,14 +7,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cptDay, cptDateOf } from '#adapters/feeds/cpt.ts';
+import { cptDateOf, cptDay } from '#adapters/feeds/cpt.ts';
 import { DAY_MS, HOUR_MS, parseUtcDay, utcDay } from '#domain/time.ts';
 import { resetAwsParts } from '#functions/shared/aws.ts';
-import { loopback, type Handler, type Loopback } from '../contract/loopback.ts';
-import { mempoolRoutes } from '../support/mempool-routes.ts';
+import { type Handler, type Loopback, loopback } from '../contract/loopback.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
-import { startEventBridgeServer, type EventBridgeServer } from '../support/eventbridge-server.ts';
+import { type EventBridgeServer, startEventBridgeServer } from '../support/eventbridge-server.ts';
 import { site } from '../support/fixtures.ts';
+import { mempoolRoutes } from '../support/mempool-routes.ts';
 import { misHours } from '../unit/feeds/fixtures.ts';
 
 const TOKEN_PATH = '/b2c/token';
@@ -44,12 +44,24 @@ function misRows(from: string, to: string, rtm: boolean): unknown[][] {
 function report(rtm: boolean): Handler {
   return (req) => {
     if (rtm && failRtm) return { status: 503, body: { statusCode: 503, message: 'Service unavailable' } };
-    if (req.headers['ocp-apim-subscription-key'] !== 'key-from-secrets-manager' || req.headers.authorization !== 'Bearer id-token') return { status: 401, body: {} };
+    if (req.headers['ocp-apim-subscription-key'] !== 'key-from-secrets-manager' || req.headers.authorization !== 'Bearer id-token')
+      return { status: 401, body: {} };
     const all = misRows(req.query.get('deliveryDateFrom')!, req.query.get('deliveryDateTo')!, rtm);
     const size = Number(req.query.get('size'));
     const page = Number(req.query.get('page'));
-    const fields = (rtm ? ['deliveryDate', 'deliveryHour', 'deliveryInterval', 'settlementPoint', 'settlementPointType', 'settlementPointPrice', 'DSTFlag'] : ['deliveryDate', 'hourEnding', 'settlementPoint', 'settlementPointPrice', 'DSTFlag']).map((name) => ({ name, label: name, dataType: 'STRING' }));
-    return { body: { _meta: { totalRecords: all.length, pageSize: size, totalPages: Math.ceil(all.length / size), currentPage: page }, report: {}, fields, data: all.slice((page - 1) * size, page * size) } };
+    const fields = (
+      rtm
+        ? ['deliveryDate', 'deliveryHour', 'deliveryInterval', 'settlementPoint', 'settlementPointType', 'settlementPointPrice', 'DSTFlag']
+        : ['deliveryDate', 'hourEnding', 'settlementPoint', 'settlementPointPrice', 'DSTFlag']
+    ).map((name) => ({ name, label: name, dataType: 'STRING' }));
+    return {
+      body: {
+        _meta: { totalRecords: all.length, pageSize: size, totalPages: Math.ceil(all.length / size), currentPage: page },
+        report: {},
+        fields,
+        data: all.slice((page - 1) * size, page * size),
+      },
+    };
   };
 }
 
@@ -59,12 +71,27 @@ const awsJson: Handler = (req) => {
   const body = JSON.parse(req.body) as Record<string, string>;
   const json = { 'content-type': 'application/x-amz-json-1.1' };
   if (target === 'AmazonSSM.GetParameter' && body.Name === '/switchyard/ercot/password') {
-    return { headers: json, body: { Parameter: { Name: body.Name, Type: 'SecureString', Value: 'password-from-ssm', Version: 3, DataType: 'text' } } };
+    return {
+      headers: json,
+      body: { Parameter: { Name: body.Name, Type: 'SecureString', Value: 'password-from-ssm', Version: 3, DataType: 'text' } },
+    };
   }
   if (target === 'secretsmanager.GetSecretValue' && body.SecretId === 'switchyard/ercot') {
-    return { headers: json, body: { ARN: 'arn:aws:secretsmanager:us-east-1:1:secret:switchyard/ercot', Name: 'switchyard/ercot', SecretString: JSON.stringify({ subscriptionKey: 'key-from-secrets-manager' }), VersionId: 'v1' } };
+    return {
+      headers: json,
+      body: {
+        ARN: 'arn:aws:secretsmanager:us-east-1:1:secret:switchyard/ercot',
+        Name: 'switchyard/ercot',
+        SecretString: JSON.stringify({ subscriptionKey: 'key-from-secrets-manager' }),
+        VersionId: 'v1',
+      },
+    };
   }
-  return { status: 400, headers: json, body: { __type: target.startsWith('AmazonSSM') ? 'ParameterNotFound' : 'ResourceNotFoundException', message: 'not found' } };
+  return {
+    status: 400,
+    headers: json,
+    body: { __type: target.startsWith('AmazonSSM') ? 'ParameterNotFound' : 'ResourceNotFoundException', message: 'not found' },
+  };
 };
 
 beforeAll(async () => {
@@ -73,7 +100,9 @@ beforeAll(async () => {
   ercot = await loopback({
     [TOKEN_PATH]: (req) => {
       const form = new URLSearchParams(req.body);
-      return form.get('password') === 'password-from-ssm' ? { body: { id_token: 'id-token', expires_in: '3600' } } : { status: 400, body: { error: 'invalid_grant' } };
+      return form.get('password') === 'password-from-ssm'
+        ? { body: { id_token: 'id-token', expires_in: '3600' } }
+        : { status: 400, body: { error: 'invalid_grant' } };
     },
     '/api/public-reports/np6-905-cd/spp_node_zone_hub': report(true),
     '/api/public-reports/np4-190-cd/dam_stlmnt_pnt_prices': report(false),
@@ -124,10 +153,15 @@ describe('ingest-prices handler', () => {
     expect(result.stale).toEqual([]);
     const latestRt = await table.repos.marketData.latestPrice('ERCOT', 'HB_HUBAVG', 'RT', now + 1);
     expect(now - latestRt!.intervalStartMs).toBeLessThan(15 * 60_000);
-    expect(await table.repos.marketData.latestPrice('ERCOT', 'HB_HUBAVG', 'DA', now + 47 * HOUR_MS)).toMatchObject({ priceUsdPerMwh: 40, intervalMinutes: 60 });
+    expect(await table.repos.marketData.latestPrice('ERCOT', 'HB_HUBAVG', 'DA', now + 47 * HOUR_MS)).toMatchObject({
+      priceUsdPerMwh: 40,
+      intervalMinutes: 60,
+    });
     expect(result.ingested.map((r) => r.feed)).toEqual(['ercot-api-rtm', 'ercot-api-dam']);
     // Delivery dates are local operating days.
-    expect([cptDateOf(before - 1), cptDateOf(now - 1)]).toContain(ercot.to('/api/public-reports/np6-905-cd/spp_node_zone_hub')[0]!.query.get('deliveryDateTo'));
+    expect([cptDateOf(before - 1), cptDateOf(now - 1)]).toContain(
+      ercot.to('/api/public-reports/np6-905-cd/spp_node_zone_hub')[0]!.query.get('deliveryDateTo'),
+    );
 
     await handler({});
     const reads = aws.requests.map((r) => r.headers['x-amz-target']);
@@ -162,7 +196,11 @@ describe('ingest-hashprice handler', () => {
     expect(result.stale).toEqual([]);
     const stored = await table.repos.marketData.latestHashprice(today);
     // Today: 86400e15 / (110e12 × 2^32) × (3.125 + 0.001) × 100,000
-    expect(stored).toEqual({ date: today, usdPerPhDay: expect.closeTo(((86400e15 / (110e12 * 2 ** 32)) * 3.126 * 100_000), 9), source: 'mempool' });
+    expect(stored).toEqual({
+      date: today,
+      usdPerPhDay: expect.closeTo((86400e15 / (110e12 * 2 ** 32)) * 3.126 * 100_000, 9),
+      source: 'mempool',
+    });
   });
 
   it('refuses a malformed backfill day', async () => {
@@ -181,7 +219,9 @@ describe('ingest-grid-events handler', () => {
       ],
     });
     expect(result.stored).toBe(2);
-    expect(await table.repos.marketData.getGridEvents('ERCOT', Date.parse('2024-08-20T22:00:00Z'), Date.parse('2024-08-20T22:15:00Z'))).toHaveLength(2);
+    expect(
+      await table.repos.marketData.getGridEvents('ERCOT', Date.parse('2024-08-20T22:00:00Z'), Date.parse('2024-08-20T22:15:00Z')),
+    ).toHaveLength(2);
     const emergencies = bus.events.filter((e) => e.detailType === 'GridEmergency');
     expect(emergencies).toHaveLength(1);
     expect(emergencies[0]!.detail).toMatchObject({ type: 'EEA', level: 2, market: 'ERCOT', start: '2024-08-20T22:00:00.000Z' });
@@ -189,8 +229,12 @@ describe('ingest-grid-events handler', () => {
 
   it('rejects a delivery with an invalid event, naming it, and stores nothing', async () => {
     const { handler } = await import('#functions/ingest-grid-events/handler.ts');
-    const event = { events: [{ type: 'AS_AWARD', siteId: 'rockdale', product: 'ECRS', start: '2024-09-01T00:00:00Z', end: '2024-09-02T00:00:00Z' }] };
+    const event = {
+      events: [{ type: 'AS_AWARD', siteId: 'rockdale', product: 'ECRS', start: '2024-09-01T00:00:00Z', end: '2024-09-02T00:00:00Z' }],
+    };
     await expect(handler(event)).rejects.toThrow('grid events JSON, event 1: events[0].mw: required for AS_AWARD');
-    expect(await table.repos.marketData.getGridEvents('ERCOT', Date.parse('2024-09-01T00:00:00Z'), Date.parse('2024-09-02T00:00:00Z'))).toEqual([]);
+    expect(
+      await table.repos.marketData.getGridEvents('ERCOT', Date.parse('2024-09-01T00:00:00Z'), Date.parse('2024-09-02T00:00:00Z')),
+    ).toEqual([]);
   });
 });

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resetAwsParts } from '#functions/shared/aws.ts';
-import { loopback, type Loopback } from '../contract/loopback.ts';
+import { type Loopback, loopback } from '../contract/loopback.ts';
 import { freshTable } from '../support/dynamo.ts';
-import { startEventBridgeServer, type EventBridgeServer } from '../support/eventbridge-server.ts';
+import { type EventBridgeServer, startEventBridgeServer } from '../support/eventbridge-server.ts';
 import { site } from '../support/fixtures.ts';
 
 const saved = { ...process.env };

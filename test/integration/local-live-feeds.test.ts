@@ -2,12 +2,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryEventPublisher } from '#adapters/memory-events.ts';
 import { hourStart, iso, utcDay } from '#domain/time.ts';
-import { systemClock } from '#ports/clock.ts';
-import type { Logger } from '#ports/logger.ts';
 import type { LocalConfig } from '#local/config.ts';
 import type { LocalContext } from '#local/context.ts';
 import { runLocal } from '#local/engine.ts';
-import { loopback, type Loopback } from '../contract/loopback.ts';
+import { systemClock } from '#ports/clock.ts';
+import type { Logger } from '#ports/logger.ts';
+import { type Loopback, loopback } from '../contract/loopback.ts';
 import { freshTable } from '../support/dynamo.ts';
 import { site } from '../support/fixtures.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryEventPublisher } from '#adapters/memory-events.ts';
-import { OutboxPublisher, drainOutbox } from '#app/outbox.ts';
+import { drainOutbox, OutboxPublisher } from '#app/outbox.ts';
 import { runInterval } from '#app/run-interval.ts';
 import { runDeps } from '#app/scheduled-run.ts';
 import { fixedClock } from '#ports/clock.ts';
@@ -20,7 +20,11 @@ describe('the outbox', () => {
     const t = await freshTable();
     const inner = new MemoryEventPublisher({ failIds: ['override#a#created', 'decision#x#1'] });
     const publisher = new OutboxPublisher(inner, t.repos.outbox, silentLogger);
-    const result = await publisher.publish([event('override#a#created'), event('override#b#created'), event('decision#x#1', { detailType: 'DecisionMade', tracked: true })]);
+    const result = await publisher.publish([
+      event('override#a#created'),
+      event('override#b#created'),
+      event('decision#x#1', { detailType: 'DecisionMade', tracked: true }),
+    ]);
     expect(result.failed.map((f) => f.id).sort()).toEqual(['decision#x#1', 'override#a#created']);
     expect((await t.repos.outbox.pending(10)).map((e) => e.id)).toEqual(['override#a#created']);
   });
@@ -29,7 +33,10 @@ describe('the outbox', () => {
     const t = await freshTable();
     await t.repos.outbox.add([event('override#late#created', { timeMs: T + 1000 }), event('override#early#created')]);
     const publisher = new MemoryEventPublisher();
-    const summary = await runInterval(runDeps({ sites: [site()], repos: t.repos, publisher, clock: fixedClock(T), log: silentLogger }), { atMs: T, trigger: 'test' });
+    const summary = await runInterval(runDeps({ sites: [site()], repos: t.repos, publisher, clock: fixedClock(T), log: silentLogger }), {
+      atMs: T,
+      trigger: 'test',
+    });
     expect(summary.resent).toBe(2);
     expect(publisher.events.slice(0, 2).map((e) => e.id)).toEqual(['override#early#created', 'override#late#created']);
     expect(await t.repos.outbox.pending(10)).toEqual([]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryEventPublisher } from '#adapters/memory-events.ts';
-import { checkRunHour, runInterval, hoursToRun, type RunDeps } from '#app/run-interval.ts';
+import { checkRunHour, hoursToRun, type RunDeps, runInterval } from '#app/run-interval.ts';
 import { runDeps } from '#app/scheduled-run.ts';
 import type { Site } from '#domain/sites.ts';
 import { fixedClock } from '#ports/clock.ts';
@@ -15,8 +15,10 @@ const HOUR = Date.parse('2024-07-15T20:00:00Z');
 
 async function seedMarket(t: TestTable, fromMs: number, toMs: number, rt: (ms: number) => number) {
   const points: PricePoint[] = [];
-  for (let ms = fromMs; ms < toMs; ms += Q) points.push({ market: 'ERCOT', node: 'HB_HUBAVG', kind: 'RT', intervalStartMs: ms, intervalMinutes: 15, priceUsdPerMwh: rt(ms) });
-  for (let ms = fromMs; ms < toMs + 2 * H; ms += H) points.push({ market: 'ERCOT', node: 'HB_HUBAVG', kind: 'DA', intervalStartMs: ms, intervalMinutes: 60, priceUsdPerMwh: 35 });
+  for (let ms = fromMs; ms < toMs; ms += Q)
+    points.push({ market: 'ERCOT', node: 'HB_HUBAVG', kind: 'RT', intervalStartMs: ms, intervalMinutes: 15, priceUsdPerMwh: rt(ms) });
+  for (let ms = fromMs; ms < toMs + 2 * H; ms += H)
+    points.push({ market: 'ERCOT', node: 'HB_HUBAVG', kind: 'DA', intervalStartMs: ms, intervalMinutes: 60, priceUsdPerMwh: 35 });
   await t.repos.marketData.putPrices(points);
   await t.repos.marketData.putHashprices([
     { date: '2024-07-13', usdPerPhDay: 50, source: 'test' },
@@ -24,7 +26,12 @@ async function seedMarket(t: TestTable, fromMs: number, toMs: number, rt: (ms: n
   ]);
 }
 
-function deps(t: TestTable, sites: Site[], nowMs: number, publisher = new MemoryEventPublisher()): RunDeps & { publisher: MemoryEventPublisher } {
+function deps(
+  t: TestTable,
+  sites: Site[],
+  nowMs: number,
+  publisher = new MemoryEventPublisher(),
+): RunDeps & { publisher: MemoryEventPublisher } {
   return { ...runDeps({ sites, repos: t.repos, publisher, clock: fixedClock(nowMs), log: silentLogger }), publisher };
 }
 
@@ -57,7 +64,10 @@ describe('runInterval against DynamoDB', () => {
   it('decides, records and publishes the four intervals of the hour for every site', async () => {
     const t = await freshTable();
     await seedMarket(t, HOUR - 24 * H, HOUR, () => 30);
-    const sites = [site(), site({ id: 'second', interconnectMw: 80, loads: [{ id: 'm', kind: 'mining', powerMw: 70, efficiencyJPerTh: 21.5 }] })];
+    const sites = [
+      site(),
+      site({ id: 'second', interconnectMw: 80, loads: [{ id: 'm', kind: 'mining', powerMw: 70, efficiencyJPerTh: 21.5 }] }),
+    ];
     const d = deps(t, sites, HOUR + 5 * 60_000);
     const summary = await runInterval(d, { trigger: 'test' });
     expect(summary.decisionsWritten).toBe(8);
@@ -69,7 +79,10 @@ describe('runInterval against DynamoDB', () => {
     expect(page.items[0]!.inputs.price).toMatchObject({ lastRtIntervalStart: new Date(HOUR - Q).toISOString(), daUsdPerMwh: 35 });
     expect(page.items[0]!.inputs.hashprice).toMatchObject({ day: '2024-07-14', usdPerPhDay: 50 });
     expect(d.publisher.events.map((e) => e.detailType)).toEqual(Array(8).fill('DecisionMade'));
-    expect(d.publisher.events.find((e) => e.detail.siteId === 'rockdale')!.detail).toMatchObject({ revision: 1, allocations: expect.any(Array) });
+    expect(d.publisher.events.find((e) => e.detail.siteId === 'rockdale')!.detail).toMatchObject({
+      revision: 1,
+      allocations: expect.any(Array),
+    });
     expect(await t.repos.runs.lastSuccessfulHour()).toBe(HOUR);
   });
 
@@ -137,7 +150,7 @@ describe('runInterval against DynamoDB', () => {
     const second = await runInterval(next, { atMs: HOUR + H, trigger: 'test' });
     expect(second.resent).toBe(1);
     expect(next.publisher.events[0]!.id).toBe(`decision#rockdale#${new Date(HOUR + Q).toISOString()}#1`);
-    expect((await t.repos.decisions.unpublished(10))).toHaveLength(0);
+    expect(await t.repos.decisions.unpublished(10)).toHaveLength(0);
   });
 
   it('decides with a fail-safe, flagged, when market data is missing', async () => {
@@ -155,7 +168,10 @@ describe('runInterval against DynamoDB', () => {
     const d = deps(t, [site(), site({ id: 'broken' })], HOUR);
     const realBySite = d.decisions.bySite.bind(d.decisions);
     d.decisions = Object.create(d.decisions, {
-      bySite: { value: (siteId: string, ...rest: [number, number]) => (siteId === 'broken' ? Promise.reject(new Error('throttled')) : realBySite(siteId, ...rest)) },
+      bySite: {
+        value: (siteId: string, ...rest: [number, number]) =>
+          siteId === 'broken' ? Promise.reject(new Error('throttled')) : realBySite(siteId, ...rest),
+      },
     });
     const summary = await runInterval(d, { atMs: HOUR, trigger: 'test' });
     expect(summary.runs[0]).toMatchObject({ status: 'PARTIAL', errors: ['broken: throttled'], decisionsWritten: 4 });
@@ -209,7 +225,9 @@ describe('coincident peaks in live runs', () => {
     await seedMarket(t2, HOUR - 24 * H, HOUR, () => 30);
     await t2.repos.marketData.putSystemLoad(load);
     await runInterval(deps(t2, [site()], HOUR), { atMs: HOUR, trigger: 'test' });
-    expect((await t2.repos.decisions.current('rockdale', new Date(HOUR).toISOString()))!.allocations.find((a) => a.loadId === 's21')!.action).toBe('RUN');
+    expect(
+      (await t2.repos.decisions.current('rockdale', new Date(HOUR).toISOString()))!.allocations.find((a) => a.loadId === 's21')!.action,
+    ).toBe('RUN');
   });
 });
 
@@ -219,7 +237,21 @@ describe('reconciling overrides', () => {
     await seedMarket(t, HOUR - 24 * H, HOUR, () => 30);
     await runInterval(deps(t, [site()], HOUR), { atMs: HOUR, trigger: 'first' });
     // An override stored by a request that stopped before it re-decided anything.
-    const o = { id: 'ov-orphan', siteId: 'rockdale', loadId: 's21', action: 'CURTAIL' as const, fromMs: HOUR + 2 * Q, toMs: HOUR + H, reason: 'desk', author: 'desk-1', acknowledgeObligation: false, createdAtMs: HOUR + 20 * 60_000, version: 1, status: 'ACTIVE' as const, expiresAtMs: HOUR + H };
+    const o = {
+      id: 'ov-orphan',
+      siteId: 'rockdale',
+      loadId: 's21',
+      action: 'CURTAIL' as const,
+      fromMs: HOUR + 2 * Q,
+      toMs: HOUR + H,
+      reason: 'desk',
+      author: 'desk-1',
+      acknowledgeObligation: false,
+      createdAtMs: HOUR + 20 * 60_000,
+      version: 1,
+      status: 'ACTIVE' as const,
+      expiresAtMs: HOUR + H,
+    };
     await t.repos.overrides.create(o);
     const now = HOUR + 25 * 60_000;
     const second = await runInterval(deps(t, [site()], now), { atMs: HOUR, trigger: 'second' });

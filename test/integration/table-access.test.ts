@@ -12,13 +12,13 @@ import { seedDemoMarketData } from '#adapters/demo-market.ts';
 import { HOUR_MS, hourStart, iso } from '#domain/time.ts';
 import { resetAwsParts } from '#functions/shared/aws.ts';
 import type { FunctionName } from '../../infra/bundling.ts';
-import { loopback, type Handler, type Loopback } from '../contract/loopback.ts';
+import { type Handler, type Loopback, loopback } from '../contract/loopback.ts';
 import { synthStage, testConfig } from '../infra/synth.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
-import { startEventBridgeServer, type EventBridgeServer } from '../support/eventbridge-server.ts';
+import { type EventBridgeServer, startEventBridgeServer } from '../support/eventbridge-server.ts';
 import { site } from '../support/fixtures.ts';
 import { mempoolRoutes } from '../support/mempool-routes.ts';
-import { startRecordingDynamo, type RecordingDynamo } from '../support/recording-dynamo.ts';
+import { type RecordingDynamo, startRecordingDynamo } from '../support/recording-dynamo.ts';
 
 const saved = { ...process.env };
 let table: TestTable;
@@ -87,9 +87,13 @@ beforeAll(async () => {
       'settlementPointPrice',
       'DSTFlag',
     ]),
-    '/api/public-reports/np4-190-cd/dam_stlmnt_pnt_prices': emptyReport(
-      ['deliveryDate', 'hourEnding', 'settlementPoint', 'settlementPointPrice', 'DSTFlag'],
-    ),
+    '/api/public-reports/np4-190-cd/dam_stlmnt_pnt_prices': emptyReport([
+      'deliveryDate',
+      'hourEnding',
+      'settlementPoint',
+      'settlementPointPrice',
+      'DSTFlag',
+    ]),
   });
   mempool = await loopback(mempoolRoutes());
   const sites = [site()];

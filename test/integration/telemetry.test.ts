@@ -1,7 +1,7 @@
 /** The telemetry repository against dynalite: natural keys, idempotent replays, ranges, pages, UnprocessedItems. */
 import { describe, expect, it } from 'vitest';
-import { DynamoTelemetryRepository } from '#adapters/dynamo/telemetry.ts';
 import { dynamoClient } from '#adapters/dynamo/table.ts';
+import { DynamoTelemetryRepository } from '#adapters/dynamo/telemetry.ts';
 import type { LoadSample, StateChange } from '#domain/telemetry.ts';
 import { freshTable } from '../support/dynamo.ts';
 import { startUnprocessedProxy } from '../support/unprocessed-proxy.ts';
@@ -39,7 +39,12 @@ describe('DynamoTelemetryRepository', () => {
 
   it('reads [from, to): a sample at to is left out, one at from is in, other sites never', async () => {
     const { repos } = await freshTable();
-    await repos.telemetry.putSamples([sample('rockdale', 's21', T - S), sample('rockdale', 's21', T), sample('rockdale', 's21', T + 10 * S), sample('tydal', 's21', T)]);
+    await repos.telemetry.putSamples([
+      sample('rockdale', 's21', T - S),
+      sample('rockdale', 's21', T),
+      sample('rockdale', 's21', T + 10 * S),
+      sample('tydal', 's21', T),
+    ]);
     expect((await repos.telemetry.allSamples('rockdale', T, T + 10 * S)).map((s) => s.atMs)).toEqual([T]);
   });
 

@@ -1,9 +1,9 @@
 /** A fresh table in the test run's dynalite for each caller. */
 import { randomUUID } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { dynamoRepositories, type Repositories } from '#adapters/dynamo/index.ts';
 import { createTable, dynamoClient } from '#adapters/dynamo/table.ts';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 export interface TestTable {
   client: DynamoDBClient;

@@ -189,7 +189,8 @@ export async function startEventBridgeServer(): Promise<EventBridgeServer> {
     failNext(rule) {
       if ('request' in rule) {
         const remaining = rule.times ?? 1;
-        if (rule.request === 'throttle') requestRules.push({ status: 400, type: 'ThrottlingException', message: 'Rate exceeded', remaining });
+        if (rule.request === 'throttle')
+          requestRules.push({ status: 400, type: 'ThrottlingException', message: 'Rate exceeded', remaining });
         else requestRules.push({ status: 500, type: 'InternalException', message: 'An internal error occurred.', remaining });
         return;
       }
@@ -231,11 +232,19 @@ function parseRequest(raw: string): WireEntry[] {
   }
   const entries = (body as { Entries?: unknown } | null)?.Entries;
   if (!Array.isArray(entries)) {
-    throw new ServiceError(400, 'ValidationException', "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null");
+    throw new ServiceError(
+      400,
+      'ValidationException',
+      "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null",
+    );
   }
   if (entries.length < 1 || entries.length > MAX_ENTRIES) {
     const bound = entries.length < 1 ? 'greater than or equal to 1' : `less than or equal to ${MAX_ENTRIES}`;
-    throw new ServiceError(400, 'ValidationException', `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length ${bound}`);
+    throw new ServiceError(
+      400,
+      'ValidationException',
+      `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length ${bound}`,
+    );
   }
   if (entries.some((e) => e === null || typeof e !== 'object' || Array.isArray(e))) {
     throw new ServiceError(400, 'SerializationException', 'Entries must be objects');

@@ -1,6 +1,6 @@
 /** Small, hand-written inputs for unit tests. */
 import type { DecisionInput, HashpriceInput, PriceInput } from '#domain/policy.ts';
-import { SiteSchema, type Site, type SiteInput } from '#domain/sites.ts';
+import { type Site, type SiteInput, SiteSchema } from '#domain/sites.ts';
 
 export function site(overrides: Partial<SiteInput> = {}): Site {
   return SiteSchema.parse({
@@ -22,7 +22,16 @@ export function site(overrides: Partial<SiteInput> = {}): Site {
 }
 
 export function price(expectedUsdPerMwh: number, extra: Partial<PriceInput> = {}): PriceInput {
-  return { expectedUsdPerMwh, source: 'TEST', daUsdPerMwh: null, lastRtUsdPerMwh: expectedUsdPerMwh, lastRtIntervalStartMs: null, ageMinutes: 0, demo: false, ...extra };
+  return {
+    expectedUsdPerMwh,
+    source: 'TEST',
+    daUsdPerMwh: null,
+    lastRtUsdPerMwh: expectedUsdPerMwh,
+    lastRtIntervalStartMs: null,
+    ageMinutes: 0,
+    demo: false,
+    ...extra,
+  };
 }
 
 export function hashprice(usdPerPhDay = 50, extra: Partial<HashpriceInput> = {}): HashpriceInput {

@@ -131,7 +131,9 @@ export class MemoryMarketDataRepository implements MarketDataRepository {
   }
 
   async getGridEvents(market: string, fromMs: number, toMs: number): Promise<GridEvent[]> {
-    return [...this.gridEvents.values()].filter((e) => e.market === market && e.startMs < toMs && e.endMs > fromMs).sort((a, b) => a.startMs - b.startMs);
+    return [...this.gridEvents.values()]
+      .filter((e) => e.market === market && e.startMs < toMs && e.endMs > fromMs)
+      .sort((a, b) => a.startMs - b.startMs);
   }
 
   async putIntensity(points: readonly IntensityPoint[]): Promise<number> {

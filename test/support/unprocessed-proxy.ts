@@ -3,7 +3,7 @@
  * for the first `times` batch writes it forwards only part of the items and answers the rest as
  * UnprocessedItems, in the service's wire format. Everything else passes through untouched.
  */
-import { createServer, request, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface UnprocessedProxy {
@@ -20,11 +20,20 @@ export async function startUnprocessedProxy(target: string, opts: { times: numbe
 
   const forward = (path: string, headers: IncomingHttpHeaders, body: Buffer) =>
     new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
-      const req = request({ host: upstream.hostname, port: upstream.port, path, method: 'POST', headers: { ...headers, 'content-length': String(body.length), host: upstream.host } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 500, headers: res.headers, body: Buffer.concat(chunks) }));
-      });
+      const req = request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          path,
+          method: 'POST',
+          headers: { ...headers, 'content-length': String(body.length), host: upstream.host },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 500, headers: res.headers, body: Buffer.concat(chunks) }));
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });

@@ -34,12 +34,18 @@ describe('agent principals', () => {
   });
 
   it('a client token without the agent scope gets no role', () => {
-    expect(principalFromClaims({ client_id: '5abc', sub: '5abc', scope: 'switchyard/other' }, { agentClients })).toEqual({ user: '5abc', roles: [] });
+    expect(principalFromClaims({ client_id: '5abc', sub: '5abc', scope: 'switchyard/other' }, { agentClients })).toEqual({
+      user: '5abc',
+      roles: [],
+    });
   });
 
   it('reads the client → site map the stack sets, and refuses a malformed one naming the variable', () => {
     const base = { TABLE_NAME: 't', EVENT_BUS_NAME: 'b', SITES_FILE: 'sites.json' };
-    expect(parseEnv(Env, { ...base, AGENT_CLIENTS: '5abc=rockdale, 7def=tydal,' }, 'api').AGENT_CLIENTS).toEqual({ '5abc': 'rockdale', '7def': 'tydal' });
+    expect(parseEnv(Env, { ...base, AGENT_CLIENTS: '5abc=rockdale, 7def=tydal,' }, 'api').AGENT_CLIENTS).toEqual({
+      '5abc': 'rockdale',
+      '7def': 'tydal',
+    });
     expect(parseEnv(Env, base, 'api').AGENT_CLIENTS).toEqual({});
     expect(() => parseEnv(Env, { ...base, AGENT_CLIENTS: '5abc=rockdale,broken' }, 'api')).toThrow(
       /api environment: AGENT_CLIENTS: expected <clientId>=<siteId>, comma-separated \(got "broken"\)/,

@@ -62,7 +62,7 @@ describe('hashprice from daily network data', () => {
     ];
     const series = hashpriceSeriesFromNetwork(days);
     // 2024-07-08: window 07-02..07-08, mean = (610+590+620+600+580+600+640)/7 e6 TH/s = 605.714…e6
-    const meanPh = ((610 + 590 + 620 + 600 + 580 + 600 + 640) / 7) * 1e6 / 1000;
+    const meanPh = (((610 + 590 + 620 + 600 + 580 + 600 + 640) / 7) * 1e6) / 1000;
     const expected = ((443.75 + 12.5) * 61_000) / meanPh;
     expect(series.find((p) => p.date === '2024-07-08')!.usdPerPhDay).toBeCloseTo(expected, 9);
     expect(expected).toBeCloseTo(45.945, 2);

@@ -3,13 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { revenuePerMwh } from '#domain/economics.ts';
 import {
   compileExecution,
+  type ExecutionPlan,
+  type ExecutionState,
+  type ExecutionStep,
   efficiencyOrder,
   executeStep,
   initialExecutionState,
   newExecutionStep,
-  type ExecutionPlan,
-  type ExecutionState,
-  type ExecutionStep,
 } from '#domain/execution.ts';
 import { miningLoads, parseSitesFile, type Site, type SiteInput } from '#domain/sites.ts';
 
@@ -31,7 +31,12 @@ function site(overrides: Partial<SiteInput> = {}): Site {
 }
 
 /** Runs a price path through the rule with one threshold for every load; returns each step's MW per load. */
-function run(plan: ExecutionPlan, prices: number[], threshold: number, edit?: (step: ExecutionStep, j: number) => void): { mw: number[][]; state: ExecutionState } {
+function run(
+  plan: ExecutionPlan,
+  prices: number[],
+  threshold: number,
+  edit?: (step: ExecutionStep, j: number) => void,
+): { mw: number[][]; state: ExecutionState } {
   const state = initialExecutionState(plan);
   const step = newExecutionStep(plan);
   step.thresholdUsdPerMwh.fill(threshold);
@@ -76,7 +81,9 @@ describe('carrying out a threshold', () => {
   });
 
   it('runs the power mode worth most at the price', () => {
-    const s = site({ loads: [{ id: 'a', kind: 'mining', powerMw: 100, efficiencyJPerTh: 20, modes: [{ id: 'eco', powerMw: 60, efficiencyJPerTh: 15 }] }] });
+    const s = site({
+      loads: [{ id: 'a', kind: 'mining', powerMw: 100, efficiencyJPerTh: 20, modes: [{ id: 'eco', powerMw: 60, efficiencyJPerTh: 15 }] }],
+    });
     const plan = compileExecution(s, 5, { hysteresis: false });
     const h = 50;
     const full = revenuePerMwh(h, 20, 0);
@@ -125,17 +132,19 @@ describe('carrying out a threshold', () => {
     const { mw } = run(plan, [900, 900, 900, 10, 10], 100);
     expect(mw.map((m) => m[0])).toEqual([35, 0, 0, 35, 70]);
   });
-
 });
 
 describe('physics over random price paths', () => {
   it('never stops a load before its minimum run, never restarts it before its minimum off, never exceeds the interconnect', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ run: fc.integer({ min: 0, max: 60 }), off: fc.integer({ min: 0, max: 60 }), eff: fc.integer({ min: 15, max: 25 }) }), {
-          minLength: 1,
-          maxLength: 3,
-        }),
+        fc.array(
+          fc.record({ run: fc.integer({ min: 0, max: 60 }), off: fc.integer({ min: 0, max: 60 }), eff: fc.integer({ min: 15, max: 25 }) }),
+          {
+            minLength: 1,
+            maxLength: 3,
+          },
+        ),
         fc.integer({ min: 50, max: 250 }),
         fc.boolean(),
         fc.array(fc.oneof(fc.integer({ min: -20, max: 90 }), fc.integer({ min: 110, max: 3000 })), { minLength: 20, maxLength: 120 }),
@@ -143,7 +152,14 @@ describe('physics over random price paths', () => {
         (loads, interconnectMw, hysteresis, prices, forced) => {
           const s = site({
             interconnectMw,
-            loads: loads.map((l, k) => ({ id: `m${k}`, kind: 'mining' as const, powerMw: 100, efficiencyJPerTh: l.eff, minRunMinutes: l.run, minOffMinutes: l.off })),
+            loads: loads.map((l, k) => ({
+              id: `m${k}`,
+              kind: 'mining' as const,
+              powerMw: 100,
+              efficiencyJPerTh: l.eff,
+              minRunMinutes: l.run,
+              minOffMinutes: l.off,
+            })),
           });
           const plan = compileExecution(s, 5, { hysteresis });
           const { mw } = run(plan, prices, 100, (step, j) => {

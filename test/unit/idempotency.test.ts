@@ -1,6 +1,6 @@
 /** The idempotency wrapper's protocol over an in-memory store: claim, replay, refusal, lease, take-over, expiry. */
 import { describe, expect, it } from 'vitest';
-import { fingerprintOf, idempotent, type Attempt, type IdempotencyOptions, type IdempotentCall } from '#app/idempotency.ts';
+import { type Attempt, fingerprintOf, type IdempotencyOptions, type IdempotentCall, idempotent } from '#app/idempotency.ts';
 import { IdempotencyKeyInUseError, IdempotencyKeyReusedError, ValidationError } from '#domain/errors.ts';
 import type { IdempotencyRecord } from '#ports/idempotency.ts';
 import { MemoryIdempotencyStore } from '../support/memory-idempotency.ts';
@@ -109,7 +109,13 @@ describe('idempotent', () => {
   it('keeps the claim of an attempt that failed half-way, and refuses a retry while its lease runs', async () => {
     const store = new MemoryIdempotencyStore();
     const call = caller();
-    await expect(idempotent(store, OPTIONS, call(), { run: async () => { throw new Error('stopped'); } })).rejects.toThrow('stopped');
+    await expect(
+      idempotent(store, OPTIONS, call(), {
+        run: async () => {
+          throw new Error('stopped');
+        },
+      }),
+    ).rejects.toThrow('stopped');
     expect(await store.get('thing.create#desk-1', 'k-1')).toMatchObject({ status: 'PENDING', resourceId: 'thing-1' });
 
     const w = recording();
@@ -125,7 +131,13 @@ describe('idempotent', () => {
   it('takes over a claim whose lease ran out, finishing under the same id without checking again, then replays', async () => {
     const store = new MemoryIdempotencyStore();
     const call = caller();
-    await expect(idempotent(store, OPTIONS, call(), { run: async () => { throw new Error('stopped'); } })).rejects.toThrow('stopped');
+    await expect(
+      idempotent(store, OPTIONS, call(), {
+        run: async () => {
+          throw new Error('stopped');
+        },
+      }),
+    ).rejects.toThrow('stopped');
     const w = recording();
     const later = T + OPTIONS.leaseMs;
     const resumed = await idempotent(store, OPTIONS, call({ nowMs: later }), w.work);
@@ -139,7 +151,13 @@ describe('idempotent', () => {
   it('lets one of two retries take over a stopped claim; the other is told the key is in use', async () => {
     const store = new MemoryIdempotencyStore();
     const call = caller();
-    await expect(idempotent(store, OPTIONS, call(), { run: async () => { throw new Error('stopped'); } })).rejects.toThrow('stopped');
+    await expect(
+      idempotent(store, OPTIONS, call(), {
+        run: async () => {
+          throw new Error('stopped');
+        },
+      }),
+    ).rejects.toThrow('stopped');
     const w = recording();
     const at = T + OPTIONS.leaseMs + 1;
     const retry = () => idempotent(store, OPTIONS, call({ nowMs: at }), w.work);

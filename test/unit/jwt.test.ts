@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SignJWT } from 'jose';
-import { AUDIENCE, ISSUER, MAX_TOKEN_LIFETIME_SECONDS, cachingVerifier, mintToken, verifyToken } from '#adapters/jwt.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AUDIENCE, cachingVerifier, ISSUER, MAX_TOKEN_LIFETIME_SECONDS, mintToken, verifyToken } from '#adapters/jwt.ts';
 
 const SECRET = new TextEncoder().encode('switchyard-test-secret-0123456789abcdef');
 const OTHER = new TextEncoder().encode('another-secret-0123456789abcdef-xyz');

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { JsonLinesEventPublisher, type EventLine } from '#adapters/log-events.ts';
+import { type EventLine, JsonLinesEventPublisher } from '#adapters/log-events.ts';
 import type { DomainEvent } from '#ports/events.ts';
 
 let dir: string;
@@ -25,7 +25,10 @@ const event = (i: number): DomainEvent => ({
 async function readLines(path: string): Promise<EventLine[]> {
   const text = await readFile(path, 'utf8');
   expect(text.endsWith('\n')).toBe(true);
-  return text.trimEnd().split('\n').map((l) => JSON.parse(l) as EventLine);
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as EventLine);
 }
 
 describe('JsonLinesEventPublisher', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { livePeakProbability, peakRiskFeatures, type LoadHistory } from '#app/peak-risk.ts';
+import { type LoadHistory, livePeakProbability, peakRiskFeatures } from '#app/peak-risk.ts';
 import { site } from '../support/fixtures.ts';
 
 const H = 3_600_000;

@@ -2,8 +2,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { overlaps } from '#domain/grid.ts';
-import { smallestOption, powerOptions } from '#domain/physics.ts';
-import { decide, type DecisionInput } from '#domain/policy.ts';
+import { powerOptions, smallestOption } from '#domain/physics.ts';
+import { type DecisionInput, decide } from '#domain/policy.ts';
 import { inputArb, MIN, wideInputArb } from './policy/arbitraries.ts';
 
 /** The narrow corpus, and the wide one (power modes, other interval lengths and times, site settings). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GridEvent, Override } from '#domain/grid.ts';
-import { decide, type DecisionCore } from '#domain/policy.ts';
+import { type DecisionCore, decide } from '#domain/policy.ts';
 import { hashprice, input, price, site, T0 } from '../support/fixtures.ts';
 
 // At $50/PH/day and a 2% fee: s21 (17.5 J/TH) breaks even at $116.67/MWh, s19 (21.5 J/TH) at $94.96/MWh.
@@ -13,7 +13,17 @@ function event(e: Partial<GridEvent> & Pick<GridEvent, 'type'>): GridEvent {
 }
 
 function override(o: Partial<Override> & Pick<Override, 'action'>): Override {
-  return { id: `ov-${o.action}`, siteId: 'rockdale', fromMs: T0, toMs: T0 + 60 * MIN, reason: 'desk call', author: 'desk-1', acknowledgeObligation: false, createdAtMs: T0 - 10 * MIN, ...o };
+  return {
+    id: `ov-${o.action}`,
+    siteId: 'rockdale',
+    fromMs: T0,
+    toMs: T0 + 60 * MIN,
+    reason: 'desk call',
+    author: 'desk-1',
+    acknowledgeObligation: false,
+    createdAtMs: T0 - 10 * MIN,
+    ...o,
+  };
 }
 
 describe('economics', () => {
@@ -49,7 +59,16 @@ describe('economics', () => {
 
   it('chooses a reduced power mode when only that one pays', () => {
     const s = site({
-      loads: [{ id: 'hydro', kind: 'mining', powerMw: 100, efficiencyJPerTh: 17.5, poolFeePct: 2, modes: [{ id: 'eco', powerMw: 70, efficiencyJPerTh: 15 }] }],
+      loads: [
+        {
+          id: 'hydro',
+          kind: 'mining',
+          powerMw: 100,
+          efficiencyJPerTh: 17.5,
+          poolFeePct: 2,
+          modes: [{ id: 'eco', powerMw: 70, efficiencyJPerTh: 15 }],
+        },
+      ],
     });
     // eco breaks even at 50 × 0.98 / 0.36 = 136.11
     const d = decide(input({ site: s, price: price(120) }));
@@ -58,10 +77,14 @@ describe('economics', () => {
 
   it('keeps a running fleet within the hysteresis band above breakeven, and a stopped one below', () => {
     const s = site({ policy: { hysteresisUsdPerMwh: 5 } });
-    const running = decide(input({ site: s, price: price(119), previous: { s21: { mw: 100, sinceMs: T0 - 60 * MIN }, s19: { mw: 0, sinceMs: T0 - 60 * MIN } } }));
+    const running = decide(
+      input({ site: s, price: price(119), previous: { s21: { mw: 100, sinceMs: T0 - 60 * MIN }, s19: { mw: 0, sinceMs: T0 - 60 * MIN } } }),
+    );
     expect(alloc(running, 's21')).toMatchObject({ action: 'RUN', curtailAboveUsdPerMwh: 121.67 });
     expect(alloc(running, 's21').reasons).toContain('HYSTERESIS_HOLD');
-    const stopped = decide(input({ site: s, price: price(114), previous: { s21: { mw: 0, sinceMs: T0 - 60 * MIN }, s19: { mw: 0, sinceMs: T0 - 60 * MIN } } }));
+    const stopped = decide(
+      input({ site: s, price: price(114), previous: { s21: { mw: 0, sinceMs: T0 - 60 * MIN }, s19: { mw: 0, sinceMs: T0 - 60 * MIN } } }),
+    );
     expect(alloc(stopped, 's21')).toMatchObject({ action: 'CURTAIL' });
     expect(alloc(stopped, 's21').reasons).toContain('HYSTERESIS_HOLD');
   });
@@ -138,7 +161,12 @@ describe('grid obligations', () => {
   });
 
   it('obeys an SB 6 directive at any EEA level', () => {
-    const s = site({ loads: [{ id: 'm', kind: 'mining', powerMw: 50, efficiencyJPerTh: 17.5 }, { id: 'g', kind: 'ai', contractedMw: 10, priceUsdPerMwh: 200, backupGenMw: 10 }] });
+    const s = site({
+      loads: [
+        { id: 'm', kind: 'mining', powerMw: 50, efficiencyJPerTh: 17.5 },
+        { id: 'g', kind: 'ai', contractedMw: 10, priceUsdPerMwh: 200, backupGenMw: 10 },
+      ],
+    });
     const d = decide(input({ site: s, gridEvents: [event({ type: 'SB6_DIRECTIVE' })] }));
     expect(alloc(d, 'm').reasons).toContain('SB6_DIRECTIVE');
     expect(alloc(d, 'g')).toMatchObject({ mw: 0, backupGenMw: 10 });
@@ -167,7 +195,12 @@ describe('grid obligations', () => {
     const held = decide(input({ price: price(300), gridEvents: [award] }));
     expect(alloc(held, 's21')).toMatchObject({ action: 'RUN', reasons: ['AS_AWARD_RESERVED'] });
     expect(alloc(held, 's19').action).toBe('CURTAIL');
-    const deployed = decide(input({ price: price(300), gridEvents: [award, event({ id: 'dep', type: 'AS_DEPLOYMENT', siteId: 'rockdale', mw: 80, product: 'ECRS' })] }));
+    const deployed = decide(
+      input({
+        price: price(300),
+        gridEvents: [award, event({ id: 'dep', type: 'AS_DEPLOYMENT', siteId: 'rockdale', mw: 80, product: 'ECRS' })],
+      }),
+    );
     expect(alloc(deployed, 's21').action).toBe('CURTAIL');
     expect(alloc(deployed, 's21').reasons).toContain('AS_DEPLOYMENT');
   });
@@ -198,7 +231,12 @@ describe('trader overrides', () => {
   });
 
   it('runs a fleet the economics would curtail, and caps one at a MW figure', () => {
-    const d = decide(input({ price: price(300), overrides: [override({ id: 'a', action: 'RUN', loadId: 's19' }), override({ id: 'b', action: 'CAP', loadId: 's21', capMw: 40 })] }));
+    const d = decide(
+      input({
+        price: price(300),
+        overrides: [override({ id: 'a', action: 'RUN', loadId: 's19' }), override({ id: 'b', action: 'CAP', loadId: 's21', capMw: 40 })],
+      }),
+    );
     expect(alloc(d, 's19')).toMatchObject({ action: 'RUN', mw: 60 });
     // Capped at 40 MW: the override sets the level, so the engine does not curtail it either.
     expect(alloc(d, 's21')).toMatchObject({ action: 'PARTIAL', mw: 40 });
@@ -220,7 +258,15 @@ describe('trader overrides', () => {
   });
 
   it('hands control back to the engine with RELEASE', () => {
-    const d = decide(input({ price: price(20), overrides: [override({ id: 'c', action: 'CURTAIL', createdAtMs: T0 - 20 * MIN }), override({ id: 'r', action: 'RELEASE', loadId: 's21' })] }));
+    const d = decide(
+      input({
+        price: price(20),
+        overrides: [
+          override({ id: 'c', action: 'CURTAIL', createdAtMs: T0 - 20 * MIN }),
+          override({ id: 'r', action: 'RELEASE', loadId: 's21' }),
+        ],
+      }),
+    );
     expect(alloc(d, 's21').action).toBe('RUN');
     expect(alloc(d, 's21').reasons).toContain('OVERRIDE_RELEASE');
   });
@@ -230,13 +276,21 @@ describe('trader overrides', () => {
     const blocked = decide(input({ price: price(20), gridEvents: eea, overrides: [override({ action: 'RUN', loadId: 's21' })] }));
     expect(alloc(blocked, 's21').action).toBe('CURTAIL');
     expect(alloc(blocked, 's21').reasons).toContain('OVERRIDE_BLOCKED_BY_OBLIGATION');
-    const acked = decide(input({ price: price(20), gridEvents: eea, overrides: [override({ action: 'RUN', loadId: 's21', acknowledgeObligation: true })] }));
+    const acked = decide(
+      input({ price: price(20), gridEvents: eea, overrides: [override({ action: 'RUN', loadId: 's21', acknowledgeObligation: true })] }),
+    );
     expect(alloc(acked, 's21').action).toBe('RUN');
     expect(acked.flags).toContain('OBLIGATION_OVERRIDDEN');
   });
 
   it('cannot break physics: the interconnect and minimum off time still hold', () => {
-    const s = site({ interconnectMw: 100, loads: [{ id: 's21', kind: 'mining', powerMw: 100, efficiencyJPerTh: 17.5, minOffMinutes: 60 }, { id: 'tenant', kind: 'ai', contractedMw: 15, priceUsdPerMwh: 180 }] });
+    const s = site({
+      interconnectMw: 100,
+      loads: [
+        { id: 's21', kind: 'mining', powerMw: 100, efficiencyJPerTh: 17.5, minOffMinutes: 60 },
+        { id: 'tenant', kind: 'ai', contractedMw: 15, priceUsdPerMwh: 180 },
+      ],
+    });
     const run = override({ action: 'RUN', loadId: 's21' });
     const capped = decide(input({ site: s, overrides: [run] }));
     expect(alloc(capped, 's21').mw).toBe(85);
@@ -253,7 +307,12 @@ describe('trader overrides', () => {
   });
 
   it('ignores overrides of other sites or outside their window', () => {
-    const d = decide(input({ price: price(20), overrides: [override({ action: 'CURTAIL', siteId: 'other' }), override({ id: 'later', action: 'CURTAIL', fromMs: T0 + 15 * MIN })] }));
+    const d = decide(
+      input({
+        price: price(20),
+        overrides: [override({ action: 'CURTAIL', siteId: 'other' }), override({ id: 'later', action: 'CURTAIL', fromMs: T0 + 15 * MIN })],
+      }),
+    );
     expect(alloc(d, 's21').action).toBe('RUN');
   });
 });
@@ -317,7 +376,9 @@ describe('fail-safe on stale or missing inputs', () => {
     const runSite = site({ policy: { failSafe: { otherwise: 'RUN' } } });
     expect(alloc(decide(input({ site: runSite, intervalStartMs: offPeak, price: null })), 's19').action).toBe('RUN');
     const curtailSite = site({ policy: { failSafe: { otherwise: 'CURTAIL' } } });
-    expect(alloc(decide(input({ site: curtailSite, intervalStartMs: offPeak, price: null, previous: prev })), 's21').action).toBe('CURTAIL');
+    expect(alloc(decide(input({ site: curtailSite, intervalStartMs: offPeak, price: null, previous: prev })), 's21').action).toBe(
+      'CURTAIL',
+    );
   });
 
   it('flags demo inputs', () => {
@@ -361,10 +422,12 @@ describe('a site-wide CAP', () => {
 
   it('does not break a minimum run time', () => {
     const previous = { s21: { mw: 100, sinceMs: T0 - 10 * MIN }, s19: { mw: 60, sinceMs: T0 - DAY } };
-    const s = site({ loads: [
-      { id: 's21', kind: 'mining', powerMw: 100, efficiencyJPerTh: 17.5, poolFeePct: 2, minRunMinutes: 60 },
-      { id: 's19', kind: 'mining', powerMw: 60, efficiencyJPerTh: 21.5, poolFeePct: 2 },
-    ] });
+    const s = site({
+      loads: [
+        { id: 's21', kind: 'mining', powerMw: 100, efficiencyJPerTh: 17.5, poolFeePct: 2, minRunMinutes: 60 },
+        { id: 's19', kind: 'mining', powerMw: 60, efficiencyJPerTh: 21.5, poolFeePct: 2 },
+      ],
+    });
     const d = decide(input({ site: s, price: price(40), previous, overrides: [cap(30)] }));
     expect(alloc(d, 's21').mw).toBe(100);
     expect(alloc(d, 's19').mw).toBe(0);

@@ -1,7 +1,7 @@
 /** The HTTP error mapper: each error of the errors module, and each AWS SDK failure, as the problem the API answers with. */
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { PROBLEM_TABLE, errorHandler } from '#adapters/http/problems.ts';
+import { errorHandler, PROBLEM_TABLE } from '#adapters/http/problems.ts';
 import {
   ConflictError,
   DependencyUnavailableError,

@@ -68,7 +68,7 @@ describe('local settings', () => {
     );
   });
 
-  it('read live-feed settings with the Lambdas\' names and defaults, and name missing credentials', () => {
+  it("read live-feed settings with the Lambdas' names and defaults, and name missing credentials", () => {
     const creds = { ERCOT_USERNAME: 'u', ERCOT_PASSWORD: 'p', ERCOT_SUBSCRIPTION_KEY: 'k' };
     expect(readLiveSettings(creds)).toMatchObject({ PRICE_LOOKBACK_HOURS: 6, HASHPRICE_LOOKBACK_DAYS: 2 });
     expect(readLiveSettings({ ...creds, PRICE_LOOKBACK_HOURS: '12' }).PRICE_LOOKBACK_HOURS).toBe(12);

@@ -101,7 +101,11 @@ describe('unknown keys in the sites file', () => {
     [(f: ReturnType<typeof base>) => Object.assign(f.sites[0]!, { fourCP: { enabled: true } }), 'sites[0].fourCP', 'fourCp'],
     [(f: ReturnType<typeof base>) => Object.assign(f.sites[0]!, { interconnectMW: 120 }), 'sites[0].interconnectMW', 'interconnectMw'],
     [(f: ReturnType<typeof base>) => Object.assign(f.sites[0]!, { polcy: {} }), 'sites[0].polcy', 'policy'],
-    [(f: ReturnType<typeof base>) => Object.assign(f.sites[0]!.loads[0]!, { minRunMinute: 30 }), 'sites[0].loads[0].minRunMinute', 'minRunMinutes'],
+    [
+      (f: ReturnType<typeof base>) => Object.assign(f.sites[0]!.loads[0]!, { minRunMinute: 30 }),
+      'sites[0].loads[0].minRunMinute',
+      'minRunMinutes',
+    ],
     [
       (f: ReturnType<typeof base>) => Object.assign(f.sites[0]!, { policy: { failSafe: { otherwize: 'RUN' } } }),
       'sites[0].policy.failSafe.otherwize',

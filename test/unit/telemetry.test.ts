@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GridEvent } from '#domain/grid.ts';
 import { SiteSchema } from '#domain/sites.ts';
-import { actualsIndex, deploymentPerformance, intervalActual, isDeploymentFor, miningTotals, type LoadSample } from '#domain/telemetry.ts';
+import { actualsIndex, deploymentPerformance, intervalActual, isDeploymentFor, type LoadSample, miningTotals } from '#domain/telemetry.ts';
 
 const T = Date.parse('2024-07-15T20:00:00Z');
 const MIN = 60_000;
@@ -19,8 +19,23 @@ const site = SiteSchema.parse({
     { id: 't', kind: 'ai', contractedMw: 10, priceUsdPerMwh: 100 },
   ],
 });
-const s = (loadId: string, atMs: number, actualMw: number, hashrateThs?: number): LoadSample => ({ siteId: 'rockdale', loadId, atMs, actualMw, ...(hashrateThs ? { hashrateThs } : {}) });
-const event = (e: Partial<GridEvent>): GridEvent => ({ id: 'e', type: 'DR_DEPLOYMENT', market: 'ERCOT', siteId: 'rockdale', mw: 50, startMs: T, endMs: T + 15 * MIN, ...e });
+const s = (loadId: string, atMs: number, actualMw: number, hashrateThs?: number): LoadSample => ({
+  siteId: 'rockdale',
+  loadId,
+  atMs,
+  actualMw,
+  ...(hashrateThs ? { hashrateThs } : {}),
+});
+const event = (e: Partial<GridEvent>): GridEvent => ({
+  id: 'e',
+  type: 'DR_DEPLOYMENT',
+  market: 'ERCOT',
+  siteId: 'rockdale',
+  mw: 50,
+  startMs: T,
+  endMs: T + 15 * MIN,
+  ...e,
+});
 
 describe('intervalActual', () => {
   it('is the mean sampled MW over the interval length, samples outside left out', () => {
@@ -38,7 +53,11 @@ describe('intervalActual', () => {
 });
 
 describe('deploymentPerformance', () => {
-  const totals = (readings: [number, number, number][]) => miningTotals(site, readings.flatMap(([t, a, b]) => [s('a', t, a), s('b', t, b)]));
+  const totals = (readings: [number, number, number][]) =>
+    miningTotals(
+      site,
+      readings.flatMap(([t, a, b]) => [s('a', t, a), s('b', t, b)]),
+    );
 
   it('sums mining loads only, once each has reported', () => {
     expect(miningTotals(site, [s('a', T, 10), s('t', T, 9), s('b', T + MIN, 5), s('a', T + 2 * MIN, 1)])).toEqual([
@@ -48,19 +67,48 @@ describe('deploymentPerformance', () => {
   });
 
   it('measures asked, baseline, achieved and the time to 95% of the asked MW', () => {
-    const p = deploymentPerformance(event({}), totals([[T - MIN, 100, 50], [T + 10_000, 100, 50], [T + 30_000, 100, 2], [T + 60_000, 100, 0]]));
+    const p = deploymentPerformance(
+      event({}),
+      totals([
+        [T - MIN, 100, 50],
+        [T + 10_000, 100, 50],
+        [T + 30_000, 100, 2],
+        [T + 60_000, 100, 0],
+      ]),
+    );
     expect(p).toMatchObject({ askedMw: 50, baselineMw: 150, achievedMw: 50, secondsToAchieve: 30, met: true, samples: 3 });
   });
 
   it('is not met when the fleet never sheds enough, and has no baseline without readings before the start', () => {
-    expect(deploymentPerformance(event({}), totals([[T - MIN, 100, 50], [T + MIN, 100, 20]]))).toMatchObject({ achievedMw: 30, secondsToAchieve: null, met: false });
-    expect(deploymentPerformance(event({}), totals([[T + MIN, 0, 0]]))).toMatchObject({ baselineMw: null, achievedMw: null, met: false, samples: 1 });
+    expect(
+      deploymentPerformance(
+        event({}),
+        totals([
+          [T - MIN, 100, 50],
+          [T + MIN, 100, 20],
+        ]),
+      ),
+    ).toMatchObject({ achievedMw: 30, secondsToAchieve: null, met: false });
+    expect(deploymentPerformance(event({}), totals([[T + MIN, 0, 0]]))).toMatchObject({
+      baselineMw: null,
+      achievedMw: null,
+      met: false,
+      samples: 1,
+    });
   });
 
   it('asks an emergency order for all the mining that ran before it', () => {
     const eea = event({ type: 'EEA', siteId: undefined, level: 2, mw: undefined });
     expect(isDeploymentFor(site, eea)).toBe(true);
-    expect(deploymentPerformance(eea, totals([[T - MIN, 100, 50], [T + 2 * MIN, 0, 0]]))).toMatchObject({ askedMw: 150, achievedMw: 150, secondsToAchieve: 120 });
+    expect(
+      deploymentPerformance(
+        eea,
+        totals([
+          [T - MIN, 100, 50],
+          [T + 2 * MIN, 0, 0],
+        ]),
+      ),
+    ).toMatchObject({ askedMw: 150, achievedMw: 150, secondsToAchieve: 120 });
   });
 
   it('counts another site’s deployment, and an award, as no deployment of this site', () => {

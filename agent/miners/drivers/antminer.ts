@@ -1,6 +1,6 @@
-import { digestAuthorization, parseDigestChallenge, type DigestChallenge } from '../digest-auth.ts';
-import { Deadline, fail, ok, type CallOptions, type Miner, type MinerDriver, type MinerResult, type MinerState } from '../port.ts';
-import { httpRequest, type HttpReply } from '../transport/http.ts';
+import { type DigestChallenge, digestAuthorization, parseDigestChallenge } from '../digest-auth.ts';
+import { type CallOptions, Deadline, fail, type Miner, type MinerDriver, type MinerResult, type MinerState, ok } from '../port.ts';
+import { type HttpReply, httpRequest } from '../transport/http.ts';
 
 /**
  * Stock Antminer web API (the CGI scripts behind the web UI), HTTP digest auth (realm "antMiner Configuration").
@@ -29,14 +29,14 @@ export class AntminerDriver implements MinerDriver {
     const summary = await this.json(miner, 'GET', '/cgi-bin/summary.cgi', undefined, deadline);
     if (!summary.ok) return summary;
     const mode = Number((conf.value as Record<string, unknown>)['bitmain-work-mode']);
-    const rows = (summary.value as Record<string, unknown>)['SUMMARY'];
+    const rows = (summary.value as Record<string, unknown>).SUMMARY;
     const row = Array.isArray(rows) ? (rows[0] as Record<string, unknown> | undefined) : undefined;
-    const rate = Number(row?.['rate_5s']);
-    const ideal = Number(row?.['rate_ideal']);
+    const rate = Number(row?.rate_5s);
+    const ideal = Number(row?.rate_ideal);
     if (!Number.isFinite(mode) || !Number.isFinite(rate)) {
       return fail('garbage', `${miner.host}:${miner.port}: conf/summary without bitmain-work-mode or rate_5s`);
     }
-    const unit = String(row?.['rate_unit'] ?? 'GH/s');
+    const unit = String(row?.rate_unit ?? 'GH/s');
     const ths = unit === 'TH/s' ? rate : rate / 1000;
     const powerW = ideal > 0 ? Math.round((miner.ratedW * rate) / ideal) : 0;
     return ok({ mode: mode === MODE_SLEEP ? 'asleep' : 'running', powerTargetW: null, hashrateThs: ths, powerW });
@@ -64,12 +64,20 @@ export class AntminerDriver implements MinerDriver {
     if (!reply.ok) return reply;
     const { stats, code, msg } = reply.value as Record<string, unknown>;
     if (stats === 'success') return ok(undefined);
-    return fail('vendor-error', `${miner.host}:${miner.port}: set_miner_conf answered ${String(stats)} ${String(code)} ${String(msg)}`,
-      typeof code === 'string' ? code : undefined);
+    return fail(
+      'vendor-error',
+      `${miner.host}:${miner.port}: set_miner_conf answered ${String(stats)} ${String(code)} ${String(msg)}`,
+      typeof code === 'string' ? code : undefined,
+    );
   }
 
-  private async json(miner: Miner, method: 'GET' | 'POST', path: string, body: string | undefined, deadline: Deadline):
-    Promise<MinerResult<unknown>> {
+  private async json(
+    miner: Miner,
+    method: 'GET' | 'POST',
+    path: string,
+    body: string | undefined,
+    deadline: Deadline,
+  ): Promise<MinerResult<unknown>> {
     const reply = await this.authorised(miner, method, path, body, deadline);
     if (!reply.ok) return reply;
     const where = `${miner.host}:${miner.port}`;
@@ -86,22 +94,38 @@ export class AntminerDriver implements MinerDriver {
   }
 
   /** Sends with the cached nonce when there is one; on a 401 takes the fresh challenge and tries once more. */
-  private async authorised(miner: Miner, method: 'GET' | 'POST', path: string, body: string | undefined, deadline: Deadline):
-    Promise<MinerResult<HttpReply>> {
+  private async authorised(
+    miner: Miner,
+    method: 'GET' | 'POST',
+    path: string,
+    body: string | undefined,
+    deadline: Deadline,
+  ): Promise<MinerResult<HttpReply>> {
     if (miner.credential === undefined) return fail('bad-credentials', `${miner.id}: the Antminer web API needs a credential`);
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const headers: Record<string, string> = {};
       const nonce = this.#nonces.get(miner.id);
       if (nonce !== undefined) {
         nonce.count += 1;
-        headers['authorization'] = digestAuthorization(nonce.challenge, {
-          username: miner.credential.username, password: miner.credential.password.reveal(), method, uri: path, nonceCount: nonce.count,
+        headers.authorization = digestAuthorization(nonce.challenge, {
+          username: miner.credential.username,
+          password: miner.credential.password.reveal(),
+          method,
+          uri: path,
+          nonceCount: nonce.count,
         });
       }
       const timeoutMs = deadline.remaining();
       if (timeoutMs === 0) return fail('timeout', `${miner.host}:${miner.port}: out of time before ${path}`);
-      const reply = await httpRequest({ host: miner.host, port: miner.port, method, path, headers, timeoutMs,
-        ...(body === undefined ? {} : { body }) });
+      const reply = await httpRequest({
+        host: miner.host,
+        port: miner.port,
+        method,
+        path,
+        headers,
+        timeoutMs,
+        ...(body === undefined ? {} : { body }),
+      });
       if (!reply.ok || reply.value.status !== 401) return reply;
       const challenge = parseDigestChallenge(headerText(reply.value.headers['www-authenticate']));
       if (challenge === undefined) return fail('garbage', `${miner.host}:${miner.port}: 401 without a digest challenge`);

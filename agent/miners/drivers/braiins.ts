@@ -1,5 +1,5 @@
-import { Deadline, fail, ok, type CallOptions, type Miner, type MinerDriver, type MinerResult, type MinerState } from '../port.ts';
-import { httpRequest, type HttpReply } from '../transport/http.ts';
+import { type CallOptions, Deadline, fail, type Miner, type MinerDriver, type MinerResult, type MinerState, ok } from '../port.ts';
+import { type HttpReply, httpRequest } from '../transport/http.ts';
 
 /**
  * Braiins OS public REST API. `POST /api/v1/auth/login {username,password}` → `{token, timeout_s}`; the token goes in
@@ -61,8 +61,13 @@ export class BraiinsDriver implements MinerDriver {
     return result.ok ? ok(undefined) : result;
   }
 
-  private async call(miner: Miner, method: Method, path: string, body: string | undefined, deadline: Deadline):
-    Promise<MinerResult<unknown>> {
+  private async call(
+    miner: Miner,
+    method: Method,
+    path: string,
+    body: string | undefined,
+    deadline: Deadline,
+  ): Promise<MinerResult<unknown>> {
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const token = await this.token(miner, deadline);
       if (!token.ok) return token;
@@ -98,8 +103,14 @@ export class BraiinsDriver implements MinerDriver {
     return ok(token);
   }
 
-  private send(miner: Miner, method: Method, path: string, body: string | undefined, deadline: Deadline,
-    headers: Record<string, string>): Promise<MinerResult<HttpReply>> {
+  private send(
+    miner: Miner,
+    method: Method,
+    path: string,
+    body: string | undefined,
+    deadline: Deadline,
+    headers: Record<string, string>,
+  ): Promise<MinerResult<HttpReply>> {
     const timeoutMs = deadline.remaining();
     if (timeoutMs === 0) return Promise.resolve(fail('timeout', `${miner.host}:${miner.port}: out of time before ${path}`));
     return httpRequest({ host: miner.host, port: miner.port, method, path, headers, ...(body === undefined ? {} : { body }), timeoutMs });

@@ -1,4 +1,4 @@
-import { Deadline, fail, ok, type CallOptions, type Miner, type MinerDriver, type MinerResult, type MinerState } from '../port.ts';
+import { type CallOptions, Deadline, fail, type Miner, type MinerDriver, type MinerResult, type MinerState, ok } from '../port.ts';
 import { parseJson, tcpRequest } from '../transport/tcp.ts';
 
 /**
@@ -32,9 +32,9 @@ export class LuxosDriver implements MinerDriver {
     if (!summary.ok) return summary;
     const power = await this.command(miner, 'power', undefined, deadline);
     if (!power.ok) return power;
-    const curtail = section(config.value, 'CONFIG')?.['CurtailMode'];
+    const curtail = section(config.value, 'CONFIG')?.CurtailMode;
     const ghs = section(summary.value, 'SUMMARY')?.['GHS 5s'];
-    const watts = section(power.value, 'POWER')?.['Watts'];
+    const watts = section(power.value, 'POWER')?.Watts;
     if (typeof curtail !== 'string' || typeof ghs !== 'number' || typeof watts !== 'number') {
       return fail('garbage', `${miner.host}:${miner.port} sent config/summary/power without CurtailMode, GHS 5s or Watts`);
     }
@@ -59,7 +59,7 @@ export class LuxosDriver implements MinerDriver {
     const deadline = new Deadline(options.timeoutMs);
     const logon = await this.command(miner, 'logon', undefined, deadline);
     if (!logon.ok) return logon;
-    const sessionId = section(logon.value, 'SESSION')?.['SessionID'];
+    const sessionId = section(logon.value, 'SESSION')?.SessionID;
     if (typeof sessionId !== 'string' || sessionId === '') return fail('garbage', `${miner.host}:${miner.port}: logon without a SessionID`);
     const curtailed = await this.command(miner, 'curtail', `${sessionId},${action}`, deadline);
     // Log off even when the curtail failed, so the next actor is not locked out for a minute.

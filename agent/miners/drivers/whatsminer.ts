@@ -1,4 +1,4 @@
-import { Deadline, fail, ok, type CallOptions, type Miner, type MinerDriver, type MinerResult, type MinerState } from '../port.ts';
+import { type CallOptions, Deadline, fail, type Miner, type MinerDriver, type MinerResult, type MinerState, ok } from '../port.ts';
 import { parseJson, tcpRequest } from '../transport/tcp.ts';
 import { decryptEnvelope, deriveToken, encryptEnvelope, type WhatsminerToken } from '../whatsminer-crypto.ts';
 
@@ -42,16 +42,20 @@ export class WhatsminerDriver implements MinerDriver {
     const summary = await this.plain(miner, { cmd: 'summary' }, deadline);
     if (!summary.ok) return summary;
     const off = field(status.value, 'Msg', 'btmineroff');
-    const rows = (summary.value as Record<string, unknown>)['SUMMARY'];
+    const rows = (summary.value as Record<string, unknown>).SUMMARY;
     const row = Array.isArray(rows) ? (rows[0] as Record<string, unknown> | undefined) : undefined;
     const mhs = row?.['MHS 5s'];
-    const power = row?.['Power'];
+    const power = row?.Power;
     const limit = row?.['Power Limit'];
     if (typeof off !== 'string' || typeof mhs !== 'number' || typeof power !== 'number') {
       return fail('garbage', `${miner.host}:${miner.port}: status/summary without btmineroff, MHS 5s or Power`);
     }
-    return ok({ mode: off === 'true' ? 'asleep' : 'running', powerTargetW: typeof limit === 'number' ? limit : null,
-      hashrateThs: mhs / 1e6, powerW: power });
+    return ok({
+      mode: off === 'true' ? 'asleep' : 'running',
+      powerTargetW: typeof limit === 'number' ? limit : null,
+      hashrateThs: mhs / 1e6,
+      powerW: power,
+    });
   }
 
   sleep(miner: Miner, options: CallOptions): Promise<MinerResult<void>> {
@@ -95,7 +99,7 @@ export class WhatsminerDriver implements MinerDriver {
   /** Writes are answered as {"enc": base64}; errors about the token itself come back in clear. */
   private open(miner: Miner, token: WhatsminerToken, reply: unknown): MinerResult<WmStatus> {
     if (typeof reply !== 'object' || reply === null) return fail('garbage', `${miner.host}:${miner.port}: write reply is not an object`);
-    const enc = (reply as Record<string, unknown>)['enc'];
+    const enc = (reply as Record<string, unknown>).enc;
     if (typeof enc !== 'string') return ok(reply as WmStatus);
     const text = decryptEnvelope(token.hostPasswdMd5, enc);
     const json = text === undefined ? undefined : parseJson(miner.host, miner.port, text);
@@ -129,13 +133,16 @@ export class WhatsminerDriver implements MinerDriver {
     const value = reply.value as Record<string, unknown> | null;
     const where = `${miner.host}:${miner.port}`;
     if (typeof value !== 'object' || value === null) return fail('garbage', `${where}: ${command.cmd} reply is not an object`);
-    const head = Array.isArray(value['STATUS']) ? (value['STATUS'][0] as WmStatus | undefined) : (value as WmStatus);
+    const head = Array.isArray(value.STATUS) ? (value.STATUS[0] as WmStatus | undefined) : (value as WmStatus);
     const status = head?.STATUS;
     if (status === 'S' || status === 'I') return ok(value);
     if (status === undefined) return fail('garbage', `${miner.host}:${miner.port}: ${command.cmd} reply has no STATUS`);
     const code = head?.Code;
-    return fail('vendor-error', `${where}: ${command.cmd} answered ${String(status)} ${String(code)} ${String(head?.Msg)}`,
-      typeof code === 'number' ? code : undefined);
+    return fail(
+      'vendor-error',
+      `${where}: ${command.cmd} answered ${String(status)} ${String(code)} ${String(head?.Msg)}`,
+      typeof code === 'number' ? code : undefined,
+    );
   }
 
   private async send(miner: Miner, request: string, deadline: Deadline): Promise<MinerResult<unknown>> {

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { fail, ok, type MinerResult } from '../port.ts';
+import { fail, type MinerResult, ok } from '../port.ts';
 import { socketError } from './tcp.ts';
 
 export interface HttpReply {

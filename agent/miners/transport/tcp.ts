@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { fail, ok, type MinerResult } from '../port.ts';
+import { fail, type MinerResult, ok } from '../port.ts';
 
 const MAX_REPLY_BYTES = 1 << 20;
 

@@ -3,15 +3,16 @@
  * per-site view on GSI1. Records are written once with `attribute_not_exists`; this adapter has no
  * update or delete.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { iso } from '#domain/time.ts';
 import type { AuditRecord, AuditRepository } from '#ports/audit.ts';
 import type { Page, PageRequest } from '#ports/decisions.ts';
-import { GSI1, documentClient } from './table.ts';
-import { queryPage, type Item } from './io.ts';
+import { type Item, queryPage } from './io.ts';
+import { documentClient, GSI1 } from './table.ts';
 
 const AUDIT_PK = 'AUDIT';
 const siteAuditPk = (siteId: string) => `AUDITSITE#${siteId}`;

@@ -19,7 +19,9 @@ export class DynamoBidRepository implements BidRepository {
   }
 
   async put(bids: SiteBids): Promise<void> {
-    await this.doc.send(new PutCommand({ TableName: this.table, Item: { ...key(bids.siteId, bids.operatingDay), entity: 'Bids', ...bids } }));
+    await this.doc.send(
+      new PutCommand({ TableName: this.table, Item: { ...key(bids.siteId, bids.operatingDay), entity: 'Bids', ...bids } }),
+    );
   }
 
   async get(siteId: string, operatingDay: string): Promise<SiteBids | null> {

@@ -20,7 +20,12 @@ export class DynamoConfigStore implements ConfigStore {
   async current(): Promise<RecordedConfig | null> {
     const res = await this.doc.send(new GetCommand({ TableName: this.table, Key: KEY, ConsistentRead: true }));
     if (!res.Item) return null;
-    return { version: res.Item.version as number, hash: res.Item.hash as string, sites: JSON.parse(res.Item.sites as string), recordedAt: res.Item.recordedAt as string };
+    return {
+      version: res.Item.version as number,
+      hash: res.Item.hash as string,
+      sites: JSON.parse(res.Item.sites as string),
+      recordedAt: res.Item.recordedAt as string,
+    };
   }
 
   async replace(next: RecordedConfig, expectedVersion: number): Promise<boolean> {
@@ -28,7 +33,14 @@ export class DynamoConfigStore implements ConfigStore {
       await this.doc.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...KEY, entity: 'SitesConfig', version: next.version, hash: next.hash, sites: JSON.stringify(next.sites), recordedAt: next.recordedAt },
+          Item: {
+            ...KEY,
+            entity: 'SitesConfig',
+            version: next.version,
+            hash: next.hash,
+            sites: JSON.stringify(next.sites),
+            recordedAt: next.recordedAt,
+          },
           ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
           ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ':v': expectedVersion } }),
         }),

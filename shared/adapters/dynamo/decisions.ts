@@ -1,14 +1,15 @@
 /** Decisions in DynamoDB: append-only revisions plus a readable current revision per interval. */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Decision } from '#domain/decision.ts';
 import { iso } from '#domain/time.ts';
 import type { DecisionRepository, Page, PageRequest, RecordOutcome } from '#ports/decisions.ts';
-import { GSI1, GSI2, documentClient } from './table.ts';
-import { batchPut, queryAll, queryPage, type Item } from './io.ts';
+import { batchPut, type Item, queryAll, queryPage } from './io.ts';
 import { DynamoLeases } from './locks.ts';
+import { documentClient, GSI1, GSI2 } from './table.ts';
 
 const revKey = (rev: number) => `REV#${String(rev).padStart(6, '0')}`;
 const revPk = (siteId: string, intervalStart: string) => `DEC#${siteId}#${intervalStart}`;
@@ -57,7 +58,9 @@ export class DynamoDecisionRepository implements DecisionRepository {
 
   async putRevision(decision: Decision): Promise<RecordOutcome> {
     try {
-      await this.doc.send(new PutCommand({ TableName: this.table, Item: revisionItem(decision), ConditionExpression: 'attribute_not_exists(pk)' }));
+      await this.doc.send(
+        new PutCommand({ TableName: this.table, Item: revisionItem(decision), ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
       return 'written';
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return 'exists';
@@ -96,7 +99,9 @@ export class DynamoDecisionRepository implements DecisionRepository {
   }
 
   async current(siteId: string, intervalStart: string): Promise<Decision | null> {
-    const res = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: sitePk(siteId), sk: curSk(intervalStart) }, ConsistentRead: true }));
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: sitePk(siteId), sk: curSk(intervalStart) }, ConsistentRead: true }),
+    );
     return res.Item ? toDecision(res.Item) : null;
   }
 
@@ -146,7 +151,11 @@ export class DynamoDecisionRepository implements DecisionRepository {
   async markRevisionsPublished(decisions: readonly Decision[]): Promise<void> {
     // Revisions are immutable but for this flag: re-putting the same content, sent and out of the
     // unsent index, is safe without a condition, and batches of 25 keep a run's writes few.
-    await batchPut(this.doc, this.table, decisions.map((d) => revisionItem({ ...d, published: true })));
+    await batchPut(
+      this.doc,
+      this.table,
+      decisions.map((d) => revisionItem({ ...d, published: true })),
+    );
   }
 
   async unpublished(limit: number): Promise<Decision[]> {
@@ -177,7 +186,9 @@ function revisionItem(decision: Decision): Item {
     pk: revPk(siteId, intervalStart),
     sk: revKey(revision),
     entity: 'DecisionRevision',
-    ...(decision.published ? {} : { gsi2pk: 'UNPUBLISHED', gsi2sk: `${decision.decidedAt}#${siteId}#${intervalStart}#${revKey(revision)}` }),
+    ...(decision.published
+      ? {}
+      : { gsi2pk: 'UNPUBLISHED', gsi2sk: `${decision.decidedAt}#${siteId}#${intervalStart}#${revKey(revision)}` }),
     ...decisionAttributes(decision),
   };
 }

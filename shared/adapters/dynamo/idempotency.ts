@@ -3,8 +3,9 @@
  * Items carry a `ttl` (epoch seconds) for DynamoDB TTL where it runs; where it does not (dynalite),
  * the claim condition treats an expired item as absent.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { IdempotencyRecord, IdempotencyStore } from '#ports/idempotency.ts';
@@ -37,7 +38,12 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
       await this.doc.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...key(record.scope, record.key), entity: 'IdempotencyKey', ttl: Math.floor(record.claimedAtMs / 1000) + TTL_SECONDS, ...record },
+          Item: {
+            ...key(record.scope, record.key),
+            entity: 'IdempotencyKey',
+            ttl: Math.floor(record.claimedAtMs / 1000) + TTL_SECONDS,
+            ...record,
+          },
           ConditionExpression: 'attribute_not_exists(pk) OR claimedAtMs < :expired',
           ExpressionAttributeValues: { ':expired': expiredBeforeMs },
         }),

@@ -19,17 +19,37 @@ export interface BatchOptions {
  * Throws when items are still unprocessed after the last attempt (nothing is silently dropped).
  */
 export async function batchPut(doc: DynamoDBDocumentClient, table: string, items: readonly Item[], opts: BatchOptions = {}): Promise<void> {
-  await batchWrite(doc, table, items.map((Item) => ({ PutRequest: { Item } })), opts);
+  await batchWrite(
+    doc,
+    table,
+    items.map((Item) => ({ PutRequest: { Item } })),
+    opts,
+  );
 }
 
 /** Deletes by key in batches of 25, with the same retries as `batchPut`. */
-export async function batchDelete(doc: DynamoDBDocumentClient, table: string, keys: readonly Item[], opts: BatchOptions = {}): Promise<void> {
-  await batchWrite(doc, table, keys.map((Key) => ({ DeleteRequest: { Key } })), opts);
+export async function batchDelete(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  keys: readonly Item[],
+  opts: BatchOptions = {},
+): Promise<void> {
+  await batchWrite(
+    doc,
+    table,
+    keys.map((Key) => ({ DeleteRequest: { Key } })),
+    opts,
+  );
 }
 
 type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Item } };
 
-async function batchWrite(doc: DynamoDBDocumentClient, table: string, requests: readonly WriteRequest[], opts: BatchOptions): Promise<void> {
+async function batchWrite(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  requests: readonly WriteRequest[],
+  opts: BatchOptions,
+): Promise<void> {
   const { concurrency = 4, maxAttempts = 8, baseDelayMs = 25 } = opts;
   const batches: WriteRequest[][] = [];
   for (let i = 0; i < requests.length; i += 25) batches.push(requests.slice(i, i + 25));
@@ -41,7 +61,8 @@ async function batchWrite(doc: DynamoDBDocumentClient, table: string, requests: 
         const res = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
         pending = (res.UnprocessedItems?.[table] ?? []) as WriteRequest[];
         if (pending.length === 0) break;
-        if (attempt >= maxAttempts) throw new Error(`batch write to ${table}: ${pending.length} items still unprocessed after ${maxAttempts} attempts`);
+        if (attempt >= maxAttempts)
+          throw new Error(`batch write to ${table}: ${pending.length} items still unprocessed after ${maxAttempts} attempts`);
         await sleep(baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
       }
     }

@@ -19,8 +19,8 @@ import type {
   SystemLoadPoint,
 } from '#ports/market-data.ts';
 import { settlementRank } from '#ports/market-data.ts';
+import { after, batchPut, type Item, queryAll } from './io.ts';
 import { documentClient } from './table.ts';
-import { after, batchPut, queryAll, type Item } from './io.ts';
 
 /**
  * One partition per (market, node, kind), sorted by the interval start as an ISO instant with milliseconds: RT5
@@ -70,11 +70,7 @@ export class DynamoMarketDataRepository implements MarketDataRepository {
   }
 
   async putPrices(points: readonly PricePoint[]): Promise<void> {
-    await batchPut(
-      this.doc,
-      this.table,
-      dedupe(points.map(priceItem)),
-    );
+    await batchPut(this.doc, this.table, dedupe(points.map(priceItem)));
   }
 
   async getPrices(market: string, node: string, kind: PriceKind, fromMs: number, toMs: number): Promise<PricePoint[]> {
@@ -98,27 +94,51 @@ export class DynamoMarketDataRepository implements MarketDataRepository {
   }
 
   async putSystemLoad(points: readonly SystemLoadPoint[]): Promise<void> {
-    await batchPut(this.doc, this.table, dedupe(points.map((p) => ({ pk: loadPk(p.market, p.kind), sk: iso(p.intervalStartMs), v: p.mw, m: p.intervalMinutes }))));
+    await batchPut(
+      this.doc,
+      this.table,
+      dedupe(points.map((p) => ({ pk: loadPk(p.market, p.kind), sk: iso(p.intervalStartMs), v: p.mw, m: p.intervalMinutes }))),
+    );
   }
 
   async getSystemLoad(market: string, kind: SystemLoadKind, fromMs: number, toMs: number): Promise<SystemLoadPoint[]> {
     if (toMs <= fromMs) return [];
     const items = await queryAll(this.doc, rangeQuery(this.table, loadPk(market, kind), fromMs, toMs));
-    return items.map((it) => ({ market, kind, intervalStartMs: Date.parse(it.sk as string), intervalMinutes: it.m as number, mw: it.v as number }));
+    return items.map((it) => ({
+      market,
+      kind,
+      intervalStartMs: Date.parse(it.sk as string),
+      intervalMinutes: it.m as number,
+      mw: it.v as number,
+    }));
   }
 
   async putAsPrices(points: readonly AsPricePoint[]): Promise<void> {
     await batchPut(
       this.doc,
       this.table,
-      dedupe(points.map((p) => ({ pk: asPk(p.market, p.node, p.product), sk: iso(p.intervalStartMs), v: p.priceUsdPerMwh, m: p.intervalMinutes }))),
+      dedupe(
+        points.map((p) => ({
+          pk: asPk(p.market, p.node, p.product),
+          sk: iso(p.intervalStartMs),
+          v: p.priceUsdPerMwh,
+          m: p.intervalMinutes,
+        })),
+      ),
     );
   }
 
   async getAsPrices(market: string, node: string, product: AsPriceProduct, fromMs: number, toMs: number): Promise<AsPricePoint[]> {
     if (toMs <= fromMs) return [];
     const items = await queryAll(this.doc, rangeQuery(this.table, asPk(market, node, product), fromMs, toMs));
-    return items.map((it) => ({ market, node, product, intervalStartMs: Date.parse(it.sk as string), intervalMinutes: it.m as number, priceUsdPerMwh: it.v as number }));
+    return items.map((it) => ({
+      market,
+      node,
+      product,
+      intervalStartMs: Date.parse(it.sk as string),
+      intervalMinutes: it.m as number,
+      priceUsdPerMwh: it.v as number,
+    }));
   }
 
   async putHashprices(points: readonly HashpricePoint[]): Promise<void> {
@@ -209,7 +229,8 @@ export class DynamoMarketDataRepository implements MarketDataRepository {
         to = Math.max(to, p.intervalStartMs + 1);
       }
       const stored = new Map<string, number>();
-      for (const it of await queryAll(this.doc, rangeQuery(this.table, pk, from, to))) stored.set(it.sk as string, settlementRank(it.st as string));
+      for (const it of await queryAll(this.doc, rangeQuery(this.table, pk, from, to)))
+        stored.set(it.sk as string, settlementRank(it.st as string));
       for (const p of list) {
         const sk = iso(p.intervalStartMs);
         if ((stored.get(sk) ?? -1) > settlementRank(p.settlementType)) continue;

@@ -21,12 +21,21 @@ export class DynamoOutbox implements Outbox {
   }
 
   async add(events: readonly DomainEvent[]): Promise<void> {
-    await batchPut(this.doc, this.table, events.map((e) => ({ ...key(e), entity: 'OutboxEvent', event: JSON.stringify(e) })));
+    await batchPut(
+      this.doc,
+      this.table,
+      events.map((e) => ({ ...key(e), entity: 'OutboxEvent', event: JSON.stringify(e) })),
+    );
   }
 
   async pending(limit: number): Promise<DomainEvent[]> {
     const res = await this.doc.send(
-      new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'OUTBOX' }, Limit: limit }),
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'OUTBOX' },
+        Limit: limit,
+      }),
     );
     return (res.Items ?? []).map((it) => JSON.parse(it.event as string) as DomainEvent);
   }

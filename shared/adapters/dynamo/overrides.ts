@@ -1,13 +1,14 @@
 /** Trader overrides with a version for optimistic concurrency. */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '#domain/errors.ts';
 import { iso } from '#domain/time.ts';
 import type { OverrideRepository, StoredOverride } from '#ports/decisions.ts';
-import { GSI1, documentClient } from './table.ts';
-import { after, queryAll, type Item } from './io.ts';
+import { after, type Item, queryAll } from './io.ts';
+import { documentClient, GSI1 } from './table.ts';
 
 const key = (id: string) => ({ pk: `OVR#${id}`, sk: 'OVR' });
 
@@ -83,10 +84,19 @@ export class DynamoOverrideRepository implements OverrideRepository {
         new UpdateCommand({
           TableName: this.table,
           Key: key(id),
-          UpdateExpression: 'SET #status = :cancelled, version = version + :one, cancelledAtMs = :at, cancelledBy = :by, cancelReason = :reason',
+          UpdateExpression:
+            'SET #status = :cancelled, version = version + :one, cancelledAtMs = :at, cancelledBy = :by, cancelReason = :reason',
           ConditionExpression: 'attribute_exists(pk) AND version = :v AND #status = :active',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':cancelled': 'CANCELLED', ':active': 'ACTIVE', ':one': 1, ':at': atMs, ':by': by, ':reason': reason, ':v': expectedVersion },
+          ExpressionAttributeValues: {
+            ':cancelled': 'CANCELLED',
+            ':active': 'ACTIVE',
+            ':one': 1,
+            ':at': atMs,
+            ':by': by,
+            ':reason': reason,
+            ':v': expectedVersion,
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );

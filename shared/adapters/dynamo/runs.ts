@@ -1,10 +1,11 @@
 /** Run records and the last successful hour (a single item moved forward with a condition). */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from './table.ts';
 import type { RunRecord, RunRepository } from '#ports/decisions.ts';
+import { documentClient } from './table.ts';
 
 export class DynamoRunRepository implements RunRepository {
   private readonly doc: DynamoDBDocumentClient;
@@ -17,7 +18,9 @@ export class DynamoRunRepository implements RunRepository {
   }
 
   async put(run: RunRecord): Promise<void> {
-    await this.doc.send(new PutCommand({ TableName: this.table, Item: { pk: 'RUN', sk: `${run.startedAt}#${run.runId}`, entity: 'Run', ...run } }));
+    await this.doc.send(
+      new PutCommand({ TableName: this.table, Item: { pk: 'RUN', sk: `${run.startedAt}#${run.runId}`, entity: 'Run', ...run } }),
+    );
   }
 
   async recent(limit: number): Promise<RunRecord[]> {
@@ -34,7 +37,9 @@ export class DynamoRunRepository implements RunRepository {
   }
 
   async lastSuccessfulHour(): Promise<number | null> {
-    const res = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: 'RUNSTATE', sk: 'LAST_SUCCESS' }, ConsistentRead: true }));
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: 'RUNSTATE', sk: 'LAST_SUCCESS' }, ConsistentRead: true }),
+    );
     return typeof res.Item?.hourStartMs === 'number' ? res.Item.hourStartMs : null;
   }
 

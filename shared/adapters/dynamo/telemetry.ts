@@ -4,15 +4,16 @@
  * go in batches (UnprocessedItems re-sent); a state change is one conditional put, so that the
  * first report of it is kept and its event is published once.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { LoadSample, StateChange } from '#domain/telemetry.ts';
 import { iso } from '#domain/time.ts';
 import type { Page, PageRequest } from '#ports/decisions.ts';
 import type { TelemetryRepository } from '#ports/telemetry.ts';
-import { batchPut, queryAll, queryPage, type Item } from './io.ts';
+import { batchPut, type Item, queryAll, queryPage } from './io.ts';
 import { documentClient } from './table.ts';
 
 const samplesPk = (siteId: string) => `ACTUALS#${siteId}`;
@@ -37,7 +38,8 @@ export class DynamoTelemetryRepository implements TelemetryRepository {
   async putSamples(samples: readonly LoadSample[]): Promise<void> {
     // One item per key: a batch may not name the same key twice, and the last of a repeat is what the agent meant.
     const items = new Map<string, Item>();
-    for (const s of samples) items.set(`${s.siteId}|${sortKey(s)}`, { pk: samplesPk(s.siteId), sk: sortKey(s), entity: 'LoadSample', ...s });
+    for (const s of samples)
+      items.set(`${s.siteId}|${sortKey(s)}`, { pk: samplesPk(s.siteId), sk: sortKey(s), entity: 'LoadSample', ...s });
     await batchPut(this.doc, this.table, [...items.values()]);
   }
 

@@ -8,7 +8,7 @@ import { hashpriceFromDifficulty, hashpriceSeriesFromNetwork, type NetworkDay } 
 import { DAY_MS, parseUtcDay } from '#domain/time.ts';
 import type { FeedParseOptions, FeedParseResult } from '#ports/feeds.ts';
 import type { HashpricePoint } from '#ports/market-data.ts';
-import { Rejects, fieldsOf, findGaps, openCsv, parseDecimal } from './csv.ts';
+import { fieldsOf, findGaps, openCsv, parseDecimal, Rejects } from './csv.ts';
 
 export const BTC_NETWORK_CSV_SOURCE = 'btc-network-csv';
 export const BTC_DIFFICULTY_CSV_SOURCE = 'btc-difficulty-csv';
@@ -82,7 +82,12 @@ function parseDaily<C extends string, T>(
     if (prev) {
       const differs = valueColumns.find((c) => prev.values[c] !== values[c]);
       if (differs === undefined) duplicates++;
-      else rejects.reject(row.line, differs, `duplicate day ${date} with a different value (${values[differs]} here, ${prev.values[differs]} on line ${prev.line})`);
+      else
+        rejects.reject(
+          row.line,
+          differs,
+          `duplicate day ${date} with a different value (${values[differs]} here, ${prev.values[differs]} on line ${prev.line})`,
+        );
       continue;
     }
     byDay.set(dayMs, { values, line: row.line, point: build(date, values) });
@@ -104,14 +109,28 @@ export function parseBtcNetworkCsv(text: string, opts: FeedParseOptions = {}): F
     'BTC network CSV',
     ['date', 'price_usd', 'hashrate_ths', 'fees_btc', 'issuance_btc', 'blocks'],
     { price_usd: positive, hashrate_ths: positive, fees_btc: nonNegative, issuance_btc: nonNegative, blocks: count },
-    (date, v) => ({ date, priceUsd: v.price_usd, hashrateThs: v.hashrate_ths, feesBtc: v.fees_btc, issuanceBtc: v.issuance_btc, blocks: v.blocks }),
+    (date, v) => ({
+      date,
+      priceUsd: v.price_usd,
+      hashrateThs: v.hashrate_ths,
+      feesBtc: v.fees_btc,
+      issuanceBtc: v.issuance_btc,
+      blocks: v.blocks,
+    }),
     opts,
   );
 }
 
 /** The daily difficulty CSV → one value per UTC day, ascending. */
 export function parseDifficultyCsv(text: string, opts: FeedParseOptions = {}): FeedParseResult<DifficultyDay> {
-  return parseDaily(text, 'BTC difficulty CSV', ['date', 'difficulty'], { difficulty: positive }, (date, v) => ({ date, difficulty: v.difficulty }), opts);
+  return parseDaily(
+    text,
+    'BTC difficulty CSV',
+    ['date', 'difficulty'],
+    { difficulty: positive },
+    (date, v) => ({ date, difficulty: v.difficulty }),
+    opts,
+  );
 }
 
 /**

@@ -40,7 +40,9 @@ export function defaultSecretClients(config: { ssmEndpoint?: string; secretsEndp
       )),
     secrets: () =>
       (secrets ??= retryable(
-        import('@aws-sdk/client-secrets-manager').then(({ SecretsManagerClient }) => new SecretsManagerClient(config.secretsEndpoint ? { endpoint: config.secretsEndpoint } : {})),
+        import('@aws-sdk/client-secrets-manager').then(
+          ({ SecretsManagerClient }) => new SecretsManagerClient(config.secretsEndpoint ? { endpoint: config.secretsEndpoint } : {}),
+        ),
         () => (secrets = undefined),
       )),
   };
@@ -71,7 +73,10 @@ export class SettingsReader {
 
   async required(name: string): Promise<string> {
     const v = await this.optional(name);
-    if (v === undefined) throw new SettingError(`${name} is not configured: set ${name}, ${name}_PARAM (SSM parameter name) or ${name}_SECRET (Secrets Manager id[#field])`);
+    if (v === undefined)
+      throw new SettingError(
+        `${name} is not configured: set ${name}, ${name}_PARAM (SSM parameter name) or ${name}_SECRET (Secrets Manager id[#field])`,
+      );
     return v;
   }
 

@@ -133,12 +133,7 @@ function stripCr(s: string): string {
 }
 
 /** Splits a data line and checks its field count against the header; reports a truncated row. */
-export function fieldsOf(
-  table: CsvTable<string>,
-  row: { line: number; text: string },
-  isLast: boolean,
-  rejects: Rejects,
-): string[] | null {
+export function fieldsOf(table: CsvTable<string>, row: { line: number; text: string }, isLast: boolean, rejects: Rejects): string[] | null {
   const fields = splitCsvLine(row.text);
   if (fields.length === table.header.length) return fields;
   const cut = isLast && table.unterminated && fields.length < table.header.length;

@@ -4,8 +4,9 @@
  * source would say the same or, worse, something Nord Pool has not confirmed — so it ends the chain.
  * Every result says which source gave it and, after a fallback, why the earlier sources were passed over.
  */
-import { FeedError } from './http.ts';
+
 import type { DayAheadDay, DayAheadSource } from './day-ahead.ts';
+import { FeedError } from './http.ts';
 
 export interface SourceFailure {
   source: string;

@@ -8,7 +8,7 @@
  * quarter-hours once the market time unit became 15 minutes (delivery day 2025-10-01).
  */
 import { ValidationError } from '#domain/errors.ts';
-import { DAY_MS, HOUR_MS, MINUTE_MS, iso, localParts, parseUtcDay } from '#domain/time.ts';
+import { DAY_MS, HOUR_MS, iso, localParts, MINUTE_MS, parseUtcDay } from '#domain/time.ts';
 
 /** The zone whose wall clock defines a delivery day (CET/CEST; Oslo and Brussels share its rules). */
 export const DELIVERY_TIME_ZONE = 'Europe/Oslo';

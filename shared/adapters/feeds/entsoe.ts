@@ -24,20 +24,20 @@
  */
 import { ValidationError } from '#domain/errors.ts';
 import { MINUTE_MS, parseInstant } from '#domain/time.ts';
-import { MAX_ABS_PRICE_USD_PER_MWH, parseDecimal } from './csv.ts';
 import type { SettingsReader } from './credentials.ts';
+import { MAX_ABS_PRICE_USD_PER_MWH, parseDecimal } from './csv.ts';
 import {
   checkCoversDay,
   type DayAheadDay,
-  deliveryDayOf,
-  deliveryDayWindow,
   type DayAheadFetch,
   type DayAheadPrice,
   type DayAheadSource,
+  deliveryDayOf,
+  deliveryDayWindow,
 } from './day-ahead.ts';
 import { FeedError, type HttpOptions } from './http.ts';
 import { requestText, statusError } from './http-text.ts';
-import { childText, children, parseXml, type XmlNode } from './xml.ts';
+import { children, childText, parseXml, type XmlNode } from './xml.ts';
 
 export const ENTSOE_BASE_URL = 'https://web-api.tp.entsoe.eu/api';
 /** The setting that holds the security token (`ENTSOE_SECURITY_TOKEN`, `…_PARAM` or `…_SECRET`; see credentials.ts). */
@@ -133,7 +133,7 @@ function seriesPrices(ts: XmlNode, at: string, fail: Fail): Candidate[] {
 
   return children(ts, 'Period').flatMap((period, p) => {
     const pAt = `${at}/Period[${p + 1}]`;
-    const interval = period['timeInterval'];
+    const interval = period.timeInterval;
     const startText = interval && typeof interval === 'object' ? childText(interval as XmlNode, 'start') : undefined;
     const endText = interval && typeof interval === 'object' ? childText(interval as XmlNode, 'end') : undefined;
     const startMs = parseInstant(startText ?? '');

@@ -18,13 +18,12 @@ import type { PriceKind, PricePoint } from '#ports/market-data.ts';
 import { cptDateOf } from './cpt.ts';
 import { checkPrice, findGaps } from './csv.ts';
 import { pricePoints } from './ercot-mis.ts';
-import { DAM_SPP_REPORT, RTM_SPP_REPORT, type ErcotReport } from './ercot-reports.ts';
-import { ERCOT, ErcotReader, HOUR_ENDING, pageTable, seriesKey, seriesLabel, type ErcotLayout } from './ercot-rows.ts';
-import { FeedError, requestJson, type HttpOptions } from './http.ts';
+import { DAM_SPP_REPORT, type ErcotReport, RTM_SPP_REPORT } from './ercot-reports.ts';
+import { ERCOT, type ErcotLayout, ErcotReader, HOUR_ENDING, pageTable, seriesKey, seriesLabel } from './ercot-rows.ts';
+import { FeedError, type HttpOptions, requestJson } from './http.ts';
 
 export const ERCOT_API_BASE_URL = 'https://api.ercot.com/api/public-reports';
-export const ERCOT_TOKEN_URL =
-  'https://ercotb2c.b2clogin.com/ercotb2c.onmicrosoft.com/B2C_1_PUBAPI-ROPC-FLOW/oauth2/v2.0/token';
+export const ERCOT_TOKEN_URL = 'https://ercotb2c.b2clogin.com/ercotb2c.onmicrosoft.com/B2C_1_PUBAPI-ROPC-FLOW/oauth2/v2.0/token';
 /** The public client id ERCOT documents for its API (a setting; not a secret). */
 export const ERCOT_CLIENT_ID = 'fec253ea-0d06-4272-a5e6-b478baeecd70';
 
@@ -112,7 +111,11 @@ export class ErcotTokenProvider {
       );
     } catch (err) {
       if (err instanceof FeedError && (err.status === 400 || err.status === 401)) {
-        throw new FeedError(`${FEED}: the token endpoint refused the credentials (HTTP ${err.status}): ${err.bodyExcerpt ?? ''}`, FEED, err.status);
+        throw new FeedError(
+          `${FEED}: the token endpoint refused the credentials (HTTP ${err.status}): ${err.bodyExcerpt ?? ''}`,
+          FEED,
+          err.status,
+        );
       }
       throw err;
     }
@@ -295,7 +298,11 @@ export class ErcotApiClient {
         return await send();
       } catch (again) {
         if (again instanceof FeedError && again.status === 401) {
-          throw new FeedError(`${FEED}: still unauthorized (HTTP 401) with a fresh token: check the subscription key and account`, FEED, 401);
+          throw new FeedError(
+            `${FEED}: still unauthorized (HTTP 401) with a fresh token: check the subscription key and account`,
+            FEED,
+            401,
+          );
         }
         throw again;
       }

@@ -16,7 +16,7 @@ import { ValidationError } from '#domain/errors.ts';
 import { MINUTE_MS } from '#domain/time.ts';
 import { cptDay, cptOffsetMs } from './cpt.ts';
 import { ERCOT } from './ercot-rows.ts';
-import { FeedError, requestJson, type HttpOptions } from './http.ts';
+import { FeedError, type HttpOptions, requestJson } from './http.ts';
 
 export const ERCOT_DASHBOARD_BASE_URL = 'https://www.ercot.com';
 export const ERCOT_FUEL_MIX_LIVE_PATH = '/api/1/services/read/dashboards/fuel-mix.json';

@@ -20,9 +20,9 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { ValidationError } from '#domain/errors.ts';
-import { DAY_MS, MINUTE_MS, iso } from '#domain/time.ts';
+import { DAY_MS, iso, MINUTE_MS } from '#domain/time.ts';
 import type { FeedGap, FeedParseOptions, FeedReject } from '#ports/feeds.ts';
-import { cptDay, hourEndingStartUtc, type CptDay } from './cpt.ts';
+import { type CptDay, cptDay, hourEndingStartUtc } from './cpt.ts';
 import { findGaps } from './csv.ts';
 import { ERCOT } from './ercot-rows.ts';
 

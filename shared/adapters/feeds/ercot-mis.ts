@@ -22,19 +22,19 @@ import type { AsPricePoint, AsPriceProduct, PriceKind, PricePoint, SystemLoadKin
 import { checkPrice } from './csv.ts';
 import { DAM_SPP_REPORT, NATIVE_LOAD_ARCHIVE, RTM_SPP_REPORT } from './ercot-reports.ts';
 import {
-  ErcotReader,
-  HOUR_ENDING,
-  HOUR_ENDING_STAMP,
-  UTC_START,
   csvTable,
   type ErcotLayout,
+  ErcotReader,
   type ErcotSeries,
+  HOUR_ENDING,
+  HOUR_ENDING_STAMP,
   type ReadOptions,
+  UTC_START,
   type ValueColumn,
 } from './ercot-rows.ts';
 
+export { checkPrice, MAX_ABS_PRICE_USD_PER_MWH } from './csv.ts';
 export { ERCOT } from './ercot-rows.ts';
-export { MAX_ABS_PRICE_USD_PER_MWH, checkPrice } from './csv.ts';
 
 export interface ErcotPriceParseOptions extends FeedParseOptions {
   /** When given, a row for any other settlement point is rejected. */

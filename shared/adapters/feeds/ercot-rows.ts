@@ -15,9 +15,9 @@
  */
 import { HOUR_MS, MINUTE_MS, parseInstant } from '#domain/time.ts';
 import type { FeedGap } from '#ports/feeds.ts';
-import { CptDayParser, hourEndingStartUtc, type CptDay, type HourEndingConvention } from './cpt.ts';
+import { type CptDay, CptDayParser, type HourEndingConvention, hourEndingStartUtc } from './cpt.ts';
+import { fieldsOf, fileError, findGaps, openCsv, parseDecimal, Rejects, SeriesCollector } from './csv.ts';
 import type { ErcotProduct } from './ercot-reports.ts';
-import { Rejects, SeriesCollector, fieldsOf, fileError, findGaps, openCsv, parseDecimal } from './csv.ts';
 
 export const ERCOT = 'ERCOT';
 
@@ -548,7 +548,15 @@ export class ErcotReader<K extends string> {
     const byDays = this.layout.gapsOver === 'days';
     const from = byDays ? this.firstDay?.midnightUtcMs : undefined;
     const to = byDays && this.lastDay ? this.lastDay.midnightUtcMs + this.lastDay.hours * HOUR_MS : undefined;
-    const gaps = series.flatMap((s) => findGaps(seriesLabel(s.key), s.points.map((p) => p.startMs), this.stepMs, from, to));
+    const gaps = series.flatMap((s) =>
+      findGaps(
+        seriesLabel(s.key),
+        s.points.map((p) => p.startMs),
+        this.stepMs,
+        from,
+        to,
+      ),
+    );
     return { series, gaps, rejects: this.rejects.sorted(), rows: this.rows, duplicates: this.collector.duplicates, leftOut: this.leftOut };
   }
 

@@ -19,7 +19,7 @@ import type { FeedParseOptions, FeedParseResult } from '#ports/feeds.ts';
 import { checkPrice } from './csv.ts';
 import { PageResponse } from './ercot-api.ts';
 import { SCED_LMP_REPORT } from './ercot-reports.ts';
-import { ErcotReader, SCED_TIMESTAMP, csvTable, pageTable, type ErcotLayout, type ErcotSeries } from './ercot-rows.ts';
+import { csvTable, type ErcotLayout, ErcotReader, type ErcotSeries, pageTable, SCED_TIMESTAMP } from './ercot-rows.ts';
 
 /** One settlement point's LMP in one SCED run. */
 export interface ScedLmpPoint {

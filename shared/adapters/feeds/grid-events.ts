@@ -5,8 +5,8 @@
  * event's type, market, site, product and start, so re-ingesting the same file is idempotent.
  */
 import { createHash } from 'node:crypto';
-import { ValidationError, formatPath } from '#domain/errors.ts';
-import { GridEventBodySchema, type GridEvent } from '#domain/grid.ts';
+import { formatPath, ValidationError } from '#domain/errors.ts';
+import { type GridEvent, GridEventBodySchema } from '#domain/grid.ts';
 import type { FeedParseOptions, FeedParseResult } from '#ports/feeds.ts';
 import { Rejects } from './csv.ts';
 
@@ -35,7 +35,11 @@ export function parseGridEventsJson(text: string, opts: FeedParseOptions = {}): 
     const where = pos ? `line ${lineAt(text, Number(pos[1]))}` : 'the file';
     throw new ValidationError(`${WHAT}, ${where}`, [{ path: '', message: `not valid JSON: ${msg}` }]);
   }
-  const items = Array.isArray(doc) ? doc : doc && typeof doc === 'object' && Array.isArray((doc as { events?: unknown }).events) ? (doc as { events: unknown[] }).events : null;
+  const items = Array.isArray(doc)
+    ? doc
+    : doc && typeof doc === 'object' && Array.isArray((doc as { events?: unknown }).events)
+      ? (doc as { events: unknown[] }).events
+      : null;
   if (!items) throw new ValidationError(WHAT, [{ path: '', message: 'expected { "events": [ … ] } or an array of events' }]);
   const prefix = Array.isArray(doc) ? '' : 'events';
   const rejects = new Rejects(WHAT, opts.skipBadRows ?? false, 'event');

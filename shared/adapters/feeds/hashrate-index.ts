@@ -7,10 +7,10 @@
  */
 import * as z from 'zod';
 import { DAY_MS, parseUtcDay, utcDay } from '#domain/time.ts';
-import { systemClock, type Clock } from '#ports/clock.ts';
+import { type Clock, systemClock } from '#ports/clock.ts';
 import type { HashpriceSource } from '#ports/feeds.ts';
 import type { HashpricePoint } from '#ports/market-data.ts';
-import { requestJson, type HttpOptions } from './http.ts';
+import { type HttpOptions, requestJson } from './http.ts';
 
 export const HASHRATE_INDEX_BASE_URL = 'https://api.hashrateindex.com';
 export const HASHRATE_INDEX_SOURCE = 'hashrateindex';
@@ -18,7 +18,13 @@ export const HASHRATE_INDEX_SOURCE = 'hashrateindex';
 const HashpriceResponse = z.object({
   data: z.array(
     z.object({
-      price: z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]),
+      price: z.union([
+        z.number(),
+        z
+          .string()
+          .regex(/^-?\d+(\.\d+)?$/)
+          .transform(Number),
+      ]),
       timestamp: z.union([z.string(), z.number()]),
     }),
   ),
@@ -64,7 +70,10 @@ export class HashrateIndexSource implements HashpriceSource {
     const days = Math.ceil((this.clock.nowMs() - parseUtcDay(fromDay)) / DAY_MS) + 1;
     const url = new URL(`${this.base}/v1/hashrateindex/hashprice`);
     url.search = new URLSearchParams({ span: hashrateIndexSpan(days), bucket: '1D', currency: 'USD', hashunit: 'PHS' }).toString();
-    const res = await requestJson({ feed: 'Hashrate Index', url, headers: { 'X-Hi-Api-Key': this.cfg.apiKey }, schema: HashpriceResponse }, this.cfg.http);
+    const res = await requestJson(
+      { feed: 'Hashrate Index', url, headers: { 'X-Hi-Api-Key': this.cfg.apiKey }, schema: HashpriceResponse },
+      this.cfg.http,
+    );
     const byDay = new Map<string, { sum: number; n: number }>();
     for (const p of res.data) {
       const ms = toMs(p.timestamp);

@@ -6,7 +6,7 @@
  * 400 body can mean something to it (ENTSO-E answers "no data" with an Acknowledgement).
  */
 import * as z from 'zod';
-import { FeedError, requestJson, type HttpOptions } from './http.ts';
+import { FeedError, type HttpOptions, requestJson } from './http.ts';
 
 export interface TextRequest {
   /** Names the feed in errors, e.g. `ENTSO-E`. */

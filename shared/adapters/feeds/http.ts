@@ -95,7 +95,8 @@ export async function requestJson<T>(req: JsonRequest<T>, opts: HttpOptions = {}
       text = await res.text();
     } catch (err) {
       const e = err as Error;
-      const reason = e.name === 'TimeoutError' || e.name === 'AbortError' ? `no answer within ${timeoutMs} ms` : `network error: ${causeOf(e)}`;
+      const reason =
+        e.name === 'TimeoutError' || e.name === 'AbortError' ? `no answer within ${timeoutMs} ms` : `network error: ${causeOf(e)}`;
       if (attempt >= maxAttempts) throw new FeedError(`${label}: ${reason} (after ${attempt} attempts)`, req.feed);
       await sleep(backoff(attempt));
       continue;

@@ -12,10 +12,10 @@
 import * as z from 'zod';
 import { hashpriceFromDifficulty, subsidyAtHeight } from '#domain/economics.ts';
 import { DAY_MS, HOUR_MS, parseUtcDay, utcDay } from '#domain/time.ts';
-import { systemClock, type Clock } from '#ports/clock.ts';
+import { type Clock, systemClock } from '#ports/clock.ts';
 import type { HashpriceSource } from '#ports/feeds.ts';
 import type { HashpricePoint } from '#ports/market-data.ts';
-import { requestJson, type HttpOptions } from './http.ts';
+import { type HttpOptions, requestJson } from './http.ts';
 
 export const MEMPOOL_BASE_URL = 'https://mempool.space';
 export const MEMPOOL_SOURCE = 'mempool';
@@ -27,7 +27,12 @@ const HashrateResponse = z.object({
   hashrates: z.array(z.object({ timestamp: z.number(), avgHashrate: z.number() })),
   difficulty: z.array(
     z
-      .object({ timestamp: z.number().optional(), time: z.number().optional(), difficulty: z.number().positive(), height: z.number().int() })
+      .object({
+        timestamp: z.number().optional(),
+        time: z.number().optional(),
+        difficulty: z.number().positive(),
+        height: z.number().int(),
+      })
       .refine((d) => d.timestamp !== undefined || d.time !== undefined, 'timestamp is required'),
   ),
   currentHashrate: z.number(),

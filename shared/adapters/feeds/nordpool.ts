@@ -12,7 +12,7 @@
  * as long as one length covers the whole day (23/24/25 hours or 92/96/100 quarter-hours).
  */
 import * as z from 'zod';
-import { ValidationError, formatPath } from '#domain/errors.ts';
+import { formatPath, ValidationError } from '#domain/errors.ts';
 import { MINUTE_MS, parseInstant } from '#domain/time.ts';
 import { MAX_ABS_PRICE_USD_PER_MWH } from './csv.ts';
 import { checkCoversDay, type DayAheadDay, type DayAheadFetch, type DayAheadPrice, type DayAheadSource } from './day-ahead.ts';

@@ -8,7 +8,7 @@
 import { MINUTE_MS } from '#domain/time.ts';
 import type { FeedParseOptions, FeedParseResult } from '#ports/feeds.ts';
 import type { PriceKind, PricePoint } from '#ports/market-data.ts';
-import { Rejects, SeriesCollector, checkPrice, fieldsOf, findGaps, openCsv, parseDecimal } from './csv.ts';
+import { checkPrice, fieldsOf, findGaps, openCsv, parseDecimal, Rejects, SeriesCollector } from './csv.ts';
 
 export const PJM = 'PJM';
 
@@ -41,7 +41,8 @@ export function parsePjmUtc(text: string): number {
   const ms = Date.UTC(y, mo - 1, d, h, mi, s);
   const back = new Date(ms);
   // Date.UTC rolls 2/30 over into March; a real timestamp survives the round trip.
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return Number.NaN;
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || s > 59)
+    return Number.NaN;
   return ms;
 }
 
@@ -88,7 +89,11 @@ function parsePjm(text: string, kind: PriceKind, opts: PjmParseOptions): PjmPars
     }
     const node = f[c.pnode_name]!.trim();
     if (node === '' || (allowed && !allowed.has(node))) {
-      rejects.reject(row.line, 'pnode_name', node === '' ? 'pnode is empty' : `unknown pnode "${node}" (expected ${[...allowed!].join(', ')})`);
+      rejects.reject(
+        row.line,
+        'pnode_name',
+        node === '' ? 'pnode is empty' : `unknown pnode "${node}" (expected ${[...allowed!].join(', ')})`,
+      );
       continue;
     }
     const price = parseDecimal(f[c[priceColumn]]!.trim());
@@ -103,8 +108,15 @@ function parsePjm(text: string, kind: PriceKind, opts: PjmParseOptions): PjmPars
   const gaps = [];
   for (const node of collector.names()) {
     const series = collector.sorted(node);
-    for (const p of series) points.push({ market: PJM, node, kind, intervalStartMs: p.startMs, intervalMinutes: minutes, priceUsdPerMwh: p.value });
-    gaps.push(...findGaps(`${PJM} ${node} ${kind}`, series.map((p) => p.startMs), stepMs));
+    for (const p of series)
+      points.push({ market: PJM, node, kind, intervalStartMs: p.startMs, intervalMinutes: minutes, priceUsdPerMwh: p.value });
+    gaps.push(
+      ...findGaps(
+        `${PJM} ${node} ${kind}`,
+        series.map((p) => p.startMs),
+        stepMs,
+      ),
+    );
   }
   return { points, rejects: rejects.sorted(), gaps, rows, duplicates: collector.duplicates, notCurrent };
 }

@@ -1,13 +1,13 @@
 /** The file feeds by name (`switchyard ingest --source …`): each parses a text into a FeedBatch. */
 import type { FeedBatch } from '#ports/feeds.ts';
-import type { DayAheadDay } from './day-ahead.ts';
 import { hashpricePointsFromNetwork, parseBtcNetworkCsv } from './btc-network.ts';
+import type { DayAheadDay } from './day-ahead.ts';
+import { parseEcbRates } from './ecb-fx.ts';
+import { parseEntsoeDays } from './entsoe.ts';
 import { parseErcotDamCsv, parseErcotLoadForecastCsv, parseErcotNativeLoadCsv, parseErcotRtmCsv, parseHubHourlyCsv } from './ercot-mis.ts';
 import { parseErcotScedLmpCsv } from './ercot-sced-lmp.ts';
 import { rt5PricePoint } from './five-minute.ts';
 import { parseGridEventsJson } from './grid-events.ts';
-import { parseEcbRates } from './ecb-fx.ts';
-import { parseEntsoeDays } from './entsoe.ts';
 import { parseNordPoolDayAhead } from './nordpool.ts';
 import { parsePjmDaCsv, parsePjmRt5Csv, parsePjmRtCsv } from './pjm.ts';
 
@@ -46,15 +46,27 @@ const PARSERS = {
   },
   'ercot-hub-hourly-csv': (text, o) => ({ source: 'ercot-hub-hourly-csv', ...parseHubHourlyCsv(text, nodeOpts(o)) }),
   'pjm-rt-csv': (text, o) => {
-    const { points, notCurrent: _, ...r } = parsePjmRtCsv(text, { skipBadRows: o.skipBadRows ?? false, ...(o.nodes ? { nodes: o.nodes } : {}) });
+    const {
+      points,
+      notCurrent: _,
+      ...r
+    } = parsePjmRtCsv(text, { skipBadRows: o.skipBadRows ?? false, ...(o.nodes ? { nodes: o.nodes } : {}) });
     return { source: 'pjm-rt-csv', prices: points, ...r };
   },
   'pjm-rt5-csv': (text, o) => {
-    const { points, notCurrent: _, ...r } = parsePjmRt5Csv(text, { skipBadRows: o.skipBadRows ?? false, ...(o.nodes ? { nodes: o.nodes } : {}) });
+    const {
+      points,
+      notCurrent: _,
+      ...r
+    } = parsePjmRt5Csv(text, { skipBadRows: o.skipBadRows ?? false, ...(o.nodes ? { nodes: o.nodes } : {}) });
     return { source: 'pjm-rt5-csv', prices: points, ...r };
   },
   'pjm-da-csv': (text, o) => {
-    const { points, notCurrent: _, ...r } = parsePjmDaCsv(text, { skipBadRows: o.skipBadRows ?? false, ...(o.nodes ? { nodes: o.nodes } : {}) });
+    const {
+      points,
+      notCurrent: _,
+      ...r
+    } = parsePjmDaCsv(text, { skipBadRows: o.skipBadRows ?? false, ...(o.nodes ? { nodes: o.nodes } : {}) });
     return { source: 'pjm-da-csv', prices: points, ...r };
   },
   // Day-ahead results in EUR, stored per area and delivery day with their revision (see app/day-ahead.ts).

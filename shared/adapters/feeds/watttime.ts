@@ -16,9 +16,9 @@
  * data_point_period_seconds, model: { date }, generated_at, warnings, … } }`, point times in UTC.
  */
 import * as z from 'zod';
-import { MINUTE_MS, iso } from '#domain/time.ts';
-import { systemClock, type Clock } from '#ports/clock.ts';
-import { FeedError, requestJson, type HttpOptions } from './http.ts';
+import { iso, MINUTE_MS } from '#domain/time.ts';
+import { type Clock, systemClock } from '#ports/clock.ts';
+import { FeedError, type HttpOptions, requestJson } from './http.ts';
 
 export const WATTTIME_BASE_URL = 'https://api.watttime.org';
 export type WattTimeSignal = 'co2_moer' | 'co2_aoer' | 'health_damage';

@@ -4,9 +4,10 @@
  * local server build them.
  */
 // Hono's `tiny` preset (its PatternRouter): the smallest router, plenty for fifteen routes, and 6 KB off the api bundle.
-import { Hono } from 'hono/tiny';
+
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { Hono } from 'hono/tiny';
 import type { AppEnv } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { openApiDocument } from './openapi.ts';
@@ -57,7 +58,14 @@ export function createApp(deps: ApiDeps) {
       }),
     );
   }
-  app.use('*', bodyLimit({ maxSize: maxBody, onError: (c) => problem(c, 413, `request body is larger than ${maxBody} bytes`, [{ path: 'body', message: `must be at most ${maxBody} bytes` }]) }));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: maxBody,
+      onError: (c) =>
+        problem(c, 413, `request body is larger than ${maxBody} bytes`, [{ path: 'body', message: `must be at most ${maxBody} bytes` }]),
+    }),
+  );
 
   const routes = apiRoutes(deps);
   for (const r of routes) mountRoute(app, r, deps.authenticate);

@@ -37,7 +37,9 @@ export function requireRole(authenticate: Authenticate, roles: readonly Role[]):
       const siteId = c.req.param('siteId');
       if (siteId === undefined || !principal.sites.includes(siteId)) {
         const allowed = principal.sites.join(', ') || 'none';
-        return problem(c, 403, `this token may act only for the sites ${allowed}`, [{ path: 'siteId', message: 'is not a site of this token' }]);
+        return problem(c, 403, `this token may act only for the sites ${allowed}`, [
+          { path: 'siteId', message: 'is not a site of this token' },
+        ]);
       }
     }
     c.set('principal', principal);

@@ -23,7 +23,15 @@ export function decisionCsvHeader(site: Site): string {
     cols.push(`${l.id}_action`, `${l.id}_mw`);
     if (l.kind === 'mining') cols.push(`${l.id}_curtail_above_usd_per_mwh`);
   }
-  cols.push(...ECONOMICS.map(([c]) => c), 'hashprice_usd_per_ph_day', 'override_ids', 'grid_event_ids', 'engine_version', 'decided_at', 'run_id');
+  cols.push(
+    ...ECONOMICS.map(([c]) => c),
+    'hashprice_usd_per_ph_day',
+    'override_ids',
+    'grid_event_ids',
+    'engine_version',
+    'decided_at',
+    'run_id',
+  );
   return `${cols.map(cell).join(',')}\r\n`;
 }
 
@@ -36,7 +44,14 @@ export function decisionCsvRow(site: Site, d: Decision): string {
     if (l.kind === 'mining') cells.push(a?.curtailAboveUsdPerMwh ?? '');
   }
   for (const [, k] of ECONOMICS) cells.push(d.economics[k] ?? '');
-  cells.push(d.inputs.hashprice?.usdPerPhDay ?? '', d.inputs.overrideIds.join(' '), d.inputs.gridEventIds.join(' '), d.engineVersion, d.decidedAt, d.runId);
+  cells.push(
+    d.inputs.hashprice?.usdPerPhDay ?? '',
+    d.inputs.overrideIds.join(' '),
+    d.inputs.gridEventIds.join(' '),
+    d.engineVersion,
+    d.decidedAt,
+    d.runId,
+  );
   return `${cells.map(cell).join(',')}\r\n`;
 }
 

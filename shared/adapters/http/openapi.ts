@@ -20,7 +20,10 @@ const TAGS = [
   { name: 'audit', description: 'The append-only audit trail' },
   { name: 'reports', description: 'Finance reports' },
   { name: 'bids', description: 'Day-ahead bids' },
-  { name: 'agent', description: 'The site agent: its dispatch plan, its telemetry, and the actuals and deployment performance read from it' },
+  {
+    name: 'agent',
+    description: 'The site agent: its dispatch plan, its telemetry, and the actuals and deployment performance read from it',
+  },
 ];
 
 type JsonSchema = Record<string, unknown>;
@@ -30,7 +33,11 @@ class Components {
   readonly schemas: Record<string, JsonSchema> = {};
 
   schema(s: z.ZodType, io: 'input' | 'output'): JsonSchema {
-    const { $schema: _s, $defs, ...root } = z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema & {
+    const {
+      $schema: _s,
+      $defs,
+      ...root
+    } = z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema & {
       $defs?: Record<string, JsonSchema>;
     };
     for (const [id, def] of Object.entries($defs ?? {})) this.schemas[id] ??= relink(def) as JsonSchema;
@@ -71,18 +78,30 @@ function response(c: Components, r: ResponseDoc): object {
   return {
     description: r.description,
     ...(r.headers ? { headers: r.headers } : {}),
-    ...(r.content ? { content: Object.fromEntries(Object.entries(r.content).map(([type, { schema }]) => [type, { schema: c.schema(schema, 'output') }])) } : {}),
+    ...(r.content
+      ? {
+          content: Object.fromEntries(
+            Object.entries(r.content).map(([type, { schema }]) => [type, { schema: c.schema(schema, 'output') }]),
+          ),
+        }
+      : {}),
   };
 }
 
 function operation(c: Components, { spec }: Route): object {
   const { roles, request = {}, responses, method: _m, path: _p, ...rest } = spec;
-  const params = [...parameters(c, 'path', request.params), ...parameters(c, 'query', request.query), ...parameters(c, 'header', request.headers)];
+  const params = [
+    ...parameters(c, 'path', request.params),
+    ...parameters(c, 'query', request.query),
+    ...parameters(c, 'header', request.headers),
+  ];
   return {
     ...rest,
     ...(roles === 'public' ? { security: [] } : { security: [{ bearerAuth: [] }], 'x-roles': [...roles] }),
     ...(params.length ? { parameters: params } : {}),
-    ...(request.body ? { requestBody: { required: true, content: { 'application/json': { schema: c.schema(request.body, 'input') } } } } : {}),
+    ...(request.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: c.schema(request.body, 'input') } } } }
+      : {}),
     responses: Object.fromEntries(Object.entries(responses).map(([status, r]) => [status, response(c, r)])),
   };
 }
@@ -112,7 +131,7 @@ export function openApiDocument(routes: readonly Route[]): object {
           scheme: 'bearer',
           bearerFormat: 'JWT',
           description:
-            'Roles come from the groups claim (cognito:groups): trader, finance, admin, operator; a site agent\'s machine token (Cognito client ' +
+            "Roles come from the groups claim (cognito:groups): trader, finance, admin, operator; a site agent's machine token (Cognito client " +
             'credentials, scope switchyard/agent) has the role agent, limited to its site. Each operation lists its roles in x-roles.',
         },
       },

@@ -13,9 +13,14 @@ export function parseInstantOrDay(text: string, field: string): number {
 /** The version an If-Match header names (`"3"`, `W/"3"` or `3`); 428 when absent. */
 export function ifMatchVersion(header: string | undefined): number {
   if (header === undefined || header.trim() === '') {
-    throw new ProblemError(428, 'this change needs an If-Match header with the version you read (the ETag)', [{ path: 'If-Match', message: 'is required' }]);
+    throw new ProblemError(428, 'this change needs an If-Match header with the version you read (the ETag)', [
+      { path: 'If-Match', message: 'is required' },
+    ]);
   }
   const m = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
-  if (!m) throw new ProblemError(400, `If-Match must name one version, e.g. "1" (got ${JSON.stringify(header)})`, [{ path: 'If-Match', message: 'must be a version ETag such as "1"' }]);
+  if (!m)
+    throw new ProblemError(400, `If-Match must name one version, e.g. "1" (got ${JSON.stringify(header)})`, [
+      { path: 'If-Match', message: 'must be a version ETag such as "1"' },
+    ]);
   return Number(m[1]);
 }

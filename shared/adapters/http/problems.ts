@@ -8,6 +8,8 @@ import { HTTPException } from 'hono/http-exception';
 import {
   ConflictError,
   DependencyUnavailableError,
+  type FieldIssue,
+  formatPath,
   IdempotencyKeyInUseError,
   IdempotencyKeyReusedError,
   NotFoundError,
@@ -15,8 +17,6 @@ import {
   ThrottledError,
   UnknownIdError,
   ValidationError,
-  formatPath,
-  type FieldIssue,
 } from '#domain/errors.ts';
 import type { Logger } from '#ports/logger.ts';
 
@@ -48,7 +48,7 @@ const TITLES: Record<number, string> = {
 const BLANK = 'about:blank';
 
 export function problem(
-  c: Context,
+  _c: Context,
   status: number,
   detail: string,
   errors?: Problem['errors'],
@@ -82,7 +82,9 @@ export function validationProblem(
   const where = (path: readonly PropertyKey[]) => formatPath(path) || part;
   // An unknown field (often a typo) is named as the field itself.
   const errors = issues.flatMap((i) =>
-    i.keys?.length ? i.keys.map((k) => ({ path: formatPath([...i.path, k]), message: 'is not a known field' })) : [{ path: where(i.path), message: i.message }],
+    i.keys?.length
+      ? i.keys.map((k) => ({ path: formatPath([...i.path, k]), message: 'is not a known field' }))
+      : [{ path: where(i.path), message: i.message }],
   );
   return problem(c, 400, `invalid ${part}: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors);
 }
@@ -131,7 +133,12 @@ export const PROBLEM_TABLE: readonly ProblemRow<Error>[] = [
 ];
 
 /** DynamoDB (or another AWS service) refused because of load: the caller should back off. */
-const THROTTLING = new Set(['ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'TooManyRequestsException']);
+const THROTTLING = new Set([
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+]);
 /** A connection that could not be made or was lost (Node's system error codes). */
 const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -156,12 +163,16 @@ export function errorHandler(log: Logger) {
       const status = err.status;
       if (status === 413) return problem(c, 413, 'request body is too large', [{ path: 'body', message: 'is too large' }]);
       if (status === 415) {
-        return problem(c, 415, `unsupported content-type "${c.req.header('content-type') ?? '(none)'}": send application/json`, [{ path: 'content-type', message: 'must be application/json' }]);
+        return problem(c, 415, `unsupported content-type "${c.req.header('content-type') ?? '(none)'}": send application/json`, [
+          { path: 'content-type', message: 'must be application/json' },
+        ]);
       }
-      if (status === 400 && /json/i.test(err.message)) return problem(c, 400, `malformed JSON body: ${err.message}`, [{ path: 'body', message: 'is not valid JSON' }]);
+      if (status === 400 && /json/i.test(err.message))
+        return problem(c, 400, `malformed JSON body: ${err.message}`, [{ path: 'body', message: 'is not valid JSON' }]);
       if (status < 500) return problem(c, status, err.message || TITLES[status] || 'request rejected');
     }
-    if (err instanceof SyntaxError) return problem(c, 400, `malformed JSON body: ${err.message}`, [{ path: 'body', message: 'is not valid JSON' }]);
+    if (err instanceof SyntaxError)
+      return problem(c, 400, `malformed JSON body: ${err.message}`, [{ path: 'body', message: 'is not valid JSON' }]);
     const reported = translated(err);
     const known = PROBLEM_TABLE.find((r) => reported instanceof r.error);
     if (known) {

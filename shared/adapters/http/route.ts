@@ -9,7 +9,7 @@ import { HTTPException } from 'hono/http-exception';
 import { validator } from 'hono/validator';
 import type * as z from 'zod';
 import type { Role } from '#adapters/jwt.ts';
-import { requireRole, type AppEnv, type Authenticate } from './auth.ts';
+import { type AppEnv, type Authenticate, requireRole } from './auth.ts';
 import { validationProblem } from './problems.ts';
 
 export interface RouteRequest {

@@ -4,8 +4,8 @@
  * document, `description` and `example` are copied into the schema.
  */
 import * as z from 'zod';
-import { AS_PRODUCTS, OVERRIDE_ACTIONS } from '#domain/grid.ts';
 import { FORCED_CAUSES } from '#domain/dispatch.ts';
+import { AS_PRODUCTS, OVERRIDE_ACTIONS } from '#domain/grid.ts';
 import { EXECUTION_MODES } from '#domain/sites.ts';
 import { STATE_CHANGES, TRIGGERS } from '#domain/telemetry.ts';
 import { AUDIT_ACTIONS } from '#ports/audit.ts';
@@ -16,7 +16,10 @@ export const ProblemSchema = z
     title: z.string(),
     status: z.number().int(),
     detail: z.string(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional().meta({ description: 'One entry per failing field' }),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .meta({ description: 'One entry per failing field' }),
   })
   .meta({ id: 'Problem' });
 
@@ -38,7 +41,11 @@ export const AllocationSchema = z
     action: z.enum(['RUN', 'CURTAIL', 'PARTIAL', 'SERVE']),
     mw: z.number(),
     modeId: z.string().optional(),
-    curtailAboveUsdPerMwh: z.number().nullable().optional().meta({ description: 'Mining loads: curtail within the interval above this real-time price' }),
+    curtailAboveUsdPerMwh: z
+      .number()
+      .nullable()
+      .optional()
+      .meta({ description: 'Mining loads: curtail within the interval above this real-time price' }),
     backupGenMw: z.number().optional(),
     reasons: z.array(z.string()),
   })
@@ -61,7 +68,9 @@ export const DecisionInputsSchema = z
           .meta({ description: 'A price published in another currency (Nord Pool EUR): the price, the rate (USD per unit), its day' }),
       })
       .nullable(),
-    hashprice: z.object({ usdPerPhDay: z.number(), day: z.string(), ageDays: z.number(), source: z.string(), demo: z.boolean() }).nullable(),
+    hashprice: z
+      .object({ usdPerPhDay: z.number(), day: z.string(), ageDays: z.number(), source: z.string(), demo: z.boolean() })
+      .nullable(),
     breakevensUsdPerMwh: z.record(z.string(), z.number()).nullable(),
     peakProbability: z.number(),
     gridEventIds: z.array(z.string()),
@@ -100,13 +109,10 @@ export const DecisionSchema = z
     engineVersion: z.string(),
     decidedAt: isoOut,
     runId: z.string(),
-    previousRevision: z
-      .number()
-      .int()
-      .min(1)
-      .nullable()
-      .optional()
-      .meta({ description: 'The revision of the interval before it that this decision was computed from; null when none (absent on older decisions)' }),
+    previousRevision: z.number().int().min(1).nullable().optional().meta({
+      description:
+        'The revision of the interval before it that this decision was computed from; null when none (absent on older decisions)',
+    }),
     published: z.boolean().meta({ description: 'Whether its DecisionMade / DecisionRevised event has been sent' }),
   })
   .meta({ id: 'Decision' });
@@ -141,22 +147,30 @@ export const SiteViewSchema = z
 
 export const OverrideCreateSchema = z
   .strictObject({
-    action: z.enum(OVERRIDE_ACTIONS).meta({ description: 'RUN / CURTAIL / CAP (with capMw) the load(s); RELEASE hands a load back to the engine under a site-wide override' }),
+    action: z.enum(OVERRIDE_ACTIONS).meta({
+      description: 'RUN / CURTAIL / CAP (with capMw) the load(s); RELEASE hands a load back to the engine under a site-wide override',
+    }),
     loadId: z.string().min(1).max(64).optional().meta({ description: 'One load of the site; without it, every mining load of the site' }),
     capMw: z.number().min(0).optional().meta({ description: 'With CAP only: the most MW the load(s) may draw' }),
     from: isoInstant,
     to: isoInstant,
     reason: z.string().trim().min(1, 'is required').max(500),
-    acknowledgeObligation: z.boolean().default(false).meta({ description: 'Needed to override a grid obligation (demand response, ancillary service, emergency); flagged on the decision' }),
+    acknowledgeObligation: z.boolean().default(false).meta({
+      description: 'Needed to override a grid obligation (demand response, ancillary service, emergency); flagged on the decision',
+    }),
   })
   .superRefine((o, ctx) => {
     if (Date.parse(o.to) <= Date.parse(o.from)) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
-    if (o.action === 'CAP' && o.capMw === undefined) ctx.addIssue({ code: 'custom', path: ['capMw'], message: 'is required when action is CAP' });
-    if (o.action !== 'CAP' && o.capMw !== undefined) ctx.addIssue({ code: 'custom', path: ['capMw'], message: 'is allowed only when action is CAP' });
+    if (o.action === 'CAP' && o.capMw === undefined)
+      ctx.addIssue({ code: 'custom', path: ['capMw'], message: 'is required when action is CAP' });
+    if (o.action !== 'CAP' && o.capMw !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['capMw'], message: 'is allowed only when action is CAP' });
   })
   .meta({ id: 'OverrideCreate' });
 
-export const OverrideCancelSchema = z.strictObject({ reason: z.string().trim().min(1, 'is required').max(500) }).meta({ id: 'OverrideCancel' });
+export const OverrideCancelSchema = z
+  .strictObject({ reason: z.string().trim().min(1, 'is required').max(500) })
+  .meta({ id: 'OverrideCancel' });
 
 export const OverrideSchema = z
   .object({
@@ -181,7 +195,9 @@ export const OverrideSchema = z
   })
   .meta({ id: 'Override' });
 
-export const RevisionRefSchema = z.object({ siteId: z.string(), intervalStart: isoOut, revision: z.number().int() }).meta({ id: 'RevisionRef' });
+export const RevisionRefSchema = z
+  .object({ siteId: z.string(), intervalStart: isoOut, revision: z.number().int() })
+  .meta({ id: 'RevisionRef' });
 
 export const OverrideChangeSchema = OverrideSchema.extend({
   revisions: z.array(RevisionRefSchema).meta({ description: 'The decision revisions the change recorded' }),
@@ -250,7 +266,9 @@ export const PnlRowSchema = z
   })
   .meta({ id: 'PnlRow' });
 
-export const PnlReportSchema = z.object({ granularity: z.enum(['day', 'month']), currency: z.literal('USD'), items: z.array(PnlRowSchema) }).meta({ id: 'PnlReport' });
+export const PnlReportSchema = z
+  .object({ granularity: z.enum(['day', 'month']), currency: z.literal('USD'), items: z.array(PnlRowSchema) })
+  .meta({ id: 'PnlReport' });
 
 // ---- bids -----------------------------------------------------------------------------------------
 
@@ -267,7 +285,13 @@ export const SiteBidsSchema = z
         hourStartMs: z.number(),
         localHour: z.number().int(),
         steps: z.array(
-          z.object({ loadId: z.string(), kind: z.enum(['base', 'ai', 'mining']), modeId: z.string().optional(), priceUsdPerMwh: z.number(), mw: z.number() }),
+          z.object({
+            loadId: z.string(),
+            kind: z.enum(['base', 'ai', 'mining']),
+            modeId: z.string().optional(),
+            priceUsdPerMwh: z.number(),
+            mw: z.number(),
+          }),
         ),
         thresholdsUsdPerMwh: z.record(z.string(), z.number().nullable()),
         breakevensUsdPerMwh: z.record(z.string(), z.number()).nullable(),
@@ -305,7 +329,9 @@ export const RunRecordSchema = z
 
 export const RunListSchema = z.object({ items: z.array(RunRecordSchema) }).meta({ id: 'RunList' });
 
-export const RunRequestSchema = z.strictObject({ at: isoInstant.optional().meta({ description: 'An instant in the hour to decide; default: now' }) }).meta({ id: 'RunRequest' });
+export const RunRequestSchema = z
+  .strictObject({ at: isoInstant.optional().meta({ description: 'An instant in the hour to decide; default: now' }) })
+  .meta({ id: 'RunRequest' });
 
 export const RunSummarySchema = z
   .object({
@@ -337,8 +363,12 @@ export const DispatchPlanSchema = z
     failSafe: z
       .object({ peakHoursLocal: z.array(z.number().int()), otherwise: z.enum(['HOLD', 'CURTAIL', 'RUN']) })
       .meta({ description: 'What the site does once its plan has run out or its prices are stale' }),
-    loads: z.array(z.record(z.string(), z.unknown())).meta({ description: 'The loads as configured: min run/off, ramp, power modes, restart cost' }),
-    validUntil: isoOut.nullable().meta({ description: 'End of the decided intervals that follow on from now; null when now is not decided' }),
+    loads: z
+      .array(z.record(z.string(), z.unknown()))
+      .meta({ description: 'The loads as configured: min run/off, ramp, power modes, restart cost' }),
+    validUntil: isoOut
+      .nullable()
+      .meta({ description: 'End of the decided intervals that follow on from now; null when now is not decided' }),
     intervals: z.array(
       z.object({
         intervalStart: isoOut,
@@ -404,7 +434,8 @@ export const StateChangeInSchema = z
         gridEventId: z.string().min(1).max(200).optional(),
       })
       .superRefine((t, ctx) => {
-        const need = (field: keyof typeof t, when: boolean) => when && t[field] === undefined && ctx.addIssue({ code: 'custom', path: [field], message: `is required when kind is ${t.kind}` });
+        const need = (field: keyof typeof t, when: boolean) =>
+          when && t[field] === undefined && ctx.addIssue({ code: 'custom', path: [field], message: `is required when kind is ${t.kind}` });
         need('priceUsdPerMwh', t.kind === 'PRICE');
         need('overrideId', t.kind === 'OVERRIDE');
         need('gridEventId', t.kind === 'GRID_DEPLOYMENT');
@@ -424,16 +455,27 @@ export const TelemetryBatchSchema = z
 export const TelemetryResultSchema = z
   .object({
     samples: z.number().int(),
-    stateChanges: z.object({ recorded: z.number().int(), replayed: z.number().int().meta({ description: 'Already recorded by (site, load, instant)' }) }),
+    stateChanges: z.object({
+      recorded: z.number().int(),
+      replayed: z.number().int().meta({ description: 'Already recorded by (site, load, instant)' }),
+    }),
     eventsUnsent: z.number().int(),
   })
   .meta({ id: 'TelemetryResult' });
 
 export const LoadSampleSchema = LoadSampleInSchema.extend({ siteId: z.string(), at: isoOut }).meta({ id: 'LoadSample' });
-export const StateChangeSchema = StateChangeInSchema.extend({ siteId: z.string(), at: isoOut, trigger: z.record(z.string(), z.unknown()) }).meta({ id: 'StateChange' });
+export const StateChangeSchema = StateChangeInSchema.extend({
+  siteId: z.string(),
+  at: isoOut,
+  trigger: z.record(z.string(), z.unknown()),
+}).meta({ id: 'StateChange' });
 
 export const ActualsPageSchema = z
-  .object({ items: z.array(LoadSampleSchema), stateChanges: z.array(StateChangeSchema).optional().meta({ description: 'First page only' }), nextToken: z.string().optional() })
+  .object({
+    items: z.array(LoadSampleSchema),
+    stateChanges: z.array(StateChangeSchema).optional().meta({ description: 'First page only' }),
+    nextToken: z.string().optional(),
+  })
   .meta({ id: 'ActualsPage' });
 
 export const PerformanceListSchema = z
@@ -470,12 +512,16 @@ const PartHealthSchema = z
 
 export const HealthSchema = z
   .object({
-    status: HealthStatus.meta({ description: '`down` when a part the API needs (the store) is down; `degraded` when a feed is stale or the event bus is unwell' }),
+    status: HealthStatus.meta({
+      description: '`down` when a part the API needs (the store) is down; `degraded` when a feed is stale or the event bus is unwell',
+    }),
     parts: z.object({
       store: PartHealthSchema,
       eventBus: PartHealthSchema,
       feeds: z
-        .array(z.object({ feed: z.string(), status: z.enum(['ok', 'degraded']), ageMinutes: z.number().nullable(), maxAgeMinutes: z.number() }))
+        .array(
+          z.object({ feed: z.string(), status: z.enum(['ok', 'degraded']), ageMinutes: z.number().nullable(), maxAgeMinutes: z.number() }),
+        )
         .meta({ description: 'Freshness of every feed the sites depend on; empty when the store cannot be read' }),
     }),
   })

@@ -1,9 +1,10 @@
 /** Domain records as the API shows them. */
+
+import type * as z from 'zod';
 import { isActive, overrideSnapshot } from '#app/overrides.ts';
 import type { Decision } from '#domain/decision.ts';
 import type { Site } from '#domain/sites.ts';
 import type { StoredOverride } from '#ports/decisions.ts';
-import type * as z from 'zod';
 import type { DecisionSchema, OverrideSchema, SiteViewSchema } from './schemas.ts';
 
 export type DecisionView = z.infer<typeof DecisionSchema>;

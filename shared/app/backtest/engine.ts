@@ -28,26 +28,27 @@
  */
 import { hourBid } from '#domain/bids.ts';
 import { revenuePerMwh } from '#domain/economics.ts';
-import {
-  compileExecution,
-  efficiencyOrder,
-  executeStep,
-  initialExecutionState,
-  newExecutionStep,
-} from '#domain/execution.ts';
-import { hysteresisBand } from '#domain/physics.ts';
+import type { CarbonInput } from '#domain/emissions.ts';
+import { compileExecution, efficiencyOrder, executeStep, initialExecutionState, newExecutionStep } from '#domain/execution.ts';
 import type { ForecastFeatures, PriceForecaster } from '#domain/forecast.ts';
 import type { GridEvent } from '#domain/grid.ts';
-import type { CarbonInput } from '#domain/emissions.ts';
-import { decide, type DecisionInput, type HashpriceInput, type LoadState, type PriceInput } from '#domain/policy.ts';
+import { hysteresisBand } from '#domain/physics.ts';
+import { type DecisionInput, decide, type HashpriceInput, type LoadState, type PriceInput } from '#domain/policy.ts';
 import type { ExecutionMode, MiningLoad, Site } from '#domain/sites.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '#domain/time.ts';
 import type { SystemLoadPoint } from '#ports/market-data.ts';
-import { perfectForesight, type DpLoad } from './dp.ts';
-import { setupFourCp, type FourCpPeak, type FourCpSetup } from './fourcp.ts';
+import { type DpLoad, perfectForesight } from './dp.ts';
+import { type FourCpPeak, type FourCpSetup, setupFourCp } from './fourcp.ts';
 import { localCalendar, type Timeline } from './timeline.ts';
 
-export const POLICIES = ['always_on', 'perfect_foresight', 'engine', 'engine_hourly', 'engine_price_responsive', 'engine_dispatched'] as const;
+export const POLICIES = [
+  'always_on',
+  'perfect_foresight',
+  'engine',
+  'engine_hourly',
+  'engine_price_responsive',
+  'engine_dispatched',
+] as const;
 export type PolicyName = (typeof POLICIES)[number];
 
 /** The policies a capture ratio is reported for. */
@@ -148,7 +149,10 @@ interface LoadModel {
 }
 
 function modelOf(load: MiningLoad, intervalMinutes: number): LoadModel {
-  const opts = [{ id: undefined as string | undefined, mw: load.powerMw, eff: load.efficiencyJPerTh }, ...load.modes.map((m) => ({ id: m.id as string | undefined, mw: m.powerMw, eff: m.efficiencyJPerTh }))];
+  const opts = [
+    { id: undefined as string | undefined, mw: load.powerMw, eff: load.efficiencyJPerTh },
+    ...load.modes.map((m) => ({ id: m.id as string | undefined, mw: m.powerMw, eff: m.efficiencyJPerTh })),
+  ];
   const modeIndex = new Map<string, number>();
   opts.forEach((o, k) => o.id !== undefined && modeIndex.set(o.id, k));
   return {
@@ -303,7 +307,13 @@ function setupAwards(site: Site, tl: Timeline, fourCp: FourCpSetup | null): Awar
           site,
           {
             hourStartMs: hs,
-            hashprice: { usdPerPhDay: h, day: tl.hashDays[tl.hashDayIndex[i]!]!, ageDays: tl.hashAgeDays[i]!, source: 'backtest', demo: false },
+            hashprice: {
+              usdPerPhDay: h,
+              day: tl.hashDays[tl.hashDayIndex[i]!]!,
+              ageDays: tl.hashAgeDays[i]!,
+              source: 'backtest',
+              demo: false,
+            },
             daUsdPerMwh: Number.isFinite(da) ? da : null,
             peakProbability: fourCp ? fourCp.probForBid[i]! : 0,
           },
@@ -313,7 +323,19 @@ function setupAwards(site: Site, tl: Timeline, fourCp: FourCpSetup | null): Awar
       }
       events.push(
         award > 0
-          ? [{ id: `as-award-${site.id}-${hs}`, type: 'AS_AWARD', market: site.market, siteId: site.id, mw: award, product, priceUsdPerMwh: tl.asPrice[i]!, startMs: hs, endMs: hs + HOUR_MS }]
+          ? [
+              {
+                id: `as-award-${site.id}-${hs}`,
+                type: 'AS_AWARD',
+                market: site.market,
+                siteId: site.id,
+                mw: award,
+                product,
+                priceUsdPerMwh: tl.asPrice[i]!,
+                startMs: hs,
+                endMs: hs + HOUR_MS,
+              },
+            ]
           : [],
       );
     }
@@ -363,8 +385,7 @@ export function backtestSite(site: Site, tl: Timeline, opts: BacktestOptions): S
     monthOf[i] = months.length - 1;
     dayOf[i] = days.length - 1;
   }
-  const fourCp =
-    site.fourCp.enabled && opts.loadActual && opts.loadActual.length > 0 ? setupFourCp(site, tl, opts.loadActual) : null;
+  const fourCp = site.fourCp.enabled && opts.loadActual && opts.loadActual.length > 0 ? setupFourCp(site, tl, opts.loadActual) : null;
   const ctx: SiteContext = {
     site,
     tl,
@@ -409,7 +430,8 @@ export function backtestSite(site: Site, tl: Timeline, opts: BacktestOptions): S
     const ledger = ledgers[p];
     if (p === 'always_on') runAlwaysOn(ctx, ledger);
     else if (p === 'perfect_foresight') runPerfectForesight(ctx, ledger);
-    else if (p === 'engine') thresholds = runEngine(ctx, ledger, opts.forecaster, false, opts.onProgress, executed && !thresholds) ?? thresholds;
+    else if (p === 'engine')
+      thresholds = runEngine(ctx, ledger, opts.forecaster, false, opts.onProgress, executed && !thresholds) ?? thresholds;
     else if (p === 'engine_hourly') runEngine(ctx, ledger, opts.forecaster, true, opts.onProgress, false);
     else {
       thresholds ??= runEngine(ctx, null, opts.forecaster, false, undefined, true);
@@ -479,7 +501,7 @@ function runPerfectForesight(ctx: SiteContext, ledger: Ledger): void {
   for (let i = 0; i < tl.n; i++) {
     for (let l = 0; l < models.length; l++) {
       const o = schedule.option[l]![i]!;
-      ledger.settle(l, i, o < 0 ? 0 : models[l]!.mw[o]!, o < 0 ? 0 : o);
+      ledger.settle(l, i, o < 0 ? 0 : models[l]!.mw[o]!, Math.max(o, 0));
     }
   }
 }
@@ -525,7 +547,15 @@ function runEngine(
     month: 1,
     loadForecastMw: null,
   };
-  const price: PriceInput = { expectedUsdPerMwh: 0, source: forecaster.name, daUsdPerMwh: null, lastRtUsdPerMwh: null, lastRtIntervalStartMs: null, ageMinutes: 0, demo: false };
+  const price: PriceInput = {
+    expectedUsdPerMwh: 0,
+    source: forecaster.name,
+    daUsdPerMwh: null,
+    lastRtUsdPerMwh: null,
+    lastRtIntervalStartMs: null,
+    ageMinutes: 0,
+    demo: false,
+  };
   const hashprice: HashpriceInput = { usdPerPhDay: 0, day: '', ageDays: 0, source: 'backtest', demo: false };
   const input: DecisionInput = {
     site,

@@ -6,7 +6,7 @@
  * mean draw over that hour's intervals; the charge for the year is
  * `rate × 1000 × Σ peak MW / peaksPerYear`.
  */
-import { peakProbability, type PeakRiskParams, PEAK_RISK_2024H1 } from '#domain/forecast.ts';
+import { PEAK_RISK_2024H1, type PeakRiskParams, peakProbability } from '#domain/forecast.ts';
 import type { Site } from '#domain/sites.ts';
 import { DAY_MS, HOUR_MS } from '#domain/time.ts';
 import type { SystemLoadPoint } from '#ports/market-data.ts';
@@ -120,7 +120,8 @@ export function setupFourCp(
   };
   // Today's forecast error so far: actual / forecast of the latest hour ended within three hours.
   const forecastByHour = new Map<number, number>();
-  for (let i = 0; i < n; i++) if (Number.isFinite(tl.loadForecast[i]!)) forecastByHour.set(Math.floor(tl.t[i]! / HOUR_MS) * HOUR_MS, tl.loadForecast[i]!);
+  for (let i = 0; i < n; i++)
+    if (Number.isFinite(tl.loadForecast[i]!)) forecastByHour.set(Math.floor(tl.t[i]! / HOUR_MS) * HOUR_MS, tl.loadForecast[i]!);
   const errorAt = (decisionMs: number): number | null => {
     let lo = 0;
     let hi = ends.length;
@@ -146,7 +147,12 @@ export function setupFourCp(
     const f = { intervalMinutes: 60, loadForecastMw: lf, dayForecastMaxMw: dayMax.get(cal.day[i]!) ?? null, daysLeftInMonth };
     const at = (decisionMs: number) =>
       peakProbability(
-        { ...f, monthPeakSoFarMw: soFar(decisionMs, month), dailyPeaksSoFarMw: peaksSoFar(decisionMs, month), recentActualOverForecast: errorAt(decisionMs) },
+        {
+          ...f,
+          monthPeakSoFarMw: soFar(decisionMs, month),
+          dailyPeaksSoFarMw: peaksSoFar(decisionMs, month),
+          recentActualOverForecast: errorAt(decisionMs),
+        },
         params,
       );
     probAtStart[i] = at(t);

@@ -14,30 +14,37 @@ import {
   captureRatio,
   DEFAULT_REACTION_LAG_SCED,
   ENGINE_POLICIES,
+  type EnginePolicy,
   EXECUTED_POLICIES,
   HEADLINE_POLICY,
   POLICIES,
-  type EnginePolicy,
   type PolicyName,
   type PolicyTotals,
   type SiteResult,
 } from './engine.ts';
-import { buildTimeline, checkSiteMatches, DEFAULT_TIMING, type BacktestMarketData, type InformationTiming, type Timeline } from './timeline.ts';
+import {
+  type BacktestMarketData,
+  buildTimeline,
+  checkSiteMatches,
+  DEFAULT_TIMING,
+  type InformationTiming,
+  type Timeline,
+} from './timeline.ts';
 
 export {
-  POLICIES,
+  captureRatio,
+  DEFAULT_REACTION_LAG_SCED,
   ENGINE_POLICIES,
+  type EnginePolicy,
   EXECUTED_POLICIES,
   HEADLINE_POLICY,
-  DEFAULT_REACTION_LAG_SCED,
-  captureRatio,
-  type EnginePolicy,
+  POLICIES,
   type PolicyName,
   type PolicyTotals,
   type SiteResult,
 } from './engine.ts';
-export { DEFAULT_LMP_LAG_MINUTES, DEFAULT_PRICE_LAG_MINUTES, DEFAULT_TIMING } from './timeline.ts';
 export type { BacktestMarketData, InformationTiming, ScedLmpPoint, Timeline } from './timeline.ts';
+export { DEFAULT_LMP_LAG_MINUTES, DEFAULT_PRICE_LAG_MINUTES, DEFAULT_TIMING } from './timeline.ts';
 
 export interface BacktestRequest {
   sites: readonly Site[];
@@ -222,7 +229,13 @@ export function summarize(result: BacktestResult): Summary {
           if (t) captureRatioOut[p] = round(captureRatio(energy(t), energy(ao), energy(pf)), 4);
         }
       }
-      const out: SummarySite = { siteId: site.id, intervals: r.intervals, execution: site.execution, policies, captureRatio: captureRatioOut };
+      const out: SummarySite = {
+        siteId: site.id,
+        intervals: r.intervals,
+        execution: site.execution,
+        policies,
+        captureRatio: captureRatioOut,
+      };
       if (lastPrice && ao && pf) out.captureVsLastPrice = versusLastPrice(r, lastPrice, boot);
       const headline = HEADLINE_POLICY[site.execution];
       if (r.policies[headline]) out.headline = headline;

@@ -4,8 +4,8 @@
  * never sits in memory as one string.
  */
 import { iso } from '#domain/time.ts';
-import type { BacktestResult, PolicyName } from './index.ts';
 import { POLICIES } from './engine.ts';
+import type { BacktestResult, PolicyName } from './index.ts';
 
 const ROWS_PER_CHUNK = 2048;
 

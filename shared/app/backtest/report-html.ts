@@ -22,7 +22,8 @@ const COLORS: Record<PolicyName, string> = {
 const EXPLAINED: Record<PolicyName, string> = {
   always_on: 'every mining load at full power in every interval.',
   perfect_foresight: 'the best schedule knowing every settlement price in advance (under minimum run and off times): the ceiling.',
-  engine: 'scheduled: the engine decides each interval at its start with the prices published by then and the site follows that for the whole interval.',
+  engine:
+    'scheduled: the engine decides each interval at its start with the prices published by then and the site follows that for the whole interval.',
   engine_hourly: 'scheduled once an hour: the four intervals of each hour decided at its start, as the hourly run does.',
   engine_price_responsive:
     'price-responsive: a controller on site curtails each fleet when the latest published 5-minute price is above the engine’s threshold, one reaction lag late, with the hysteresis band.',
@@ -75,11 +76,14 @@ function frame(x: Axis, y: Axis, yLabel: (v: number) => string): string {
     const px = scaleX(m, x);
     const label = new Date(m).toISOString().slice(0, 7);
     parts.push(`<line class="grid" x1="${fmt(px)}" x2="${fmt(px)}" y1="${PAD.top}" y2="${H - PAD.bottom}"/>`);
-    if (px < W - PAD.right - 24) parts.push(`<text class="tick" x="${fmt(px)}" y="${H - PAD.bottom + 16}" text-anchor="middle">${label}</text>`);
+    if (px < W - PAD.right - 24)
+      parts.push(`<text class="tick" x="${fmt(px)}" y="${H - PAD.bottom + 16}" text-anchor="middle">${label}</text>`);
     const nd = new Date(m);
     m = Date.UTC(nd.getUTCFullYear(), nd.getUTCMonth() + 1, 1);
   }
-  parts.push(`<rect class="axes" x="${PAD.left}" y="${PAD.top}" width="${W - PAD.left - PAD.right}" height="${H - PAD.top - PAD.bottom}"/>`);
+  parts.push(
+    `<rect class="axes" x="${PAD.left}" y="${PAD.top}" width="${W - PAD.left - PAD.right}" height="${H - PAD.top - PAD.bottom}"/>`,
+  );
   return parts.join('');
 }
 
@@ -135,7 +139,9 @@ function priceChart(tl: Timeline, r: SiteResult): string {
     while (j + 1 < n && curtailedAt(j + 1)) j++;
     const x0 = scaleX(tl.t[i]!, x);
     const x1 = scaleX(tl.t[j]! + tl.intervalMinutes * 60_000, x);
-    bands.push(`<rect class="curtail" x="${fmt(x0, 2)}" y="${PAD.top}" width="${fmt(Math.max(0.6, x1 - x0), 2)}" height="${H - PAD.top - PAD.bottom}"/>`);
+    bands.push(
+      `<rect class="curtail" x="${fmt(x0, 2)}" y="${PAD.top}" width="${fmt(Math.max(0.6, x1 - x0), 2)}" height="${H - PAD.top - PAD.bottom}"/>`,
+    );
     i = j;
   }
   return `<figure>
@@ -146,7 +152,11 @@ ${frame(x, y, (v) => `$${v}`)}
 ${polyline(clipped, x, y, 'series price', '#444', 'real-time price')}
 ${polyline(be, x, y, 'series breakeven', '#d62728', 'breakeven')}
 </svg>
-${legend([['#444', 'real-time price, hourly max'], ['#d62728', 'breakeven'], ['rgba(31,119,180,0.25)', 'engine curtailed']])}
+${legend([
+  ['#444', 'real-time price, hourly max'],
+  ['#d62728', 'breakeven'],
+  ['rgba(31,119,180,0.25)', 'engine curtailed'],
+])}
 </figure>`;
 }
 
@@ -202,7 +212,9 @@ const deltaText = (d: { delta: number; low: number; high: number }) => `${signed
 function policyTable(summary: Summary['sites'][number]): string {
   const rows = POLICIES.filter((p) => summary.policies[p]).map((p) => {
     const t = summary.policies[p]!;
-    const cr = (ENGINE_POLICIES as readonly PolicyName[]).includes(p) ? summary.captureRatio[p as (typeof ENGINE_POLICIES)[number]] : undefined;
+    const cr = (ENGINE_POLICIES as readonly PolicyName[]).includes(p)
+      ? summary.captureRatio[p as (typeof ENGINE_POLICIES)[number]]
+      : undefined;
     const labels = `${t.upperBound ? ' <span class="upper-bound">upper bound</span>' : ''}${summary.headline === p ? ' <span class="headline">this site</span>' : ''}`;
     const extra = [
       t.restartCostUsd !== undefined ? `<td>${usd(t.restartCostUsd)}</td>` : '',
@@ -254,7 +266,8 @@ function monthlyTable(r: SiteResult): string {
   const rows = r.monthly.map((m) => {
     const cells = policies.map((p) => `<td>${usd(m.net[p])}</td>`).join('');
     const energy = (p: PolicyName) => m.net[p] - m.ancillary[p];
-    const cap = canCapture && r.policies.engine ? captureRatio(energy('engine'), energy('always_on'), energy('perfect_foresight')) : Number.NaN;
+    const cap =
+      canCapture && r.policies.engine ? captureRatio(energy('engine'), energy('always_on'), energy('perfect_foresight')) : Number.NaN;
     return `<tr><th>${m.month}</th>${cells}<td>${Number.isFinite(cap) ? cap.toFixed(3) : ''}</td></tr>`;
   });
   return `<table class="monthly"><thead><tr><th>month</th>${head}<th>engine capture</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
@@ -270,9 +283,15 @@ export function renderHtmlReport(result: BacktestResult, summary: Summary): stri
     const ai = s.ai
       ? `<p class="note">AI tenants, served first in every policy: ${Math.round(s.ai.servedMwh).toLocaleString('en-US')} MWh, revenue ${usd(s.ai.revenueUsd)}, energy at the real-time price ${usd(s.ai.energyCostUsd)} (not in the mining P&amp;L above).</p>`
       : '';
-    const charts = r.series ? [priceChart(tl, r), cumulativeChart(tl, r, false), cumulativeChart(tl, r, true)].join('\n') : '<p>(no per-interval detail recorded)</p>';
+    const charts = r.series
+      ? [priceChart(tl, r), cumulativeChart(tl, r, false), cumulativeChart(tl, r, true)].join('\n')
+      : '<p>(no per-interval detail recorded)</p>';
     const loads = site.loads
-      .map((l) => (l.kind === 'mining' ? `${l.id}: ${l.powerMw} MW at ${l.efficiencyJPerTh} J/TH, ${l.poolFeePct}% fee` : `${l.id}: AI ${l.contractedMw} MW`))
+      .map((l) =>
+        l.kind === 'mining'
+          ? `${l.id}: ${l.powerMw} MW at ${l.efficiencyJPerTh} J/TH, ${l.poolFeePct}% fee`
+          : `${l.id}: AI ${l.contractedMw} MW`,
+      )
       .join('; ');
     return `<section class="site" id="site-${esc(site.id)}">
 <h2>${esc(site.name)} <small>${esc(site.id)} · ${esc(site.settlementPoint ?? site.market)}</small></h2>

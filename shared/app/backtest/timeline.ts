@@ -7,7 +7,7 @@
  * a settlement price its interval's end plus a publication lag, a 5-minute LMP its SCED timestamp
  * plus a lag, a day-ahead price the posting of the day-ahead market the day before its operating day.
  */
-import { HashpriceSeries } from '#domain/economics.ts';
+import type { HashpriceSeries } from '#domain/economics.ts';
 import type { Site } from '#domain/sites.ts';
 import { DAY_MS, HOUR_MS, localParts, MINUTE_MS } from '#domain/time.ts';
 import type { AsPricePoint, PricePoint, SystemLoadPoint } from '#ports/market-data.ts';
@@ -118,7 +118,9 @@ export function buildTimeline(
   asProduct: AsPricePoint['product'] | null = null,
   timing: InformationTiming = DEFAULT_TIMING,
 ): Timeline {
-  const rt = data.rt.filter((p) => p.intervalStartMs >= fromMs && p.intervalStartMs < toMs).sort((a, b) => a.intervalStartMs - b.intervalStartMs);
+  const rt = data.rt
+    .filter((p) => p.intervalStartMs >= fromMs && p.intervalStartMs < toMs)
+    .sort((a, b) => a.intervalStartMs - b.intervalStartMs);
   if (rt.length === 0) throw new Error('no real-time prices in the backtest window');
   const intervalMinutes = rt[0]!.intervalMinutes;
   const n = rt.length;
@@ -128,7 +130,9 @@ export function buildTimeline(
   const lfByHour = new Map<number, number>();
   for (const p of data.loadForecast ?? []) lfByHour.set(Math.floor(p.intervalStartMs / HOUR_MS) * HOUR_MS, p.mw);
   const asByHour = new Map<number, number>();
-  if (asProduct) for (const p of data.asPrices ?? []) if (p.product === asProduct) asByHour.set(Math.floor(p.intervalStartMs / HOUR_MS) * HOUR_MS, p.priceUsdPerMwh);
+  if (asProduct)
+    for (const p of data.asPrices ?? [])
+      if (p.product === asProduct) asByHour.set(Math.floor(p.intervalStartMs / HOUR_MS) * HOUR_MS, p.priceUsdPerMwh);
 
   const tl: Timeline = {
     n,
@@ -304,6 +308,7 @@ function utcOffsetMs(ms: number, timeZone: string): number {
 /** The sites a timeline can serve: same market and settlement point. */
 export function checkSiteMatches(site: Site, tl: Timeline): string | null {
   if (site.market !== tl.market) return `site "${site.id}" is in market ${site.market} but the prices are ${tl.market}`;
-  if (site.settlementPoint !== tl.node) return `site "${site.id}" settles at ${site.settlementPoint ?? '(none)'} but the prices are for ${tl.node}`;
+  if (site.settlementPoint !== tl.node)
+    return `site "${site.id}" settles at ${site.settlementPoint ?? '(none)'} but the prices are for ${tl.node}`;
   return null;
 }

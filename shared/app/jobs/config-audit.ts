@@ -6,7 +6,7 @@
 import type { Site } from '#domain/sites.ts';
 import type { AuditRecord } from '#ports/audit.ts';
 import type { Logger } from '#ports/logger.ts';
-import { recordSitesConfig, sitesHash, type ConfigAuditDeps } from '../config-audit.ts';
+import { type ConfigAuditDeps, recordSitesConfig, sitesHash } from '../config-audit.ts';
 
 export type ConfigAudit = (sites: readonly Site[], nowMs: number) => Promise<AuditRecord[]>;
 

@@ -4,7 +4,7 @@ import type { Clock } from '#ports/clock.ts';
 import type { EventPublisher, PublishResult } from '#ports/events.ts';
 import type { Logger } from '#ports/logger.ts';
 import type { MarketDataRepository } from '#ports/market-data.ts';
-import { feedsForSites, publishStaleness, type FeedAge, type FeedSpec } from '../staleness.ts';
+import { type FeedAge, type FeedSpec, feedsForSites, publishStaleness } from '../staleness.ts';
 
 export interface FeedCheckDeps {
   sites: readonly Site[];

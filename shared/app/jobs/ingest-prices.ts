@@ -9,8 +9,8 @@
  */
 import { MINUTE_MS } from '#domain/time.ts';
 import type { PriceFeed } from '#ports/feeds.ts';
-import { ingestPrices, type IngestReport } from '../ingest.ts';
-import { liveWindows, nodesOf, pullPrices, type PullWindow } from '../pull.ts';
+import { type IngestReport, ingestPrices } from '../ingest.ts';
+import { liveWindows, nodesOf, type PullWindow, pullPrices } from '../pull.ts';
 import { checkFeeds, type FeedCheck, type FeedCheckDeps } from './feed-staleness.ts';
 import { announcePrices, newPriceRecorder, type PricesStored } from './price-redecide.ts';
 
@@ -65,7 +65,13 @@ export async function ingestPricesJob(
       try {
         const r = await ingestPrices(recorder.repo, feeds.rt5, { ...window, nodes });
         pulled.reports.push({ ...r, kind: 'RT5' });
-        deps.log.info('prices ingested', { feed: r.source, rows: r.rows, written: r.written.prices, rejects: r.rejects.length, gaps: r.gaps.length });
+        deps.log.info('prices ingested', {
+          feed: r.source,
+          rows: r.rows,
+          written: r.written.prices,
+          rejects: r.rejects.length,
+          gaps: r.gaps.length,
+        });
       } catch (err) {
         pulled.errors.push(`${feeds.rt5.name}: ${(err as Error).message}`);
         deps.log.error('price ingest failed', { feed: feeds.rt5.name, error: (err as Error).message });

@@ -256,7 +256,13 @@ async function reviseInterval(
   for (let attempt = 1; ; attempt++) {
     const revision = current.revision + 1;
     const interval = { site, snap, overrides, intervalStartMs: t, previous, decisionTimeMs: nowMs };
-    const candidate = await decideInterval(deps, reader, interval, { revision, source: 'AUTO', decidedAtMs: nowMs, runId, previousRevision });
+    const candidate = await decideInterval(deps, reader, interval, {
+      revision,
+      source: 'AUTO',
+      decidedAtMs: nowMs,
+      runId,
+      previousRevision,
+    });
     if (!decisionMoved(current, candidate)) return { decision: current, written: false };
     candidate.reasons.push(PRICE_UPDATE);
     if ((await deps.decisions.putRevision(candidate)) === 'written') return { decision: candidate, written: true };

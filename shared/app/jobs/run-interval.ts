@@ -4,8 +4,8 @@
  * recorded and published for every site. What the market data comes from (ingested, pulled just
  * before, demo) is the caller's; the rules are the same.
  */
-import { runInterval, type RunRequest, type RunSummary } from '../run-interval.ts';
-import { runDeps, type EngineParts } from '../scheduled-run.ts';
+import { type RunRequest, type RunSummary, runInterval } from '../run-interval.ts';
+import { type EngineParts, runDeps } from '../scheduled-run.ts';
 import type { ConfigAudit } from './config-audit.ts';
 
 export interface RunJobDeps extends EngineParts {

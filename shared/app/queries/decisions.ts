@@ -3,11 +3,11 @@
  * revision of one interval, and every site's decisions of one UTC day.
  */
 import type { Decision } from '#domain/decision.ts';
+import { UnknownIdError } from '#domain/errors.ts';
 import type { Site } from '#domain/sites.ts';
 import { iso } from '#domain/time.ts';
 import type { DecisionFilter, DecisionRepository, Page, PageRequest } from '#ports/decisions.ts';
 import { decisionPages } from '../decision-log.ts';
-import { UnknownIdError } from '#domain/errors.ts';
 import { siteOf } from '../sites.ts';
 import { checkRange, RANGE_LIMITS_DAYS } from './range.ts';
 

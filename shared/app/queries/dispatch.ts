@@ -1,5 +1,5 @@
 /** The dispatch plan a site agent polls (GET /sites/{siteId}/dispatch): built from the stored current decisions. */
-import { dispatchPlan, type DispatchPlan } from '#domain/dispatch.ts';
+import { type DispatchPlan, dispatchPlan } from '#domain/dispatch.ts';
 import type { Site } from '#domain/sites.ts';
 import { HOUR_MS } from '#domain/time.ts';
 import type { Clock } from '#ports/clock.ts';

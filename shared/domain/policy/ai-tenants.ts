@@ -1,6 +1,7 @@
 /** Rule 4, AI tenants first: each tenant's wanted grid draw is served before any miner gets capacity. */
+
+import { NO_FLAGS, type Situation, type TenantPlan, withUnique } from './plans.ts';
 import type { Allocation } from './types.ts';
-import { NO_FLAGS, withUnique, type Situation, type TenantPlan } from './plans.ts';
 
 export interface Served {
   /** One allocation per tenant, in the order of the sites file. */

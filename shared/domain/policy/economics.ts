@@ -6,7 +6,7 @@
  */
 import { LB_PER_TONNE } from '../co2.ts';
 import { choosePowerMode } from '../physics.ts';
-import { NO_FLAGS, Priority, type MinerPlan, type Situation, type Stepped } from './plans.ts';
+import { type MinerPlan, NO_FLAGS, Priority, type Situation, type Stepped } from './plans.ts';
 import { fourCpPremium } from './situation.ts';
 
 /** Does the economics (or the fail-safe) set this load's level? Not when an obligation or an override holds it. */

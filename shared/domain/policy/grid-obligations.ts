@@ -4,7 +4,7 @@
  * fleets first; an award not deployed keeps that much curtailable load running, most efficient first.
  */
 import { withinBounds } from '../physics.ts';
-import { NO_FLAGS, Priority, type MinerPlan, type Situation, type Stepped, type TenantPlan } from './plans.ts';
+import { type MinerPlan, NO_FLAGS, Priority, type Situation, type Stepped, type TenantPlan } from './plans.ts';
 
 /** Each tenant's wanted grid draw and backup generation under the grid events in force. */
 export function obligeTenants(s: Situation): TenantPlan[] {

@@ -5,7 +5,7 @@
  * site-wide CAP share its MW the same way; physics (a minimum run) still wins over the cap.
  */
 import { compareEfficiency, fitInterconnect, optionRevenuePerMwh } from '../physics.ts';
-import { NO_FLAGS, withUnique, type MinerPlan, type Situation } from './plans.ts';
+import { type MinerPlan, NO_FLAGS, type Situation, withUnique } from './plans.ts';
 import type { Allocation, AllocationAction } from './types.ts';
 
 export interface Shared {

@@ -4,7 +4,7 @@
  */
 import type { Override } from '../grid.ts';
 import { withinBounds } from '../physics.ts';
-import { NO_FLAGS, Priority, withUnique, type MinerPlan, type Overridden, type Situation, type TenantPlan } from './plans.ts';
+import { type MinerPlan, NO_FLAGS, type Overridden, Priority, type Situation, type TenantPlan, withUnique } from './plans.ts';
 import { overrideFor } from './situation.ts';
 
 /** Tenants change only through an override that names them. */
@@ -39,10 +39,12 @@ export function overrideMiners(s: Situation, plans: readonly MinerPlan[]): Overr
     if (!o) return p;
     overrideIds = withUnique(overrideIds, o.id);
     if (o.action === 'RELEASE') return { ...p, reasons: [...p.reasons, 'OVERRIDE_RELEASE', `OVERRIDE:${o.id}`] };
-    if (p.obligation && !o.acknowledgeObligation) return { ...p, reasons: [...p.reasons, 'OVERRIDE_BLOCKED_BY_OBLIGATION', `OVERRIDE:${o.id}`] };
+    if (p.obligation && !o.acknowledgeObligation)
+      return { ...p, reasons: [...p.reasons, 'OVERRIDE_BLOCKED_BY_OBLIGATION', `OVERRIDE:${o.id}`] };
     if (p.obligation) flags = withUnique(flags, 'OBLIGATION_OVERRIDDEN');
     // Without a load, CAP caps the site's mining draw, not each load: the loads keep their levels and share it.
-    if (o.action === 'CAP' && o.loadId === undefined) return { ...p, siteCapMw: Math.max(0, o.capMw ?? 0), reasons: [...p.reasons, 'OVERRIDE_CAP', `OVERRIDE:${o.id}`] };
+    if (o.action === 'CAP' && o.loadId === undefined)
+      return { ...p, siteCapMw: Math.max(0, o.capMw ?? 0), reasons: [...p.reasons, 'OVERRIDE_CAP', `OVERRIDE:${o.id}`] };
     return applyOverride(p, o);
   });
   return { plans: out, flags, overrideIds };

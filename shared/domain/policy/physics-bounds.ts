@@ -1,6 +1,6 @@
 /** Rule 1, physics and safety: the levels each mining load may take this interval (ramp, minimum run / off time). */
 import { boundsBind, levelBounds } from '../physics.ts';
-import { Priority, type MinerPlan, type Situation } from './plans.ts';
+import { type MinerPlan, Priority, type Situation } from './plans.ts';
 
 /** One plan per mining load, most efficient first, bounded by physics; no level chosen yet. */
 export function boundByPhysics(s: Situation): MinerPlan[] {

@@ -2,12 +2,13 @@
  * The values the policy's steps pass along. A step takes plans and returns new ones; it never changes
  * the plans it was given.
  */
+
+import type { CarbonInput } from '../emissions.ts';
 import type { Override } from '../grid.ts';
 import type { PowerOption } from '../physics.ts';
 import type { AiLoad, MiningLoad, Site } from '../sites.ts';
-import { type GridSituation, type InputsRead, type SiteModel } from './situation.ts';
+import type { GridSituation, InputsRead, SiteModel } from './situation.ts';
 import type { HashpriceInput, PreviousState } from './types.ts';
-import type { CarbonInput } from '../emissions.ts';
 
 /**
  * Which rule holds a mining load's level, and so the order in which loads get interconnect capacity:

@@ -5,7 +5,7 @@
 import { revenuePerMwh } from '../economics.ts';
 import type { GridEvent, Override } from '../grid.ts';
 import { overlaps } from '../grid.ts';
-import { compareEfficiency, interconnectHeadroomMw, powerOptions, type PowerOption } from '../physics.ts';
+import { compareEfficiency, interconnectHeadroomMw, type PowerOption, powerOptions } from '../physics.ts';
 import type { AiLoad, MiningLoad, Site } from '../sites.ts';
 import { localParts, MINUTE_MS } from '../time.ts';
 import type { Situation } from './plans.ts';
@@ -85,7 +85,12 @@ export function readInputs(
     breakevens = {};
     for (const l of model.mining) breakevens[l.id] = revenuePerMwh(hashprice.usdPerPhDay, l.efficiencyJPerTh, l.poolFeePct);
   }
-  return { usable: priceOk && hashOk && !peakRiskUnknown && breakevens !== null, expectedUsdPerMwh: priceOk ? price.expectedUsdPerMwh : null, breakevens, flags };
+  return {
+    usable: priceOk && hashOk && !peakRiskUnknown && breakevens !== null,
+    expectedUsdPerMwh: priceOk ? price.expectedUsdPerMwh : null,
+    breakevens,
+    flags,
+  };
 }
 
 /** The grid events in force for the site during the interval, reduced to what the rules act on. */
@@ -143,11 +148,13 @@ export function readGrid(site: Site, events: readonly GridEvent[], t: number, le
   // An award whose product is being deployed is curtailing already, not held in reserve.
   for (const a of awards) if (!(a.product && deployedProducts.has(a.product))) reserveMw += a.mw ?? 0;
   const emergency = site.policy.emergency;
-  const miningEmergency =
-    sb6 ? 'SB6_DIRECTIVE'
-    : eeaLevel >= emergency.curtailMiningAtEeaLevel ? `GRID_EMERGENCY_EEA${eeaLevel}`
-    : appeal && emergency.curtailOnConservationAppeal ? 'CONSERVATION_APPEAL'
-    : null;
+  const miningEmergency = sb6
+    ? 'SB6_DIRECTIVE'
+    : eeaLevel >= emergency.curtailMiningAtEeaLevel
+      ? `GRID_EMERGENCY_EEA${eeaLevel}`
+      : appeal && emergency.curtailOnConservationAppeal
+        ? 'CONSERVATION_APPEAL'
+        : null;
   const aiEmergency = sb6 || eeaLevel >= emergency.interruptAiAtEeaLevel;
   return { eventIds, miningEmergency, aiEmergency, curtailMw, curtailCode: curtailCodes.join('+'), reserveMw };
 }

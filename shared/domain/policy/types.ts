@@ -1,7 +1,8 @@
 /** The decision policy's public types: what `decide` takes and what it returns. */
+
+import type { CarbonInput } from '../emissions.ts';
 import type { GridEvent, Override } from '../grid.ts';
 import type { Site } from '../sites.ts';
-import type { CarbonInput } from '../emissions.ts';
 
 export type AllocationAction = 'RUN' | 'CURTAIL' | 'PARTIAL' | 'SERVE';
 

@@ -10,7 +10,7 @@ import {
 import { FeedError } from '#adapters/feeds/http.ts';
 import { ERCOT_LIVE_DEFAULT_EMISSION_FACTORS, intensityByInterval } from '#domain/carbon.ts';
 import { ValidationError } from '#domain/errors.ts';
-import { fastHttp, loopback, type Loopback } from '../loopback.ts';
+import { fastHttp, type Loopback, loopback } from '../loopback.ts';
 
 let server: Loopback | undefined;
 afterEach(async () => {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FeedError } from '#adapters/feeds/http.ts';
 import { WattTimeClient } from '#adapters/feeds/watttime.ts';
 import type { Clock } from '#ports/clock.ts';
-import { fastHttp, loopback, type Handler, type Loopback, type Recorded } from '../loopback.ts';
+import { fastHttp, type Handler, type Loopback, loopback, type Recorded } from '../loopback.ts';
 
 let server: Loopback | undefined;
 afterEach(async () => {

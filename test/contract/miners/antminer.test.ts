@@ -11,7 +11,7 @@ describe('stock Antminer specifics', () => {
     const driver = new AntminerDriver();
     const miner = minerFor(fake, 'antminer');
     expect((await driver.sleep(miner, quick)).ok).toBe(true);
-    expect((await driver.readState(miner, quick))).toMatchObject({ ok: true, value: { mode: 'asleep', powerW: 0 } });
+    expect(await driver.readState(miner, quick)).toMatchObject({ ok: true, value: { mode: 'asleep', powerW: 0 } });
     expect((await driver.wake(miner, quick)).ok).toBe(true);
     expect(fake.fake.commands).toEqual(['sleep', 'wake']);
   });
@@ -31,7 +31,9 @@ describe('stock Antminer specifics', () => {
   });
 
   it('has no power target on stock firmware', async () => {
-    expect(await new AntminerDriver().setPowerTarget(minerFor(fleet().miners[SPARE_INDEX]!, 'antminer')))
-      .toMatchObject({ ok: false, error: { kind: 'unsupported' } });
+    expect(await new AntminerDriver().setPowerTarget(minerFor(fleet().miners[SPARE_INDEX]!, 'antminer'))).toMatchObject({
+      ok: false,
+      error: { kind: 'unsupported' },
+    });
   });
 });

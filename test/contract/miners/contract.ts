@@ -1,14 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DriverName, MinerDriver } from '../../../agent/miners/port.ts';
 import type { FailureMode } from '../../../local/fake-fleet/fake-miner.ts';
-import { startFakeFleet, type FakeFleet } from '../../../local/fake-fleet/fleet.ts';
+import { type FakeFleet, startFakeFleet } from '../../../local/fake-fleet/fleet.ts';
 import { minerFor, PASSWORD, quick, short } from './support.ts';
 
 /** Miner index per behaviour, so every case has its own fake and its own state. */
 const CASES = ['none', 'none', 'bad-credentials', 'timeout', 'garbage', 'half-close', 'vendor-error'] as const;
 
 /** The behaviours every driver shows against its fake, over loopback in the vendor's real format. */
-export function driverContract(driverName: DriverName, firstAddress: string, makeDriver: () => MinerDriver): {
+export function driverContract(
+  driverName: DriverName,
+  firstAddress: string,
+  makeDriver: () => MinerDriver,
+): {
   fleet: () => FakeFleet;
 } {
   let fleet: FakeFleet;

@@ -22,27 +22,47 @@ describe('md5-crypt ($1$)', () => {
 describe('HTTP digest (RFC 7616 / 2617)', () => {
   it('computes the RFC 7616 §3.9.1 MD5 example response', () => {
     const challenge = parseDigestChallenge(
-      'Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=MD5, '
-      + 'nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"',
+      'Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=MD5, ' +
+        'nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"',
     );
     expect(challenge).toBeDefined();
-    const { response } = digestResponse(challenge!, { username: 'Mufasa', password: 'Circle of Life', method: 'GET', uri: '/dir/index.html',
-      nonceCount: 1, cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ' });
+    const { response } = digestResponse(challenge!, {
+      username: 'Mufasa',
+      password: 'Circle of Life',
+      method: 'GET',
+      uri: '/dir/index.html',
+      nonceCount: 1,
+      cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ',
+    });
     expect(response).toBe('8ca523f5e9506fed4657c9700eebdbec');
   });
 
   it('computes the RFC 2617 §3.5 example response', () => {
-    const challenge = parseDigestChallenge('Digest realm="testrealm@host.com", qop="auth,auth-int", '
-      + 'nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"');
-    const { response } = digestResponse(challenge!, { username: 'Mufasa', password: 'Circle Of Life', method: 'GET', uri: '/dir/index.html',
-      nonceCount: 1, cnonce: '0a4f113b' });
+    const challenge = parseDigestChallenge(
+      'Digest realm="testrealm@host.com", qop="auth,auth-int", ' +
+        'nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"',
+    );
+    const { response } = digestResponse(challenge!, {
+      username: 'Mufasa',
+      password: 'Circle Of Life',
+      method: 'GET',
+      uri: '/dir/index.html',
+      nonceCount: 1,
+      cnonce: '0a4f113b',
+    });
     expect(response).toBe('6629fae49393a05397450978507c4ef1');
   });
 
   it('writes an Authorization header with qop, nc, cnonce and the opaque echoed', () => {
     const challenge = parseDigestChallenge('Digest realm="antMiner Configuration", qop="auth", nonce="abc", opaque="xyz"')!;
-    const header = digestAuthorization(challenge, { username: 'root', password: 'root', method: 'POST', uri: '/cgi-bin/x.cgi',
-      nonceCount: 2, cnonce: 'c' });
+    const header = digestAuthorization(challenge, {
+      username: 'root',
+      password: 'root',
+      method: 'POST',
+      uri: '/cgi-bin/x.cgi',
+      nonceCount: 2,
+      cnonce: 'c',
+    });
     expect(header).toMatch(/^Digest username="root", realm="antMiner Configuration", nonce="abc", uri="\/cgi-bin\/x.cgi", algorithm=MD5, /);
     expect(header).toContain('qop=auth, nc=00000002, cnonce="c", opaque="xyz"');
   });

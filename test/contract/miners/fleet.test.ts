@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDrivers } from '../../../agent/miners/drivers/index.ts';
 import { backoffMs, executeFleet, type FleetTask } from '../../../agent/miners/fleet.ts';
-import { fail, ok, type DriverRegistry, type Miner, type MinerDriver } from '../../../agent/miners/port.ts';
-import { startFakeFleet, type FakeFleet } from '../../../local/fake-fleet/fleet.ts';
+import { type DriverRegistry, fail, type Miner, type MinerDriver, ok } from '../../../agent/miners/port.ts';
+import { type FakeFleet, startFakeFleet } from '../../../local/fake-fleet/fleet.ts';
 import { minerFor } from './support.ts';
 
 const SIZE = 2_000;
@@ -69,7 +69,8 @@ describe('fleet executor against 2,000 fake LuxOS miners', () => {
 
 /** A driver whose sleep answers from a script per miner, recording when each attempt came. */
 function scripted(script: (miner: Miner, attempt: number) => ReturnType<MinerDriver['sleep']>): {
-  drivers: DriverRegistry; attempts: Map<string, number[]>;
+  drivers: DriverRegistry;
+  attempts: Map<string, number[]>;
 } {
   const attempts = new Map<string, number[]>();
   const driver: MinerDriver = {
@@ -93,8 +94,10 @@ describe('fleet executor retries', () => {
   it('waits an exponentially growing time between attempts at an unreachable miner', async () => {
     const { drivers, attempts } = scripted(async (_m, attempt) => (attempt < 3 ? fail('refused', 'refused') : ok(undefined)));
     const backoff = { initialMs: 40, factor: 2, maxMs: 1_000, jitter: 0 };
-    const report = await executeFleet([{ miner: miner('a'), command: { kind: 'sleep' } }],
-      { drivers, settings: { concurrency: 4, timeoutMs: 100, retries: 3, backoff } });
+    const report = await executeFleet([{ miner: miner('a'), command: { kind: 'sleep' } }], {
+      drivers,
+      settings: { concurrency: 4, timeoutMs: 100, retries: 3, backoff },
+    });
     expect(report.outcomes[0]).toMatchObject({ ok: true, attempts: 3 });
     const [first, second, third] = attempts.get('a')!;
     expect(second! - first!).toBeGreaterThanOrEqual(38);
@@ -112,8 +115,10 @@ describe('fleet executor retries', () => {
     const { drivers } = scripted(async (m) => (m.id === 'down' ? fail('unreachable', 'no route') : ok(undefined)));
     const ids = ['down', ...Array.from({ length: 50 }, (_, i) => `up${i}`)];
     const tasks = ids.map((id) => ({ miner: miner(id), command: { kind: 'sleep' as const } }));
-    const report = await executeFleet(tasks, { drivers, settings: { concurrency: 1, timeoutMs: 100, retries: 2,
-      backoff: { initialMs: 100, factor: 2, maxMs: 1_000, jitter: 0 } } });
+    const report = await executeFleet(tasks, {
+      drivers,
+      settings: { concurrency: 1, timeoutMs: 100, retries: 2, backoff: { initialMs: 100, factor: 2, maxMs: 1_000, jitter: 0 } },
+    });
     const down = report.outcomes[0]!;
     expect(down).toMatchObject({ ok: false, attempts: 3, error: { kind: 'unreachable' } });
     expect(report.outcomes.slice(1).every((o) => o.ok && o.elapsedMs < 100)).toBe(true);
@@ -124,8 +129,11 @@ describe('fleet executor retries', () => {
     const { drivers } = scripted(async () => fail('refused', 'refused'));
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    const report = await executeFleet([{ miner: miner('a'), command: { kind: 'sleep' } }], { drivers, signal: controller.signal,
-      settings: { retries: 10, backoff: { initialMs: 10_000, factor: 2, maxMs: 10_000, jitter: 0 } } });
+    const report = await executeFleet([{ miner: miner('a'), command: { kind: 'sleep' } }], {
+      drivers,
+      signal: controller.signal,
+      settings: { retries: 10, backoff: { initialMs: 10_000, factor: 2, maxMs: 10_000, jitter: 0 } },
+    });
     expect(report.outcomes[0]).toMatchObject({ ok: false, attempts: 1 });
     expect(report.elapsedMs).toBeLessThan(1_000);
   });

@@ -1,8 +1,8 @@
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { LuxosDriver } from '../../../agent/miners/drivers/luxos.ts';
 import { driverContract, SPARE_INDEX, VENDOR_ERROR_INDEX } from './contract.ts';
 import { minerFor, quick } from './support.ts';
-import net from 'node:net';
 
 const { fleet } = driverContract('luxos', '127.2.0.1', () => new LuxosDriver());
 

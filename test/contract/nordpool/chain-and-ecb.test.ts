@@ -6,7 +6,7 @@ import { EntsoeDayAheadClient } from '#adapters/feeds/entsoe.ts';
 import { FeedError } from '#adapters/feeds/http.ts';
 import { NordPoolDayAheadClient } from '#adapters/feeds/nordpool.ts';
 import { a44, acknowledgement, ecbXml, fixture, fullDay, nordPoolDay } from '../../unit/nordpool/fixtures.ts';
-import { fastHttp, loopback, type Handler, type Loopback } from '../loopback.ts';
+import { fastHttp, type Handler, type Loopback, loopback } from '../loopback.ts';
 
 const DAY = '2025-10-26';
 const xml = (body: string, status = 200) => ({ status, headers: { 'content-type': 'text/xml' }, body });

@@ -4,7 +4,7 @@ import { defaultSecretClients, SettingsReader } from '#adapters/feeds/credential
 import { EntsoeDayAheadClient, entsoeFromSettings } from '#adapters/feeds/entsoe.ts';
 import { FeedError } from '#adapters/feeds/http.ts';
 import { a44, acknowledgement, fixture, fullDay } from '../../unit/nordpool/fixtures.ts';
-import { fastHttp, loopback, type Handler, type Loopback } from '../loopback.ts';
+import { fastHttp, type Handler, type Loopback, loopback } from '../loopback.ts';
 
 const TOKEN = 'a1b2c3d4-0000-4e5f-8a9b-5ecre7t0ken1';
 const xml = (body: string, status = 200) => ({ status, headers: { 'content-type': 'text/xml' }, body });

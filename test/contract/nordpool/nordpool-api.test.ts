@@ -4,7 +4,7 @@ import { compareRevisions } from '#adapters/feeds/day-ahead.ts';
 import { FeedError } from '#adapters/feeds/http.ts';
 import { NordPoolDayAheadClient } from '#adapters/feeds/nordpool.ts';
 import { fixture, nordPoolDay } from '../../unit/nordpool/fixtures.ts';
-import { fastHttp, loopback, type Handler, type Loopback } from '../loopback.ts';
+import { fastHttp, type Handler, type Loopback, loopback } from '../loopback.ts';
 
 const PATH = '/api/DayAheadPrices';
 let server: Loopback | undefined;

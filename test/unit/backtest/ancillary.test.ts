@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runBacktest, summarize } from '#app/backtest/index.ts';
 import { lastPriceForecaster } from '#domain/forecast.ts';
 import type { AsPricePoint } from '#ports/market-data.ts';
-import { site, START, syntheticMarket } from './synthetic.ts';
+import { START, site, syntheticMarket } from './synthetic.ts';
 
 const DAY = 86_400_000;
 
@@ -11,7 +11,14 @@ function rrs(): AsPricePoint[] {
   const out: AsPricePoint[] = [];
   for (let h = 0; h < 72; h++) {
     const t = START + h * 3_600_000;
-    out.push({ market: 'ERCOT', node: 'HB_WEST', product: 'RRS', intervalStartMs: t, intervalMinutes: 60, priceUsdPerMwh: h % 24 === 19 ? 0.005 : 8 });
+    out.push({
+      market: 'ERCOT',
+      node: 'HB_WEST',
+      product: 'RRS',
+      intervalStartMs: t,
+      intervalMinutes: 60,
+      priceUsdPerMwh: h % 24 === 19 ? 0.005 : 8,
+    });
   }
   return out;
 }
@@ -49,7 +56,15 @@ describe('ancillary-service revenue', () => {
   it('keeps awarded MW running whatever the real-time price, and the live policy does the same', () => {
     // At $200/MW-h even the evening offers (day-ahead $250 against a ~$117 breakeven: ~$133) clear.
     const data2 = { ...syntheticMarket(3), asPrices: rrs().map((p) => ({ ...p, priceUsdPerMwh: 200 })) };
-    const r = runBacktest({ sites: [site()], data: data2, fromMs: START, toMs: START + 3 * DAY, forecaster: lastPriceForecaster, record: true, ancillary: { product: 'RRS' } });
+    const r = runBacktest({
+      sites: [site()],
+      data: data2,
+      fromMs: START,
+      toMs: START + 3 * DAY,
+      forecaster: lastPriceForecaster,
+      record: true,
+      ancillary: { product: 'RRS' },
+    });
     const series = r.sites[0]!.result.series!;
     for (let i = 0; i < r.timeline.n; i++) {
       expect(series.mw.engine_dispatched[i]).toBe(100);

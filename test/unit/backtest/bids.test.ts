@@ -4,12 +4,12 @@ import { MemoryBidRepository } from '#adapters/memory-bids.ts';
 import { MemoryEventPublisher } from '#adapters/memory-events.ts';
 import { runBacktest, summarize } from '#app/backtest/index.ts';
 import { prepareBids } from '#app/bids.ts';
-import { demandAt, hourBid, operatingDayHours, PRICE_CAP_USD_PER_MWH, responseSteps, type ResponseOption } from '#domain/bids.ts';
+import { demandAt, hourBid, operatingDayHours, PRICE_CAP_USD_PER_MWH, type ResponseOption, responseSteps } from '#domain/bids.ts';
 import { revenuePerMwh } from '#domain/economics.ts';
 import { lastPriceForecaster } from '#domain/forecast.ts';
 import { fixedClock } from '#ports/clock.ts';
 import type { HashpricePoint, MarketDataRepository, PricePoint, SystemLoadPoint } from '#ports/market-data.ts';
-import { site, START, syntheticMarket } from './synthetic.ts';
+import { START, site, syntheticMarket } from './synthetic.ts';
 
 const JULY_1 = Date.parse('2024-07-01T05:00:00Z');
 const hashprice = (usdPerPhDay: number) => ({ usdPerPhDay, day: '2024-06-30', ageDays: 1, source: 'test', demo: false });
@@ -55,7 +55,7 @@ describe('the day-ahead energy bid of an hour', () => {
     const calm = hourBid(s, { hourStartMs: JULY_1, hashprice: hashprice(50), daUsdPerMwh: 40, peakProbability: 0 });
     const risky = hourBid(s, { hourStartMs: JULY_1, hashprice: hashprice(50), daUsdPerMwh: 40, peakProbability: 0.1 });
     // 0.1 × 60 $/kW-year × 1000 kW/MW / 4 peaks = $1,500 per MWh for the hour.
-    expect(calm.thresholdsUsdPerMwh['s21']! - risky.thresholdsUsdPerMwh['s21']!).toBeCloseTo(1500, 1);
+    expect(calm.thresholdsUsdPerMwh.s21! - risky.thresholdsUsdPerMwh.s21!).toBeCloseTo(1500, 1);
   });
 
   it('has no mining steps, only a flag, when the hashprice is unknown', () => {
@@ -69,7 +69,10 @@ describe('price response of a load with power modes', () => {
   it('buys, at every price, the MW of the option worth most (or nothing)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ mw: fc.integer({ min: 1, max: 100 }), rev: fc.integer({ min: 20, max: 300 }) }), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.record({ mw: fc.integer({ min: 1, max: 100 }), rev: fc.integer({ min: 20, max: 300 }) }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
         fc.integer({ min: -100, max: 400 }),
         (raw, price) => {
           const options: ResponseOption[] = raw.map((o, k) => ({ modeId: String(k), mw: o.mw, revenueUsdPerMwh: o.rev }));
@@ -84,7 +87,8 @@ describe('price response of a load with power modes', () => {
             }
           }
           const bought = demandAt(steps, price);
-          const value = (mw: number) => (mw === 0 ? 0 : Math.max(...options.filter((o) => o.mw === mw).map((o) => (o.revenueUsdPerMwh - price) * o.mw)));
+          const value = (mw: number) =>
+            mw === 0 ? 0 : Math.max(...options.filter((o) => o.mw === mw).map((o) => (o.revenueUsdPerMwh - price) * o.mw));
           // Prices on a step edge are rounded to the cent: compare the value, not the MW.
           expect(value(bought)).toBeGreaterThanOrEqual(best - Math.max(...options.map((o) => o.mw)) * 0.01);
         },
@@ -142,17 +146,21 @@ describe('prepareBids', () => {
     const e = publisher.events[0]!;
     expect(e.detailType).toBe('BidsPrepared');
     expect(e.detail).toMatchObject({ siteId: 'test-site', operatingDay: '2024-07-03', settlementPoint: 'HB_HUBAVG' });
-    expect((e.detail['hours'] as unknown[]).length).toBe(24);
+    expect((e.detail.hours as unknown[]).length).toBe(24);
     // Hours of 2024-07-03 CDT on UTC day 07-03 use the hashprice of 07-02; the last five, on UTC day 07-04, that of 07-03.
-    expect(r.bids[0]!.hours[0]!.thresholdsUsdPerMwh['s21']).toBeCloseTo(revenuePerMwh(48, 17.5, 2), 2);
-    expect(r.bids[0]!.hours[23]!.thresholdsUsdPerMwh['s21']).toBeCloseTo(revenuePerMwh(51, 17.5, 2), 2);
+    expect(r.bids[0]!.hours[0]!.thresholdsUsdPerMwh.s21).toBeCloseTo(revenuePerMwh(48, 17.5, 2), 2);
+    expect(r.bids[0]!.hours[23]!.thresholdsUsdPerMwh.s21).toBeCloseTo(revenuePerMwh(51, 17.5, 2), 2);
   });
 
   it('reports events that could not be sent, with the bids stored regardless', async () => {
     const bids = new MemoryBidRepository();
     const at = Date.parse('2024-07-02T14:00:00Z');
     const id = `bids#test-site#2024-07-03#${new Date(at).toISOString()}`;
-    const r = await prepareBids({ marketData: repo, bids, publisher: new MemoryEventPublisher({ failIds: [id] }), clock: fixedClock(at) }, [site()], '2024-07-03');
+    const r = await prepareBids(
+      { marketData: repo, bids, publisher: new MemoryEventPublisher({ failIds: [id] }), clock: fixedClock(at) },
+      [site()],
+      '2024-07-03',
+    );
     expect(r.unpublished).toEqual([id]);
     expect(await bids.get('test-site', '2024-07-03')).not.toBeNull();
   });
@@ -165,7 +173,15 @@ describe('prepareBids', () => {
 describe('engine_dispatched on 15-minute prices', () => {
   it('runs a load in exactly the intervals whose settlement price is at or below its threshold (the breakeven here), as an upper bound', () => {
     const data = syntheticMarket(3);
-    const r = runBacktest({ sites: [site()], data, fromMs: START, toMs: START + 3 * 86_400_000, forecaster: lastPriceForecaster, record: true, policies: ['engine_dispatched'] });
+    const r = runBacktest({
+      sites: [site()],
+      data,
+      fromMs: START,
+      toMs: START + 3 * 86_400_000,
+      forecaster: lastPriceForecaster,
+      record: true,
+      policies: ['engine_dispatched'],
+    });
     const mw = r.sites[0]!.result.series!.mw.engine_dispatched;
     const tl = r.timeline;
     for (let i = 0; i < tl.n; i++) {

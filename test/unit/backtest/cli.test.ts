@@ -29,7 +29,14 @@ function writeInputs(): void {
 }
 
 const args = (over: Record<string, string | null> = {}) => {
-  const flags: Record<string, string | null> = { sites: path('sites.json'), rtm: path('rtm.csv'), dam: path('dam.csv'), btc: path('btc.csv'), out: path('out'), ...over };
+  const flags: Record<string, string | null> = {
+    sites: path('sites.json'),
+    rtm: path('rtm.csv'),
+    dam: path('dam.csv'),
+    btc: path('btc.csv'),
+    out: path('out'),
+    ...over,
+  };
   return Object.entries(flags).flatMap(([k, v]) => (v === null ? [] : [`--${k}`, v]));
 };
 
@@ -130,6 +137,8 @@ describe('switchyard backtest', () => {
     const sites = JSON.parse(readFileSync(path('sites.json'), 'utf8'));
     sites.sites[0].fourCp = { enabled: true, rateUsdPerKwYear: 60 };
     writeFileSync(path('sites-4cp.json'), JSON.stringify(sites));
-    await expect(backtestCommand(args({ sites: path('sites-4cp.json') }), false)).rejects.toThrow(/4CP enabled: give --load .* and --load-forecast/);
+    await expect(backtestCommand(args({ sites: path('sites-4cp.json') }), false)).rejects.toThrow(
+      /4CP enabled: give --load .* and --load-forecast/,
+    );
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { perfectForesight, type DpLoad } from '#app/backtest/dp.ts';
+import { type DpLoad, perfectForesight } from '#app/backtest/dp.ts';
 
 const HOURS = 0.25;
 
@@ -76,7 +76,13 @@ function scheduleValue(loads: DpLoad[], option: Int8Array[], hashprice: number[]
   return v;
 }
 
-const fleet = (over: Partial<DpLoad> = {}): DpLoad => ({ kOn: 1, kOff: 1, restartCostUsd: 0, options: [{ mw: 10, revenueFactor: 1 }], ...over });
+const fleet = (over: Partial<DpLoad> = {}): DpLoad => ({
+  kOn: 1,
+  kOff: 1,
+  restartCostUsd: 0,
+  options: [{ mw: 10, revenueFactor: 1 }],
+  ...over,
+});
 
 function run(loads: DpLoad[], capacityMw: number, hashprice: number[], price: number[]) {
   return perfectForesight({ loads, capacityMw, hours: HOURS, hashprice: Float64Array.from(hashprice), price: Float64Array.from(price) });
@@ -85,7 +91,12 @@ function run(loads: DpLoad[], capacityMw: number, hashprice: number[], price: nu
 describe('perfect foresight (dynamic programming)', () => {
   it('runs exactly the intervals priced below breakeven when nothing constrains it', () => {
     const price = [10, 120, 90, 101, 99, -5];
-    const r = run([fleet()], 100, price.map(() => 100), price);
+    const r = run(
+      [fleet()],
+      100,
+      price.map(() => 100),
+      price,
+    );
     expect(Array.from(r.option[0]!)).toEqual([0, -1, 0, -1, 0, 0]);
   });
 
@@ -93,29 +104,69 @@ describe('perfect foresight (dynamic programming)', () => {
     // Running through the $150 interval loses (150 − 100) × 10 MW × 0.25 h = $125; stopping for it
     // forces two more intervals off at $50, losing 2 × (100 − 50) × 10 × 0.25 = $250.
     const price = [50, 150, 50, 50, 50];
-    const r = run([fleet({ kOff: 3 })], 100, price.map(() => 100), price);
+    const r = run(
+      [fleet({ kOff: 3 })],
+      100,
+      price.map(() => 100),
+      price,
+    );
     expect(Array.from(r.option[0]!)).toEqual([0, 0, 0, 0, 0]);
-    expect(r.valueUsd).toBeCloseTo(bruteForce([fleet({ kOff: 3 })], 100, price.map(() => 100), price), 9);
+    expect(r.valueUsd).toBeCloseTo(
+      bruteForce(
+        [fleet({ kOff: 3 })],
+        100,
+        price.map(() => 100),
+        price,
+      ),
+      9,
+    );
   });
 
   it('keeps a fleet off through a short dip when the restart cost exceeds what the dip earns', () => {
     const price = [50, 500, 80, 500, 50];
     const load = fleet({ restartCostUsd: 100 });
-    const r = run([load], 100, price.map(() => 100), price);
+    const r = run(
+      [load],
+      100,
+      price.map(() => 100),
+      price,
+    );
     // Restarting for the $80 interval earns (100 − 80) × 10 × 0.25 = $50 < $100.
     expect(Array.from(r.option[0]!)).toEqual([0, -1, -1, -1, 0]);
   });
 
   it('honours a minimum run time after a restart', () => {
     const price = [500, 50, 500, 500, 500];
-    const r = run([fleet({ kOn: 3 })], 100, price.map(() => 100), price);
-    const brute = bruteForce([fleet({ kOn: 3 })], 100, price.map(() => 100), price);
+    const r = run(
+      [fleet({ kOn: 3 })],
+      100,
+      price.map(() => 100),
+      price,
+    );
+    const brute = bruteForce(
+      [fleet({ kOn: 3 })],
+      100,
+      price.map(() => 100),
+      price,
+    );
     expect(r.valueUsd).toBeCloseTo(brute, 9);
-    expect(scheduleValue([fleet({ kOn: 3 })], r.option, price.map(() => 100), price)).toBeCloseTo(r.valueUsd, 9);
+    expect(
+      scheduleValue(
+        [fleet({ kOn: 3 })],
+        r.option,
+        price.map(() => 100),
+        price,
+      ),
+    ).toBeCloseTo(r.valueUsd, 9);
   });
 
   it('chooses an underclocked mode where it beats both full power and off', () => {
-    const load = fleet({ options: [{ mw: 10, revenueFactor: 1 }, { mw: 6, revenueFactor: 1.2 }] });
+    const load = fleet({
+      options: [
+        { mw: 10, revenueFactor: 1 },
+        { mw: 6, revenueFactor: 1.2 },
+      ],
+    });
     // At $110: full (100 − 110) × 10 < 0, mode (120 − 110) × 6 > 0.
     const r = run([load], 100, [100], [110]);
     expect(Array.from(r.option[0]!)).toEqual([1]);
@@ -133,7 +184,14 @@ describe('perfect foresight (dynamic programming)', () => {
       kOn: fc.integer({ min: 1, max: 3 }),
       kOff: fc.integer({ min: 1, max: 3 }),
       restartCostUsd: fc.constantFrom(0, 20, 150),
-      options: fc.constantFrom([{ mw: 10, revenueFactor: 1 }], [{ mw: 10, revenueFactor: 1 }, { mw: 5, revenueFactor: 1.15 }], [{ mw: 8, revenueFactor: 0.8 }]),
+      options: fc.constantFrom(
+        [{ mw: 10, revenueFactor: 1 }],
+        [
+          { mw: 10, revenueFactor: 1 },
+          { mw: 5, revenueFactor: 1.15 },
+        ],
+        [{ mw: 8, revenueFactor: 0.8 }],
+      ),
     });
     fc.assert(
       fc.property(

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { runBacktest } from '#app/backtest/index.ts';
-import * as policy from '#domain/policy.ts';
 import { spikePersistenceForecaster } from '#domain/forecast.ts';
+import * as policy from '#domain/policy.ts';
 import { utcDay } from '#domain/time.ts';
-import { site, START, syntheticMarket } from './synthetic.ts';
+import { START, site, syntheticMarket } from './synthetic.ts';
 
 interface Call {
   t: number;
@@ -25,7 +25,7 @@ vi.mock('#domain/policy.ts', async (importOriginal) => {
         t: input.intervalStartMs,
         lastRtStart: input.price?.lastRtIntervalStartMs ?? null,
         hashDay: input.hashprice?.day ?? null,
-        previousMw: input.previous?.['s21']?.mw ?? null,
+        previousMw: input.previous?.s21?.mw ?? null,
         mw: out.allocations.map((a) => a.mw),
       });
       return out;
@@ -38,7 +38,15 @@ const DAY = 86_400_000;
 describe('the backtest runs the live policy', () => {
   it('engine: one decide call per interval, and each settled MW is what decide returned', () => {
     calls.length = 0;
-    const r = runBacktest({ sites: [site()], data: syntheticMarket(), fromMs: START, toMs: START + 3 * DAY, forecaster: spikePersistenceForecaster(), record: true, policies: ['engine'] });
+    const r = runBacktest({
+      sites: [site()],
+      data: syntheticMarket(),
+      fromMs: START,
+      toMs: START + 3 * DAY,
+      forecaster: spikePersistenceForecaster(),
+      record: true,
+      policies: ['engine'],
+    });
     expect(vi.mocked(policy.decide)).toHaveBeenCalled();
     expect(calls).toHaveLength(288);
     const settled = r.sites[0]!.result.series!.mw.engine;
@@ -47,7 +55,14 @@ describe('the backtest runs the live policy', () => {
 
   it('engine: each decision sees only intervals that ended by its start and the hashprice of the day before', () => {
     calls.length = 0;
-    runBacktest({ sites: [site()], data: syntheticMarket(), fromMs: START, toMs: START + 3 * DAY, forecaster: spikePersistenceForecaster(), policies: ['engine'] });
+    runBacktest({
+      sites: [site()],
+      data: syntheticMarket(),
+      fromMs: START,
+      toMs: START + 3 * DAY,
+      forecaster: spikePersistenceForecaster(),
+      policies: ['engine'],
+    });
     for (const c of calls) {
       if (c.lastRtStart !== null) expect(c.lastRtStart + 900_000).toBeLessThanOrEqual(c.t);
       expect(c.hashDay).toBe(utcDay(c.t - DAY));
@@ -58,7 +73,14 @@ describe('the backtest runs the live policy', () => {
 
   it('engine_hourly: every interval is decided with what was known at the start of its hour', () => {
     calls.length = 0;
-    runBacktest({ sites: [site()], data: syntheticMarket(), fromMs: START, toMs: START + 3 * DAY, forecaster: spikePersistenceForecaster(), policies: ['engine_hourly'] });
+    runBacktest({
+      sites: [site()],
+      data: syntheticMarket(),
+      fromMs: START,
+      toMs: START + 3 * DAY,
+      forecaster: spikePersistenceForecaster(),
+      policies: ['engine_hourly'],
+    });
     expect(calls).toHaveLength(288);
     for (const c of calls) {
       const hourStart = Math.floor(c.t / 3_600_000) * 3_600_000;
@@ -69,10 +91,24 @@ describe('the backtest runs the live policy', () => {
   it('the executed policies carry out the engine’s decisions: one decide call per interval for all of them', () => {
     calls.length = 0;
     const policies = ['engine', 'engine_price_responsive', 'engine_dispatched'] as const;
-    runBacktest({ sites: [site()], data: syntheticMarket(), fromMs: START, toMs: START + 3 * DAY, forecaster: spikePersistenceForecaster(), policies });
+    runBacktest({
+      sites: [site()],
+      data: syntheticMarket(),
+      fromMs: START,
+      toMs: START + 3 * DAY,
+      forecaster: spikePersistenceForecaster(),
+      policies,
+    });
     expect(calls).toHaveLength(288);
     calls.length = 0;
-    runBacktest({ sites: [site()], data: syntheticMarket(), fromMs: START, toMs: START + 3 * DAY, forecaster: spikePersistenceForecaster(), policies: ['engine_dispatched'] });
+    runBacktest({
+      sites: [site()],
+      data: syntheticMarket(),
+      fromMs: START,
+      toMs: START + 3 * DAY,
+      forecaster: spikePersistenceForecaster(),
+      policies: ['engine_dispatched'],
+    });
     expect(calls).toHaveLength(288);
   });
 
@@ -80,7 +116,15 @@ describe('the backtest runs the live policy', () => {
     for (const priceLagMinutes of [0, 5, 15, 20]) {
       calls.length = 0;
       const timing = { priceLagMinutes };
-      runBacktest({ sites: [site()], data: syntheticMarket(), fromMs: START, toMs: START + DAY, forecaster: spikePersistenceForecaster(), policies: ['engine'], timing });
+      runBacktest({
+        sites: [site()],
+        data: syntheticMarket(),
+        fromMs: START,
+        toMs: START + DAY,
+        forecaster: spikePersistenceForecaster(),
+        policies: ['engine'],
+        timing,
+      });
       for (const c of calls) {
         if (c.lastRtStart === null) continue;
         expect(c.lastRtStart + 900_000 + priceLagMinutes * 60_000).toBeLessThanOrEqual(c.t);

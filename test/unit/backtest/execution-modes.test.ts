@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { runBacktest, summarize, type BacktestMarketData, type ScedLmpPoint } from '#app/backtest/index.ts';
+import { type BacktestMarketData, runBacktest, type ScedLmpPoint, summarize } from '#app/backtest/index.ts';
 import { HashpriceSeries } from '#domain/economics.ts';
 import { lastPriceForecaster, spikePersistenceForecaster } from '#domain/forecast.ts';
 import type { PricePoint } from '#ports/market-data.ts';
-import { site, START, syntheticMarket } from './synthetic.ts';
+import { START, site, syntheticMarket } from './synthetic.ts';
 
 const DAY = 86_400_000;
 const Q = 900_000;
@@ -13,7 +13,9 @@ const FIVE = 300_000;
 describe('execution modes on a timeline with evening spikes', () => {
   const data = syntheticMarket(3);
   const run = (reactionLagSced: number) =>
-    summarize(runBacktest({ sites: [site()], data, fromMs: START, toMs: START + 3 * DAY, forecaster: lastPriceForecaster, reactionLagSced })).sites[0]!;
+    summarize(
+      runBacktest({ sites: [site()], data, fromMs: START, toMs: START + 3 * DAY, forecaster: lastPriceForecaster, reactionLagSced }),
+    ).sites[0]!;
 
   it('an unconstrained fleet reacting one or two SCED intervals late keeps strictly less than perfect foresight, and less the later it reacts', () => {
     const one = run(1).captureRatio.engine_price_responsive!;
@@ -63,8 +65,16 @@ describe('with 5-minute prices', () => {
   });
 
   it('dispatch curtails in the spike’s own SCED interval; the site agent one interval later, when it knows the price', () => {
-    expect([steps('engine_dispatched')[spikeStep - 1], steps('engine_dispatched')[spikeStep], steps('engine_dispatched')[spikeStep + 1]]).toEqual([100, 0, 100]);
-    expect([steps('engine_price_responsive')[spikeStep], steps('engine_price_responsive')[spikeStep + 1], steps('engine_price_responsive')[spikeStep + 2]]).toEqual([100, 0, 100]);
+    expect([
+      steps('engine_dispatched')[spikeStep - 1],
+      steps('engine_dispatched')[spikeStep],
+      steps('engine_dispatched')[spikeStep + 1],
+    ]).toEqual([100, 0, 100]);
+    expect([
+      steps('engine_price_responsive')[spikeStep],
+      steps('engine_price_responsive')[spikeStep + 1],
+      steps('engine_price_responsive')[spikeStep + 2],
+    ]).toEqual([100, 0, 100]);
   });
 
   it('settles energy at the 15-minute settlement price for the MW run in each step', () => {
@@ -85,9 +95,27 @@ const timelineArb = fc
     da: fc.array(fc.integer({ min: 10, max: 300 }), { minLength: 48, maxLength: 48 }),
   })
   .map(({ prices, wiggle, da }) => {
-    const rt: PricePoint[] = prices.map((p, i) => ({ market: 'ERCOT', node: 'HB_HUBAVG', kind: 'RT', intervalStartMs: START + i * Q, intervalMinutes: 15, priceUsdPerMwh: p }));
-    const rt5: ScedLmpPoint[] = wiggle.map((w, j) => ({ scedMs: START + j * FIVE + 14_000, settlementPoint: 'HB_HUBAVG', lmp: prices[Math.floor(j / 3)]! + w }));
-    const dam: PricePoint[] = da.map((p, h) => ({ market: 'ERCOT', node: 'HB_HUBAVG', kind: 'DA', intervalStartMs: START + h * 3_600_000, intervalMinutes: 60, priceUsdPerMwh: p }));
+    const rt: PricePoint[] = prices.map((p, i) => ({
+      market: 'ERCOT',
+      node: 'HB_HUBAVG',
+      kind: 'RT',
+      intervalStartMs: START + i * Q,
+      intervalMinutes: 15,
+      priceUsdPerMwh: p,
+    }));
+    const rt5: ScedLmpPoint[] = wiggle.map((w, j) => ({
+      scedMs: START + j * FIVE + 14_000,
+      settlementPoint: 'HB_HUBAVG',
+      lmp: prices[Math.floor(j / 3)]! + w,
+    }));
+    const dam: PricePoint[] = da.map((p, h) => ({
+      market: 'ERCOT',
+      node: 'HB_HUBAVG',
+      kind: 'DA',
+      intervalStartMs: START + h * 3_600_000,
+      intervalMinutes: 60,
+      priceUsdPerMwh: p,
+    }));
     const hashprice = new HashpriceSeries([
       { date: '2024-06-30', usdPerPhDay: 52 },
       { date: '2024-07-01', usdPerPhDay: 54 },
@@ -120,15 +148,26 @@ describe('information timing (property)', () => {
           };
           const policies = ['engine', 'engine_hourly', 'engine_price_responsive'] as const;
           const go = (x: BacktestMarketData) =>
-            runBacktest({ sites: [site()], data: x, fromMs: START, toMs: START + 2 * DAY, forecaster, record: true, policies, timing: { priceLagMinutes, lmpLagMinutes }, reactionLagSced })
-              .sites[0]!.result.series!;
+            runBacktest({
+              sites: [site()],
+              data: x,
+              fromMs: START,
+              toMs: START + 2 * DAY,
+              forecaster,
+              record: true,
+              policies,
+              timing: { priceLagMinutes, lmpLagMinutes },
+              reactionLagSced,
+            }).sites[0]!.result.series!;
           const a = go(data);
           const b = go(poisoned);
           // Scheduled decisions of intervals 0..d are made by instant `at`.
           expect([...b.mw.engine.slice(0, d + 1)]).toEqual([...a.mw.engine.slice(0, d + 1)]);
           expect([...b.mw.engine_hourly.slice(0, d + 1)]).toEqual([...a.mw.engine_hourly.slice(0, d + 1)]);
           // Steps of the site agent up to and including the one starting at `at`.
-          expect([...b.stepMw.engine_price_responsive!.slice(0, 3 * d + 1)]).toEqual([...a.stepMw.engine_price_responsive!.slice(0, 3 * d + 1)]);
+          expect([...b.stepMw.engine_price_responsive!.slice(0, 3 * d + 1)]).toEqual([
+            ...a.stepMw.engine_price_responsive!.slice(0, 3 * d + 1),
+          ]);
         },
       ),
       { numRuns: 60, seed: 5 },
@@ -142,8 +181,16 @@ describe('information timing (property)', () => {
     const at = START + (19 * 4 + 2) * Q; // inside the first evening spike
     const poisoned = { ...data, rt: data.rt.map((p) => (p.intervalStartMs + Q + 15 * 60_000 > at ? { ...p, priceUsdPerMwh: 10 } : p)) };
     const go = (x: BacktestMarketData) =>
-      runBacktest({ sites: [site()], data: x, fromMs: START, toMs: START + 2 * DAY, forecaster: lastPriceForecaster, record: true, policies: ['engine'], timing: { priceLagMinutes: 0 } })
-        .sites[0]!.result.series!.mw.engine;
+      runBacktest({
+        sites: [site()],
+        data: x,
+        fromMs: START,
+        toMs: START + 2 * DAY,
+        forecaster: lastPriceForecaster,
+        record: true,
+        policies: ['engine'],
+        timing: { priceLagMinutes: 0 },
+      }).sites[0]!.result.series!.mw.engine;
     const d = (at - START) / Q;
     expect([...go(poisoned).slice(0, d + 1)]).not.toEqual([...go(data).slice(0, d + 1)]);
   });

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type BacktestMarketData, runBacktest, summarize, type Summary } from '#app/backtest/index.ts';
+import { readSitesFile } from '#adapters/sites-file.ts';
+import { type BacktestMarketData, runBacktest, type Summary, summarize } from '#app/backtest/index.ts';
 import { intervalCsv } from '#app/backtest/report-csv.ts';
 import { HashpriceSeries } from '#domain/economics.ts';
 import { lastPriceForecaster, spikePersistenceForecaster } from '#domain/forecast.ts';
 import type { Site } from '#domain/sites.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '#domain/time.ts';
 import type { PricePoint } from '#ports/market-data.ts';
-import { readSitesFile } from '#adapters/sites-file.ts';
 import { FILES, hasRealData, JUL_2024, realData, Y2024, Y2025 } from './real-data.ts';
 
 const AUG_2024 = Date.parse('2024-08-01T05:00:00Z');
@@ -19,7 +19,11 @@ const example = (name: string): Site[] => readSitesFile(new URL(`../../../exampl
  * CPT → UTC by the 2024 DST dates, hashprice from the network CSV, the day − 1 rule.
  */
 function handComputed(efficiencyJPerTh: number, poolFeePct: number, mw: number): { alwaysOn: number; perfect: number } {
-  const net = readFileSync(FILES.btc, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  const net = readFileSync(FILES.btc, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
   const hashByDay = new Map<string, number>();
   for (let i = 0; i < net.length; i++) {
     let sum = 0;
@@ -55,7 +59,8 @@ describe.skipIf(!hasRealData)('backtest on ERCOT HB_HUBAVG 2024', () => {
 
   beforeAll(() => {
     const data = realData();
-    const run = (sites: Site[]) => summarize(runBacktest({ sites, data, fromMs: Y2024, toMs: Y2025, forecaster: spikePersistenceForecaster() }));
+    const run = (sites: Site[]) =>
+      summarize(runBacktest({ sites, data, fromMs: Y2024, toMs: Y2025, forecaster: spikePersistenceForecaster() }));
     s21 = run(example('backtest-single-s21.json'));
     s19 = run(example('backtest-single-s19xp.json'));
     twoFleet = run(example('backtest-two-fleet.json'));
@@ -120,7 +125,14 @@ describe.skipIf(!hasRealData)('physics on the two-fleet site', () => {
 
   it('no policy stops a fleet before its minimum run time or restarts it before its minimum off time', () => {
     const sites = example('backtest-two-fleet.json');
-    const r = runBacktest({ sites, data: realData(), fromMs: JUL_2024, toMs: Y2025, forecaster: spikePersistenceForecaster(), record: true });
+    const r = runBacktest({
+      sites,
+      data: realData(),
+      fromMs: JUL_2024,
+      toMs: Y2025,
+      forecaster: spikePersistenceForecaster(),
+      record: true,
+    });
     const { series, loadIds } = r.sites[0]!.result;
     const n = r.timeline.n;
     const S = r.timeline.stepsPerInterval;
@@ -128,7 +140,9 @@ describe.skipIf(!hasRealData)('physics on the two-fleet site', () => {
     for (const p of ['perfect_foresight', 'engine', 'engine_hourly'] as const) {
       loadIds.forEach((id, l) => {
         for (const span of spans(series!.mw[p], l * n, n)) {
-          expect(span.length, `${p} ${id} ${span.on ? 'ran' : 'stopped'} for ${span.length} intervals`).toBeGreaterThanOrEqual((span.on ? minutes[id]!.run : minutes[id]!.off) / 15);
+          expect(span.length, `${p} ${id} ${span.on ? 'ran' : 'stopped'} for ${span.length} intervals`).toBeGreaterThanOrEqual(
+            (span.on ? minutes[id]!.run : minutes[id]!.off) / 15,
+          );
         }
       });
     }
@@ -138,7 +152,9 @@ describe.skipIf(!hasRealData)('physics on the two-fleet site', () => {
         const found = spans(series!.stepMw[p]!, l * n * S, n * S);
         expect(found.length).toBeGreaterThan(10);
         for (const span of found) {
-          expect(span.length, `${p} ${id} ${span.on ? 'ran' : 'stopped'} for ${span.length} steps`).toBeGreaterThanOrEqual((span.on ? minutes[id]!.run : minutes[id]!.off) / 5);
+          expect(span.length, `${p} ${id} ${span.on ? 'ran' : 'stopped'} for ${span.length} steps`).toBeGreaterThanOrEqual(
+            (span.on ? minutes[id]!.run : minutes[id]!.off) / 5,
+          );
         }
       });
     }
@@ -216,8 +232,21 @@ describe.skipIf(!hasRealData)('July 2024: the engine policies never use a price 
 
 describe.skipIf(!hasRealData)('4CP on ERCOT 2024', () => {
   it('settles the four June–September peaks, and every policy but always-on curtails through all of them', () => {
-    const s = summarize(runBacktest({ sites: example('backtest-rockdale-4cp.json'), data: realData(), fromMs: Y2024, toMs: Y2025, forecaster: spikePersistenceForecaster() })).sites[0]!;
-    expect(s.fourCp!.peaks.map((p) => p.hourStart)).toEqual(['2024-06-30T22:00:00.000Z', '2024-07-01T22:00:00.000Z', '2024-08-20T22:00:00.000Z', '2024-09-19T21:00:00.000Z']);
+    const s = summarize(
+      runBacktest({
+        sites: example('backtest-rockdale-4cp.json'),
+        data: realData(),
+        fromMs: Y2024,
+        toMs: Y2025,
+        forecaster: spikePersistenceForecaster(),
+      }),
+    ).sites[0]!;
+    expect(s.fourCp!.peaks.map((p) => p.hourStart)).toEqual([
+      '2024-06-30T22:00:00.000Z',
+      '2024-07-01T22:00:00.000Z',
+      '2024-08-20T22:00:00.000Z',
+      '2024-09-19T21:00:00.000Z',
+    ]);
     // 100 MW in all four peak hours: 60 $/kW-year × 100,000 kW × 4 / 4 peaks.
     expect(s.policies.always_on!.fourCpChargeUsd).toBeCloseTo(6_000_000, 2);
     for (const p of ['perfect_foresight', 'engine', 'engine_hourly', 'engine_price_responsive', 'engine_dispatched'] as const) {
@@ -231,7 +260,14 @@ describe.skipIf(!hasRealData)('determinism', () => {
   it('two runs of the same inputs give identical summaries and per-interval CSV', () => {
     const sites = example('backtest-two-fleet.json');
     const once = () => {
-      const r = runBacktest({ sites, data: realData(), fromMs: JUL_2024, toMs: Y2025, forecaster: spikePersistenceForecaster(), record: true });
+      const r = runBacktest({
+        sites,
+        data: realData(),
+        fromMs: JUL_2024,
+        toMs: Y2025,
+        forecaster: spikePersistenceForecaster(),
+        record: true,
+      });
       return { summary: JSON.stringify(summarize(r)), csv: [...intervalCsv(r)].join('') };
     };
     const a = once();

@@ -4,11 +4,12 @@ import { csvHeader, intervalCsv } from '#app/backtest/report-csv.ts';
 import { renderHtmlReport } from '#app/backtest/report-html.ts';
 import { revenuePerMwh } from '#domain/economics.ts';
 import { spikePersistenceForecaster } from '#domain/forecast.ts';
-import { site, START, syntheticMarket } from './synthetic.ts';
+import { START, site, syntheticMarket } from './synthetic.ts';
 
 const DAY = 86_400_000;
 const data = syntheticMarket(3);
-const run = (s = site(), record = true) => runBacktest({ sites: [s], data, fromMs: START, toMs: START + 3 * DAY, forecaster: spikePersistenceForecaster(), record });
+const run = (s = site(), record = true) =>
+  runBacktest({ sites: [s], data, fromMs: START, toMs: START + 3 * DAY, forecaster: spikePersistenceForecaster(), record });
 
 describe('summary.json', () => {
   it('has the fields of DESIGN §6 for every policy and the capture ratios', () => {
@@ -19,7 +20,14 @@ describe('summary.json', () => {
     expect(only.siteId).toBe('test-site');
     expect(only.intervals).toBe(288);
     expect(Object.keys(only)).toEqual(['siteId', 'intervals', 'execution', 'policies', 'captureRatio', 'headline']);
-    expect(Object.keys(only.policies)).toEqual(['always_on', 'perfect_foresight', 'engine', 'engine_hourly', 'engine_price_responsive', 'engine_dispatched']);
+    expect(Object.keys(only.policies)).toEqual([
+      'always_on',
+      'perfect_foresight',
+      'engine',
+      'engine_hourly',
+      'engine_price_responsive',
+      'engine_dispatched',
+    ]);
     for (const p of ['always_on', 'perfect_foresight', 'engine', 'engine_hourly'] as const) {
       expect(Object.keys(only.policies[p]!)).toEqual(['netMarginUsd', 'miningRevenueUsd', 'energyCostUsd', 'runIntervals']);
     }

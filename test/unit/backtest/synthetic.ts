@@ -17,7 +17,15 @@ export function syntheticMarket(days = 3): BacktestMarketData {
     const spike = localHour === 19 && quarter < 3;
     const price = spike ? 900 : localHour >= 8 && localHour < 20 ? 60 + quarter : 30 - quarter;
     rt.push({ market: 'ERCOT', node: 'HB_HUBAVG', kind: 'RT', intervalStartMs: t, intervalMinutes: 15, priceUsdPerMwh: price });
-    if (quarter === 0) da.push({ market: 'ERCOT', node: 'HB_HUBAVG', kind: 'DA', intervalStartMs: t, intervalMinutes: 60, priceUsdPerMwh: localHour === 19 ? 250 : 45 });
+    if (quarter === 0)
+      da.push({
+        market: 'ERCOT',
+        node: 'HB_HUBAVG',
+        kind: 'DA',
+        intervalStartMs: t,
+        intervalMinutes: 60,
+        priceUsdPerMwh: localHour === 19 ? 250 : 45,
+      });
   }
   const hashprice = new HashpriceSeries([
     { date: '2024-06-29', usdPerPhDay: 50 },

@@ -8,13 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { captureDeltaInterval, seededRandom } from '#app/backtest/bootstrap.ts';
 import { type BacktestMarketData, runBacktest, summarize } from '#app/backtest/index.ts';
 import { renderHtmlReport } from '#app/backtest/report-html.ts';
-import {
-  NEUTRAL_PARAMS,
-  restrictTerms,
-  termStages,
-  walkForwardForecaster,
-  walkForwardMonthly,
-} from '#app/forecast-fit.ts';
+import { NEUTRAL_PARAMS, restrictTerms, termStages, walkForwardForecaster, walkForwardMonthly } from '#app/forecast-fit.ts';
 import { HashpriceSeries } from '#domain/economics.ts';
 import { type ForecastFeatures, lastPriceForecaster, spikePersistenceForecaster } from '#domain/forecast.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, utcDay } from '#domain/time.ts';

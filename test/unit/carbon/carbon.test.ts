@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   ERCOT_DEFAULT_EMISSION_FACTORS,
-  LB_PER_TONNE,
   emissionFactorsSchema,
   intensityByInterval,
+  LB_PER_TONNE,
   tonnesCo2,
   weightedMeanIntensity,
 } from '#domain/carbon.ts';
@@ -77,7 +77,10 @@ describe('intensityByInterval', () => {
     const sample = fc.record({ fuel, mwh: fc.double({ min: 0.001, max: 5_000, noNaN: true }) });
     fc.assert(
       fc.property(fc.array(sample, { minLength: 1, maxLength: 20 }), (rows) => {
-        const [i] = intensityByInterval(rows.map((r) => ({ ...r, intervalStartMs: T0 })), FACTORS);
+        const [i] = intensityByInterval(
+          rows.map((r) => ({ ...r, intervalStartMs: T0 })),
+          FACTORS,
+        );
         const used = rows.map((r) => FACTORS[r.fuel as 'Coal' | 'Gas' | 'Wind']);
         expect(i!.lbCo2PerMwh!).toBeGreaterThanOrEqual(Math.min(...used) - 1e-9);
         expect(i!.lbCo2PerMwh!).toBeLessThanOrEqual(Math.max(...used) + 1e-9);

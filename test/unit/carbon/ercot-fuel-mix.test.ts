@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { columnLetter, parseErcotFuelMixWorkbook } from '#adapters/feeds/ercot-fuel-mix.ts';
 import { ValidationError } from '#domain/errors.ts';
-import { SPRING_GAP, cellsOf, dayRow, header, workbook, type Cell } from './workbook.ts';
+import { type Cell, cellsOf, dayRow, header, SPRING_GAP, workbook } from './workbook.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const W = 'ERCOT fuel mix workbook';
@@ -73,7 +73,12 @@ describe('parseErcotFuelMixWorkbook: layout and time', () => {
       ],
     });
     const types = new Map(r.points.map((p) => [p.mwh, p.settlementType]));
-    expect(types).toEqual(new Map([[2, 'FINAL'], [3, 'INITIAL']]));
+    expect(types).toEqual(
+      new Map([
+        [2, 'FINAL'],
+        [3, 'INITIAL'],
+      ]),
+    );
     expect(r.sheets).toEqual(['Oct', 'Nov']);
   });
 
@@ -85,7 +90,10 @@ describe('parseErcotFuelMixWorkbook: layout and time', () => {
         dayRow({ date: '2023-01-01', fuel: 'Wind', cells: cellsOf(() => 5) }),
         dayRow({ date: '2023-01-01', fuel: 'Coal', cells: cellsOf(() => 6) }),
       ],
-      Summary: [['Fuel', 'Share'], ['Wind', 0.2]],
+      Summary: [
+        ['Fuel', 'Share'],
+        ['Wind', 0.2],
+      ],
     });
     expect(r.points.slice(0, 2).map((p) => p.fuel)).toEqual(['Coal', 'Wind']);
     expect([r.rows, r.sheets]).toEqual([2, ['Jan']]);

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cptDateOf } from '#adapters/feeds/cpt.ts';
-import { readErcotFuelMixWorkbook, type FuelMixParseResult } from '#adapters/feeds/ercot-fuel-mix.ts';
+import { type FuelMixParseResult, readErcotFuelMixWorkbook } from '#adapters/feeds/ercot-fuel-mix.ts';
 import { ERCOT_DEFAULT_EMISSION_FACTORS, intensityByInterval, weightedMeanIntensity } from '#domain/carbon.ts';
 
 const ERCOT_DIR = fileURLToPath(new URL('../../../../shared/data/ercot/', import.meta.url));

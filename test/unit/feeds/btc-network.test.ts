@@ -34,7 +34,9 @@ describe('parseBtcNetworkCsv', () => {
     ['negative fees', '2023-02-01,1,1,-1,1,1', 'fees_btc'],
     ['a fractional block count', '2023-02-01,1,1,1,1,1.5', 'blocks'],
   ])('rejects %s, naming the line and field', (_name, row, field) => {
-    expect(() => parseBtcNetworkCsv(`${NET_HEADER}\n2023-01-31,1,1,1,1,1\n${row}\n`)).toThrow(new RegExp(`^BTC network CSV, line 3: ${field}: `));
+    expect(() => parseBtcNetworkCsv(`${NET_HEADER}\n2023-01-31,1,1,1,1,1\n${row}\n`)).toThrow(
+      new RegExp(`^BTC network CSV, line 3: ${field}: `),
+    );
   });
 
   it('rejects a repeated day with different values, naming the differing column and the first line', () => {
@@ -45,14 +47,20 @@ describe('parseBtcNetworkCsv', () => {
   });
 
   it('rejects a truncated file and a wrong header', () => {
-    expect(() => parseBtcNetworkCsv(`${NET_HEADER}\n2023-01-31,1,1,1,1,1\n2023-02-01,1,1`)).toThrow(/line 3: expected 6 fields, got 3 .*truncated/);
-    expect(() => parseBtcNetworkCsv('date,price,hashrate\n2023-01-31,1,1\n')).toThrow(/line 1: wrong header: missing columns price_usd, hashrate_ths/);
+    expect(() => parseBtcNetworkCsv(`${NET_HEADER}\n2023-01-31,1,1,1,1,1\n2023-02-01,1,1`)).toThrow(
+      /line 3: expected 6 fields, got 3 .*truncated/,
+    );
+    expect(() => parseBtcNetworkCsv('date,price,hashrate\n2023-01-31,1,1\n')).toThrow(
+      /line 1: wrong header: missing columns price_usd, hashrate_ths/,
+    );
   });
 });
 
 describe('parseDifficultyCsv', () => {
   it('reads daily difficulty', () => {
-    expect(parseDifficultyCsv('date,difficulty\n2020-04-11,14715214060657\n').points).toEqual([{ date: '2020-04-11', difficulty: 14715214060657 }]);
+    expect(parseDifficultyCsv('date,difficulty\n2020-04-11,14715214060657\n').points).toEqual([
+      { date: '2020-04-11', difficulty: 14715214060657 },
+    ]);
   });
 });
 
@@ -81,8 +89,16 @@ describe('hashprice from difficulty', () => {
   });
 
   it('takes subsidy and fees per block from the day of network data', () => {
-    const network = [{ date: '2024-06-15', priceUsd: 66204.904308007, hashrateThs: 1, feesBtc: 44.27193232, issuanceBtc: 418.75, blocks: 134 }];
-    const [h] = hashpricePointsFromDifficulty([{ date: '2024-06-15', difficulty: 83716654861184.81 }, { date: '2024-06-16', difficulty: 1 }], network);
+    const network = [
+      { date: '2024-06-15', priceUsd: 66204.904308007, hashrateThs: 1, feesBtc: 44.27193232, issuanceBtc: 418.75, blocks: 134 },
+    ];
+    const [h] = hashpricePointsFromDifficulty(
+      [
+        { date: '2024-06-15', difficulty: 83716654861184.81 },
+        { date: '2024-06-16', difficulty: 1 },
+      ],
+      network,
+    );
     // 86400e15 / (83716654861184.81 × 2^32) × (3.125 + 44.27193232 / 134) × 66204.904308007, by hand: 54.9704056191
     expect(h).toEqual({ date: '2024-06-15', usdPerPhDay: expect.closeTo(54.9704056191, 8), source: 'btc-difficulty-csv' });
   });

@@ -8,7 +8,7 @@ import { ingestFile, parseIngestArgs } from '#local/commands/ingest.ts';
 import { parsePricesArgs, pricesOutput } from '#local/commands/prices.ts';
 import { UsageError } from '#local/commands/types.ts';
 import { MemoryMarketDataRepository } from '../../support/memory-market-data.ts';
-import { RTM_HEADER, csv, rtmDay } from './fixtures.ts';
+import { csv, RTM_HEADER, rtmDay } from './fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-ingest-'));
 function file(name: string, text: string): string {
@@ -20,13 +20,26 @@ function file(name: string, text: string): string {
 function io() {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), now: (() => { let t = 0; return () => (t += 100); })() } };
+  return {
+    out,
+    err,
+    io: {
+      out: (t: string) => out.push(t),
+      err: (t: string) => err.push(t),
+      now: (() => {
+        let t = 0;
+        return () => (t += 100);
+      })(),
+    },
+  };
 }
 
 describe('switchyard ingest', () => {
   it('requires a known source and a file', () => {
     expect(() => parseIngestArgs(['--file', 'x.csv'])).toThrow(new UsageError('--source is required'));
-    expect(() => parseIngestArgs(['--source', 'nyiso-csv', '--file', 'x.csv'])).toThrow(/--source must be one of ercot-rtm-csv, ercot-dam-csv, .*grid-events-json \(got "nyiso-csv"\)/);
+    expect(() => parseIngestArgs(['--source', 'nyiso-csv', '--file', 'x.csv'])).toThrow(
+      /--source must be one of ercot-rtm-csv, ercot-dam-csv, .*grid-events-json \(got "nyiso-csv"\)/,
+    );
     expect(parseIngestArgs(['--source', 'ercot-rtm-csv', '--file', 'x.csv', '--skip-bad-rows', '--nodes', 'HB_HUBAVG, HB_WEST'])).toEqual({
       source: 'ercot-rtm-csv',
       file: 'x.csv',
@@ -43,14 +56,20 @@ describe('switchyard ingest', () => {
     expect(report.written.prices).toBe(92);
     expect(err).toEqual([]);
     // The fake clock advances 100 ms per reading: parse and write each take 100 ms.
-    expect(out).toEqual(['ingested day.csv as ercot-rtm-csv: 92 rows, 92 prices written, 0 skipped, 0 duplicates, 0 gaps; parse 100 ms (920 rows/s), write 0.1 s (920 rows/s)\n']);
+    expect(out).toEqual([
+      'ingested day.csv as ercot-rtm-csv: 92 rows, 92 prices written, 0 skipped, 0 duplicates, 0 gaps; parse 100 ms (920 rows/s), write 0.1 s (920 rows/s)\n',
+    ]);
   });
 
   it('with --skip-bad-rows lists every skipped row and the gap it leaves', async () => {
     const rows = rtmDay('01/01/2024', 'normal');
     rows[4] = '01/01/2024,2,1,HB_HUBAVG,SH,oops,N';
     const { out, err, io: sink } = io();
-    await ingestFile(new MemoryMarketDataRepository(), { source: 'ercot-rtm-csv', file: file('bad.csv', csv(RTM_HEADER, rows)), skipBadRows: true }, sink);
+    await ingestFile(
+      new MemoryMarketDataRepository(),
+      { source: 'ercot-rtm-csv', file: file('bad.csv', csv(RTM_HEADER, rows)), skipBadRows: true },
+      sink,
+    );
     expect(err).toEqual([
       'skipped line 6: SettlementPointPrice: not a number\n',
       'gap: ERCOT HB_HUBAVG RT 2024-01-01T07:00:00.000Z .. 2024-01-01T07:15:00.000Z (1 intervals missing)\n',
@@ -68,9 +87,9 @@ describe('switchyard ingest', () => {
   });
 
   it('says which file it could not read', async () => {
-    await expect(ingestFile(new MemoryMarketDataRepository(), { source: 'ercot-dam-csv', file: join(dir, 'nope.csv'), skipBadRows: false }, io().io)).rejects.toThrow(
-      `cannot read --file ${join(dir, 'nope.csv')}: ENOENT`,
-    );
+    await expect(
+      ingestFile(new MemoryMarketDataRepository(), { source: 'ercot-dam-csv', file: join(dir, 'nope.csv'), skipBadRows: false }, io().io),
+    ).rejects.toThrow(`cannot read --file ${join(dir, 'nope.csv')}: ENOENT`);
   });
 
   it('draws a progress bar on a terminal stream', async () => {
@@ -78,7 +97,11 @@ describe('switchyard ingest', () => {
     let drawn = '';
     tty.on('data', (c: Buffer) => (drawn += c.toString()));
     const { io: sink } = io();
-    await ingestFile(new MemoryMarketDataRepository(), { source: 'ercot-rtm-csv', file: file('tty.csv', csv(RTM_HEADER, rtmDay('01/01/2024', 'normal'))), skipBadRows: false }, { ...sink, progressStream: tty });
+    await ingestFile(
+      new MemoryMarketDataRepository(),
+      { source: 'ercot-rtm-csv', file: file('tty.csv', csv(RTM_HEADER, rtmDay('01/01/2024', 'normal'))), skipBadRows: false },
+      { ...sink, progressStream: tty },
+    );
     expect(drawn).toContain('96/96 points');
     expect(drawn).toContain('100%');
   });
@@ -87,10 +110,25 @@ describe('switchyard ingest', () => {
 describe('switchyard prices', () => {
   async function stored() {
     const repo = new MemoryMarketDataRepository();
-    await ingestFile(repo, { source: 'ercot-rtm-csv', file: file('p.csv', csv(RTM_HEADER, rtmDay('01/01/2024', 'normal'))), skipBadRows: false }, io().io);
+    await ingestFile(
+      repo,
+      { source: 'ercot-rtm-csv', file: file('p.csv', csv(RTM_HEADER, rtmDay('01/01/2024', 'normal'))), skipBadRows: false },
+      io().io,
+    );
     return repo;
   }
-  const args = ['--market', 'ERCOT', '--node', 'HB_HUBAVG', '--kind', 'RT', '--from', '2024-01-01T06:00:00Z', '--to', '2024-01-01T07:00:00Z'];
+  const args = [
+    '--market',
+    'ERCOT',
+    '--node',
+    'HB_HUBAVG',
+    '--kind',
+    'RT',
+    '--from',
+    '2024-01-01T06:00:00Z',
+    '--to',
+    '2024-01-01T07:00:00Z',
+  ];
 
   it('prints one CSV row per stored interval in [from, to)', async () => {
     const text = await pricesOutput(await stored(), parsePricesArgs(args));
@@ -106,7 +144,9 @@ describe('switchyard prices', () => {
   });
 
   it('rejects a window that ends before it starts, and unknown kinds', () => {
-    expect(() => parsePricesArgs([...args.slice(0, 6), '--from', '2024-01-02', '--to', '2024-01-01'])).toThrow(new UsageError('--to must be after --from'));
+    expect(() => parsePricesArgs([...args.slice(0, 6), '--from', '2024-01-02', '--to', '2024-01-01'])).toThrow(
+      new UsageError('--to must be after --from'),
+    );
     expect(() => parsePricesArgs(args.map((a) => (a === 'RT' ? 'RTM' : a)))).toThrow(/--kind must be one of RT, DA/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cptDateOf, cptDay, cptDstWindow, cptOffsetMs, hourEndingStartUtc, CptDayParser } from '#adapters/feeds/cpt.ts';
+import { CptDayParser, cptDateOf, cptDay, cptDstWindow, cptOffsetMs, hourEndingStartUtc } from '#adapters/feeds/cpt.ts';
 import { HOUR_MS } from '#domain/time.ts';
 
 const utc = (s: string) => Date.parse(s);

@@ -1,7 +1,7 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
-import { SettingsReader, type SecretClients } from '#adapters/feeds/credentials.ts';
+import { type SecretClients, SettingsReader } from '#adapters/feeds/credentials.ts';
 
 /** Clients whose `send` answers from a table and counts calls. */
 function clients(params: Record<string, string>, secrets: Record<string, string>, failFirst = false) {
@@ -55,7 +55,9 @@ describe('SettingsReader', () => {
   it('says how to configure a missing setting, and never prints a secret value', async () => {
     const { c } = clients({}, { 'app/keys': '{"other":"s3cr3t"}', notjson: 's3cr3t' });
     const r = new SettingsReader({ B_SECRET: 'app/keys#hi', C_SECRET: 'notjson#hi' }, c);
-    await expect(r.required('A')).rejects.toThrow('A is not configured: set A, A_PARAM (SSM parameter name) or A_SECRET (Secrets Manager id[#field])');
+    await expect(r.required('A')).rejects.toThrow(
+      'A is not configured: set A, A_PARAM (SSM parameter name) or A_SECRET (Secrets Manager id[#field])',
+    );
     const errors = await Promise.all([r.required('B'), r.required('C')].map((p) => p.catch((e: Error) => e.message)));
     expect(errors).toEqual(['B: secret app/keys has no string field "hi"', 'C: secret notjson is not JSON, so it has no field "hi"']);
     expect(errors.join(' ')).not.toContain('s3cr3t');

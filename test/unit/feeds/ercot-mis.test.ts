@@ -7,7 +7,7 @@ import {
   parseHubHourlyCsv,
 } from '#adapters/feeds/ercot-mis.ts';
 import { ValidationError } from '#domain/errors.ts';
-import { DAM_HEADER, RTM_HEADER, csv, damDay, rtmDay } from './fixtures.ts';
+import { csv, DAM_HEADER, damDay, RTM_HEADER, rtmDay } from './fixtures.ts';
 
 const utc = (s: string) => Date.parse(s);
 const isoOf = (ms: number) => new Date(ms).toISOString();
@@ -113,7 +113,9 @@ describe('parseErcotRtmCsv', () => {
   it('rejects a file cut off in the middle of a row, naming the line', () => {
     const text = `${RTM_HEADER}\n01/01/2024,1,1,HB_HUBAVG,SH,12.58,N\n01/01/2024,1,2,HB_HU`;
     const err = thrown(() => parseErcotRtmCsv(text));
-    expect(err.message).toMatch(/^ERCOT RTM CSV, line 3: expected 7 fields, got 4 \(the file ends in the middle of this row: truncated\?\)/);
+    expect(err.message).toMatch(
+      /^ERCOT RTM CSV, line 3: expected 7 fields, got 4 \(the file ends in the middle of this row: truncated\?\)/,
+    );
   });
 
   it('rejects a file with a header and no rows', () => {
@@ -230,15 +232,21 @@ describe('parseErcotNativeLoadCsv', () => {
   });
 
   it('rejects a negative load and a malformed label', () => {
-    expect(() => parseErcotNativeLoadCsv(csv(LOAD_HEADER, [loadRow('01/01/2024 01:00', -5)]))).toThrow(/line 2: ERCOT: -5 MW is not a plausible system load/);
-    expect(() => parseErcotNativeLoadCsv(csv(LOAD_HEADER, [loadRow('13/01/2024 01:00', 5)]))).toThrow(/line 2: Hour Ending: "13\/01\/2024" is not a date/);
+    expect(() => parseErcotNativeLoadCsv(csv(LOAD_HEADER, [loadRow('01/01/2024 01:00', -5)]))).toThrow(
+      /line 2: ERCOT: -5 MW is not a plausible system load/,
+    );
+    expect(() => parseErcotNativeLoadCsv(csv(LOAD_HEADER, [loadRow('13/01/2024 01:00', 5)]))).toThrow(
+      /line 2: Hour Ending: "13\/01\/2024" is not a date/,
+    );
     expect(() => parseErcotNativeLoadCsv(csv(LOAD_HEADER, [loadRow('01/01/2024 1:00', 5)]))).toThrow(/line 2: Hour Ending: must look like/);
   });
 });
 
 describe('parseErcotLoadForecastCsv', () => {
   it('reads UTC hour starts as FORECAST points', () => {
-    const { points } = parseErcotLoadForecastCsv('interval_start_utc,da_demand_forecast_mw\n2024-01-01T00:00:00Z,45111.7\n2024-01-01T01:00:00+00:00,44969.0\n');
+    const { points } = parseErcotLoadForecastCsv(
+      'interval_start_utc,da_demand_forecast_mw\n2024-01-01T00:00:00Z,45111.7\n2024-01-01T01:00:00+00:00,44969.0\n',
+    );
     expect(points).toEqual([
       { market: 'ERCOT', kind: 'FORECAST', intervalStartMs: utc('2024-01-01T00:00:00Z'), intervalMinutes: 60, mw: 45111.7 },
       { market: 'ERCOT', kind: 'FORECAST', intervalStartMs: utc('2024-01-01T01:00:00Z'), intervalMinutes: 60, mw: 44969 },
@@ -246,12 +254,17 @@ describe('parseErcotLoadForecastCsv', () => {
   });
 
   it('rejects a time that is not the start of an hour or has no offset', () => {
-    expect(() => parseErcotLoadForecastCsv('interval_start_utc,da_demand_forecast_mw\n2024-01-01T00:30:00Z,45111.7\n')).toThrow(/line 2: interval_start_utc/);
-    expect(() => parseErcotLoadForecastCsv('interval_start_utc,da_demand_forecast_mw\n2024-01-01T00:00:00,45111.7\n')).toThrow(/line 2: interval_start_utc/);
+    expect(() => parseErcotLoadForecastCsv('interval_start_utc,da_demand_forecast_mw\n2024-01-01T00:30:00Z,45111.7\n')).toThrow(
+      /line 2: interval_start_utc/,
+    );
+    expect(() => parseErcotLoadForecastCsv('interval_start_utc,da_demand_forecast_mw\n2024-01-01T00:00:00,45111.7\n')).toThrow(
+      /line 2: interval_start_utc/,
+    );
   });
 });
 
-const HUB_HEADER = 'delivery_date,hour_ending,settlement_point,dam_spp,rtm_spp_hourly_mean,mcpc_regup,mcpc_regdn,mcpc_rrs,mcpc_nspin,mcpc_ecrs';
+const HUB_HEADER =
+  'delivery_date,hour_ending,settlement_point,dam_spp,rtm_spp_hourly_mean,mcpc_regup,mcpc_regdn,mcpc_rrs,mcpc_nspin,mcpc_ecrs';
 
 describe('parseHubHourlyCsv', () => {
   it('splits each row into DA and RT-hourly-mean prices and five AS clearing prices', () => {
@@ -282,8 +295,13 @@ describe('parseHubHourlyCsv', () => {
   });
 
   it('rejects a row for the hour that the spring-forward day does not have, once', () => {
-    const text = csv(HUB_HEADER, ['2024-03-10,1,HB_WEST,75.12,119.67,4.39,3.67,5.00,1.42,5.00', '2024-03-10,3,HB_WEST,,,3.33,1.80,3.00,1.01,2.00']);
-    expect(() => parseHubHourlyCsv(text)).toThrow('ERCOT hub hourly CSV, line 3: hour_ending: hour-ending 3 does not exist on 2024-03-10: clocks spring forward from 02:00 to 03:00');
+    const text = csv(HUB_HEADER, [
+      '2024-03-10,1,HB_WEST,75.12,119.67,4.39,3.67,5.00,1.42,5.00',
+      '2024-03-10,3,HB_WEST,,,3.33,1.80,3.00,1.01,2.00',
+    ]);
+    expect(() => parseHubHourlyCsv(text)).toThrow(
+      'ERCOT hub hourly CSV, line 3: hour_ending: hour-ending 3 does not exist on 2024-03-10: clocks spring forward from 02:00 to 03:00',
+    );
     const r = parseHubHourlyCsv(text, { skipBadRows: true });
     expect(r.rejects).toHaveLength(1);
     expect(r.asPrices).toHaveLength(5);
@@ -295,7 +313,9 @@ describe('column names', () => {
     const header = 'deliveryDate,DeliveryHour,DeliveryInterval,SettlementPoint,SettlementPointType,settlementPointPrice,dstFlag';
     const { points } = parseErcotRtmCsv(csv(header, ['01/01/2024,1,2,HB_HUBAVG,SH,12.58,N']));
     const at = utc('2024-01-01T06:15:00Z');
-    expect(points).toEqual([{ market: 'ERCOT', node: 'HB_HUBAVG', kind: 'RT', intervalStartMs: at, intervalMinutes: 15, priceUsdPerMwh: 12.58 }]);
+    expect(points).toEqual([
+      { market: 'ERCOT', node: 'HB_HUBAVG', kind: 'RT', intervalStartMs: at, intervalMinutes: 15, priceUsdPerMwh: 12.58 },
+    ]);
   });
 
   it('names a bad cell by the column name the file uses', () => {

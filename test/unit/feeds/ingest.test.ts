@@ -4,7 +4,7 @@ import { ingestBatch, ingestHashprices, ingestPrices } from '#app/ingest.ts';
 import type { HashpriceSource, PriceFeed } from '#ports/feeds.ts';
 import type { HashpricePoint } from '#ports/market-data.ts';
 import { MemoryMarketDataRepository } from '../../support/memory-market-data.ts';
-import { RTM_HEADER, csv, rtmDay } from './fixtures.ts';
+import { csv, RTM_HEADER, rtmDay } from './fixtures.ts';
 
 const twoDays = csv(RTM_HEADER, [...rtmDay('01/01/2024', 'normal'), ...rtmDay('01/02/2024', 'normal')]);
 
@@ -12,7 +12,10 @@ describe('ingestBatch', () => {
   it('writes every point in chunks and reports progress up to the total', async () => {
     const repo = new MemoryMarketDataRepository();
     const progress: number[] = [];
-    const report = await ingestBatch(repo, parseFeedFile('ercot-rtm-csv', twoDays), { chunkSize: 50, onProgress: (done) => progress.push(done) });
+    const report = await ingestBatch(repo, parseFeedFile('ercot-rtm-csv', twoDays), {
+      chunkSize: 50,
+      onProgress: (done) => progress.push(done),
+    });
     expect(report.written.prices).toBe(192);
     expect(repo.calls.map((c) => c.size)).toEqual([50, 50, 50, 42]);
     expect(progress).toEqual([50, 100, 150, 192]);
@@ -56,14 +59,25 @@ describe('ingestPrices', () => {
     const feed: PriceFeed = {
       name: 'test-api',
       fetchPrices: async (r) => ({
-        points: r.nodes.map((node) => ({ market: 'ERCOT', node, kind: 'RT' as const, intervalStartMs: r.fromMs, intervalMinutes: 15, priceUsdPerMwh: 42 })),
+        points: r.nodes.map((node) => ({
+          market: 'ERCOT',
+          node,
+          kind: 'RT' as const,
+          intervalStartMs: r.fromMs,
+          intervalMinutes: 15,
+          priceUsdPerMwh: 42,
+        })),
         rejects: [],
         gaps: [],
         rows: r.nodes.length,
         duplicates: 0,
       }),
     };
-    const report = await ingestPrices(repo, feed, { fromMs: Date.parse('2024-07-01T05:00:00Z'), toMs: Date.parse('2024-07-01T06:00:00Z'), nodes: ['HB_WEST', 'HB_NORTH'] });
+    const report = await ingestPrices(repo, feed, {
+      fromMs: Date.parse('2024-07-01T05:00:00Z'),
+      toMs: Date.parse('2024-07-01T06:00:00Z'),
+      nodes: ['HB_WEST', 'HB_NORTH'],
+    });
     expect([report.source, report.written.prices]).toEqual(['test-api', 2]);
     expect((await repo.latestPrice('ERCOT', 'HB_NORTH', 'RT', Date.parse('2024-07-02T00:00:00Z')))?.priceUsdPerMwh).toBe(42);
   });
@@ -89,7 +103,11 @@ describe('ingestHashprices', () => {
 
   it('takes each day from the first source that has it and stores the source with the value', async () => {
     const repo = new MemoryMarketDataRepository();
-    const report = await ingestHashprices(repo, [source('hashrateindex', { '2024-06-01': 50, '2024-06-02': 51 }), source('mempool', { '2024-06-02': 99, '2024-06-03': 52 })], range);
+    const report = await ingestHashprices(
+      repo,
+      [source('hashrateindex', { '2024-06-01': 50, '2024-06-02': 51 }), source('mempool', { '2024-06-02': 99, '2024-06-03': 52 })],
+      range,
+    );
     expect(await repo.getHashprices('2024-06-01', '2024-06-04')).toEqual([
       { date: '2024-06-01', usdPerPhDay: 50, source: 'hashrateindex' },
       { date: '2024-06-02', usdPerPhDay: 51, source: 'hashrateindex' },
@@ -100,14 +118,21 @@ describe('ingestHashprices', () => {
 
   it('falls back when the primary fails, recording why', async () => {
     const repo = new MemoryMarketDataRepository();
-    const report = await ingestHashprices(repo, [source('hashrateindex', new Error('HTTP 503 after 4 attempts')), source('mempool', { '2024-06-01': 48 })], range);
+    const report = await ingestHashprices(
+      repo,
+      [source('hashrateindex', new Error('HTTP 503 after 4 attempts')), source('mempool', { '2024-06-01': 48 })],
+      range,
+    );
     expect(report.errors).toEqual([{ source: 'hashrateindex', error: 'HTTP 503 after 4 attempts' }]);
     expect(report.written).toEqual([{ date: '2024-06-01', usdPerPhDay: 48, source: 'mempool' }]);
   });
 
   it('does not ask the fallback when the primary covered every day', async () => {
     const fallback = source('mempool', { '2024-06-01': 1 });
-    await ingestHashprices(new MemoryMarketDataRepository(), [source('hashrateindex', { '2024-06-01': 50 }), fallback], { fromDay: '2024-06-01', toDay: '2024-06-01' });
+    await ingestHashprices(new MemoryMarketDataRepository(), [source('hashrateindex', { '2024-06-01': 50 }), fallback], {
+      fromDay: '2024-06-01',
+      toDay: '2024-06-01',
+    });
     expect(fallback.calls).toBe(0);
   });
 
@@ -117,8 +142,14 @@ describe('ingestHashprices', () => {
       { date: '2024-06-01', usdPerPhDay: 50, source: 'hashrateindex' },
       { date: '2024-06-02', usdPerPhDay: 60, source: 'mempool' },
     ]);
-    const order = (primary: Record<string, number> | Error, fallback: Record<string, number>) => [source('hashrateindex', primary), source('mempool', fallback)];
-    const r1 = await ingestHashprices(repo, order(new Error('down'), { '2024-06-01': 70, '2024-06-02': 71 }), { fromDay: '2024-06-01', toDay: '2024-06-02' });
+    const order = (primary: Record<string, number> | Error, fallback: Record<string, number>) => [
+      source('hashrateindex', primary),
+      source('mempool', fallback),
+    ];
+    const r1 = await ingestHashprices(repo, order(new Error('down'), { '2024-06-01': 70, '2024-06-02': 71 }), {
+      fromDay: '2024-06-01',
+      toDay: '2024-06-02',
+    });
     expect(r1.kept).toEqual(['2024-06-01']);
     expect((await repo.getHashprices('2024-06-01', '2024-06-02')).map((p) => [p.usdPerPhDay, p.source])).toEqual([
       [50, 'hashrateindex'],
@@ -130,7 +161,11 @@ describe('ingestHashprices', () => {
 
   it('ignores values that are not positive numbers', async () => {
     const repo = new MemoryMarketDataRepository();
-    const report = await ingestHashprices(repo, [source('a', { '2024-06-01': Number.NaN, '2024-06-02': -3 }), source('b', { '2024-06-01': 40 })], range);
+    const report = await ingestHashprices(
+      repo,
+      [source('a', { '2024-06-01': Number.NaN, '2024-06-02': -3 }), source('b', { '2024-06-01': 40 })],
+      range,
+    );
     expect(report.written.map((p) => `${p.date}:${p.source}`)).toEqual(['2024-06-01:b']);
   });
 });

@@ -31,15 +31,35 @@ describe('parsePjmRtCsv', () => {
     ].join('\n');
     const r = parsePjmRtCsv(text);
     expect(r.points).toEqual([
-      { market: 'PJM', node: 'WESTERN HUB', kind: 'RT', intervalStartMs: Date.parse('2024-01-01T05:00:00Z'), intervalMinutes: 60, priceUsdPerMwh: 25.75 },
-      { market: 'PJM', node: 'WESTERN HUB', kind: 'RT', intervalStartMs: Date.parse('2024-01-01T06:00:00Z'), intervalMinutes: 60, priceUsdPerMwh: -3.1 },
+      {
+        market: 'PJM',
+        node: 'WESTERN HUB',
+        kind: 'RT',
+        intervalStartMs: Date.parse('2024-01-01T05:00:00Z'),
+        intervalMinutes: 60,
+        priceUsdPerMwh: 25.75,
+      },
+      {
+        market: 'PJM',
+        node: 'WESTERN HUB',
+        kind: 'RT',
+        intervalStartMs: Date.parse('2024-01-01T06:00:00Z'),
+        intervalMinutes: 60,
+        priceUsdPerMwh: -3.1,
+      },
     ]);
     expect(r.notCurrent).toBe(1);
   });
 
   it('rejects two current rows for one hour with different prices', () => {
-    const text = [RT_HEADER, rt('1/1/2024 5:00:00 AM', 'x', 'WESTERN HUB', '24.80'), rt('1/1/2024 5:00:00 AM', 'x', 'WESTERN HUB', '25.75')].join('\n');
-    expect(() => parsePjmRtCsv(text)).toThrow(/^PJM RT LMP CSV, line 3: total_lmp_rt: duplicate interval 2024-01-01T05:00:00.000Z for WESTERN HUB/);
+    const text = [
+      RT_HEADER,
+      rt('1/1/2024 5:00:00 AM', 'x', 'WESTERN HUB', '24.80'),
+      rt('1/1/2024 5:00:00 AM', 'x', 'WESTERN HUB', '25.75'),
+    ].join('\n');
+    expect(() => parsePjmRtCsv(text)).toThrow(
+      /^PJM RT LMP CSV, line 3: total_lmp_rt: duplicate interval 2024-01-01T05:00:00.000Z for WESTERN HUB/,
+    );
   });
 
   it('rejects a bad timestamp, a bad flag and an unknown pnode, naming line and field', () => {
@@ -50,12 +70,19 @@ describe('parsePjmRtCsv', () => {
       rt('1/1/2024 8:00:00 AM', 'x', 'WESTERN HUB', 'n/a'),
     ];
     const r = parsePjmRtCsv([RT_HEADER, ...rows].join('\n'), { skipBadRows: true, nodes: ['WESTERN HUB'] });
-    expect(r.rejects.map((x) => `${x.line}:${x.field}`)).toEqual(['2:datetime_beginning_utc', '3:row_is_current', '4:pnode_name', '5:total_lmp_rt']);
+    expect(r.rejects.map((x) => `${x.line}:${x.field}`)).toEqual([
+      '2:datetime_beginning_utc',
+      '3:row_is_current',
+      '4:pnode_name',
+      '5:total_lmp_rt',
+    ]);
     expect(r.points).toEqual([]);
   });
 
   it('requires the price column of its kind', () => {
-    expect(() => parsePjmDaCsv(`${RT_HEADER}\n${rt('1/1/2024 5:00:00 AM', 'x', 'WESTERN HUB', '1')}`)).toThrow(/line 1: wrong header: missing column total_lmp_da/);
+    expect(() => parsePjmDaCsv(`${RT_HEADER}\n${rt('1/1/2024 5:00:00 AM', 'x', 'WESTERN HUB', '1')}`)).toThrow(
+      /line 1: wrong header: missing column total_lmp_da/,
+    );
   });
 
   it('reads the API form and reports missing hours', () => {
@@ -63,7 +90,12 @@ describe('parsePjmRtCsv', () => {
     const r = parsePjmDaCsv(text);
     expect(r.points.map((p) => p.kind)).toEqual(['DA', 'DA']);
     expect(r.gaps).toEqual([
-      { series: 'PJM WESTERN HUB DA', fromMs: Date.parse('2024-01-01T06:00:00Z'), toMs: Date.parse('2024-01-01T08:00:00Z'), missingIntervals: 2 },
+      {
+        series: 'PJM WESTERN HUB DA',
+        fromMs: Date.parse('2024-01-01T06:00:00Z'),
+        toMs: Date.parse('2024-01-01T08:00:00Z'),
+        missingIntervals: 2,
+      },
     ]);
   });
 });

@@ -2,9 +2,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hashpricePointsFromDifficulty, hashpricePointsFromNetwork, parseBtcNetworkCsv, parseDifficultyCsv } from '#adapters/feeds/btc-network.ts';
+import {
+  hashpricePointsFromDifficulty,
+  hashpricePointsFromNetwork,
+  parseBtcNetworkCsv,
+  parseDifficultyCsv,
+} from '#adapters/feeds/btc-network.ts';
 import { cptDateOf } from '#adapters/feeds/cpt.ts';
-import { parseErcotDamCsv, parseErcotLoadForecastCsv, parseErcotNativeLoadCsv, parseErcotRtmCsv, parseHubHourlyCsv } from '#adapters/feeds/ercot-mis.ts';
+import {
+  parseErcotDamCsv,
+  parseErcotLoadForecastCsv,
+  parseErcotNativeLoadCsv,
+  parseErcotRtmCsv,
+  parseHubHourlyCsv,
+} from '#adapters/feeds/ercot-mis.ts';
 import { DATA_DIR, HAVE_DATA } from './fixtures.ts';
 
 const read = (rel: string) => readFileSync(join(DATA_DIR, rel), 'utf8');
@@ -64,7 +75,12 @@ describe.skipIf(!HAVE_DATA)('ERCOT 2024 files', () => {
     expect(r.rejects.map((x) => x.line)).toEqual([1659]);
     const da = r.gaps.filter((g) => g.series === 'ERCOT HB_WEST DA');
     // 2024-03-10 02:00 CPT (after hour-ending 1) to 2024-03-17 03:00 CDT (hour-ending 4).
-    expect(da[0]).toEqual({ series: 'ERCOT HB_WEST DA', fromMs: Date.parse('2024-03-10T07:00:00Z'), toMs: Date.parse('2024-03-17T08:00:00Z'), missingIntervals: 169 });
+    expect(da[0]).toEqual({
+      series: 'ERCOT HB_WEST DA',
+      fromMs: Date.parse('2024-03-10T07:00:00Z'),
+      toMs: Date.parse('2024-03-17T08:00:00Z'),
+      missingIntervals: 169,
+    });
     // The file has no repeated fall-back hour: one hour missing on 2024-11-03.
     expect(da[1]).toMatchObject({ fromMs: Date.parse('2024-11-03T07:00:00Z'), missingIntervals: 1 });
     expect(r.prices.filter((p) => p.kind === 'DA')).toHaveLength(8_614);
@@ -93,7 +109,12 @@ describe.skipIf(!HAVE_DATA)('BTC network 2020–2024 files', () => {
     expect(sorted[1]!.usdPerPhDay).toBeLessThan(135);
     // This formula divides one day's issuance by a 7-day mean hashrate, so a day with few blocks
     // found reads low: 2024-08-07 (122 blocks) and 2024-09-11 (108 blocks) are the only days under $35.
-    expect(sorted.filter((p) => p.usdPerPhDay < 35).map((p) => p.date).sort()).toEqual(['2024-08-07', '2024-09-11']);
+    expect(
+      sorted
+        .filter((p) => p.usdPerPhDay < 35)
+        .map((p) => p.date)
+        .sort(),
+    ).toEqual(['2024-08-07', '2024-09-11']);
     expect(sorted.at(-1)!.usdPerPhDay).toBeGreaterThan(30);
   });
 

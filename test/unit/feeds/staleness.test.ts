@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { feedStaleness, feedsForSites, type FeedSpec } from '#app/staleness.ts';
+import { type FeedSpec, feedStaleness, feedsForSites } from '#app/staleness.ts';
 import { parseSitesFile } from '#domain/sites.ts';
 import { HOUR_MS, MINUTE_MS } from '#domain/time.ts';
 import { MemoryMarketDataRepository } from '../../support/memory-market-data.ts';
@@ -9,7 +9,16 @@ const rt: FeedSpec = { feed: 'ERCOT HB_HUBAVG RT', type: 'price', market: 'ERCOT
 
 async function repoWithRtAt(...starts: string[]) {
   const repo = new MemoryMarketDataRepository();
-  await repo.putPrices(starts.map((s) => ({ market: 'ERCOT', node: 'HB_HUBAVG', kind: 'RT' as const, intervalStartMs: Date.parse(s), intervalMinutes: 15, priceUsdPerMwh: 30 })));
+  await repo.putPrices(
+    starts.map((s) => ({
+      market: 'ERCOT',
+      node: 'HB_HUBAVG',
+      kind: 'RT' as const,
+      intervalStartMs: Date.parse(s),
+      intervalMinutes: 15,
+      priceUsdPerMwh: 30,
+    })),
+  );
   return repo;
 }
 
@@ -17,7 +26,15 @@ describe('feedStaleness', () => {
   it('gives the age of the newest interval and no event while it is within the threshold', async () => {
     const repo = await repoWithRtAt('2024-07-01T14:30:00Z', '2024-07-01T14:45:00Z');
     const { ages, events } = await feedStaleness(repo, [rt], now);
-    expect(ages).toEqual([{ feed: 'ERCOT HB_HUBAVG RT', newestIntervalStartMs: Date.parse('2024-07-01T14:45:00Z'), ageMs: 22 * MINUTE_MS, maxAgeMs: 2 * HOUR_MS, stale: false }]);
+    expect(ages).toEqual([
+      {
+        feed: 'ERCOT HB_HUBAVG RT',
+        newestIntervalStartMs: Date.parse('2024-07-01T14:45:00Z'),
+        ageMs: 22 * MINUTE_MS,
+        maxAgeMs: 2 * HOUR_MS,
+        stale: false,
+      },
+    ]);
     expect(events).toEqual([]);
   });
 
@@ -51,7 +68,11 @@ describe('feedStaleness', () => {
   });
 
   it('calls a feed with no data at all stale', async () => {
-    const { ages, events } = await feedStaleness(new MemoryMarketDataRepository(), [rt, { feed: 'hashprice', type: 'hashprice', maxAgeMs: 3 * 24 * HOUR_MS }], now);
+    const { ages, events } = await feedStaleness(
+      new MemoryMarketDataRepository(),
+      [rt, { feed: 'hashprice', type: 'hashprice', maxAgeMs: 3 * 24 * HOUR_MS }],
+      now,
+    );
     expect(ages.map((a) => [a.stale, a.ageMs])).toEqual([
       [true, null],
       [true, null],
@@ -68,8 +89,25 @@ describe('feedStaleness', () => {
 
   it('treats a day-ahead feed as fresh while prices lie ahead, stale once nothing does', async () => {
     const repo = new MemoryMarketDataRepository();
-    const da: FeedSpec = { feed: 'ERCOT HB_HUBAVG DA', type: 'price', market: 'ERCOT', node: 'HB_HUBAVG', kind: 'DA', maxAgeMs: 0, lookAheadMs: 48 * HOUR_MS };
-    await repo.putPrices([{ market: 'ERCOT', node: 'HB_HUBAVG', kind: 'DA', intervalStartMs: Date.parse('2024-07-02T04:00:00Z'), intervalMinutes: 60, priceUsdPerMwh: 30 }]);
+    const da: FeedSpec = {
+      feed: 'ERCOT HB_HUBAVG DA',
+      type: 'price',
+      market: 'ERCOT',
+      node: 'HB_HUBAVG',
+      kind: 'DA',
+      maxAgeMs: 0,
+      lookAheadMs: 48 * HOUR_MS,
+    };
+    await repo.putPrices([
+      {
+        market: 'ERCOT',
+        node: 'HB_HUBAVG',
+        kind: 'DA',
+        intervalStartMs: Date.parse('2024-07-02T04:00:00Z'),
+        intervalMinutes: 60,
+        priceUsdPerMwh: 30,
+      },
+    ]);
     expect((await feedStaleness(repo, [da], now)).ages[0]!.stale).toBe(false);
     expect((await feedStaleness(repo, [da], Date.parse('2024-07-02T04:30:00Z'))).ages[0]!.stale).toBe(true);
   });

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   checkCoversDay,
   compareRevisions,
+  type DayAheadPrice,
   deliveryDayOf,
   deliveryDayWindow,
   expectedIntervalMinutes,
   intervalsInDay,
-  type DayAheadPrice,
 } from '#adapters/feeds/day-ahead.ts';
 
 const at = (s: string) => Date.parse(s);

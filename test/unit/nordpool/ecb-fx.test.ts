@@ -60,7 +60,10 @@ describe('ECB reference rates', () => {
     });
 
     it('a day listed twice', () => {
-      const text = ecbXml([{ date: '2025-10-24', rates: { USD: '1.1620' } }, { date: '2025-10-24', rates: { USD: '1.1621' } }]);
+      const text = ecbXml([
+        { date: '2025-10-24', rates: { USD: '1.1620' } },
+        { date: '2025-10-24', rates: { USD: '1.1621' } },
+      ]);
       expect(message(text)).toMatch(/Cube\/Cube\[2\]\/@time: 2025-10-24 appears twice/);
     });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { entsoePeriod, isNoMatchingData, parseEntsoeA44, type EntsoeDocument } from '#adapters/feeds/entsoe.ts';
+import { type EntsoeDocument, entsoePeriod, isNoMatchingData, parseEntsoeA44 } from '#adapters/feeds/entsoe.ts';
 import { ValidationError } from '#domain/errors.ts';
 import { a44, acknowledgement, fixture, fullDay } from './fixtures.ts';
 
@@ -23,7 +23,19 @@ describe('ENTSO-E A44', () => {
 
   it('repeats the last point to the end of the period', () => {
     const period = { start: '2025-11-02T23:00Z', end: '2025-11-03T01:00Z', resolution: 'PT15M' };
-    const doc = a44([{ periods: [{ ...period, points: [[1, 10], [3, 12]] }] }]);
+    const doc = a44([
+      {
+        periods: [
+          {
+            ...period,
+            points: [
+              [1, 10],
+              [3, 12],
+            ],
+          },
+        ],
+      },
+    ]);
     expect(prices(parseEntsoeA44(doc)).map((x) => x.price)).toEqual([10, 10, 12, 12, 12, 12, 12, 12]);
   });
 
@@ -94,18 +106,33 @@ describe('ENTSO-E A44', () => {
     };
 
     it('a price that is not a number', () => {
-      const text = one([[1, 1], [2, 'n/a'], [3, 3], [4, 4]]);
+      const text = one([
+        [1, 1],
+        [2, 'n/a'],
+        [3, 3],
+        [4, 4],
+      ]);
       const line = lineOf(text, '<Point>', 2);
       expect(message(text)).toBe(`ENTSO-E A44 XML, line ${line}: TimeSeries[1]/Period[1]/Point[2]/price.amount: "n/a" is not a number`);
     });
 
     it('a position beyond the period', () => {
-      const text = one([[1, 1], [5, 2]]);
+      const text = one([
+        [1, 1],
+        [5, 2],
+      ]);
       expect(message(text)).toMatch(/line \d+: TimeSeries\[1\]\/Period\[1\]\/Point\[2\]\/position: "5" is not a position from 1 to 4/);
     });
 
     it('a gap in an A01 curve', () => {
-      const text = one([[1, 1], [2, 2], [4, 4]], { curveType: 'A01', periods: [] });
+      const text = one(
+        [
+          [1, 1],
+          [2, 2],
+          [4, 4],
+        ],
+        { curveType: 'A01', periods: [] },
+      );
       const line = lineOf(text, '<Period>');
       expect(message(text)).toBe(
         `ENTSO-E A44 XML, line ${line}: TimeSeries[1]/Period[1]/Point: curve type A01 needs every position; position 3 is missing`,
@@ -120,9 +147,7 @@ describe('ENTSO-E A44', () => {
       const halfHours = a44([
         { periods: [{ start: '2025-11-02T23:00Z', end: '2025-11-03T00:00Z', resolution: 'PT30M', points: [[1, 1]] }] },
       ]);
-      expect(message(halfHours)).toMatch(
-        /Period\[1\]\/resolution: "PT30M" is neither PT15M nor PT60M/,
-      );
+      expect(message(halfHours)).toMatch(/Period\[1\]\/resolution: "PT30M" is neither PT15M nor PT60M/);
       expect(message(one([[1, 1]], { unit: 'KWH', periods: [] }))).toMatch(
         /TimeSeries\[1\]\/price_Measure_Unit.name: is KWH; expected MWH/,
       );

@@ -155,7 +155,7 @@ export function acknowledgement(code: string, text: string): string {
 export function fullDay(day: string, minutes: 15 | 60, price: (i: number) => number): A44Period {
   const { startMs, endMs } = deliveryDayWindow(day);
   const n = (endMs - startMs) / (minutes * MIN);
-  const t = (ms: number) => new Date(ms).toISOString().slice(0, 16) + 'Z';
+  const t = (ms: number) => `${new Date(ms).toISOString().slice(0, 16)}Z`;
   return { start: t(startMs), end: t(endMs), resolution: `PT${minutes}M`, points: Array.from({ length: n }, (_, i) => [i + 1, price(i)]) };
 }
 

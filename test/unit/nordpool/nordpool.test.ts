@@ -73,7 +73,7 @@ describe('Nord Pool DayAheadPrices', () => {
 
     it('a null price, naming the entry and area', () => {
       const doc = nordPoolDay({ day: '2025-11-03', minutes: 15 });
-      (doc.multiAreaEntries[5]!.entryPerArea as Record<string, number | null>)['NO3'] = null;
+      (doc.multiAreaEntries[5]!.entryPerArea as Record<string, number | null>).NO3 = null;
       expect(message(json(doc))).toBe('Nord Pool DayAheadPrices JSON: multiAreaEntries[5].entryPerArea.NO3: is null');
     });
 

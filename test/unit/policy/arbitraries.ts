@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import type { GridEvent, Override } from '#domain/grid.ts';
 import type { DecisionInput } from '#domain/policy.ts';
-import { SiteSchema, type Site } from '#domain/sites.ts';
+import { type Site, SiteSchema } from '#domain/sites.ts';
 import { T0 } from '../../support/fixtures.ts';
 
 export const MIN = 60_000;
@@ -28,20 +28,29 @@ const miningLoad = (i: number) =>
 /** A mining load that may also have reduced power modes and may not be curtailable. */
 const wideMiningLoad = (i: number) =>
   miningLoad(i).chain((load) =>
-    fc.record({
-      load: fc.constant(load),
-      modes: fc.array(
-        fc.record({ share: fc.double({ min: 0.2, max: 0.95, noNaN: true }), efficiencyJPerTh: fc.double({ min: 10, max: 36, noNaN: true }) }),
-        { maxLength: 2 },
-      ),
-      curtailable: fc.constantFrom(true, true, true, false),
-    }).map(({ load: l, modes, curtailable }) => ({
-      ...l,
-      curtailable,
-      modes: modes
-        .map((m, j) => ({ id: `m${i}-mode${j}`, powerMw: Math.round(l.powerMw * m.share * 100) / 100, efficiencyJPerTh: m.efficiencyJPerTh }))
-        .filter((m) => m.powerMw > 0 && m.powerMw < l.powerMw),
-    })),
+    fc
+      .record({
+        load: fc.constant(load),
+        modes: fc.array(
+          fc.record({
+            share: fc.double({ min: 0.2, max: 0.95, noNaN: true }),
+            efficiencyJPerTh: fc.double({ min: 10, max: 36, noNaN: true }),
+          }),
+          { maxLength: 2 },
+        ),
+        curtailable: fc.constantFrom(true, true, true, false),
+      })
+      .map(({ load: l, modes, curtailable }) => ({
+        ...l,
+        curtailable,
+        modes: modes
+          .map((m, j) => ({
+            id: `m${i}-mode${j}`,
+            powerMw: Math.round(l.powerMw * m.share * 100) / 100,
+            efficiencyJPerTh: m.efficiencyJPerTh,
+          }))
+          .filter((m) => m.powerMw > 0 && m.powerMw < l.powerMw),
+      })),
   );
 
 const aiLoad = (i: number) =>
@@ -56,9 +65,9 @@ const aiLoad = (i: number) =>
 
 const wideAiLoad = (i: number) =>
   aiLoad(i).chain((l) =>
-    fc.option(fc.integer({ min: 0, max: l.contractedMw }), { nil: undefined }).map((interruptibleMw) =>
-      interruptibleMw === undefined ? l : { ...l, interruptibleMw },
-    ),
+    fc
+      .option(fc.integer({ min: 0, max: l.contractedMw }), { nil: undefined })
+      .map((interruptibleMw) => (interruptibleMw === undefined ? l : { ...l, interruptibleMw })),
   );
 
 interface SiteShape {
@@ -81,7 +90,11 @@ function siteArbitrary({ wide, priced = false }: SiteShape): fc.Arbitrary<Site> 
       })
     : fc.constantFrom(0, 2, 5).map((hysteresisUsdPerMwh) => ({ hysteresisUsdPerMwh }));
   const fourCp = wide
-    ? fc.record({ enabled: fc.boolean(), rateUsdPerKwYear: priced ? fc.constantFrom(0, 0.5, 2) : fc.constantFrom(0, 60), months: fc.constantFrom([6, 7, 8, 9], [1, 7], [12]) })
+    ? fc.record({
+        enabled: fc.boolean(),
+        rateUsdPerKwYear: priced ? fc.constantFrom(0, 0.5, 2) : fc.constantFrom(0, 60),
+        months: fc.constantFrom([6, 7, 8, 9], [1, 7], [12]),
+      })
     : fc.constant({ enabled: true, rateUsdPerKwYear: 60 });
   return fc
     .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 2 }))
@@ -119,7 +132,12 @@ function inputArbitrary({ wide, priced = false }: SiteShape): fc.Arbitrary<Decis
     const ids = site.loads.map((l) => l.id);
     const window = (half: number) =>
       wide
-        ? fc.constantFrom<[number, number]>([T0 - half, T0 + half], [T0 - half, T0 + half], [T0 - 4 * half, T0 - 2 * half], [T0 + 15 * MIN, T0 + 90 * MIN])
+        ? fc.constantFrom<[number, number]>(
+            [T0 - half, T0 + half],
+            [T0 - half, T0 + half],
+            [T0 - 4 * half, T0 - 2 * half],
+            [T0 + 15 * MIN, T0 + 90 * MIN],
+          )
         : fc.constant<[number, number]>([T0 - half, T0 + half]);
     const overrideArb: fc.Arbitrary<Override> = fc
       .record({
@@ -164,8 +182,12 @@ function inputArbitrary({ wide, priced = false }: SiteShape): fc.Arbitrary<Decis
       { nil: null },
     );
     const num = (min: number, max: number) =>
-      wide ? fc.oneof({ weight: 20, arbitrary: fc.double({ min, max, noNaN: true }) }, { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity) })
-      : fc.double({ min, max, noNaN: true });
+      wide
+        ? fc.oneof(
+            { weight: 20, arbitrary: fc.double({ min, max, noNaN: true }) },
+            { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity) },
+          )
+        : fc.double({ min, max, noNaN: true });
     return fc.record({
       site: fc.constant(site),
       // Wide: 15:00 CDT in July (a peak hour), 03:00 CDT in July, 15:00 CST in January.

@@ -28,7 +28,11 @@ describe('economics step', () => {
       price: price(119),
       previous: { s21: { mw: 100, sinceMs: T0 - 60 * MIN }, s19: { mw: 0, sinceMs: T0 - 60 * MIN } },
     });
-    expect(plan(priceMiners(s, bounded(s)).plans, 's21')).toMatchObject({ mw: 100, threshold: 121.67, reasons: ['ECONOMIC_RUN', 'HYSTERESIS_HOLD'] });
+    expect(plan(priceMiners(s, bounded(s)).plans, 's21')).toMatchObject({
+      mw: 100,
+      threshold: 121.67,
+      reasons: ['ECONOMIC_RUN', 'HYSTERESIS_HOLD'],
+    });
   });
 
   it('prices 4CP risk into the level and the threshold in a likely peak', () => {

@@ -10,7 +10,10 @@ describe('fail-safe step', () => {
     // T0 is 15:00 in Texas, a default peak hour.
     const s = situation({ price: null, previous: prev });
     const out = failSafe(s, bounded(s));
-    expect(out.plans.map((p) => [p.mw, p.reasons])).toEqual([[0, ['FAIL_SAFE_PEAK_CURTAIL']], [0, ['FAIL_SAFE_PEAK_CURTAIL']]]);
+    expect(out.plans.map((p) => [p.mw, p.reasons])).toEqual([
+      [0, ['FAIL_SAFE_PEAK_CURTAIL']],
+      [0, ['FAIL_SAFE_PEAK_CURTAIL']],
+    ]);
     expect(out.flags).toEqual(['FAIL_SAFE']);
   });
 

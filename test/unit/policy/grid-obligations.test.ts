@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { obligeMiners, obligeTenants, oblige } from '#domain/policy/grid-obligations.ts';
+import { oblige, obligeMiners, obligeTenants } from '#domain/policy/grid-obligations.ts';
 import { Priority } from '#domain/policy/plans.ts';
 import { site, T0 } from '../../support/fixtures.ts';
 import { bounded, event, MIN, plan, situation } from './helpers.ts';
@@ -12,7 +12,9 @@ describe('grid obligations step: tenants', () => {
   });
 
   it('interrupts what the contract allows and moves the rest it can onto backup generation in EEA3', () => {
-    const s = site({ loads: [{ id: 't', kind: 'ai', contractedMw: 20, priceUsdPerMwh: 180, interruptible: true, interruptibleMw: 5, backupGenMw: 10 }] });
+    const s = site({
+      loads: [{ id: 't', kind: 'ai', contractedMw: 20, priceUsdPerMwh: 180, interruptible: true, interruptibleMw: 5, backupGenMw: 10 }],
+    });
     const [t] = obligeTenants(situation({ site: s, gridEvents: [event({ type: 'EEA', level: 3 })] }));
     expect(t).toMatchObject({ wantMw: 5, backupMw: 10, obligated: true, reasons: ['AI_INTERRUPTED_EMERGENCY', 'AI_ON_BACKUP_GEN'] });
   });

@@ -1,9 +1,9 @@
 /** Small situations for the policy's step tests. */
 import type { GridEvent, Override } from '#domain/grid.ts';
-import type { DecisionInput } from '#domain/policy.ts';
+import { boundByPhysics } from '#domain/policy/physics-bounds.ts';
 import type { MinerPlan, Situation } from '#domain/policy/plans.ts';
 import { readSituation } from '#domain/policy/situation.ts';
-import { boundByPhysics } from '#domain/policy/physics-bounds.ts';
+import type { DecisionInput } from '#domain/policy.ts';
 import { input, T0 } from '../../support/fixtures.ts';
 
 export const MIN = 60_000;
@@ -26,5 +26,15 @@ export function event(e: Partial<GridEvent> & Pick<GridEvent, 'type'>): GridEven
 }
 
 export function override(o: Partial<Override> & Pick<Override, 'action'>): Override {
-  return { id: `ov-${o.action}`, siteId: 'rockdale', fromMs: T0, toMs: T0 + 60 * MIN, reason: 'desk call', author: 'desk-1', acknowledgeObligation: false, createdAtMs: T0 - 10 * MIN, ...o };
+  return {
+    id: `ov-${o.action}`,
+    siteId: 'rockdale',
+    fromMs: T0,
+    toMs: T0 + 60 * MIN,
+    reason: 'desk call',
+    author: 'desk-1',
+    acknowledgeObligation: false,
+    createdAtMs: T0 - 10 * MIN,
+    ...o,
+  };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { priceMiners } from '#domain/policy/economics.ts';
-import { overrideMiners } from '#domain/policy/overrides.ts';
 import { shareInterconnect } from '#domain/policy/interconnect.ts';
+import { overrideMiners } from '#domain/policy/overrides.ts';
 import { price, site, T0 } from '../../support/fixtures.ts';
 import { bounded, MIN, override, situation } from './helpers.ts';
 
@@ -9,7 +9,10 @@ describe('interconnect step', () => {
   it('gives scarce capacity to the most efficient fleet, in the order of the sites file', () => {
     const s = situation({ price: price(40) });
     const out = shareInterconnect(s, priceMiners(s, bounded(s)).plans, 120);
-    expect(out.allocations.map((a) => [a.loadId, a.action, a.mw])).toEqual([['s21', 'RUN', 100], ['s19', 'PARTIAL', 20]]);
+    expect(out.allocations.map((a) => [a.loadId, a.action, a.mw])).toEqual([
+      ['s21', 'RUN', 100],
+      ['s19', 'PARTIAL', 20],
+    ]);
     expect(out.allocations[1]!.reasons).toEqual(['ECONOMIC_RUN', 'INTERCONNECT_LIMIT']);
     expect([out.runningMw, out.curtailedMw]).toEqual([120, 40]);
     expect(out.energyCostUsd).toBeCloseTo(40 * 120 * 0.25, 9);

@@ -13,9 +13,16 @@ describe('overrides step: miners', () => {
   });
 
   it('sets the level of a load it names, and of every miner when site-wide', () => {
-    const s = situation({ overrides: [override({ id: 'cap', action: 'CAP', capMw: 30, loadId: 's21' }), override({ id: 'all', action: 'CURTAIL' })] });
+    const s = situation({
+      overrides: [override({ id: 'cap', action: 'CAP', capMw: 30, loadId: 's21' }), override({ id: 'all', action: 'CURTAIL' })],
+    });
     const out = overrideMiners(s, bounded(s));
-    expect(plan(out.plans, 's21')).toMatchObject({ mw: 30, overridden: true, priority: Priority.Override, reasons: ['OVERRIDE_CAP', 'OVERRIDE:cap'] });
+    expect(plan(out.plans, 's21')).toMatchObject({
+      mw: 30,
+      overridden: true,
+      priority: Priority.Override,
+      reasons: ['OVERRIDE_CAP', 'OVERRIDE:cap'],
+    });
     expect(plan(out.plans, 's19')).toMatchObject({ mw: 0, overridden: true, reasons: ['OVERRIDE_CURTAIL', 'OVERRIDE:all'] });
     expect(out.overrideIds).toEqual(['cap', 'all']);
   });
@@ -25,7 +32,12 @@ describe('overrides step: miners', () => {
     const before = bounded(s);
     const out = overrideMiners(s, before);
     for (const id of ['s21', 's19']) {
-      expect(plan(out.plans, id)).toMatchObject({ siteCapMw: 59, overridden: false, mw: plan(before, id).mw, priority: plan(before, id).priority });
+      expect(plan(out.plans, id)).toMatchObject({
+        siteCapMw: 59,
+        overridden: false,
+        mw: plan(before, id).mw,
+        priority: plan(before, id).priority,
+      });
       expect(plan(out.plans, id).reasons).toEqual([...plan(before, id).reasons, 'OVERRIDE_CAP', 'OVERRIDE:site-cap']);
     }
     expect(out.overrideIds).toEqual(['site-cap']);
@@ -52,7 +64,11 @@ describe('overrides step: miners', () => {
   it('hands the load back to the engine with RELEASE', () => {
     const s = situation({ overrides: [override({ id: 'r', action: 'RELEASE', loadId: 's21' })] });
     const out = overrideMiners(s, bounded(s));
-    expect(plan(out.plans, 's21')).toMatchObject({ overridden: false, priority: Priority.Economics, reasons: ['OVERRIDE_RELEASE', 'OVERRIDE:r'] });
+    expect(plan(out.plans, 's21')).toMatchObject({
+      overridden: false,
+      priority: Priority.Economics,
+      reasons: ['OVERRIDE_RELEASE', 'OVERRIDE:r'],
+    });
   });
 });
 
@@ -68,7 +84,11 @@ describe('overrides step: tenants', () => {
 
   it('needs an acknowledgement to undo an emergency interruption', () => {
     const s = site({ loads: [{ id: 'tenant', kind: 'ai', contractedMw: 20, priceUsdPerMwh: 180, interruptible: true }] });
-    const sit = situation({ site: s, gridEvents: [event({ type: 'EEA', level: 3 })], overrides: [override({ action: 'RUN', loadId: 'tenant' })] });
+    const sit = situation({
+      site: s,
+      gridEvents: [event({ type: 'EEA', level: 3 })],
+      overrides: [override({ action: 'RUN', loadId: 'tenant' })],
+    });
     const out = overrideTenants(sit, obligeTenants(sit));
     expect(out.plans[0]).toMatchObject({ wantMw: 0, reasons: ['AI_INTERRUPTED_EMERGENCY', 'OVERRIDE_BLOCKED_BY_OBLIGATION'] });
     expect(out.overrideIds).toEqual([]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Priority } from '#domain/policy/plans.ts';
 import { boundByPhysics } from '#domain/policy/physics-bounds.ts';
+import { Priority } from '#domain/policy/plans.ts';
 import { site, T0 } from '../../support/fixtures.ts';
 import { MIN, plan, situation } from './helpers.ts';
 
@@ -21,7 +21,9 @@ describe('physics step', () => {
         { id: 'off', kind: 'mining', powerMw: 50, efficiencyJPerTh: 18, minOffMinutes: 60 },
       ],
     });
-    const plans = boundByPhysics(situation({ site: s, previous: { on: { mw: 50, sinceMs: T0 - 15 * MIN }, off: { mw: 0, sinceMs: T0 - 15 * MIN } } }));
+    const plans = boundByPhysics(
+      situation({ site: s, previous: { on: { mw: 50, sinceMs: T0 - 15 * MIN }, off: { mw: 0, sinceMs: T0 - 15 * MIN } } }),
+    );
     expect(plan(plans, 'on')).toMatchObject({ priority: Priority.Physics, minMw: 50, reasons: ['MIN_RUN_TIME'] });
     expect(plan(plans, 'off')).toMatchObject({ priority: Priority.Physics, maxMw: 0, reasons: ['MIN_OFF_TIME'] });
   });
@@ -33,6 +35,9 @@ describe('physics step', () => {
         { id: 'new', kind: 'mining', powerMw: 50, efficiencyJPerTh: 15 },
       ],
     });
-    expect(boundByPhysics(situation({ site: s })).map((p) => [p.load.id, p.position])).toEqual([['new', 1], ['old', 0]]);
+    expect(boundByPhysics(situation({ site: s })).map((p) => [p.load.id, p.position])).toEqual([
+      ['new', 1],
+      ['old', 0],
+    ]);
   });
 });

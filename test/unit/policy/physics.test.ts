@@ -8,7 +8,7 @@ import {
   powerOptions,
   smallestOption,
 } from '#domain/physics.ts';
-import { MiningLoadSchema, type MiningLoad } from '#domain/sites.ts';
+import { type MiningLoad, MiningLoadSchema } from '#domain/sites.ts';
 import { T0 } from '../../support/fixtures.ts';
 
 const MIN = 60_000;
@@ -18,7 +18,10 @@ const withEco = load({ modes: [{ id: 'eco', powerMw: 70, efficiencyJPerTh: 15 }]
 
 describe('power options', () => {
   it('lists full power and each mode, highest MW first', () => {
-    expect(powerOptions(withEco).map((o) => [o.modeId, o.mw])).toEqual([[undefined, 100], ['eco', 70]]);
+    expect(powerOptions(withEco).map((o) => [o.modeId, o.mw])).toEqual([
+      [undefined, 100],
+      ['eco', 70],
+    ]);
     expect(smallestOption(powerOptions(withEco)).modeId).toBe('eco');
   });
 
@@ -30,7 +33,12 @@ describe('power options', () => {
 
 describe('level bounds', () => {
   it('leaves a load free without a previous level', () => {
-    expect(levelBounds(load({ minRunMinutes: 60 }), powerOptions(load()), undefined, T0, 15)).toEqual({ minMw: 0, maxMw: 100, minRun: false, minOff: false });
+    expect(levelBounds(load({ minRunMinutes: 60 }), powerOptions(load()), undefined, T0, 15)).toEqual({
+      minMw: 0,
+      maxMw: 100,
+      minRun: false,
+      minOff: false,
+    });
   });
 
   it('holds a running load at its smallest option through its minimum run time, and not after', () => {
@@ -48,7 +56,10 @@ describe('level bounds', () => {
     const l = load({ rampMinutes: 60 });
     expect(levelBounds(l, powerOptions(l), { mw: 50, sinceMs: T0 - 120 * MIN }, T0, 15)).toMatchObject({ minMw: 25, maxMw: 75 });
     // A load that ramps within an interval is not bounded.
-    expect(levelBounds(load({ rampMinutes: 5 }), powerOptions(l), { mw: 50, sinceMs: T0 - 120 * MIN }, T0, 15)).toMatchObject({ minMw: 0, maxMw: 100 });
+    expect(levelBounds(load({ rampMinutes: 5 }), powerOptions(l), { mw: 50, sinceMs: T0 - 120 * MIN }, T0, 15)).toMatchObject({
+      minMw: 0,
+      maxMw: 100,
+    });
   });
 });
 

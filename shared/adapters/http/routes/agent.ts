@@ -12,16 +12,18 @@ import { route } from '../route.ts';
 import {
   ActualsPageSchema,
   DispatchPlanSchema,
+  isoInstant,
   PerformanceListSchema,
+  problemResponses,
   TelemetryBatchSchema,
   TelemetryResultSchema,
-  isoInstant,
-  problemResponses,
 } from '../schemas.ts';
 
 const siteParams = z.object({ siteId: z.string().min(1).max(64) });
 const range = { from: isoInstant, to: isoInstant };
-const etagHeader = { ETag: { description: 'Send it back as If-None-Match: 304 while the plan is unchanged', schema: { type: 'string' as const } } };
+const etagHeader = {
+  ETag: { description: 'Send it back as If-None-Match: 304 while the plan is unchanged', schema: { type: 'string' as const } },
+};
 
 /** Does an If-None-Match header (a list of entity tags, or `*`) match this tag? Weak comparison (RFC 9110 §13.1.2). */
 export function noneMatchHits(header: string | undefined, etag: string): boolean {
@@ -56,7 +58,7 @@ export function agentRoutes(useCases: ApiUseCases) {
         summary: 'What the site must do now and next',
         description:
           'The decided intervals from the one containing now: per mining load its threshold (or its forced MW and the cause: override, ' +
-          'grid deployment, AS award, emergency, fail-safe), the hashprice and AS MW to hold; the site\'s loads, fail-safe, execution mode, ' +
+          "grid deployment, AS award, emergency, fail-safe), the hashprice and AS MW to hold; the site's loads, fail-safe, execution mode, " +
           'interconnect and AI contracted MW. The agent carries it out until validUntil, then the fail-safe. ' +
           'Conditional: with If-None-Match carrying the last ETag, 304 while nothing changed. An agent token may read only its own site.',
         roles: ['agent'],
@@ -70,7 +72,7 @@ export function agentRoutes(useCases: ApiUseCases) {
           ...problemResponses(400, 401, 403, 404, 429),
         },
       },
-      async (c, { params, headers }) => {
+      async (_c, { params, headers }) => {
         const text = JSON.stringify(await useCases.siteDispatch({ siteId: params.siteId }));
         // The plan's own bytes name it: the same plan always has the same tag, whichever container serves it.
         const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 32)}"`;
@@ -88,7 +90,7 @@ export function agentRoutes(useCases: ApiUseCases) {
         tags: ['agent'],
         summary: 'Report what the site did: load samples and state changes',
         description:
-          'Idempotent by (site, load, instant): a batch sent again (after a lost reply, or from the agent\'s disk queue) records nothing twice. ' +
+          "Idempotent by (site, load, instant): a batch sent again (after a lost reply, or from the agent's disk queue) records nothing twice. " +
           'Each new state change publishes LoadCurtailed or LoadResumed. Every loadId must be a load of the site.',
         roles: ['agent'],
         request: { params: siteParams, body: TelemetryBatchSchema },
@@ -101,7 +103,11 @@ export function agentRoutes(useCases: ApiUseCases) {
         const result = await useCases.recordTelemetry({
           siteId: params.siteId,
           samples: body.samples.map(({ at, ...s }) => ({ ...s, atMs: Date.parse(at) })),
-          stateChanges: body.stateChanges.map(({ at, fleetSeconds, ...s }) => ({ ...s, atMs: Date.parse(at), fleetMs: Math.round(fleetSeconds * 1000) })),
+          stateChanges: body.stateChanges.map(({ at, fleetSeconds, ...s }) => ({
+            ...s,
+            atMs: Date.parse(at),
+            fleetMs: Math.round(fleetSeconds * 1000),
+          })),
         });
         return c.json(result, 200);
       },
@@ -130,7 +136,10 @@ export function agentRoutes(useCases: ApiUseCases) {
         responses: {
           200: {
             description: 'samples, by instant then load',
-            content: { 'application/json': { schema: ActualsPageSchema }, 'text/csv': { schema: z.string().meta({ description: 'RFC 4180 CSV with a header row' }) } },
+            content: {
+              'application/json': { schema: ActualsPageSchema },
+              'text/csv': { schema: z.string().meta({ description: 'RFC 4180 CSV with a header row' }) },
+            },
           },
           ...problemResponses(400, 401, 403, 404, 429),
         },
@@ -159,7 +168,10 @@ export function agentRoutes(useCases: ApiUseCases) {
             },
           });
           const name = `actuals-${params.siteId}-${q.from.slice(0, 10)}-${q.to.slice(0, 10)}.csv`;
-          return new Response(body, { status: 200, headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"` } });
+          return new Response(body, {
+            status: 200,
+            headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"` },
+          });
         }
         const page = await useCases.siteActuals({
           siteId: params.siteId,
@@ -188,7 +200,7 @@ export function agentRoutes(useCases: ApiUseCases) {
         summary: 'How the site answered each grid deployment starting in [from, to)',
         description:
           'For every DR or AS deployment of the site and every EEA or SB 6 order that curtails its mining: MW asked, the mining MW running ' +
-          'before it, the MW shed, and the seconds until 95% of the asked MW was shed, from the agent\'s telemetry.',
+          "before it, the MW shed, and the seconds until 95% of the asked MW was shed, from the agent's telemetry.",
         roles: ALL_ROLES,
         request: { params: siteParams, query: z.object(range) },
         responses: {

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import type { ApiUseCases } from '#app/api.ts';
 import { ALL_ROLES } from '../auth.ts';
 import { route } from '../route.ts';
-import { HealthSchema, SiteViewSchema, problemResponses } from '../schemas.ts';
+import { HealthSchema, problemResponses, SiteViewSchema } from '../schemas.ts';
 import { siteView } from '../views.ts';
 
 /** What a caller of /health is told to wait while the store is down (the local runtime restarts it within seconds). */

@@ -5,8 +5,8 @@
 import * as z from 'zod';
 import type { ApiUseCases } from '#app/api.ts';
 import { RANGE_LIMITS_DAYS } from '#app/queries/range.ts';
-import type { DecisionFilter } from '#ports/decisions.ts';
 import { iso } from '#domain/time.ts';
+import type { DecisionFilter } from '#ports/decisions.ts';
 import { ALL_ROLES } from '../auth.ts';
 import { decisionCsvHeader, decisionCsvRow } from '../csv.ts';
 import { route } from '../route.ts';
@@ -15,8 +15,16 @@ import { decisionView } from '../views.ts';
 
 const siteId = z.string().min(1).max(64);
 const filters = {
-  source: z.enum(['AUTO', 'OVERRIDE']).optional().meta({ description: 'Only decisions made by the engine (AUTO) or after an override (OVERRIDE)' }),
-  reason: z.string().min(1).max(200).optional().meta({ description: 'Only decisions whose reasons include this code, e.g. ECONOMIC_CURTAIL' }),
+  source: z
+    .enum(['AUTO', 'OVERRIDE'])
+    .optional()
+    .meta({ description: 'Only decisions made by the engine (AUTO) or after an override (OVERRIDE)' }),
+  reason: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .meta({ description: 'Only decisions whose reasons include this code, e.g. ECONOMIC_CURTAIL' }),
 };
 const paging = {
   limit: z.coerce.number().int().min(1).max(1000).optional().meta({ description: 'Page size (default 500)' }),
@@ -74,7 +82,10 @@ export function decisionRoutes(useCases: ApiUseCases) {
         responses: {
           200: {
             description: 'current revision per interval, ascending',
-            content: { 'application/json': { schema: DecisionPageSchema }, 'text/csv': { schema: z.string().meta({ description: 'RFC 4180 CSV with a header row' }) } },
+            content: {
+              'application/json': { schema: DecisionPageSchema },
+              'text/csv': { schema: z.string().meta({ description: 'RFC 4180 CSV with a header row' }) },
+            },
           },
           ...problemResponses(400, 401, 403, 404, 429),
         },

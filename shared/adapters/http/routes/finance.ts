@@ -5,7 +5,7 @@ import { RANGE_LIMITS_DAYS } from '#app/queries/range.ts';
 import { csvDownload, csvTable } from '../csv.ts';
 import { parseInstantOrDay } from '../params.ts';
 import { route } from '../route.ts';
-import { AuditPageSchema, BidsListSchema, PnlReportSchema, PnlRowSchema, isoInstant, problemResponses, utcDate } from '../schemas.ts';
+import { AuditPageSchema, BidsListSchema, isoInstant, PnlReportSchema, PnlRowSchema, problemResponses, utcDate } from '../schemas.ts';
 
 const siteIdQuery = z.string().min(1).max(64);
 const format = z.enum(['json', 'csv']).default('json').meta({ description: 'csv: RFC 4180 with a header row, for a download' });
@@ -56,7 +56,8 @@ export function financeRoutes(useCases: ApiUseCases) {
           let nextToken: string | undefined;
           do {
             const page = await useCases.auditTrail({ ...range, limit: 1000, ...(nextToken ? { nextToken } : {}) });
-            for (const a of page.items) rows.push([a.id, a.at, a.actor, a.action, a.entity.type, a.entity.id, a.siteId, a.reason, a.before, a.after]);
+            for (const a of page.items)
+              rows.push([a.id, a.at, a.actor, a.action, a.entity.type, a.entity.id, a.siteId, a.reason, a.before, a.after]);
             nextToken = page.nextToken;
           } while (nextToken);
           return csvDownload(`audit-${q.from.slice(0, 10)}-${q.to.slice(0, 10)}.csv`, csvTable(AUDIT_COLUMNS, rows));
@@ -116,7 +117,8 @@ export function financeRoutes(useCases: ApiUseCases) {
         operationId: 'listBids',
         tags: ['bids'],
         summary: 'The day-ahead bids of an operating day',
-        description: 'Per site: the energy bid curve of each hour and the ancillary-service offers, as prepared for the local operating day.',
+        description:
+          'Per site: the energy bid curve of each hour and the ancillary-service offers, as prepared for the local operating day.',
         roles: ['trader', 'finance'],
         request: {
           query: z.object({
@@ -125,7 +127,10 @@ export function financeRoutes(useCases: ApiUseCases) {
           }),
         },
         responses: {
-          200: { description: 'bids of the sites that have them for that day', content: { 'application/json': { schema: BidsListSchema } } },
+          200: {
+            description: 'bids of the sites that have them for that day',
+            content: { 'application/json': { schema: BidsListSchema } },
+          },
           ...problemResponses(400, 401, 403, 404, 429),
         },
       },

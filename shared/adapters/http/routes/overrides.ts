@@ -7,7 +7,14 @@ import { ALL_ROLES } from '../auth.ts';
 import { ifMatchVersion } from '../params.ts';
 import { etag } from '../problems.ts';
 import { route } from '../route.ts';
-import { OverrideCancelSchema, OverrideChangeSchema, OverrideCreateSchema, OverrideListSchema, OverrideSchema, problemResponses } from '../schemas.ts';
+import {
+  OverrideCancelSchema,
+  OverrideChangeSchema,
+  OverrideCreateSchema,
+  OverrideListSchema,
+  OverrideSchema,
+  problemResponses,
+} from '../schemas.ts';
 import { overrideView } from '../views.ts';
 
 const idParam = z.object({ id: z.string().min(1).max(64) });
@@ -87,7 +94,10 @@ export function overrideRoutes(useCases: ApiUseCases, clock: Clock) {
         request: {
           query: z.object({
             siteId: z.string().min(1).max(64).optional(),
-            active: z.enum(['true', 'false']).optional().meta({ description: 'true: not cancelled and not ended (in force or to come); false: the others' }),
+            active: z
+              .enum(['true', 'false'])
+              .optional()
+              .meta({ description: 'true: not cancelled and not ended (in force or to come); false: the others' }),
           }),
         },
         responses: {

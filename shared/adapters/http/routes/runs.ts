@@ -3,7 +3,7 @@ import * as z from 'zod';
 import type { ApiUseCases } from '#app/api.ts';
 import type { Clock } from '#ports/clock.ts';
 import { route } from '../route.ts';
-import { RunListSchema, RunRequestSchema, RunSummarySchema, problemResponses } from '../schemas.ts';
+import { problemResponses, RunListSchema, RunRequestSchema, RunSummarySchema } from '../schemas.ts';
 
 export function runRoutes(useCases: ApiUseCases, clock: Clock) {
   return [
@@ -31,7 +31,8 @@ export function runRoutes(useCases: ApiUseCases, clock: Clock) {
         operationId: 'triggerRun',
         tags: ['operations'],
         summary: 'Decide one hour now',
-        description: 'Runs the engine for the hour containing `at` (default: now) for every site, as the scheduled run does; intervals already decided are left as they are.',
+        description:
+          'Runs the engine for the hour containing `at` (default: now) for every site, as the scheduled run does; intervals already decided are left as they are.',
         roles: ['operator'],
         request: { body: RunRequestSchema },
         responses: {
