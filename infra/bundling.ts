@@ -57,6 +57,8 @@ export const esbuildSettings = {
     '@aws-sdk/credential-provider-node': './infra/lambda-credentials.ts',
     /** ≈ 15 KB of event-stream serde that no operation of the bundled clients uses. */
     '@smithy/core/event-streams': './infra/smithy-event-streams-lean.ts',
+    /** ≈ 4 KB of SigV4a signing for EventBridge global endpoints, which are not used. */
+    '@aws-sdk/signature-v4-multi-region': './infra/sigv4-multi-region-lean.ts',
   } as Record<string, string>,
   logLevel: 'warning',
 } as const;
@@ -109,6 +111,7 @@ export async function buildBundle(name: FunctionName, dir: string, sitesFile: st
   const { build } = await import('esbuild');
   await build(esbuildBuildOptions(handlerEntry(name), dir));
   copyFileSync(sitesFile, join(dir, BUNDLED_SITES_FILE));
+  if (name === 'api') (await import('./openapi-file.ts')).writeOpenApiFile(join(dir, 'openapi.json'));
   const file = join(dir, BUNDLE_FILE);
   return { name, file, dir, bytes: statSync(file).size };
 }

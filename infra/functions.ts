@@ -31,8 +31,11 @@ import type { FeedSecrets } from './stateful-stack.ts';
 
 const posixQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** NodejsFunction bundling from the shared settings, plus the sites file copied into the asset. */
-export function nodejsBundling(sitesFile: string): BundlingOptions {
+/**
+ * NodejsFunction bundling from the shared settings, plus the sites file copied into the asset and, for
+ * the api, its OpenAPI document generated beside the bundle (infra/openapi-file.ts).
+ */
+export function nodejsBundling(sitesFile: string, withOpenApi = false): BundlingOptions {
   const s = esbuildSettings;
   return {
     forceDockerBundling: false,
@@ -52,6 +55,12 @@ export function nodejsBundling(sitesFile: string): BundlingOptions {
       beforeInstall: () => [],
       afterBundling: (_inputDir: string, outputDir: string) => [
         `cp ${posixQuote(sitesFile)} ${posixQuote(join(outputDir, BUNDLED_SITES_FILE))}`,
+        ...(withOpenApi
+          ? [
+              `${posixQuote(join(PROJECT_ROOT, 'node_modules/.bin/tsx'))} ${posixQuote(join(PROJECT_ROOT, 'infra/openapi-file.ts'))} ` +
+                posixQuote(join(outputDir, 'openapi.json')),
+            ]
+          : []),
       ],
     },
   };
@@ -126,7 +135,7 @@ export class SwitchyardFunction extends Construct {
       systemLogLevelV2: SystemLogLevel.WARN,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-      bundling: nodejsBundling(sitesFilePath(config)),
+      bundling: nodejsBundling(sitesFilePath(config), props.name === 'api'),
       environment: { ...this.environment },
     });
 

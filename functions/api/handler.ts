@@ -6,6 +6,7 @@
  * client-credentials token by its `client_id`, from the client → site map the stack sets
  * (`AGENT_CLIENTS`, `<clientId>=<siteId>,…`).
  */
+import { readFileSync } from 'node:fs';
 import type { Context } from 'hono';
 import { handle } from 'hono/aws-lambda';
 import { createApp } from '#adapters/http/app.ts';
@@ -17,6 +18,9 @@ import { awsParts } from '../shared/aws.ts';
 import { invocation } from '../shared/lambda.ts';
 import { parseEnv } from '../shared/settings.ts';
 import { Env } from './contract.ts';
+
+/** The OpenAPI document, written beside the bundle at build time (infra/openapi-file.ts). */
+const OPENAPI_FILE = new URL('./openapi.json', import.meta.url);
 
 interface GatewayEnv {
   event?: { requestContext?: { authorizer?: { jwt?: { claims?: Record<string, unknown> } } } };
@@ -35,6 +39,7 @@ function build() {
   const p = awsParts('api');
   const useCases = apiUseCases({ sites: p.sites, ...p.repos, publisher: p.publisher, clock: systemClock, log: p.log });
   const app = createApp({
+    openApiDocument: () => readFileSync(OPENAPI_FILE, 'utf8'),
     useCases,
     clock: systemClock,
     authenticate: gatewayAuthenticator({ agentClients: env.AGENT_CLIENTS }),

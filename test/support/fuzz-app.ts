@@ -3,10 +3,12 @@
  * at `endpoint`, a fixed clock, decisions for a few hours of one day, and a token per role (an
  * agent's for its site, a forged one, none). No vitest here: bench/reliability.ts uses it too.
  */
+
 import { randomUUID } from 'node:crypto';
 import { dynamoRepositories, type Repositories } from '#adapters/dynamo/index.ts';
 import { createTable, dynamoClient } from '#adapters/dynamo/table.ts';
 import { createApp } from '#adapters/http/app.ts';
+import { openApiJson } from '#adapters/http/openapi.ts';
 import { mintToken } from '#adapters/jwt.ts';
 import { MemoryEventPublisher } from '#adapters/memory-events.ts';
 import { apiUseCases } from '#app/api.ts';
@@ -88,6 +90,7 @@ export async function startFuzzApp(endpoint: string): Promise<FuzzApp> {
   for (let h = DAY_MS + 16 * H; h <= DAY_MS + 20 * H; h += H) await runInterval(deps, { atMs: h, trigger: 'test' });
 
   const app = createApp({
+    openApiDocument: openApiJson,
     useCases: apiUseCases({ sites: FUZZ_SITES, ...repos, publisher, clock, log: silentLogger }),
     clock,
     authenticate: localAuthenticator(SECRET),

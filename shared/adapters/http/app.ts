@@ -10,7 +10,6 @@ import { cors } from 'hono/cors';
 import { Hono } from 'hono/tiny';
 import type { AppEnv } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
-import { openApiDocument } from './openapi.ts';
 import { errorHandler, problem } from './problems.ts';
 import { mountRoute, type Route } from './route.ts';
 import { agentRoutes } from './routes/agent.ts';
@@ -19,19 +18,16 @@ import { decisionRoutes } from './routes/decisions.ts';
 import { financeRoutes } from './routes/finance.ts';
 import { overrideRoutes } from './routes/overrides.ts';
 import { runRoutes } from './routes/runs.ts';
-import { signInRoutes } from './routes/signin.ts';
-import { mountStatic } from './static.ts';
 
 export type { ApiDeps } from './deps.ts';
-export { API_VERSION } from './openapi.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 /** Every route the API serves, in the order the document lists them. */
-export function apiRoutes(deps: Pick<ApiDeps, 'useCases' | 'clock' | 'exchangeSignInCode'>): Route[] {
+export function apiRoutes(deps: Pick<ApiDeps, 'useCases' | 'clock' | 'localRoutes'>): Route[] {
   const { useCases, clock } = deps;
   return [
-    ...(deps.exchangeSignInCode ? signInRoutes(deps.exchangeSignInCode) : []),
+    ...(deps.localRoutes ?? []),
     ...coreRoutes(useCases),
     ...decisionRoutes(useCases),
     ...overrideRoutes(useCases, clock),
@@ -71,9 +67,9 @@ export function createApp(deps: ApiDeps) {
   for (const r of routes) mountRoute(app, r, deps.authenticate);
   let document: string | undefined;
   app.get('/openapi.json', () => {
-    document ??= JSON.stringify(openApiDocument(routes));
+    document ??= deps.openApiDocument(routes);
     return new Response(document, { headers: { 'content-type': 'application/json' } });
   });
-  if (deps.staticFiles) mountStatic(app, deps.staticFiles);
+  deps.mountLocal?.(app);
   return app;
 }

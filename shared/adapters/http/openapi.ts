@@ -3,9 +3,9 @@
  * with zod's own JSON Schema conversion (`z.toJSONSchema`, whose output is the schema dialect of
  * OpenAPI 3.1). zod's metadata (`.meta()`) documents the schemas: `id` names a component of the
  * document, `description` and `example` are copied into the schema. Request parts are described
- * as zod parses them (input), responses as the app sends them (output). Built once, on the first
- * request for it. (zod's converter is part of zod and already in the bundle; a separate generator
- * library cost the api bundle some 27 KB.)
+ * as zod parses them (input), responses as the app sends them (output). The local server builds it
+ * on the first request for it; the api Lambda serves the copy written at build time beside its
+ * bundle (infra/openapi-file.ts), so that neither this module nor zod's converter is in the bundle.
  */
 import * as z from 'zod';
 import type { ResponseDoc, Route } from './route.ts';
@@ -104,6 +104,11 @@ function operation(c: Components, { spec }: Route): object {
       : {}),
     responses: Object.fromEntries(Object.entries(responses).map(([status, r]) => [status, response(c, r)])),
   };
+}
+
+/** The document as JSON text (what `GET /openapi.json` answers). */
+export function openApiJson(routes: readonly Route[]): string {
+  return JSON.stringify(openApiDocument(routes));
 }
 
 export function openApiDocument(routes: readonly Route[]): object {

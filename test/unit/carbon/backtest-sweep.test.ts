@@ -33,14 +33,14 @@ describe('carbon sweep', () => {
 
   const rows = carbonSweep(site(), tl, intensity, [0, 25, 50, 100], { forecaster: spikePersistenceForecaster() });
 
-  it('emits fewer tCO2 at a shadow carbon price, at a cost in margin and MWh', () => {
+  it('emits fewer tCO2 and draws fewer MWh at a shadow carbon price, and prices each tonne avoided', () => {
     expect(rows.map((r) => r.shadowPriceUsdPerTonne)).toEqual([0, 25, 50, 100]);
     const [zero, , , hundred] = rows as [(typeof rows)[0], unknown, unknown, (typeof rows)[0]];
     expect(hundred.tCo2).toBeLessThan(zero.tCo2);
     expect(hundred.mwh).toBeLessThan(zero.mwh);
-    expect(hundred.netMarginUsd).toBeLessThan(zero.netMarginUsd);
     expect(hundred.avoidedTCo2).toBeCloseTo(zero.tCo2 - hundred.tCo2, 2);
-    expect(hundred.usdPerTonneAvoided).toBeGreaterThan(0);
+    // The margin given up per tonne. The engine decides on forecasts, not on the prices it is settled at, so
+    // curtailing for carbon can also avoid a loss: the cost per tonne may be negative, and is reported as it is.
     expect(hundred.usdPerTonneAvoided).toBeCloseTo((zero.netMarginUsd - hundred.netMarginUsd) / hundred.avoidedTCo2, 1);
     // Emissions never rise with the price.
     for (let i = 1; i < rows.length; i++) expect(rows[i]!.tCo2).toBeLessThanOrEqual(rows[i - 1]!.tCo2 + 1e-6);
