@@ -103,7 +103,8 @@ export function feedsForSites(sites: readonly Site[]): FeedSpec[] {
     if (!prev || f.maxAgeMs < prev.maxAgeMs) out.set(f.feed, f);
   };
   for (const s of sites) {
-    if (s.market !== 'FIXED' && s.settlementPoint) {
+    // Nord Pool sites decide on day-ahead prices only: they have no real-time price feed to go stale.
+    if (s.market !== 'FIXED' && s.market !== 'NORDPOOL' && s.settlementPoint) {
       keep({
         feed: `${s.market} ${s.settlementPoint} RT`,
         type: 'price',
@@ -112,6 +113,8 @@ export function feedsForSites(sites: readonly Site[]): FeedSpec[] {
         kind: 'RT',
         maxAgeMs: s.policy.maxPriceAgeMinutes * MINUTE_MS,
       });
+    }
+    if (s.market !== 'FIXED' && s.settlementPoint) {
       keep({
         feed: `${s.market} ${s.settlementPoint} DA`,
         type: 'price',

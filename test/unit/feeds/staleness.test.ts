@@ -135,4 +135,21 @@ describe('feedsForSites', () => {
       ['ERCOT load FORECAST', 0],
     ]);
   });
+
+  it('watches only the day-ahead prices of a Nord Pool site, which has no real-time feed', () => {
+    const { sites } = parseSitesFile({
+      sites: [
+        {
+          id: 'tydal',
+          name: 'Tydal',
+          market: 'NORDPOOL',
+          settlementPoint: 'NO3',
+          timezone: 'Europe/Oslo',
+          interconnectMw: 10,
+          loads: [{ id: 'm', kind: 'mining', powerMw: 5, efficiencyJPerTh: 20 }],
+        },
+      ],
+    });
+    expect(feedsForSites(sites).map((s) => s.feed)).toEqual(['NORDPOOL NO3 DA', 'hashprice']);
+  });
 });
