@@ -45,14 +45,22 @@ describe('routes and methods that do not exist', () => {
   });
   afterAll(() => api.close());
 
-  it.each([
-    ['GET', '/nothing-here'],
-    ['DELETE', '/overrides/ovr-1'],
-    ['PUT', '/sites/rockdale/decisions'],
-  ])('%s %s is a 404 problem', async (method, path) => {
-    const res = await api.call(method, path, { token: await api.token('admin') });
+  it('answers a path it does not serve with a 404 problem', async () => {
+    const res = await api.call('GET', '/nothing-here', { token: await api.token('admin') });
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toBe(PROBLEM_TYPE);
+  });
+
+  it.each([
+    ['DELETE', '/sites', 'GET'],
+    ['DELETE', '/overrides/ovr-1', 'GET'],
+    ['PUT', '/sites/rockdale/decisions', 'GET'],
+    ['GET', '/sites/rockdale/overrides', 'POST'],
+  ])('answers %s %s, a path it serves, with 405 and the methods it takes', async (method, path, allow) => {
+    const res = await api.call(method, path, { token: await api.token('admin') });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('content-type')).toBe(PROBLEM_TYPE);
+    expect(res.headers.get('allow')).toBe(allow);
   });
 });
 

@@ -37,11 +37,32 @@ export function apiRoutes(deps: Pick<ApiDeps, 'useCases' | 'clock' | 'localRoute
   ];
 }
 
+/** `/sites/{siteId}/decisions` as a pattern of concrete paths (a parameter is one path segment). */
+function patternOf(path: string): RegExp {
+  const parts = path.split(/\{[^}]+\}/).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, (ch) => `\\${ch}`));
+  return new RegExp(`^${parts.join('[^/]+')}$`);
+}
+
 export function createApp(deps: ApiDeps) {
   const maxBody = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const app = new Hono<AppEnv>();
+  const routes = apiRoutes(deps);
   app.onError(errorHandler(deps.log));
-  app.notFound((c) => problem(c, 404, `no route for ${c.req.method} ${c.req.path}`));
+  // A path the API serves, asked with a method it does not take, is 405 with the methods it does (Allow).
+  const allowed = (path: string): string[] => {
+    const methods = new Set<string>();
+    for (const r of routes) if (patternOf(r.spec.path).test(path)) methods.add(r.spec.method.toUpperCase());
+    if (path === '/openapi.json') methods.add('GET');
+    return [...methods];
+  };
+  app.notFound((c) => {
+    const methods = allowed(c.req.path);
+    if (methods.length > 0 && !methods.includes(c.req.method)) {
+      const allow = methods.join(', ');
+      return problem(c, 405, `${c.req.method} is not allowed on ${c.req.path} (allowed: ${allow})`, undefined, { allow });
+    }
+    return problem(c, 404, `no route for ${c.req.method} ${c.req.path}`);
+  });
   if (deps.corsOrigin) {
     app.use(
       '*',
@@ -63,7 +84,6 @@ export function createApp(deps: ApiDeps) {
     }),
   );
 
-  const routes = apiRoutes(deps);
   for (const r of routes) mountRoute(app, r, deps.authenticate);
   let document: string | undefined;
   app.get('/openapi.json', () => {
