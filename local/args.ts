@@ -33,3 +33,22 @@ export function choiceFlag<T extends string>(value: string | undefined, flag: st
     throw new UsageError(`--${flag} must be one of ${choices.join(', ')} (got "${text}")`);
   return text as T;
 }
+
+/** `--from` and `--to` as a UTC window `[from, to)`; `--to` must be after `--from`. */
+export function windowFlags(flags: { from?: string | undefined; to?: string | undefined }): { fromMs: number; toMs: number } {
+  const fromMs = instantFlag(flags.from, 'from');
+  const toMs = instantFlag(flags.to, 'to');
+  if (toMs <= fromMs) throw new UsageError('--to must be after --from');
+  return { fromMs, toMs };
+}
+
+/** `--format csv|json`, csv by default. */
+export function formatFlag(value: string | undefined): 'csv' | 'json' {
+  return value === undefined ? 'csv' : choiceFlag(value, 'format', ['csv', 'json'] as const);
+}
+
+/** `2024-01-01T06:00:00Z`: whole seconds where the instant has no milliseconds, as stored intervals do. */
+export function utcText(ms: number): string {
+  const s = new Date(ms).toISOString();
+  return s.endsWith('.000Z') ? `${s.slice(0, 19)}Z` : s;
+}

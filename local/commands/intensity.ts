@@ -5,9 +5,9 @@
  */
 import { MARKETS } from '#domain/sites.ts';
 import { INTENSITY_KINDS, type IntensityKind, type MarketDataRepository } from '#ports/market-data.ts';
-import { choiceFlag, instantFlag, parseFlags } from '../args.ts';
+import { choiceFlag, formatFlag, parseFlags, utcText, windowFlags } from '../args.ts';
 import { openLocalContext } from '../context.ts';
-import { type Command, UsageError } from './types.ts';
+import type { Command } from './types.ts';
 
 export interface IntensityArgs {
   market: string;
@@ -25,22 +25,14 @@ export function parseIntensityArgs(argv: string[]): IntensityArgs {
     to: { type: 'string' },
     format: { type: 'string' },
   });
-  const fromMs = instantFlag(flags.from, 'from');
-  const toMs = instantFlag(flags.to, 'to');
-  if (toMs <= fromMs) throw new UsageError('--to must be after --from');
+  const { fromMs, toMs } = windowFlags(flags);
   return {
     market: choiceFlag(flags.market, 'market', MARKETS),
     kind: flags.kind === undefined ? 'AVERAGE' : choiceFlag(flags.kind, 'kind', INTENSITY_KINDS),
     fromMs,
     toMs,
-    format: flags.format === undefined ? 'csv' : choiceFlag(flags.format, 'format', ['csv', 'json'] as const),
+    format: formatFlag(flags.format),
   };
-}
-
-/** `2024-01-01T06:00:00Z`: whole seconds, as the intervals are. */
-function utcText(ms: number): string {
-  const s = new Date(ms).toISOString();
-  return s.endsWith('.000Z') ? `${s.slice(0, 19)}Z` : s;
 }
 
 export async function intensityOutput(repo: MarketDataRepository, a: IntensityArgs): Promise<string> {

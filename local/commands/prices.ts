@@ -8,9 +8,9 @@
  */
 import { MARKETS, type Site } from '#domain/sites.ts';
 import { type MarketDataRepository, PRICE_KINDS, type PriceKind, type PricePoint, priceCurrency } from '#ports/market-data.ts';
-import { choiceFlag, instantFlag, parseFlags, requireFlag } from '../args.ts';
+import { choiceFlag, formatFlag, parseFlags, requireFlag, utcText, windowFlags } from '../args.ts';
 import { openLocalContext } from '../context.ts';
-import { type Command, UsageError } from './types.ts';
+import type { Command } from './types.ts';
 
 export interface PricesArgs {
   market: string;
@@ -30,23 +30,15 @@ export function parsePricesArgs(argv: string[]): PricesArgs {
     to: { type: 'string' },
     format: { type: 'string' },
   });
-  const fromMs = instantFlag(flags.from, 'from');
-  const toMs = instantFlag(flags.to, 'to');
-  if (toMs <= fromMs) throw new UsageError('--to must be after --from');
+  const { fromMs, toMs } = windowFlags(flags);
   return {
     market: choiceFlag(flags.market, 'market', MARKETS),
     node: requireFlag(flags.node, 'node'),
     kind: choiceFlag(flags.kind, 'kind', PRICE_KINDS),
     fromMs,
     toMs,
-    format: flags.format === undefined ? 'csv' : choiceFlag(flags.format, 'format', ['csv', 'json'] as const),
+    format: formatFlag(flags.format),
   };
-}
-
-/** `2024-01-01T06:00:00Z`: whole seconds, as the intervals are. */
-function utcText(ms: number): string {
-  const s = new Date(ms).toISOString();
-  return s.endsWith('.000Z') ? `${s.slice(0, 19)}Z` : s;
 }
 
 /** A node nobody configured and nothing is stored for: most likely a typo, so it fails rather than print an empty table. */
