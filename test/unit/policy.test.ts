@@ -1,30 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { GridEvent, Override } from '#domain/grid.ts';
+import type { Override } from '#domain/grid.ts';
 import { type DecisionCore, decide } from '#domain/policy.ts';
 import { hashprice, input, price, site, T0 } from '../support/fixtures.ts';
+import { event, override } from './policy/helpers.ts';
 
 // At $50/PH/day and a 2% fee: s21 (17.5 J/TH) breaks even at $116.67/MWh, s19 (21.5 J/TH) at $94.96/MWh.
 const alloc = (d: DecisionCore, id: string) => d.allocations.find((a) => a.loadId === id)!;
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
-
-function event(e: Partial<GridEvent> & Pick<GridEvent, 'type'>): GridEvent {
-  return { id: `ev-${e.type}`, market: 'ERCOT', startMs: T0 - 60 * MIN, endMs: T0 + 60 * MIN, ...e };
-}
-
-function override(o: Partial<Override> & Pick<Override, 'action'>): Override {
-  return {
-    id: `ov-${o.action}`,
-    siteId: 'rockdale',
-    fromMs: T0,
-    toMs: T0 + 60 * MIN,
-    reason: 'desk call',
-    author: 'desk-1',
-    acknowledgeObligation: false,
-    createdAtMs: T0 - 10 * MIN,
-    ...o,
-  };
-}
 
 describe('economics', () => {
   it('runs every mining load below its breakeven', () => {
