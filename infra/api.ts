@@ -1,5 +1,7 @@
 /**
- * The HTTP API (DESIGN §5): API Gateway HTTP API in front of the api Lambda, a Cognito user pool
+ * The HTTP API (DESIGN §5): API Gateway HTTP API in front of its three Lambdas — the desk's (`api`), the
+ * finance reads (`reports`) and the site agents' (`agent-api`), routed by the table in
+ * shared/adapters/http/gateway.ts — a Cognito user pool
  * whose groups are the roles, a JWT authorizer on every route except `GET /health` and
  * `GET /openapi.json`, stage throttling and JSON access logs.
  *
@@ -10,7 +12,7 @@
  * app client per site of the sites file, with only the client-credentials grant and the scope
  * `switchyard/agent` of the pool's resource server. Their tokens are accepted by a second JWT
  * authorizer (audience: the agent clients, scope required) on the agent routes alone, so an agent
- * token cannot reach any other route. The site binding is the client: the api Lambda is given the
+ * token cannot reach any other route. The site binding is the client: the agent-api Lambda is given the
  * client id → site map (`AGENT_CLIENTS`), and an agent token acts only for its client's site. A
  * leaked secret is revoked by rotating that one site's client; no other site is affected. Tokens are
  * issued at the pool domain's `/oauth2/token` endpoint, so agents need `cognitoDomainPrefix`.
@@ -35,6 +37,7 @@ import {
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { GATEWAY_ROUTES, type GatewayRoute, type HttpLambda } from '#adapters/http/gateway.ts';
 import { HUMAN_ROLES } from '#adapters/jwt.ts';
 import { readSitesFile } from '#adapters/sites-file.ts';
 import type { StageConfig } from './config.ts';
@@ -54,10 +57,9 @@ const GROUP_DESCRIPTIONS: Record<(typeof HUMAN_ROLES)[number], string> = {
 };
 
 /** The routes a site agent calls, behind the agent authorizer and its scope. */
-export const AGENT_ROUTES = [
-  { method: HttpMethod.GET, path: '/sites/{siteId}/dispatch' },
-  { method: HttpMethod.POST, path: '/sites/{siteId}/telemetry' },
-] as const;
+export const AGENT_ROUTES = GATEWAY_ROUTES['agent-api'];
+
+const METHODS: Record<GatewayRoute['method'], HttpMethod> = { ANY: HttpMethod.ANY, GET: HttpMethod.GET, POST: HttpMethod.POST };
 
 /** The resource server and scope an agent token carries (`AGENT_SCOPE` in the jwt adapter). */
 export const AGENT_RESOURCE_SERVER = 'switchyard';
@@ -65,7 +67,8 @@ export const AGENT_SCOPE_NAME = 'agent';
 
 export interface ApiProps {
   config: StageConfig;
-  handler: LambdaFunction;
+  /** The Lambda behind each group of routes. */
+  handlers: Readonly<Record<HttpLambda, LambdaFunction>>;
   /** The operator console's origin (infra/console.ts): a hosted-UI callback and a CORS origin besides the dashboard's. */
   consoleOrigin?: string;
 }
@@ -178,7 +181,7 @@ export class Api extends Construct {
     }
     const agentClientIds = Object.values(this.agentClients).map((c) => c.userPoolClientId);
     // The site binding: client id → site, for the Lambda to read from the verified `client_id` claim.
-    props.handler.addEnvironment(
+    props.handlers['agent-api'].addEnvironment(
       'AGENT_CLIENTS',
       Object.entries(this.agentClients)
         .map(([site, c]) => `${c.userPoolClientId}=${site}`)
@@ -235,7 +238,9 @@ export class Api extends Construct {
       },
     });
 
-    const integration = new HttpLambdaIntegration('Handler', props.handler);
+    const integration = new HttpLambdaIntegration('Handler', props.handlers.api);
+    const reports = new HttpLambdaIntegration('Reports', props.handlers.reports);
+    const agents = new HttpLambdaIntegration('Agents', props.handlers['agent-api']);
     for (const r of PUBLIC_ROUTES) {
       const [route] = this.httpApi.addRoutes({ path: r.path, methods: [r.method], integration, authorizer: new HttpNoneAuthorizer() });
       Validations.of(route!).acknowledge(
@@ -255,14 +260,16 @@ export class Api extends Construct {
       for (const r of AGENT_ROUTES) {
         this.httpApi.addRoutes({
           path: r.path,
-          methods: [r.method],
-          integration,
+          methods: [METHODS[r.method]],
+          integration: agents,
           authorizer: agentAuthorizer,
           authorizationScopes: [`${AGENT_RESOURCE_SERVER}/${AGENT_SCOPE_NAME}`],
         });
       }
     }
-    // Everything else goes to the same Lambda behind the JWT authorizer; the app routes and checks roles.
+    for (const r of GATEWAY_ROUTES.reports)
+      this.httpApi.addRoutes({ path: r.path, methods: [METHODS[r.method]], integration: reports, authorizer });
+    // Everything else goes to the desk's Lambda behind the JWT authorizer; each app routes and checks roles.
     this.httpApi.addRoutes({ path: '/{proxy+}', methods: [HttpMethod.ANY], integration, authorizer });
   }
 }

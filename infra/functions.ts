@@ -19,10 +19,12 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type * as z from 'zod';
 import { GSI1, GSI2 } from '#adapters/dynamo/table.ts';
+import * as agentApi from '#functions/agent-api/contract.ts';
 import * as api from '#functions/api/contract.ts';
 import * as ingestGridEvents from '#functions/ingest-grid-events/contract.ts';
 import * as ingestHashprice from '#functions/ingest-hashprice/contract.ts';
 import * as ingestPrices from '#functions/ingest-prices/contract.ts';
+import * as reports from '#functions/reports/contract.ts';
 import * as runInterval from '#functions/run-interval/contract.ts';
 import { type EnvVars, METRICS_NAMESPACE, parseEnv } from '#functions/shared/settings.ts';
 import { BUNDLED_SITES_FILE, esbuildSettings, type FunctionName, handlerEntry, LAMBDA_TASK_ROOT, PROJECT_ROOT } from './bundling.ts';
@@ -225,7 +227,10 @@ const spec = <S extends EnvSchema>(s: FunctionSpec<S>): FunctionSpec => s as unk
 /** Feed HTTP calls: 3 attempts of 10 s at most per request (functions/shared/settings.ts `FeedHttpEnv`). */
 const FEED_HTTP = { FEED_HTTP_TIMEOUT_MS: '10000', FEED_HTTP_MAX_ATTEMPTS: '3' } as const;
 
-/** Every function writes (decisions and runs, overrides and audit, market data, the outbox when the bus refuses an event): RW. */
+/**
+ * Every function but reports writes (decisions and runs, overrides and audit, market data, telemetry, the outbox when the bus
+ * refuses an event): RW. reports only reads, and publishes nothing: RO.
+ */
 export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
   'run-interval': spec({
     description: "Decides, records and publishes each site's intervals; catches up missed hours; re-decides on new prices",
@@ -238,11 +243,30 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
     environment: (config) => ({ MAX_CATCH_UP_HOURS: String(config.maxCatchUpHours) }),
   }),
   api: spec({
-    description: 'HTTP API: decisions, overrides, audit, reports, bids',
+    description: 'HTTP API, the desk: decisions, overrides, runs, sites, health',
     memorySize: 1024,
     timeout: Duration.seconds(15),
     env: api.Env,
     // Overrides, their audit records and re-decided revisions are written here; events announce them.
+    table: 'RW',
+    publishes: true,
+    secrets: [],
+  }),
+  reports: spec({
+    description: 'HTTP API, finance reads: audit, P&L, bids, actuals, deployment performance',
+    memorySize: 1024,
+    timeout: Duration.seconds(29),
+    env: reports.Env,
+    table: 'RO',
+    publishes: false,
+    secrets: [],
+  }),
+  'agent-api': spec({
+    description: "HTTP API, the site agents: each site's dispatch plan and its telemetry",
+    memorySize: 512,
+    timeout: Duration.seconds(15),
+    env: agentApi.Env,
+    // Telemetry, state changes and deployment performance are written here; LoadCurtailed / LoadResumed announce them.
     table: 'RW',
     publishes: true,
     secrets: [],

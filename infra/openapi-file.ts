@@ -8,13 +8,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { apiRoutes } from '#adapters/http/app.ts';
 import { openApiJson } from '#adapters/http/openapi.ts';
+import { apiRoutes } from '#adapters/http/routes/index.ts';
 import type { ApiUseCases } from '#app/api.ts';
 
 export const OPENAPI_FILE = 'openapi.json';
 
-/** The document the api Lambda serves: its routes (no local sign-in), described without serving them. */
+/** The document the api Lambda serves: the routes of all three HTTP Lambdas (no local sign-in), described without serving them. */
 export function lambdaOpenApiJson(): string {
   // Route definitions only hold the use cases for their handlers, which nothing here calls.
   const useCases = new Proxy({} as ApiUseCases, {

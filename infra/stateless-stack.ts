@@ -5,8 +5,10 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import type { HttpLambda } from '#adapters/http/gateway.ts';
 import { Alarms } from './alarms.ts';
 import { Api } from './api.ts';
 import type { FunctionName } from './bundling.ts';
@@ -25,6 +27,17 @@ export interface StatelessStackProps extends StackProps {
   secrets: Partial<Record<keyof FeedSecrets, ISecret>>;
   /** The handlers deployed. */
   functions: readonly FunctionName[];
+}
+
+const HTTP_LAMBDAS: readonly HttpLambda[] = ['api', 'reports', 'agent-api'];
+
+/** The three Lambdas behind the HTTP API, or none of them (a stack without an API); one without the others is a mistake. */
+function httpHandlers(functions: Functions): Record<HttpLambda, LambdaFunction> | undefined {
+  const present = HTTP_LAMBDAS.filter((name) => functions.get(name));
+  if (present.length === 0) return undefined;
+  const missing = HTTP_LAMBDAS.filter((name) => !present.includes(name));
+  if (missing.length) throw new Error(`the HTTP API needs ${HTTP_LAMBDAS.join(', ')}: ${missing.join(', ')} not deployed`);
+  return Object.fromEntries(HTTP_LAMBDAS.map((name) => [name, functions.get(name)!.fn])) as Record<HttpLambda, LambdaFunction>;
 }
 
 export class StatelessStack extends Stack {
@@ -52,11 +65,11 @@ export class StatelessStack extends Stack {
     // A new price re-decides what it informs (run-interval's price trigger), not only the hourly run.
     const runFn = this.functions.get('run-interval');
     this.priceUpdates = runFn ? new PriceUpdates(this, 'PriceUpdates', { bus: props.bus, handler: runFn }) : undefined;
-    const apiFn = this.functions.get('api');
+    const handlers = httpHandlers(this.functions);
     // The console signs in through the hosted UI, so it comes with the stage's Cognito domain.
-    this.console = apiFn && config.cognito.domainPrefix ? new ConsoleSite(this, 'Console', { config }) : undefined;
-    this.api = apiFn
-      ? new Api(this, 'Api', { config, handler: apiFn.fn, ...(this.console ? { consoleOrigin: this.console.url } : {}) })
+    this.console = handlers && config.cognito.domainPrefix ? new ConsoleSite(this, 'Console', { config }) : undefined;
+    this.api = handlers
+      ? new Api(this, 'Api', { config, handlers, ...(this.console ? { consoleOrigin: this.console.url } : {}) })
       : undefined;
     if (this.console && this.api) this.console.deploy(this.api);
     this.alarms = new Alarms(this, 'Alarms', {

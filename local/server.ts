@@ -1,6 +1,6 @@
 /**
- * The local HTTP server: the same Hono app the `api` Lambda serves, on node:http. It composes the
- * app as the api function does: the use cases from the local repositories, then the app.
+ * The local HTTP server: the same Hono app the HTTP Lambdas serve, on node:http, with all their
+ * routes in one. It composes the app as they do: the use cases from the local repositories, then the app.
  */
 
 import type { Server } from 'node:http';
@@ -9,6 +9,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from '#adapters/http/app.ts';
 import { type Authenticate, bearerToken } from '#adapters/http/auth.ts';
 import { openApiJson } from '#adapters/http/openapi.ts';
+import { apiRoutes } from '#adapters/http/routes/index.ts';
 import type { ExchangeSignInCode } from '#adapters/http/routes/signin.ts';
 import { signInRoutes } from '#adapters/http/routes/signin.ts';
 import type { StaticFiles } from '#adapters/http/static.ts';
@@ -43,15 +44,19 @@ export interface RunningServer {
 
 export async function startServer(parts: ServerParts, port: number, hostname = '127.0.0.1'): Promise<RunningServer> {
   const { authenticate, corsOrigin, maxBodyBytes, exchangeSignInCode, staticFiles } = parts;
-  const app = createApp({
-    openApiDocument: openApiJson,
+  // All three of the gateway's groups in one app, and the local sign-in.
+  const routes = apiRoutes({
     useCases: apiUseCases(parts),
     clock: parts.clock,
+    ...(exchangeSignInCode ? { localRoutes: signInRoutes(exchangeSignInCode) } : {}),
+  });
+  const app = createApp({
+    routes,
+    openApiDocument: () => openApiJson(routes),
     authenticate,
     log: parts.log,
     ...(corsOrigin !== undefined ? { corsOrigin } : {}),
     ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
-    ...(exchangeSignInCode ? { localRoutes: signInRoutes(exchangeSignInCode) } : {}),
     ...(staticFiles ? { mountLocal: (app: Parameters<typeof mountStatic>[0]) => mountStatic(app, staticFiles) } : {}),
   });
   const server = await new Promise<Server>((resolve, reject) => {

@@ -54,7 +54,13 @@ export interface ApiParts {
 /** A use case with its dependencies bound: the same call without the first argument. */
 type Bound<F> = F extends (deps: never, ...args: infer A) => infer R ? (...args: A) => R : never;
 
-export interface ApiUseCases {
+/**
+ * The use cases come in three groups, one per Lambda behind the HTTP API (DESIGN §5): the desk's
+ * (decisions, overrides, runs, sites, health), the reports' (finance reads: audit, P&L, bids, actuals,
+ * deployment performance) and the site agents' (dispatch plan, telemetry). Each Lambda builds only
+ * its own group, so its bundle holds only the code that group needs; the local server builds all three.
+ */
+export interface DeskUseCases {
   healthReport: () => ReturnType<typeof healthReport>;
   configuredSites: Bound<typeof configuredSites>;
   siteDecisionPage: Bound<typeof siteDecisionPage>;
@@ -65,19 +71,27 @@ export interface ApiUseCases {
   cancelOverride: Bound<typeof cancelOverride>;
   getOverride: Bound<typeof getOverride>;
   listOverrides: Bound<typeof listOverrides>;
-  auditTrail: Bound<typeof auditTrail>;
-  pnlReport: Bound<typeof pnlReport>;
-  bidsOfDay: Bound<typeof bidsOfDay>;
   recentRuns: Bound<typeof recentRuns>;
-  siteDispatch: Bound<typeof siteDispatch>;
-  recordTelemetry: Bound<typeof recordTelemetry>;
-  siteActuals: Bound<typeof siteActuals>;
-  siteActualsExport: Bound<typeof siteActualsExport>;
-  sitePerformance: Bound<typeof sitePerformance>;
   triggerRun: (req: RunRequest) => Promise<RunSummary>;
 }
 
-export function apiUseCases(p: ApiParts): ApiUseCases {
+export interface ReportUseCases {
+  auditTrail: Bound<typeof auditTrail>;
+  pnlReport: Bound<typeof pnlReport>;
+  bidsOfDay: Bound<typeof bidsOfDay>;
+  siteActuals: Bound<typeof siteActuals>;
+  siteActualsExport: Bound<typeof siteActualsExport>;
+  sitePerformance: Bound<typeof sitePerformance>;
+}
+
+export interface AgentUseCases {
+  siteDispatch: Bound<typeof siteDispatch>;
+  recordTelemetry: Bound<typeof recordTelemetry>;
+}
+
+export type ApiUseCases = DeskUseCases & ReportUseCases & AgentUseCases;
+
+export function deskUseCases(p: ApiParts): DeskUseCases {
   // Re-decisions are made exactly as scheduled runs make decisions.
   const engine = runDeps({
     sites: p.sites,
@@ -106,15 +120,30 @@ export function apiUseCases(p: ApiParts): ApiUseCases {
     cancelOverride: (cmd) => cancelOverride(overrides, cmd),
     getOverride: (id) => getOverride(overrides, id),
     listOverrides: (filter) => listOverrides(overrides, filter),
+    recentRuns: (limit) => recentRuns(p, limit),
+    triggerRun: p.triggerRun ?? ((req) => runInterval(engine, req)),
+  };
+}
+
+export function reportUseCases(p: ApiParts): ReportUseCases {
+  return {
     auditTrail: (q) => auditTrail(p, q),
     pnlReport: (q) => pnlReport(p, q),
     bidsOfDay: (q) => bidsOfDay(p, q),
-    recentRuns: (limit) => recentRuns(p, limit),
-    siteDispatch: (q) => siteDispatch(p, q),
-    recordTelemetry: (batch) => recordTelemetry(p, batch),
     siteActuals: (q) => siteActuals(p, q),
     siteActualsExport: (q) => siteActualsExport(p, q),
     sitePerformance: (q) => sitePerformance(p, q),
-    triggerRun: p.triggerRun ?? ((req) => runInterval(engine, req)),
   };
+}
+
+export function agentUseCases(p: ApiParts): AgentUseCases {
+  return {
+    siteDispatch: (q) => siteDispatch(p, q),
+    recordTelemetry: (batch) => recordTelemetry(p, batch),
+  };
+}
+
+/** Every use case the API serves (the local server, which is all three Lambdas in one). */
+export function apiUseCases(p: ApiParts): ApiUseCases {
+  return { ...deskUseCases(p), ...reportUseCases(p), ...agentUseCases(p) };
 }

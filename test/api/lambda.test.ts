@@ -64,9 +64,8 @@ describe('the api Lambda', () => {
   });
 
   it('answers 403 for a role the route does not allow, and 401 without claims', async () => {
-    const forbidden = await handler(
-      event('GET', '/audit', { username: 'desk-1', 'cognito:groups': '[trader]' }, 'from=2024-07-01T00:00:00Z&to=2024-07-02T00:00:00Z'),
-    );
+    // GET /runs is for operators and admins.
+    const forbidden = await handler(event('GET', '/runs', { username: 'desk-1', 'cognito:groups': '[trader]' }));
     expect(forbidden.statusCode).toBe(403);
     const anonymous = await handler(event('GET', '/sites'));
     expect(anonymous.statusCode).toBe(401);

@@ -5,6 +5,7 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { GATEWAY_ROUTES } from '#adapters/http/gateway.ts';
 import type { FunctionName } from '../../infra/bundling.ts';
 import { FUNCTION_SPECS, TABLE_ACTIONS } from '../../infra/functions.ts';
 import { nagFindings, synthStage, testConfig } from './synth.ts';
@@ -46,7 +47,15 @@ const ASYNC: FunctionName[] = [...SCHEDULED, 'ingest-grid-events'];
 
 describe('functions', () => {
   it('deploys every handler', () => {
-    expect([...prod.functions].sort()).toEqual(['api', 'ingest-grid-events', 'ingest-hashprice', 'ingest-prices', 'run-interval']);
+    expect([...prod.functions].sort()).toEqual([
+      'agent-api',
+      'api',
+      'ingest-grid-events',
+      'ingest-hashprice',
+      'ingest-prices',
+      'reports',
+      'run-interval',
+    ]);
     template.resourceCountIs('AWS::Lambda::Function', prod.functions.length);
   });
 
@@ -301,8 +310,10 @@ describe('HTTP API', () => {
     for (const r of others) expect(r, r.RouteKey).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: ref(humanAuthorizer) });
   });
 
-  it('tells the api function which agent client is which site', () => {
-    const value = fnProps('api').Environment.Variables.AGENT_CLIENTS as { 'Fn::Join': [string, unknown[]] };
+  it('tells the agent-api function, and no other, which agent client is which site', () => {
+    for (const name of prod.functions.filter((n) => n !== 'agent-api'))
+      expect(fnProps(name).Environment.Variables, name).not.toHaveProperty('AGENT_CLIENTS');
+    const value = fnProps('agent-api').Environment.Variables.AGENT_CLIENTS as { 'Fn::Join': [string, unknown[]] };
     const parts = value['Fn::Join'][1];
     for (const site of ['rockdale', 'clarington', 'tydal']) {
       const i = parts.findIndex((p) => JSON.stringify(p) === JSON.stringify(ref(clientNamed(`switchyard-prod-agent-${site}`))));
@@ -330,10 +341,28 @@ describe('HTTP API', () => {
     });
   });
 
-  it('lets only this API invoke the api function', () => {
+  it('routes each group of paths to its own Lambda, as the gateway table says, and everything else to api', () => {
+    const integrations = ofType('AWS::ApiGatewayV2::Integration');
+    const lambdaOfRoute = (r: { Target?: { 'Fn::Join': [string, unknown[]] } }) => {
+      const integrationId = (r.Target?.['Fn::Join'][1][1] as { Ref: string } | undefined)?.Ref;
+      const uri = JSON.stringify(integrations.find(([id]) => id === integrationId)?.[1].Properties.IntegrationUri);
+      return (['api', 'reports', 'agent-api'] as const).find((name) => uri === JSON.stringify(arnOf(fnId(name))));
+    };
+    const byLambda = (name: string) =>
+      ofType('AWS::ApiGatewayV2::Route')
+        .filter(([, r]) => lambdaOfRoute(r.Properties) === name)
+        .map(([, r]) => r.Properties.RouteKey as string)
+        .sort();
+
+    expect(byLambda('reports')).toEqual(GATEWAY_ROUTES.reports.map((r) => `${r.method} ${r.path}`).sort());
+    expect(byLambda('agent-api')).toEqual([...AGENT].sort());
+    expect(byLambda('api')).toEqual(['ANY /{proxy+}', ...PUBLIC].sort());
+  });
+
+  it.each(['api', 'reports', 'agent-api'] as const)('lets only this API invoke the %s function', (name) => {
     const apiId = ofType('AWS::ApiGatewayV2::Api')[0]![0];
     const permissions = ofType('AWS::Lambda::Permission').filter(
-      ([, p]) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify(arnOf(fnId('api'))),
+      ([, p]) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify(arnOf(fnId(name))),
     );
     expect(permissions.length).toBeGreaterThan(0);
     for (const [, p] of permissions) {
@@ -421,39 +450,46 @@ describe('least privilege', () => {
   const EXPECTED_ACCESS: Record<FunctionName, { secrets: string[]; dlq: boolean }> = {
     'run-interval': { secrets: [], dlq: true },
     api: { secrets: [], dlq: false },
+    reports: { secrets: [], dlq: false },
+    'agent-api': { secrets: [], dlq: false },
     'ingest-prices': { secrets: ['ErcotApiSecret'], dlq: true },
     'ingest-hashprice': { secrets: ['HashrateIndexSecret'], dlq: true },
     'ingest-grid-events': { secrets: [], dlq: true },
   };
 
-  it.each(prod.functions)('%s may write its log group, use the table and indexes as its access mode allows, put events', (name) => {
-    const granted = [...TABLE_ACTIONS[FUNCTION_SPECS[name].table]].sort();
-    const statements = roleStatements(functionRoleId(name));
-    const logGroupId = (fnProps(name).LoggingConfig.LogGroup as { Ref: string }).Ref;
-    const table = { 'Fn::ImportValue': Match.stringLikeRegexp('ExportsOutputFnGetAttTable.*Arn') };
+  it.each(prod.functions)(
+    '%s may write its log group, use the table and indexes as its access mode allows, put events if it publishes',
+    (name) => {
+      const granted = [...TABLE_ACTIONS[FUNCTION_SPECS[name].table]].sort();
+      const statements = roleStatements(functionRoleId(name));
+      const logGroupId = (fnProps(name).LoggingConfig.LogGroup as { Ref: string }).Ref;
+      const table = { 'Fn::ImportValue': Match.stringLikeRegexp('ExportsOutputFnGetAttTable.*Arn') };
 
-    expect(statements).toEqual(
-      expect.arrayContaining([
-        { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arnOf(logGroupId) },
-        expect.objectContaining({ Action: granted }),
-        expect.objectContaining({
-          Action: 'events:PutEvents',
-          Resource: { 'Fn::ImportValue': expect.stringMatching(/ExportsOutputFnGetAttBus.*Arn/) },
-        }),
-      ]),
-    );
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [ref(functionRoleId(name))],
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: granted,
-            Resource: [table, { 'Fn::Join': ['', [table, '/index/gsi1']] }, { 'Fn::Join': ['', [table, '/index/gsi2']] }],
-          }),
+      expect(statements).toEqual(
+        expect.arrayContaining([
+          { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arnOf(logGroupId) },
+          expect.objectContaining({ Action: granted }),
         ]),
-      },
-    });
-  });
+      );
+      const puts = statements.filter((st) => actions(st).includes('events:PutEvents'));
+      expect(puts).toEqual(
+        FUNCTION_SPECS[name].publishes
+          ? [expect.objectContaining({ Resource: { 'Fn::ImportValue': expect.stringMatching(/ExportsOutputFnGetAttBus.*Arn/) } })]
+          : [],
+      );
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [ref(functionRoleId(name))],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: granted,
+              Resource: [table, { 'Fn::Join': ['', [table, '/index/gsi1']] }, { 'Fn::Join': ['', [table, '/index/gsi2']] }],
+            }),
+          ]),
+        },
+      });
+    },
+  );
 
   it.each(prod.functions)('%s reads only the feed secrets it uses, and sends only to its own dead-letter queue', (name) => {
     const statements = roleStatements(functionRoleId(name));

@@ -38,12 +38,19 @@ function emptyReport(fields: string[]): Handler {
   });
 }
 
-function apiEvent(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+/** Status and path of each reports and agent-api call. */
+const answered: string[] = [];
+
+const PEOPLE = { sub: 'u-1', username: 'desk-1', 'cognito:groups': '[trader finance]' };
+const AGENT = { sub: 'c-1', client_id: 'agentclient1', scope: 'switchyard/agent', token_use: 'access' };
+
+function apiEvent(method: string, target: string, body?: unknown, headers: Record<string, string> = {}, claims: object = PEOPLE) {
+  const [path = target, query = ''] = target.split('?');
   return {
     version: '2.0',
     routeKey: '$default',
     rawPath: path,
-    rawQueryString: '',
+    rawQueryString: query,
     headers: { host: 'api.switchyard.test', ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
     isBase64Encoded: false,
     body: body ? JSON.stringify(body) : null,
@@ -58,7 +65,7 @@ function apiEvent(method: string, path: string, body?: unknown, headers: Record<
       stage: '$default',
       time: new Date().toUTCString(),
       timeEpoch: Date.now(),
-      authorizer: { jwt: { claims: { sub: 'u-1', username: 'desk-1', 'cognito:groups': '[trader finance]' }, scopes: null } },
+      authorizer: { jwt: { claims, scopes: null } },
     },
   };
 }
@@ -102,6 +109,7 @@ beforeAll(async () => {
   const now = Date.now();
   await seedDemoMarketData(table.repos.marketData, sites, hourStart(now) - 26 * HOUR_MS, hourStart(now) + 3 * HOUR_MS);
   Object.assign(process.env, {
+    AGENT_CLIENTS: 'agentclient1=rockdale',
     TABLE_NAME: table.tableName,
     EVENT_BUS_NAME: 'switchyard-test',
     SITES_FILE: sitesFile,
@@ -133,6 +141,27 @@ beforeAll(async () => {
       await h(apiEvent('GET', '/sites/rockdale/decisions'));
       const override = { action: 'CURTAIL', loadId: 's21', from: iso(next), to: iso(next + HOUR_MS), reason: `access check, ${pass}` };
       await h(apiEvent('POST', '/sites/rockdale/overrides', override, { 'idempotency-key': `access-${pass.replace(' ', '-')}` }));
+    });
+    // The reports and agent calls are checked to have succeeded: a read-only grant is proved by reads that worked.
+    const ok = (h: (event: unknown) => Promise<unknown>) => async (event: unknown) => {
+      const res = (await h(event)) as { statusCode: number; body: string };
+      answered.push(`${res.statusCode} ${(event as { rawPath: string }).rawPath}`);
+      return res;
+    };
+    await record('reports', async (handler) => {
+      const h = ok(handler);
+      const day = iso(hourStart(now)).slice(0, 10);
+      await h(apiEvent('GET', `/reports/pnl?siteId=rockdale&from=${day}&to=${iso(hourStart(now) + 24 * HOUR_MS).slice(0, 10)}`));
+      await h(apiEvent('GET', `/audit?from=${iso(now - HOUR_MS)}&to=${iso(now)}`));
+      await h(apiEvent('GET', `/sites/rockdale/actuals?from=${iso(now - HOUR_MS)}&to=${iso(now)}`));
+    });
+    await record('agent-api', async (handler) => {
+      const h = ok(handler);
+      await h(apiEvent('GET', '/sites/rockdale/dispatch', undefined, {}, AGENT));
+      const at = iso(now - (now % 60_000) - (pass === 'bus up' ? 0 : 60_000));
+      const change = { loadId: 's21', at, change: 'CURTAILED', fromMw: 40, toMw: 0, trigger: { kind: 'PLAN' }, fleetSeconds: 3 };
+      const samples = [{ loadId: 's21', at, actualMw: 0 }];
+      await h(apiEvent('POST', '/sites/rockdale/telemetry', { samples, stateChanges: [change] }, {}, AGENT));
     });
   }
 }, 60_000);
@@ -166,6 +195,11 @@ describe('table access of each function', () => {
 
     expect(actions.length, `${name} sent nothing: the check would prove nothing`).toBeGreaterThan(0);
     expect(actions.filter((a) => !granted(name).has(a))).toEqual([]);
+  });
+
+  it('ran the reports and agent calls to success, in both passes', () => {
+    expect(answered.filter((a) => !a.startsWith('200 '))).toEqual([]);
+    expect(answered).toHaveLength(10);
   });
 
   it('sees writes as well as reads, so that a read-only grant would be caught', () => {

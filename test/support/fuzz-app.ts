@@ -9,6 +9,7 @@ import { dynamoRepositories, type Repositories } from '#adapters/dynamo/index.ts
 import { createTable, dynamoClient } from '#adapters/dynamo/table.ts';
 import { createApp } from '#adapters/http/app.ts';
 import { openApiJson } from '#adapters/http/openapi.ts';
+import { apiRoutes } from '#adapters/http/routes/index.ts';
 import { mintToken } from '#adapters/jwt.ts';
 import { MemoryEventPublisher } from '#adapters/memory-events.ts';
 import { apiUseCases } from '#app/api.ts';
@@ -89,10 +90,10 @@ export async function startFuzzApp(endpoint: string): Promise<FuzzApp> {
   const deps = runDeps({ sites: FUZZ_SITES, repos, publisher, clock, log: silentLogger });
   for (let h = DAY_MS + 16 * H; h <= DAY_MS + 20 * H; h += H) await runInterval(deps, { atMs: h, trigger: 'test' });
 
+  const routes = apiRoutes({ useCases: apiUseCases({ sites: FUZZ_SITES, ...repos, publisher, clock, log: silentLogger }), clock });
   const app = createApp({
-    openApiDocument: openApiJson,
-    useCases: apiUseCases({ sites: FUZZ_SITES, ...repos, publisher, clock, log: silentLogger }),
-    clock,
+    routes,
+    openApiDocument: () => openApiJson(routes),
     authenticate: localAuthenticator(SECRET),
     log: silentLogger,
   });

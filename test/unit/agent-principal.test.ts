@@ -1,7 +1,7 @@
 /** Who an agent token is: local tokens with a sites claim, Cognito client-credentials tokens by their client id. */
 import { describe, expect, it } from 'vitest';
 import { AGENT_SCOPE, mintToken, principalFromClaims, verifyToken } from '#adapters/jwt.ts';
-import { Env } from '#functions/api/contract.ts';
+import { Env } from '#functions/agent-api/contract.ts';
 import { parseEnv } from '#functions/shared/settings.ts';
 
 const SECRET = new TextEncoder().encode('agent-principal-tests-secret-0123456789');
@@ -42,13 +42,13 @@ describe('agent principals', () => {
 
   it('reads the client → site map the stack sets, and refuses a malformed one naming the variable', () => {
     const base = { TABLE_NAME: 't', EVENT_BUS_NAME: 'b', SITES_FILE: 'sites.json' };
-    expect(parseEnv(Env, { ...base, AGENT_CLIENTS: '5abc=rockdale, 7def=tydal,' }, 'api').AGENT_CLIENTS).toEqual({
+    expect(parseEnv(Env, { ...base, AGENT_CLIENTS: '5abc=rockdale, 7def=tydal,' }, 'agent-api').AGENT_CLIENTS).toEqual({
       '5abc': 'rockdale',
       '7def': 'tydal',
     });
-    expect(parseEnv(Env, base, 'api').AGENT_CLIENTS).toEqual({});
-    expect(() => parseEnv(Env, { ...base, AGENT_CLIENTS: '5abc=rockdale,broken' }, 'api')).toThrow(
-      /api environment: AGENT_CLIENTS: expected <clientId>=<siteId>, comma-separated \(got "broken"\)/,
+    expect(parseEnv(Env, base, 'agent-api').AGENT_CLIENTS).toEqual({});
+    expect(() => parseEnv(Env, { ...base, AGENT_CLIENTS: '5abc=rockdale,broken' }, 'agent-api')).toThrow(
+      /agent-api environment: AGENT_CLIENTS: expected <clientId>=<siteId>, comma-separated \(got "broken"\)/,
     );
   });
 });

@@ -1,7 +1,7 @@
 /**
- * The HTTP API: one Hono app, served by the `api` Lambda behind API Gateway and by the local
- * server — same app, same code. It is given its use cases (deps.ts); the api function and the
- * local server build them.
+ * The HTTP API: one Hono app, served by the Lambdas behind API Gateway (each with its group of
+ * routes, routes/index.ts) and by the local server (all of them) — same app, same code. It is given
+ * its routes with their use cases bound (deps.ts); the functions and the local server build them.
  */
 // Hono's `tiny` preset (its PatternRouter): the smallest router, plenty for fifteen routes, and 6 KB off the api bundle.
 
@@ -11,31 +11,11 @@ import { Hono } from 'hono/tiny';
 import type { AppEnv } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { errorHandler, problem } from './problems.ts';
-import { mountRoute, type Route } from './route.ts';
-import { agentRoutes } from './routes/agent.ts';
-import { coreRoutes } from './routes/core.ts';
-import { decisionRoutes } from './routes/decisions.ts';
-import { financeRoutes } from './routes/finance.ts';
-import { overrideRoutes } from './routes/overrides.ts';
-import { runRoutes } from './routes/runs.ts';
+import { mountRoute } from './route.ts';
 
 export type { ApiDeps } from './deps.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
-
-/** Every route the API serves, in the order the document lists them. */
-export function apiRoutes(deps: Pick<ApiDeps, 'useCases' | 'clock' | 'localRoutes'>): Route[] {
-  const { useCases, clock } = deps;
-  return [
-    ...(deps.localRoutes ?? []),
-    ...coreRoutes(useCases),
-    ...decisionRoutes(useCases),
-    ...overrideRoutes(useCases, clock),
-    ...financeRoutes(useCases),
-    ...runRoutes(useCases, clock),
-    ...agentRoutes(useCases),
-  ];
-}
 
 /** `/sites/{siteId}/decisions` as a pattern of concrete paths (a parameter is one path segment). */
 function patternOf(path: string): RegExp {
@@ -46,13 +26,13 @@ function patternOf(path: string): RegExp {
 export function createApp(deps: ApiDeps) {
   const maxBody = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const app = new Hono<AppEnv>();
-  const routes = apiRoutes(deps);
+  const { routes } = deps;
   app.onError(errorHandler(deps.log));
   // A path the API serves, asked with a method it does not take, is 405 with the methods it does (Allow).
   const allowed = (path: string): string[] => {
     const methods = new Set<string>();
     for (const r of routes) if (patternOf(r.spec.path).test(path)) methods.add(r.spec.method.toUpperCase());
-    if (path === '/openapi.json') methods.add('GET');
+    if (path === '/openapi.json' && deps.openApiDocument) methods.add('GET');
     return [...methods];
   };
   app.notFound((c) => {
@@ -85,11 +65,14 @@ export function createApp(deps: ApiDeps) {
   );
 
   for (const r of routes) mountRoute(app, r, deps.authenticate);
-  let document: string | undefined;
-  app.get('/openapi.json', () => {
-    document ??= deps.openApiDocument(routes);
-    return new Response(document, { headers: { 'content-type': 'application/json' } });
-  });
+  const openApiDocument = deps.openApiDocument;
+  if (openApiDocument) {
+    let document: string | undefined;
+    app.get('/openapi.json', () => {
+      document ??= openApiDocument();
+      return new Response(document, { headers: { 'content-type': 'application/json' } });
+    });
+  }
   deps.mountLocal?.(app);
   return app;
 }

@@ -1,26 +1,15 @@
 /**
- * The site agent's routes (DESIGN §9) and what they record: the dispatch plan it polls (conditional
- * GET), the telemetry it posts, and the actuals and deployment performance read back from it.
+ * The site agent's routes (DESIGN §9), served by the agent-api Lambda: the dispatch plan it polls
+ * (conditional GET) and the telemetry it posts. What is read back from the telemetry (actuals,
+ * deployment performance) is a report: ./actuals.ts.
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import type { ApiUseCases } from '#app/api.ts';
-import type { LoadSample, StateChange } from '#domain/telemetry.ts';
-import { iso } from '#domain/time.ts';
-import { ALL_ROLES } from '../auth.ts';
+import type { AgentUseCases } from '#app/api.ts';
 import { route } from '../route.ts';
-import {
-  ActualsPageSchema,
-  DispatchPlanSchema,
-  isoInstant,
-  PerformanceListSchema,
-  problemResponses,
-  TelemetryBatchSchema,
-  TelemetryResultSchema,
-} from '../schemas.ts';
+import { DispatchPlanSchema, problemResponses, TelemetryBatchSchema, TelemetryResultSchema } from '../schemas.ts';
 
 const siteParams = z.object({ siteId: z.string().min(1).max(64) });
-const range = { from: isoInstant, to: isoInstant };
 const etagHeader = {
   ETag: { description: 'Send it back as If-None-Match: 304 while the plan is unchanged', schema: { type: 'string' as const } },
 };
@@ -33,21 +22,7 @@ export function noneMatchHits(header: string | undefined, etag: string): boolean
   return header.split(',').some((t) => opaque(t) === opaque(etag));
 }
 
-function sampleView(s: LoadSample) {
-  const { atMs, ...rest } = s;
-  return { ...rest, at: iso(atMs) };
-}
-
-function changeView(c: StateChange) {
-  const { atMs, fleetMs, ...rest } = c;
-  return { ...rest, at: iso(atMs), fleetSeconds: fleetMs / 1000 };
-}
-
-const CSV_COLUMNS = 'site_id,load_id,at_utc,actual_mw,hashrate_ths,miners_running,miners_asleep,miners_unreachable\r\n';
-const csvRow = (s: LoadSample) =>
-  `${[s.siteId, s.loadId, iso(s.atMs), s.actualMw, s.hashrateThs ?? '', s.miners?.running ?? '', s.miners?.asleep ?? '', s.miners?.unreachable ?? ''].join(',')}\r\n`;
-
-export function agentRoutes(useCases: ApiUseCases) {
+export function agentRoutes(useCases: AgentUseCases) {
   return [
     route(
       {
@@ -110,107 +85,6 @@ export function agentRoutes(useCases: ApiUseCases) {
           })),
         });
         return c.json(result, 200);
-      },
-    ),
-
-    route(
-      {
-        method: 'get',
-        path: '/sites/{siteId}/actuals',
-        operationId: 'listSiteActuals',
-        tags: ['agent'],
-        summary: 'What the site actually drew, from its agent, in [from, to)',
-        description:
-          'Load samples by instant, paginated with nextToken; the first page also carries the state changes of the range. ' +
-          'format=csv streams every sample (at most 31 days) with a header row.',
-        roles: ALL_ROLES,
-        request: {
-          params: siteParams,
-          query: z.object({
-            ...range,
-            format: z.enum(['json', 'csv']).default('json'),
-            limit: z.coerce.number().int().min(1).max(5000).optional().meta({ description: 'Page size (default 1000)' }),
-            nextToken: z.string().min(1).max(2000).optional(),
-          }),
-        },
-        responses: {
-          200: {
-            description: 'samples, by instant then load',
-            content: {
-              'application/json': { schema: ActualsPageSchema },
-              'text/csv': { schema: z.string().meta({ description: 'RFC 4180 CSV with a header row' }) },
-            },
-          },
-          ...problemResponses(400, 401, 403, 404, 429),
-        },
-      },
-      async (c, { params, query: q }) => {
-        const fromMs = Date.parse(q.from);
-        const toMs = Date.parse(q.to);
-        if (q.format === 'csv') {
-          const pages = useCases.siteActualsExport({ siteId: params.siteId, fromMs, toMs });
-          // The first page is read before answering, so that a failure is still a problem response.
-          const first = await pages.next();
-          const encoder = new TextEncoder();
-          const body = new ReadableStream<Uint8Array>({
-            start(controller) {
-              controller.enqueue(encoder.encode(CSV_COLUMNS + (first.done ? '' : first.value.map(csvRow).join(''))));
-              if (first.done) controller.close();
-            },
-            async pull(controller) {
-              if (first.done) return;
-              const next = await pages.next();
-              if (next.done) return controller.close();
-              controller.enqueue(encoder.encode(next.value.map(csvRow).join('')));
-            },
-            async cancel() {
-              await pages.return(undefined);
-            },
-          });
-          const name = `actuals-${params.siteId}-${q.from.slice(0, 10)}-${q.to.slice(0, 10)}.csv`;
-          return new Response(body, {
-            status: 200,
-            headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"` },
-          });
-        }
-        const page = await useCases.siteActuals({
-          siteId: params.siteId,
-          fromMs,
-          toMs,
-          ...(q.limit ? { limit: q.limit } : {}),
-          ...(q.nextToken ? { nextToken: q.nextToken } : {}),
-        });
-        return c.json(
-          {
-            items: page.items.map(sampleView),
-            ...(page.stateChanges ? { stateChanges: page.stateChanges.map(changeView) } : {}),
-            ...(page.nextToken ? { nextToken: page.nextToken } : {}),
-          },
-          200,
-        );
-      },
-    ),
-
-    route(
-      {
-        method: 'get',
-        path: '/sites/{siteId}/performance',
-        operationId: 'listDeploymentPerformance',
-        tags: ['agent'],
-        summary: 'How the site answered each grid deployment starting in [from, to)',
-        description:
-          'For every DR or AS deployment of the site and every EEA or SB 6 order that curtails its mining: MW asked, the mining MW running ' +
-          "before it, the MW shed, and the seconds until 95% of the asked MW was shed, from the agent's telemetry.",
-        roles: ALL_ROLES,
-        request: { params: siteParams, query: z.object(range) },
-        responses: {
-          200: { description: 'one record per deployment, by start', content: { 'application/json': { schema: PerformanceListSchema } } },
-          ...problemResponses(400, 401, 403, 404, 429),
-        },
-      },
-      async (c, { params, query: q }) => {
-        const items = await useCases.sitePerformance({ siteId: params.siteId, fromMs: Date.parse(q.from), toMs: Date.parse(q.to) });
-        return c.json({ items }, 200);
       },
     ),
   ];

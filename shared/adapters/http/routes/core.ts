@@ -1,6 +1,6 @@
 /** GET /health, GET /sites. */
 import * as z from 'zod';
-import type { ApiUseCases } from '#app/api.ts';
+import type { DeskUseCases } from '#app/api.ts';
 import { ALL_ROLES } from '../auth.ts';
 import { route } from '../route.ts';
 import { HealthSchema, problemResponses, SiteViewSchema } from '../schemas.ts';
@@ -9,7 +9,7 @@ import { siteView } from '../views.ts';
 /** What a caller of /health is told to wait while the store is down (the local runtime restarts it within seconds). */
 const HEALTH_RETRY_AFTER_SECONDS = 5;
 
-export function coreRoutes(useCases: ApiUseCases) {
+export function coreRoutes(useCases: DeskUseCases) {
   return [
     route(
       {

@@ -3,7 +3,7 @@
  * revision of one interval, and every site's decisions of one UTC day.
  */
 import * as z from 'zod';
-import type { ApiUseCases } from '#app/api.ts';
+import type { DeskUseCases } from '#app/api.ts';
 import { RANGE_LIMITS_DAYS } from '#app/queries/range.ts';
 import { iso } from '#domain/time.ts';
 import type { DecisionFilter } from '#ports/decisions.ts';
@@ -36,7 +36,7 @@ function filterOf(q: { source?: 'AUTO' | 'OVERRIDE' | undefined; reason?: string
 }
 
 /** Pages of decisions as one CSV stream; the first page is read before answering, so that a failure is still a problem response. */
-async function csvResponse(name: string, { site, pages }: ReturnType<ApiUseCases['siteDecisionExport']>): Promise<Response> {
+async function csvResponse(name: string, { site, pages }: ReturnType<DeskUseCases['siteDecisionExport']>): Promise<Response> {
   const first = await pages.next();
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
@@ -60,7 +60,7 @@ async function csvResponse(name: string, { site, pages }: ReturnType<ApiUseCases
   return new Response(body, { status: 200, headers });
 }
 
-export function decisionRoutes(useCases: ApiUseCases) {
+export function decisionRoutes(useCases: DeskUseCases) {
   const maxDays = RANGE_LIMITS_DAYS.decisionPage;
   const maxCsvDays = RANGE_LIMITS_DAYS.decisionExport;
   return [

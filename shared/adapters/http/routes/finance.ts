@@ -1,6 +1,6 @@
 /** Finance and trading reads: the audit trail, the P&L report, the day-ahead bids. */
 import * as z from 'zod';
-import type { ApiUseCases } from '#app/api.ts';
+import type { ReportUseCases } from '#app/api.ts';
 import { RANGE_LIMITS_DAYS } from '#app/queries/range.ts';
 import { csvDownload, csvTable } from '../csv.ts';
 import { parseInstantOrDay } from '../params.ts';
@@ -20,7 +20,7 @@ const ACTUAL_FIELDS = ['loadIntervals', 'plannedMwh', 'mwh', 'energyCostUsd', 'm
 const PNL_COLUMNS = [...PNL_SCALARS, ...ACTUAL_FIELDS.map((k) => `actual.${k}`)];
 const pnlCells = (r: PnlRowView): unknown[] => [...PNL_SCALARS.map((k) => r[k]), ...ACTUAL_FIELDS.map((k) => r.actual?.[k] ?? null)];
 
-export function financeRoutes(useCases: ApiUseCases) {
+export function financeRoutes(useCases: ReportUseCases) {
   const maxReportDays = RANGE_LIMITS_DAYS.report;
   return [
     route(

@@ -1,6 +1,6 @@
 /** Trader overrides: create (idempotent with Idempotency-Key), list, read, cancel (If-Match). */
 import * as z from 'zod';
-import type { ApiUseCases } from '#app/api.ts';
+import type { DeskUseCases } from '#app/api.ts';
 import type { OverrideResult } from '#app/overrides.ts';
 import type { Clock } from '#ports/clock.ts';
 import { ALL_ROLES } from '../auth.ts';
@@ -20,7 +20,7 @@ import { overrideView } from '../views.ts';
 const idParam = z.object({ id: z.string().min(1).max(64) });
 const etagHeader = { ETag: { description: 'The version, for If-Match', schema: { type: 'string' as const } } };
 
-export function overrideRoutes(useCases: ApiUseCases, clock: Clock) {
+export function overrideRoutes(useCases: DeskUseCases, clock: Clock) {
   const change = (r: OverrideResult) => ({
     ...overrideView(r.override, clock.nowMs()),
     revisions: r.revisions,

@@ -1,11 +1,11 @@
 /** Operations: recent runs, and a run triggered by hand. */
 import * as z from 'zod';
-import type { ApiUseCases } from '#app/api.ts';
+import type { DeskUseCases } from '#app/api.ts';
 import type { Clock } from '#ports/clock.ts';
 import { route } from '../route.ts';
 import { problemResponses, RunListSchema, RunRequestSchema, RunSummarySchema } from '../schemas.ts';
 
-export function runRoutes(useCases: ApiUseCases, clock: Clock) {
+export function runRoutes(useCases: DeskUseCases, clock: Clock) {
   return [
     route(
       {
