@@ -6,6 +6,7 @@
 import type { Site } from '#domain/sites.ts';
 import type { AuditRepository } from '#ports/audit.ts';
 import type { BidRepository } from '#ports/bids.ts';
+import type { CapabilityTestRepository } from '#ports/capability-tests.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { DecisionRepository, OverrideRepository, RunRepository } from '#ports/decisions.ts';
 import type { EventPublisher } from '#ports/events.ts';
@@ -13,6 +14,8 @@ import type { IdempotencyStore } from '#ports/idempotency.ts';
 import type { Logger } from '#ports/logger.ts';
 import type { MarketDataRepository } from '#ports/market-data.ts';
 import type { TelemetryRepository } from '#ports/telemetry.ts';
+import { getCapabilityTest, listCapabilityTests, scheduleCapabilityTest } from './capability-tests.ts';
+import { type ComplianceDeps, complianceReport } from './compliance.ts';
 import { cancelOverride, createOverride, getOverride, listOverrides, type OverrideDeps } from './overrides.ts';
 import { auditTrail } from './queries/audit.ts';
 import { bidsOfDay } from './queries/bids.ts';
@@ -38,6 +41,8 @@ export interface ApiParts {
   bids: BidRepository;
   /** What site agents report. */
   telemetry: TelemetryRepository;
+  /** Curtailment capability tests (the compliance evidence). */
+  capabilityTests: CapabilityTestRepository;
   publisher: EventPublisher;
   clock: Clock;
   log: Logger;
@@ -74,6 +79,10 @@ export interface ApiUseCases {
   siteActuals: Bound<typeof siteActuals>;
   siteActualsExport: Bound<typeof siteActualsExport>;
   sitePerformance: Bound<typeof sitePerformance>;
+  scheduleCapabilityTest: Bound<typeof scheduleCapabilityTest>;
+  listCapabilityTests: Bound<typeof listCapabilityTests>;
+  getCapabilityTest: Bound<typeof getCapabilityTest>;
+  complianceReport: Bound<typeof complianceReport>;
   triggerRun: (req: RunRequest) => Promise<RunSummary>;
 }
 
@@ -95,6 +104,7 @@ export function apiUseCases(p: ApiParts): ApiUseCases {
     probeStore: p.probeStore ?? (() => p.runs.lastSuccessfulHour()),
     ...(p.eventBus ? { eventBus: p.eventBus } : {}),
   };
+  const capability: ComplianceDeps = { ...p, createOverride: (cmd) => createOverride(overrides, cmd) };
   return {
     healthReport: () => healthReport(health),
     configuredSites: () => configuredSites(p),
@@ -115,6 +125,10 @@ export function apiUseCases(p: ApiParts): ApiUseCases {
     siteActuals: (q) => siteActuals(p, q),
     siteActualsExport: (q) => siteActualsExport(p, q),
     sitePerformance: (q) => sitePerformance(p, q),
+    scheduleCapabilityTest: (cmd) => scheduleCapabilityTest(capability, cmd),
+    listCapabilityTests: (q) => listCapabilityTests(capability, q),
+    getCapabilityTest: (q) => getCapabilityTest(capability, q),
+    complianceReport: (q) => complianceReport(capability, q),
     triggerRun: p.triggerRun ?? ((req) => runInterval(engine, req)),
   };
 }

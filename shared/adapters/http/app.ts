@@ -13,6 +13,7 @@ import type { ApiDeps } from './deps.ts';
 import { errorHandler, problem } from './problems.ts';
 import { mountRoute, type Route } from './route.ts';
 import { agentRoutes } from './routes/agent.ts';
+import { complianceRoutes } from './routes/compliance.ts';
 import { coreRoutes } from './routes/core.ts';
 import { decisionRoutes } from './routes/decisions.ts';
 import { financeRoutes } from './routes/finance.ts';
@@ -34,6 +35,7 @@ export function apiRoutes(deps: Pick<ApiDeps, 'useCases' | 'clock' | 'localRoute
     ...financeRoutes(useCases),
     ...runRoutes(useCases, clock),
     ...agentRoutes(useCases),
+    ...complianceRoutes(useCases),
   ];
 }
 
