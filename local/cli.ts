@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   backtest: async () => (await import('./commands/backtest.ts')).backtest,
   bids: async () => (await import('./commands/bids.ts')).bids,
   agent: async () => (await import('./commands/agent.ts')).agent,
+  compliance: async () => (await import('./commands/compliance.ts')).compliance,
 };
 
 function help(): string {

@@ -6,6 +6,7 @@
 import type { Site } from '#domain/sites.ts';
 import type { AuditRepository } from '#ports/audit.ts';
 import type { BidRepository } from '#ports/bids.ts';
+import type { CapabilityTestRepository } from '#ports/capability-tests.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { DecisionRepository, OverrideRepository, RunRepository } from '#ports/decisions.ts';
 import type { EventPublisher } from '#ports/events.ts';
@@ -13,6 +14,8 @@ import type { IdempotencyStore } from '#ports/idempotency.ts';
 import type { Logger } from '#ports/logger.ts';
 import type { MarketDataRepository } from '#ports/market-data.ts';
 import type { TelemetryRepository } from '#ports/telemetry.ts';
+import { type CapabilityTestDeps, getCapabilityTest, listCapabilityTests, scheduleCapabilityTest } from './capability-tests.ts';
+import { complianceReport } from './compliance.ts';
 import { cancelOverride, createOverride, getOverride, listOverrides, type OverrideDeps } from './overrides.ts';
 import { auditTrail } from './queries/audit.ts';
 import { bidsOfDay } from './queries/bids.ts';
@@ -38,6 +41,8 @@ export interface ApiParts {
   bids: BidRepository;
   /** What site agents report. */
   telemetry: TelemetryRepository;
+  /** Curtailment capability tests (the compliance evidence). */
+  capabilityTests: CapabilityTestRepository;
   publisher: EventPublisher;
   clock: Clock;
   log: Logger;
@@ -56,8 +61,8 @@ type Bound<F> = F extends (deps: never, ...args: infer A) => infer R ? (...args:
 
 /**
  * The use cases come in three groups, one per Lambda behind the HTTP API (DESIGN §5): the desk's
- * (decisions, overrides, runs, sites, health), the reports' (finance reads: audit, P&L, bids, actuals,
- * deployment performance) and the site agents' (dispatch plan, telemetry). Each Lambda builds only
+ * (decisions, overrides, runs, sites, health, capability tests), the reports' (finance reads: audit, P&L,
+ * bids, actuals, deployment performance, compliance evidence) and the site agents' (dispatch plan, telemetry). Each Lambda builds only
  * its own group, so its bundle holds only the code that group needs; the local server builds all three.
  */
 export interface DeskUseCases {
@@ -72,6 +77,9 @@ export interface DeskUseCases {
   getOverride: Bound<typeof getOverride>;
   listOverrides: Bound<typeof listOverrides>;
   recentRuns: Bound<typeof recentRuns>;
+  scheduleCapabilityTest: Bound<typeof scheduleCapabilityTest>;
+  listCapabilityTests: Bound<typeof listCapabilityTests>;
+  getCapabilityTest: Bound<typeof getCapabilityTest>;
   triggerRun: (req: RunRequest) => Promise<RunSummary>;
 }
 
@@ -82,6 +90,7 @@ export interface ReportUseCases {
   siteActuals: Bound<typeof siteActuals>;
   siteActualsExport: Bound<typeof siteActualsExport>;
   sitePerformance: Bound<typeof sitePerformance>;
+  complianceReport: Bound<typeof complianceReport>;
 }
 
 export interface AgentUseCases {
@@ -109,6 +118,7 @@ export function deskUseCases(p: ApiParts): DeskUseCases {
     probeStore: p.probeStore ?? (() => p.runs.lastSuccessfulHour()),
     ...(p.eventBus ? { eventBus: p.eventBus } : {}),
   };
+  const capability: CapabilityTestDeps = { ...p, createOverride: (cmd) => createOverride(overrides, cmd) };
   return {
     healthReport: () => healthReport(health),
     configuredSites: () => configuredSites(p),
@@ -121,6 +131,9 @@ export function deskUseCases(p: ApiParts): DeskUseCases {
     getOverride: (id) => getOverride(overrides, id),
     listOverrides: (filter) => listOverrides(overrides, filter),
     recentRuns: (limit) => recentRuns(p, limit),
+    scheduleCapabilityTest: (cmd) => scheduleCapabilityTest(capability, cmd),
+    listCapabilityTests: (q) => listCapabilityTests(capability, q),
+    getCapabilityTest: (q) => getCapabilityTest(capability, q),
     triggerRun: p.triggerRun ?? ((req) => runInterval(engine, req)),
   };
 }
@@ -133,6 +146,7 @@ export function reportUseCases(p: ApiParts): ReportUseCases {
     siteActuals: (q) => siteActuals(p, q),
     siteActualsExport: (q) => siteActualsExport(p, q),
     sitePerformance: (q) => sitePerformance(p, q),
+    complianceReport: (q) => complianceReport(p, q),
   };
 }
 

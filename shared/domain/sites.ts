@@ -105,6 +105,12 @@ export const SiteSchema = z
     loads: z.array(LoadSchema).min(1),
     fourCp: FourCpSchema.prefault({}),
     policy: PolicySchema.prefault({}),
+    /**
+     * On-site backup generation the site can run on, MW (Texas SB 6 asks a large load to disclose it, and whether it
+     * serves at least half its demand). Absent: not disclosed. Distinct from an AI load's `backupGenMw`, the share of
+     * that tenant which moves to backup generation when the grid operator orders large loads off.
+     */
+    backupGenerationMw: z.number().min(0).optional(),
     /** Carbon-aware curtailment: each tonne of CO2 the grid draw emits costs this much on top of the energy price. */
     carbon: z.strictObject({ shadowPriceUsdPerTonne: z.number().min(0).max(10_000) }).optional(),
   })

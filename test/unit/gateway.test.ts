@@ -40,4 +40,9 @@ describe('the gateway table', () => {
     expect(lambdaFor('GET', '/reports')).toBe('api');
     expect(lambdaFor('GET', '/reports/emissions/x')).toBe('reports');
   });
+
+  it('picks the most specific route: a parameter wins over the catch-all', () => {
+    expect(lambdaFor('GET', '/sites/rockdale/performance')).toBe('reports');
+    expect(lambdaFor('GET', '/sites/rockdale/capability-tests')).toBe('api');
+  });
 });

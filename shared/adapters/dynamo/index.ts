@@ -2,6 +2,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoAuditRepository } from './audit.ts';
 import { DynamoBidRepository } from './bids.ts';
+import { DynamoCapabilityTestRepository } from './capability-tests.ts';
 import { DynamoConfigStore } from './config.ts';
 import { DynamoDecisionRepository } from './decisions.ts';
 import { DynamoIdempotencyStore } from './idempotency.ts';
@@ -22,6 +23,7 @@ export interface Repositories {
   outbox: DynamoOutbox;
   config: DynamoConfigStore;
   telemetry: DynamoTelemetryRepository;
+  capabilityTests: DynamoCapabilityTestRepository;
 }
 
 export function dynamoRepositories(client: DynamoDBClient, tableName: string): Repositories {
@@ -36,5 +38,6 @@ export function dynamoRepositories(client: DynamoDBClient, tableName: string): R
     outbox: new DynamoOutbox(client, tableName),
     config: new DynamoConfigStore(client, tableName),
     telemetry: new DynamoTelemetryRepository(client, tableName),
+    capabilityTests: new DynamoCapabilityTestRepository(client, tableName),
   };
 }

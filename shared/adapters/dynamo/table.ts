@@ -13,6 +13,7 @@
  *   run                   RUN                              <startedAt>#<runId>
  *   run state             RUNSTATE                         LAST_SUCCESS
  *   override              OVR#<id>                         OVR                        SITEOVR#<site> / <to>#<id>
+ *   capability test       CAPTEST#<id>                     CAPTEST                    SITECAPTEST#<site> / <start>#<id>
  *   audit record          AUDIT                            <at>#<id>                  AUDITSITE#<site> / <at>#<id>
  *   idempotency key       IDEM#<scope>#<key>               IDEM
  *   day-ahead bids        BIDS#<site>                      <operating day>

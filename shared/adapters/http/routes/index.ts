@@ -8,20 +8,27 @@ import type { Clock } from '#ports/clock.ts';
 import type { Route } from '../route.ts';
 import { actualsRoutes } from './actuals.ts';
 import { agentRoutes } from './agent.ts';
+import { capabilityTestRoutes, complianceReportRoutes } from './compliance.ts';
 import { coreRoutes } from './core.ts';
 import { decisionRoutes } from './decisions.ts';
 import { financeRoutes } from './finance.ts';
 import { overrideRoutes } from './overrides.ts';
 import { runRoutes } from './runs.ts';
 
-/** Decisions, overrides, runs, sites and health: the `api` Lambda. */
+/** Decisions, overrides, runs, sites and health, and curtailment capability tests (each one an override): the `api` Lambda. */
 export function deskRoutes(useCases: DeskUseCases, clock: Clock): Route[] {
-  return [...coreRoutes(useCases), ...decisionRoutes(useCases), ...overrideRoutes(useCases, clock), ...runRoutes(useCases, clock)];
+  return [
+    ...coreRoutes(useCases),
+    ...decisionRoutes(useCases),
+    ...overrideRoutes(useCases, clock),
+    ...runRoutes(useCases, clock),
+    ...capabilityTestRoutes(useCases),
+  ];
 }
 
-/** Finance reads — audit, P&L, bids, actuals, deployment performance: the `reports` Lambda. */
+/** Finance reads — audit, P&L, bids, actuals, deployment performance, compliance evidence: the `reports` Lambda. */
 export function reportRoutes(useCases: ReportUseCases): Route[] {
-  return [...financeRoutes(useCases), ...actualsRoutes(useCases)];
+  return [...financeRoutes(useCases), ...actualsRoutes(useCases), ...complianceReportRoutes(useCases)];
 }
 
 /** The site agents' dispatch plan and telemetry: the `agent-api` Lambda. */
