@@ -67,7 +67,14 @@ export const esbuildSettings = {
 export const BUNDLE_FILE = 'index.mjs';
 
 /** Every Lambda: `functions/<name>/handler.ts`, exporting `handler`. */
-export const FUNCTION_NAMES = ['run-interval', 'api', 'ingest-prices', 'ingest-hashprice', 'ingest-grid-events'] as const;
+export const FUNCTION_NAMES = [
+  'run-interval',
+  'api',
+  'ingest-prices',
+  'ingest-hashprice',
+  'ingest-grid-events',
+  'ingest-nordpool',
+] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 export function handlerEntry(name: FunctionName): string {
