@@ -42,7 +42,12 @@ function deps(t: TestTable, nowMs: number, events: DomainEvent[]): NordPoolInges
     sites: [tydal],
     marketData: t.repos.marketData,
     audit: t.repos.audit,
-    publisher: { publish: async (evs) => (events.push(...evs), { sent: evs.map((e) => e.id), failed: [] }) },
+    publisher: {
+      publish: async (evs) => {
+        events.push(...evs);
+        return { sent: evs.map((e) => e.id), failed: [] };
+      },
+    },
     clock: { nowMs: () => nowMs },
     log: { info: () => {}, warn: () => {}, error: () => {} },
     sources: async () => [
