@@ -6,7 +6,7 @@
  * nothing, and silence must page as loudly as a failure. Their metrics come from the handlers
  * (Powertools metrics, namespace Switchyard, dimension `service`):
  *   - `RunsSucceeded` (service=run-interval): runs that succeeded in the invocation;
- *   - `FeedsStale` (service=ingest-prices / ingest-hashprice): feeds whose newest stored interval
+ *   - `FeedsStale` (service=ingest-prices / ingest-hashprice / ingest-nordpool): feeds whose newest stored interval
  *     is older than its threshold (shared/app/staleness.ts); each also has `FeedAgeSeconds` per `Feed`.
  */
 import { Duration } from 'aws-cdk-lib';
@@ -30,6 +30,7 @@ export const HANDLER_METRICS = {
   runsSucceeded: { metricName: 'RunsSucceeded', service: 'run-interval' },
   priceFeedsStale: { metricName: 'FeedsStale', service: 'ingest-prices' },
   hashpriceFeedsStale: { metricName: 'FeedsStale', service: 'ingest-hashprice' },
+  dayAheadFeedsStale: { metricName: 'FeedsStale', service: 'ingest-nordpool' },
 } as const;
 
 export interface AlarmsProps {
@@ -149,5 +150,7 @@ export class Alarms extends Construct {
     };
     feedsStale('market-data-stale', 'ingest-prices', HANDLER_METRICS.priceFeedsStale, config.schedules.ingestPrices, 'Market prices');
     feedsStale('hashprice-stale', 'ingest-hashprice', HANDLER_METRICS.hashpriceFeedsStale, config.schedules.ingestHashprice, 'Hashprices');
+    // Daily slots (infra/schedules.ts NORDPOOL_SLOTS): two days without a report, or two with stale Nord Pool prices.
+    feedsStale('day-ahead-stale', 'ingest-nordpool', HANDLER_METRICS.dayAheadFeedsStale, 'daily', 'Nord Pool day-ahead prices');
   }
 }

@@ -75,6 +75,7 @@ export const FUNCTION_NAMES = [
   'ingest-prices',
   'ingest-hashprice',
   'ingest-grid-events',
+  'ingest-nordpool',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 

@@ -23,6 +23,7 @@ import * as agentApi from '#functions/agent-api/contract.ts';
 import * as api from '#functions/api/contract.ts';
 import * as ingestGridEvents from '#functions/ingest-grid-events/contract.ts';
 import * as ingestHashprice from '#functions/ingest-hashprice/contract.ts';
+import * as ingestNordPool from '#functions/ingest-nordpool/contract.ts';
 import * as ingestPrices from '#functions/ingest-prices/contract.ts';
 import * as reports from '#functions/reports/contract.ts';
 import * as runInterval from '#functions/run-interval/contract.ts';
@@ -294,6 +295,17 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
     table: 'RW',
     publishes: true,
     secrets: [{ secret: 'hashrateIndex', settings: { HASHRATE_INDEX_API_KEY: 'apiKey' } }],
+    environment: () => ({ ...FEED_HTTP }),
+  }),
+  'ingest-nordpool': spec({
+    description: 'Pulls Nord Pool day-ahead prices in EUR (ENTSO-E as fallback) and the ECB EUR/USD rate for the NORDPOOL sites',
+    memorySize: 256,
+    // Worst case: per area and day both sources tried (3 × 10 s each), plus the ECB file.
+    timeout: Duration.minutes(5),
+    env: ingestNordPool.Env,
+    table: 'RW',
+    publishes: true,
+    secrets: [{ secret: 'entsoe', settings: { ENTSOE_SECURITY_TOKEN: 'securityToken' } }],
     environment: () => ({ ...FEED_HTTP }),
   }),
   'ingest-grid-events': spec({

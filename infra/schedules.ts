@@ -1,6 +1,7 @@
 /**
  * EventBridge Scheduler: the price and hashprice ingests and the hourly run (plus an optional run
- * at minutes 15, 30 and 45). Times are UTC.
+ * at minutes 15, 30 and 45), in UTC; and the Nord Pool ingest's afternoon slots, in Oslo time
+ * (Scheduler's time-zone support follows CET/CEST, as Nord Pool's auction does).
  *
  * Scheduler invokes Lambda asynchronously, so a failure can happen at two places, and both are
  * bounded by the schedule's interval — a retry never overlaps the next scheduled invocation:
@@ -8,12 +9,14 @@
  *   - the function throwing: Lambda's async retries (`configureAsyncInvoke`), then the same DLQ.
  * Each scheduled function has one encrypted SQS dead-letter queue; its depth is alarmed.
  */
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { Schedule, ScheduleExpression, ScheduleGroup, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
+import { DELIVERY_TIME_ZONE } from '#adapters/feeds/day-ahead.ts';
+import type { Event as NordPoolEvent } from '#functions/ingest-nordpool/contract.ts';
 import type { FunctionName } from './bundling.ts';
 import type { Cadence, StageConfig } from './config.ts';
 import type { Functions, RetryPolicy, SwitchyardFunction } from './functions.ts';
@@ -45,9 +48,34 @@ export interface Job {
   fn: FunctionName;
   cadence: Cadence;
   expression: string;
+  /** The zone the expression's wall clock is in (IANA name); default UTC. */
+  timeZone?: string;
+  /** Retry policy when the cadence's is too long for the gap to the function's next slot. */
+  retry?: RetryPolicy;
   description: string;
   input: Record<string, unknown>;
 }
+
+/**
+ * Nord Pool publishes the day-ahead auction's results at about 12:45 CET/CEST (HTTP 204 before). The
+ * first slot asks after that; the retries cover a delayed publication (a decoupling or a second
+ * auction can push it past 14:00); the last comes after the ECB's reference rate of the day
+ * (≈ 16:00 CET), and a day still unpublished then is an error. Local times in Oslo (CET/CEST).
+ */
+export const NORDPOOL_SLOTS: readonly { hour: number; minute: number; input: NordPoolEvent; description: string }[] = [
+  { hour: 13, minute: 15, input: {}, description: 'Nord Pool day-ahead results of the next delivery day (published ≈ 12:45 CET)' },
+  { hour: 14, minute: 0, input: {}, description: 'Nord Pool day-ahead results, retry for a late publication' },
+  { hour: 15, minute: 30, input: {}, description: 'Nord Pool day-ahead results, second retry' },
+  {
+    hour: 16,
+    minute: 30,
+    input: { lastAttempt: true },
+    description: 'ECB EUR/USD reference rate of the day (≈ 16:00 CET); last call for the day-ahead results',
+  },
+];
+
+/** A retry that ends before the next Nord Pool slot (the shortest gap is 45 minutes). */
+const NORDPOOL_RETRY: RetryPolicy = { maxEventAge: Duration.minutes(40), retryAttempts: 3 };
 
 /** The schedules of a stage. */
 export function jobs(config: StageConfig): Job[] {
@@ -82,6 +110,19 @@ export function jobs(config: StageConfig): Job[] {
       input: run,
     },
   ];
+  for (const slot of NORDPOOL_SLOTS) {
+    const at = `${String(slot.hour).padStart(2, '0')}${String(slot.minute).padStart(2, '0')}`;
+    list.push({
+      name: `ingest-nordpool-${at}`,
+      fn: 'ingest-nordpool',
+      cadence: 'daily',
+      expression: `cron(${slot.minute} ${slot.hour} * * ? *)`,
+      timeZone: DELIVERY_TIME_ZONE,
+      retry: NORDPOOL_RETRY,
+      description: slot.description,
+      input: slot.input,
+    });
+  }
   if (s.runEvery15Minutes) {
     list.push({
       name: 'run-interval-quarter-hourly',
@@ -117,10 +158,10 @@ export class Schedules extends Construct {
       // Function errors: Lambda retries within the shortest interval among the function's schedules.
       const shortest = all
         .filter((j) => j.fn === job.fn)
-        .map((j) => CADENCES[j.cadence])
-        .sort((a, b) => a.minutes - b.minutes)[0]!;
-      const dlq = f.asyncFailureQueue(shortest.retry);
-      const retry = CADENCES[job.cadence].retry;
+        .map((j) => j.retry ?? CADENCES[j.cadence].retry)
+        .sort((a, b) => a.maxEventAge.toSeconds() - b.maxEventAge.toSeconds())[0]!;
+      const dlq = f.asyncFailureQueue(shortest);
+      const retry = job.retry ?? CADENCES[job.cadence].retry;
       let role = roles.get(job.fn);
       if (!role) {
         role = schedulerRole(this, f);
@@ -131,7 +172,7 @@ export class Schedules extends Construct {
           scheduleName: job.name,
           scheduleGroup: this.group,
           description: job.description,
-          schedule: ScheduleExpression.expression(job.expression),
+          schedule: ScheduleExpression.expression(job.expression, job.timeZone ? TimeZone.of(job.timeZone) : TimeZone.ETC_UTC),
           timeWindow: TimeWindow.off(),
           enabled: config.schedules.enabled,
           target: new LambdaInvoke(f.fn, {

@@ -20,6 +20,8 @@ export interface FeedSecrets {
   ercotApi: Secret;
   /** Hashrate Index API: `{ "apiKey" }`; only with `feeds.hashrateIndex`. */
   hashrateIndex?: Secret;
+  /** ENTSO-E Transparency Platform (the Nord Pool ingest's fallback): `{ "securityToken" }`. */
+  entsoe: Secret;
 }
 
 export interface StatefulStackProps extends StackProps {
@@ -92,6 +94,7 @@ export class StatefulStack extends Stack {
         'password',
         'subscriptionKey',
       ]),
+      entsoe: feedSecret('EntsoeSecret', 'entsoe', 'ENTSO-E Transparency Platform API: {"securityToken"}', ['securityToken']),
       ...(config.feeds.hashrateIndex
         ? { hashrateIndex: feedSecret('HashrateIndexSecret', 'hashrate-index', 'Hashrate Index API: {"apiKey"}', ['apiKey']) }
         : {}),
@@ -102,6 +105,10 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'ErcotApiSecretName', {
       value: `switchyard/${config.stage}/ercot-api`,
       description: 'Store {"username","password","subscriptionKey"} here',
+    });
+    new CfnOutput(this, 'EntsoeSecretName', {
+      value: `switchyard/${config.stage}/entsoe`,
+      description: 'Store {"securityToken"} here (ENTSO-E Transparency Platform)',
     });
     if (this.secrets.hashrateIndex)
       new CfnOutput(this, 'HashrateIndexSecretName', {

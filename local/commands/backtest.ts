@@ -23,9 +23,17 @@ import { renderHtmlReport } from '#app/backtest/report-html.ts';
 import { type WalkForwardMonth, walkForwardForecaster, walkForwardMonthly } from '#app/forecast-fit.ts';
 import { operatingDayHours } from '#domain/bids.ts';
 import { lastPriceForecaster, type PriceForecaster, spikePersistenceForecaster } from '#domain/forecast.ts';
+import type { Site } from '#domain/sites.ts';
 import { parseInstant } from '#domain/time.ts';
 import { choiceFlag, parseFlags, requireFlag } from '../args.ts';
-import { readBacktestFiles } from '../backtest-files.ts';
+import {
+  type BacktestFx,
+  DEFAULT_EUR_USD,
+  type NordPoolBacktestData,
+  readBacktestFiles,
+  readHashpriceFile,
+  readNordPoolBacktestFiles,
+} from '../backtest-files.ts';
 import { type Command, UsageError } from './types.ts';
 
 /** Products a curtailable load resource can be offered into. */
@@ -61,8 +69,23 @@ function countFlag(value: string | undefined, flag: string, fallback: number, ma
   return n;
 }
 
+/** A Nord Pool backtest's summary says where its prices came from and which EUR→USD rate converted them. */
+export interface NordPoolSummary {
+  prices: { market: 'NORDPOOL'; area: string; days: NordPoolBacktestData['days'] };
+  fx: BacktestFx;
+}
+
+/** A rate from `--eur-usd`: a positive decimal (USD per EUR). */
+function rateFlag(value: string): number {
+  const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n > 0)) throw new UsageError(`--eur-usd must be a positive number of USD per EUR, such as 1.08 (got "${value}")`);
+  return n;
+}
+
+const fileList = (value: string | undefined) => (value ?? '').split(',').filter((f) => f !== '');
+
 export interface BacktestOutputs {
-  summary: Summary;
+  summary: Summary & { nordpool?: NordPoolSummary };
   result: BacktestResult;
   files: { summary: string; csv: string; html: string };
 }
@@ -93,11 +116,22 @@ export async function backtestCommand(argv: string[], progress = process.stderr.
     'reaction-lag-sced': { type: 'string' },
     rtm5: { type: 'string' },
     'walk-forward': { type: 'string' },
+    'nordpool-json': { type: 'string' },
+    'entsoe-xml': { type: 'string' },
+    'ecb-fx-xml': { type: 'string' },
+    'eur-usd': { type: 'string' },
   });
   // When a settlement price is known after its interval ends; the site agent's lag in SCED intervals.
   const priceLagMinutes = countFlag(flags['price-lag-minutes'], 'price-lag-minutes', DEFAULT_PRICE_LAG_MINUTES, 24 * 60);
   const reactionLagSced = countFlag(flags['reaction-lag-sced'], 'reaction-lag-sced', DEFAULT_REACTION_LAG_SCED, 288);
   const sitesPath = requireFlag(flags.sites, 'sites');
+  const nordpoolFiles = { nordpoolJson: fileList(flags['nordpool-json']), entsoeXml: fileList(flags['entsoe-xml']) };
+  if (nordpoolFiles.nordpoolJson.length > 0 || nordpoolFiles.entsoeXml.length > 0) {
+    return nordPoolBacktest(flags, sitesPath, nordpoolFiles, { priceLagMinutes, reactionLagSced }, progress);
+  }
+  for (const flag of ['ecb-fx-xml', 'eur-usd'] as const) {
+    if (flags[flag] !== undefined) throw new UsageError(`--${flag} converts Nord Pool prices: give --nordpool-json or --entsoe-xml`);
+  }
   const files = {
     rtm: requireFlag(flags.rtm, 'rtm'),
     dam: requireFlag(flags.dam, 'dam'),
@@ -127,7 +161,10 @@ export async function backtestCommand(argv: string[], progress = process.stderr.
   if (from !== undefined && to !== undefined && to <= from) throw new UsageError('--to must be after --from');
   for (const s of sites) {
     if (s.market !== 'ERCOT')
-      throw new UsageError(`--sites ${sitesPath}: site "${s.id}" is in market ${s.market}; the backtest files are ERCOT`);
+      throw new UsageError(
+        `--sites ${sitesPath}: site "${s.id}" is in market ${s.market}; the backtest files are ERCOT` +
+          (s.market === 'NORDPOOL' ? ' (give a NORDPOOL site --nordpool-json or --entsoe-xml)' : ''),
+      );
     if (s.fourCp.enabled && !(files.load && files.loadForecast)) {
       throw new UsageError(`--sites ${sitesPath}: site "${s.id}" has 4CP enabled: give --load (actual system load) and --load-forecast`);
     }
@@ -147,7 +184,98 @@ export async function backtestCommand(argv: string[], progress = process.stderr.
   }
   const fromMs = from ?? first;
   const toMs = to ?? last;
+  return runAndWrite(
+    { sites, data, fromMs, toMs, tz, outDir, forecasterName, walkForward, asProduct, priceLagMinutes, reactionLagSced },
+    progress,
+  );
+}
 
+interface RunSpec {
+  sites: Site[];
+  data: ReturnType<typeof readBacktestFiles>;
+  fromMs: number;
+  toMs: number;
+  tz: string;
+  outDir: string;
+  forecasterName: string;
+  walkForward: 'monthly' | null;
+  asProduct: (typeof AS_OFFER_PRODUCTS)[number] | null;
+  priceLagMinutes: number;
+  reactionLagSced: number;
+  /** Added to summary.json. */
+  nordpool?: NordPoolSummary;
+}
+
+/** The backtest of a NORDPOOL site: its day-ahead prices are what it pays, so they are both the settlement and the day-ahead series. */
+function nordPoolBacktest(
+  flags: Record<string, string | undefined>,
+  sitesPath: string,
+  priceFiles: { nordpoolJson: string[]; entsoeXml: string[] },
+  lags: { priceLagMinutes: number; reactionLagSced: number },
+  progress: boolean,
+): Promise<BacktestOutputs> {
+  for (const flag of ['rtm', 'dam', 'rtm5', 'as-prices', 'as-product', 'load', 'load-forecast'] as const) {
+    if (flags[flag] !== undefined) throw new UsageError(`--${flag} is an ERCOT file; a Nord Pool backtest takes none`);
+  }
+  if (flags['ecb-fx-xml'] !== undefined && flags['eur-usd'] !== undefined) {
+    throw new UsageError('--eur-usd is the rate used without --ecb-fx-xml: give one of them');
+  }
+  const btc = requireFlag(flags.btc, 'btc');
+  const outDir = resolve(requireFlag(flags.out, 'out'));
+  const forecasterName =
+    flags.forecaster === undefined ? 'spike-persistence' : choiceFlag(flags.forecaster, 'forecaster', Object.keys(FORECASTERS));
+  const walkForward = flags['walk-forward'] === undefined ? null : choiceFlag(flags['walk-forward'], 'walk-forward', ['monthly'] as const);
+  if (walkForward && forecasterName !== 'spike-persistence') {
+    throw new UsageError('--walk-forward refits the spike-persistence forecaster: drop --forecaster or give spike-persistence');
+  }
+  const sites = readSitesFile(sitesPath).sites;
+  for (const s of sites) {
+    if (s.market !== 'NORDPOOL') {
+      throw new UsageError(
+        `--sites ${sitesPath}: site "${s.id}" is in market ${s.market}; --nordpool-json and --entsoe-xml are Nord Pool prices`,
+      );
+    }
+  }
+  const areas = [...new Set(sites.map((s) => s.settlementPoint!))];
+  if (areas.length > 1) throw new UsageError(`--sites ${sitesPath}: all sites must be in one bidding zone (got ${areas.join(', ')})`);
+  const area = areas[0]!;
+  const eurUsd = flags['eur-usd'] === undefined ? DEFAULT_EUR_USD : rateFlag(flags['eur-usd']);
+  const np = readNordPoolBacktestFiles(
+    { ...priceFiles, ecbFxXml: flags['ecb-fx-xml'], eurUsd, eurUsdGiven: flags['eur-usd'] !== undefined },
+    area,
+  );
+  const data = {
+    // Nord Pool sites pay the day-ahead price of each quarter-hour: it is their settlement price too.
+    rt: np.points.map((p) => ({ ...p, kind: 'RT' as const })),
+    da: np.points,
+    hashprice: readHashpriceFile(btc),
+  };
+  const tz = sites[0]!.timezone;
+  const from = windowFlag(flags.from, 'from', tz);
+  const to = windowFlag(flags.to, 'to', tz);
+  if (from !== undefined && to !== undefined && to <= from) throw new UsageError('--to must be after --from');
+  const fromMs = from ?? np.points[0]!.intervalStartMs;
+  const toMs = to ?? np.points.at(-1)!.intervalStartMs + 15 * 60_000;
+  return runAndWrite(
+    {
+      sites,
+      data,
+      fromMs,
+      toMs,
+      tz,
+      outDir,
+      forecasterName,
+      walkForward,
+      asProduct: null,
+      ...lags,
+      nordpool: { prices: { market: 'NORDPOOL', area, days: np.days }, fx: np.fx },
+    },
+    progress,
+  );
+}
+
+async function runAndWrite(spec: RunSpec, progress: boolean): Promise<BacktestOutputs> {
+  const { sites, data, fromMs, toMs, tz, outDir, forecasterName, walkForward, asProduct, priceLagMinutes, reactionLagSced } = spec;
   const intervals = data.rt.filter((p) => p.intervalStartMs >= fromMs && p.intervalStartMs < toMs).length;
   if (intervals === 0) throw new UsageError(`no real-time prices between --from and --to`);
   // Each month's parameters fitted on the files' data published before the month began.
@@ -190,7 +318,7 @@ export async function backtestCommand(argv: string[], progress = process.stderr.
   } finally {
     bar?.stop();
   }
-  const summary = summarize(result);
+  const summary = spec.nordpool ? { ...summarize(result), nordpool: spec.nordpool } : summarize(result);
   mkdirSync(outDir, { recursive: true });
   const out = { summary: join(outDir, 'summary.json'), csv: join(outDir, 'intervals.csv'), html: join(outDir, 'report.html') };
   writeFileSync(out.summary, `${JSON.stringify(summary, null, 2)}\n`);
@@ -207,7 +335,9 @@ export const backtest: Command = {
     '[--forecaster spike-persistence|last-price] [--as-prices <hub-hourly-csv> [--as-product RRS|ECRS|NSPIN]] ' +
     `[--price-lag-minutes N (minutes after its interval a settlement price is known; default ${DEFAULT_PRICE_LAG_MINUTES}: ERCOT posts it after the interval)] ` +
     `[--reaction-lag-sced K (SCED intervals before the site acts on a 5-minute price; default ${DEFAULT_REACTION_LAG_SCED})] [--rtm5 <NP6-788-CD csv>] ` +
-    '[--walk-forward monthly (refit the forecaster each month on the data published before it)]',
+    '[--walk-forward monthly (refit the forecaster each month on the data published before it)]\n' +
+    '       switchyard backtest --sites <NORDPOOL sites> --nordpool-json <file,…> | --entsoe-xml <file,…> --btc <csv> --out <dir> ' +
+    `[--ecb-fx-xml <eurofxref file> | --eur-usd R (USD per EUR when no rates file is given; default ${DEFAULT_EUR_USD})] [--from] [--to] [--forecaster]`,
   async run(argv) {
     const { summary, files } = await backtestCommand(argv);
     for (const s of summary.sites) {
@@ -222,7 +352,17 @@ export const backtest: Command = {
       const bounds = bound.length ? ` (upper bounds: ${bound.join(', ')})` : '';
       process.stdout.write(`${s.siteId}: ${s.intervals} intervals; capture ${cr}; headline ${s.headline ?? '-'}${bounds}${vs}\n`);
     }
+    if (summary.nordpool) process.stdout.write(`${fxLine(summary.nordpool.fx)}\n`);
     process.stdout.write(`wrote ${files.summary}\n      ${files.csv}\n      ${files.html}\n`);
     return 0;
   },
 };
+
+/** Which EUR→USD rate the prices were converted with, as the command prints it. */
+export function fxLine(fx: BacktestFx): string {
+  if (fx.source === 'fixed') {
+    return `EUR→USD: fixed ${fx.eurUsd} (${fx.from === 'default' ? 'the default; --eur-usd or --ecb-fx-xml to change it' : '--eur-usd'})`;
+  }
+  const rates = [...new Set(fx.days.map((d) => `${d.rateDay} ${d.eurUsd}`))].join(', ');
+  return `EUR→USD: ECB reference rates from ${fx.file}, each delivery day at the rate out at its start (${rates})`;
+}

@@ -14,10 +14,11 @@ import { promisify } from 'node:util';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliveryDayOf, deliveryDayWindow } from '#adapters/feeds/day-ahead.ts';
 import { openApiDocument } from '#adapters/http/openapi.ts';
 import { apiRoutes } from '#adapters/http/routes/index.ts';
 import type { ApiUseCases } from '#app/api.ts';
-import { HOUR_MS } from '#domain/time.ts';
+import { DAY_MS, HOUR_MS, parseUtcDay, utcDay } from '#domain/time.ts';
 import { systemClock } from '#ports/clock.ts';
 import { BUNDLE_BUDGET_BYTES } from '../../bench/bundles.ts';
 import {
@@ -38,6 +39,7 @@ import { type Handler, type Loopback, loopback } from '../contract/loopback.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
 import { type EventBridgeServer, startEventBridgeServer } from '../support/eventbridge-server.ts';
 import { mempoolRoutes } from '../support/mempool-routes.ts';
+import { a44, ecbXml, fullDay, nordPoolDay } from '../unit/nordpool/fixtures.ts';
 
 const exec = promisify(execFile);
 const BUS = 'switchyard-test';
@@ -450,6 +452,99 @@ describe('ingest-grid-events bundle', () => {
     expect(inv.ok, inv.error ?? inv.output).toBe(true);
     expect(inv.result).toMatchObject({ stored: 1, ids: ['eea-bundle-test'] });
     expect(bus.events.some((ev) => ev.detailType === 'GridEmergency')).toBe(true);
+  });
+});
+
+describe('ingest-nordpool bundle', () => {
+  const ENTSOE_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:switchyard/test/entsoe-GhIjKl';
+  const today = deliveryDayOf(Date.now());
+  const tomorrow = utcDay(parseUtcDay(today) + DAY_MS);
+  const xml = (body: string) => ({ headers: { 'content-type': 'text/xml' }, body });
+  let providers: Loopback;
+  let entsoeSecret: Loopback;
+
+  beforeAll(async () => {
+    [providers, entsoeSecret] = await Promise.all([
+      loopback({
+        // Today's result as Nord Pool publishes it; tomorrow's fails there, so ENTSO-E is asked.
+        '/api/DayAheadPrices': (req) =>
+          req.query.get('date') === today
+            ? { body: nordPoolDay({ day: today, minutes: 15, price: () => 41.5 }) }
+            : { status: 503, body: 'Service Unavailable' },
+        '/entsoe/api': (req) =>
+          req.query.get('securityToken') === 'entsoe-token'
+            ? xml(a44([{ periods: [fullDay(tomorrow, 15, (i) => 30 + i / 4)] }]))
+            : { status: 401, body: 'Unauthorized' },
+        '/ecb/eurofxref-daily.xml': () => xml(ecbXml([{ date: today, rates: { USD: '1.1642', NOK: '11.72' } }])),
+      }),
+      loopback({
+        '/': (req) => {
+          const json = { 'content-type': 'application/x-amz-json-1.1' };
+          if ((JSON.parse(req.body) as { SecretId?: string }).SecretId !== ENTSOE_SECRET_ARN) {
+            return { status: 400, headers: json, body: { __type: 'ResourceNotFoundException', message: 'not found' } };
+          }
+          return { headers: json, body: { ARN: ENTSOE_SECRET_ARN, SecretString: JSON.stringify({ securityToken: 'entsoe-token' }) } };
+        },
+      }),
+    ]);
+  });
+  afterAll(() => Promise.all([providers.close(), entsoeSecret.close()]));
+
+  it('stores the NO3 days from Nord Pool and, where it fails, ENTSO-E with the token from Secrets Manager, and the ECB rate', async () => {
+    const inv = await invoke(
+      'ingest-nordpool',
+      {},
+      {
+        ENTSOE_SECURITY_TOKEN_SECRET: `${ENTSOE_SECRET_ARN}#securityToken`,
+        SECRETS_MANAGER_ENDPOINT: entsoeSecret.url,
+        NORDPOOL_BASE_URL: providers.url,
+        ENTSOE_BASE_URL: `${providers.url}/entsoe/api`,
+        ECB_DAILY_URL: `${providers.url}/ecb/eurofxref-daily.xml`,
+        FEED_HTTP_MAX_ATTEMPTS: '1',
+        FEED_HTTP_BASE_DELAY_MS: '1',
+      },
+    );
+
+    expect(inv.ok, inv.error ?? inv.output).toBe(true);
+    expect((inv.result as { days: unknown[] }).days).toEqual([
+      { area: 'NO3', deliveryDay: today, status: 'stored', source: 'nordpool', revision: { version: 2, state: 'Final' } },
+      {
+        area: 'NO3',
+        deliveryDay: tomorrow,
+        status: 'stored',
+        source: 'entsoe',
+        revision: { version: 1, state: 'Final' },
+        failedOver: ['nordpool'],
+      },
+    ]);
+    expect((inv.result as { rates: unknown }).rates).toEqual([{ date: today, rate: 1.1642 }]);
+    const { startMs, endMs } = deliveryDayWindow(tomorrow);
+    const stored = await table.repos.marketData.getPrices('NORDPOOL', 'NO3', 'DA', startMs, endMs);
+    expect(stored.length).toBe((endMs - startMs) / (15 * 60_000));
+    expect(stored.every((p) => p.currency === 'EUR')).toBe(true);
+    expect(entsoeSecret.requests).toHaveLength(1);
+    expect(bus.events.some((ev) => ev.detailType === 'PricesStored' && (ev.detail as { node?: string }).node === 'NO3')).toBe(true);
+    expect(emitted(inv, 'DayAheadDaysStored', 'ingest-nordpool')).toBe(2);
+    expect(emitted(inv, 'FeedsStale', 'ingest-nordpool')).toBe(0);
+  });
+
+  it('fails the last slot of the day, for the retries and the error alarm, when the next day is still not published', async () => {
+    const inv = await invoke(
+      'ingest-nordpool',
+      { lastAttempt: true, deliveryDay: utcDay(parseUtcDay(tomorrow) + DAY_MS) },
+      {
+        NORDPOOL_BASE_URL: providers.url,
+        ENTSOE_BASE_URL: `${providers.url}/entsoe/api`,
+        ECB_DAILY_URL: `${providers.url}/ecb/eurofxref-daily.xml`,
+        FEED_HTTP_MAX_ATTEMPTS: '1',
+      },
+    );
+
+    expect(inv.ok).toBe(false);
+    // Nord Pool fails (503) and ENTSO-E has no token configured: every source failed, each named.
+    expect(inv.error).toMatch(
+      /Nord Pool ingest failed: NO3 \d{4}-\d{2}-\d{2}: day-ahead NO3 .*nordpool: .*503.*entsoe: ENTSOE_SECURITY_TOKEN is not configured/,
+    );
   });
 });
 

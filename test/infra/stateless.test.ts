@@ -42,7 +42,7 @@ function roleStatements(roleId: string): Statement[] {
 
 const functionRoleId = (name: FunctionName) => (fnProps(name).Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
 
-const SCHEDULED: FunctionName[] = ['ingest-prices', 'ingest-hashprice', 'run-interval'];
+const SCHEDULED: FunctionName[] = ['ingest-prices', 'ingest-hashprice', 'run-interval', 'ingest-nordpool'];
 const ASYNC: FunctionName[] = [...SCHEDULED, 'ingest-grid-events'];
 
 describe('functions', () => {
@@ -52,6 +52,7 @@ describe('functions', () => {
       'api',
       'ingest-grid-events',
       'ingest-hashprice',
+      'ingest-nordpool',
       'ingest-prices',
       'reports',
       'run-interval',
@@ -112,18 +113,24 @@ describe('functions', () => {
       ERCOT_SUBSCRIPTION_KEY_SECRET: 'ErcotApiSecret#subscriptionKey',
     });
     expect(secretSettings('ingest-hashprice')).toEqual({ HASHRATE_INDEX_API_KEY_SECRET: 'HashrateIndexSecret#apiKey' });
+    expect(secretSettings('ingest-nordpool')).toEqual({ ENTSOE_SECURITY_TOKEN_SECRET: 'EntsoeSecret#securityToken' });
     for (const name of ['run-interval', 'api', 'ingest-grid-events'] as const) expect(secretSettings(name)).toEqual({});
   });
 });
 
 describe('schedules', () => {
+  const UTC = 'Etc/UTC';
+  // The Nord Pool slots' interval is the shortest gap between two of them (13:15 to 14:00).
+  const nordpool = (at: string, expression: string, input: object) =>
+    ({ name: `ingest-nordpool-${at}`, fn: 'ingest-nordpool', expression, timeZone: 'Europe/Oslo', intervalSeconds: 2700, input }) as const;
   const EXPECTED = [
-    { name: 'ingest-prices', fn: 'ingest-prices', expression: 'cron(5/15 * * * ? *)', intervalSeconds: 900, input: {} },
-    { name: 'ingest-hashprice', fn: 'ingest-hashprice', expression: 'cron(10 * * * ? *)', intervalSeconds: 3600, input: {} },
+    { name: 'ingest-prices', fn: 'ingest-prices', expression: 'cron(5/15 * * * ? *)', timeZone: UTC, intervalSeconds: 900, input: {} },
+    { name: 'ingest-hashprice', fn: 'ingest-hashprice', expression: 'cron(10 * * * ? *)', timeZone: UTC, intervalSeconds: 3600, input: {} },
     {
       name: 'run-interval-hourly',
       fn: 'run-interval',
       expression: 'cron(0 * * * ? *)',
+      timeZone: UTC,
       intervalSeconds: 3600,
       input: { trigger: 'schedule' },
     },
@@ -131,9 +138,14 @@ describe('schedules', () => {
       name: 'run-interval-quarter-hourly',
       fn: 'run-interval',
       expression: 'cron(15,30,45 * * * ? *)',
+      timeZone: UTC,
       intervalSeconds: 900,
       input: { trigger: 'schedule' },
     },
+    nordpool('1315', 'cron(15 13 * * ? *)', {}),
+    nordpool('1400', 'cron(0 14 * * ? *)', {}),
+    nordpool('1530', 'cron(30 15 * * ? *)', {}),
+    nordpool('1630', 'cron(30 16 * * ? *)', { lastAttempt: true }),
   ] as const;
 
   it('schedules the ingests and the runs, and nothing else', () => {
@@ -144,12 +156,12 @@ describe('schedules', () => {
     ).toEqual(EXPECTED.map((e) => e.name).sort());
   });
 
-  it.each(EXPECTED)('$name runs $expression (UTC) in the stage group, on time, enabled', (e) => {
+  it.each(EXPECTED)('$name runs $expression ($timeZone) in the stage group, on time, enabled', (e) => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       Name: e.name,
       GroupName: 'switchyard-prod',
       ScheduleExpression: e.expression,
-      ScheduleExpressionTimezone: 'Etc/UTC',
+      ScheduleExpressionTimezone: e.timeZone,
       FlexibleTimeWindow: { Mode: 'OFF' },
       State: 'ENABLED',
       Target: Match.objectLike({ Arn: arnOf(fnId(e.fn)), Input: JSON.stringify(e.input) }),
@@ -455,6 +467,7 @@ describe('least privilege', () => {
     'ingest-prices': { secrets: ['ErcotApiSecret'], dlq: true },
     'ingest-hashprice': { secrets: ['HashrateIndexSecret'], dlq: true },
     'ingest-grid-events': { secrets: [], dlq: true },
+    'ingest-nordpool': { secrets: ['EntsoeSecret'], dlq: true },
   };
 
   it.each(prod.functions)(
@@ -558,6 +571,7 @@ describe('alarms', () => {
   it.each([
     ['market-data-stale', 'ingest-prices', 900],
     ['hashprice-stale', 'ingest-hashprice', 3600],
+    ['day-ahead-stale', 'ingest-nordpool', 86400],
   ])('fire when %s: %s reports stale feeds, or nothing, for two ingest periods', (alarm, service, period) => {
     expect(named(alarm)).toMatchObject({
       Namespace: 'Switchyard',

@@ -19,6 +19,7 @@ import { type EventBridgeServer, startEventBridgeServer } from '../support/event
 import { site } from '../support/fixtures.ts';
 import { mempoolRoutes } from '../support/mempool-routes.ts';
 import { type RecordingDynamo, startRecordingDynamo } from '../support/recording-dynamo.ts';
+import { ecbXml, nordPoolDay } from '../unit/nordpool/fixtures.ts';
 
 const saved = { ...process.env };
 let table: TestTable;
@@ -26,6 +27,7 @@ let dynamo: RecordingDynamo;
 let bus: EventBridgeServer;
 let ercot: Loopback;
 let mempool: Loopback;
+let nordpool: Loopback;
 const sent = new Map<FunctionName, Set<string>>();
 
 function emptyReport(fields: string[]): Handler {
@@ -103,6 +105,16 @@ beforeAll(async () => {
     ]),
   });
   mempool = await loopback(mempoolRoutes());
+  // Nord Pool answers every day (the ingest stores it and its revision); the ECB its daily file.
+  nordpool = await loopback({
+    '/api/DayAheadPrices': (req) => ({ body: nordPoolDay({ day: req.query.get('date')!, minutes: 15 }) }),
+    '/ecb/daily.xml': () => ({ headers: { 'content-type': 'text/xml' }, body: ecbXml([{ date: '2025-10-24', rates: { USD: '1.16' } }]) }),
+  });
+  const nordpoolSites = join(mkdtempSync(join(tmpdir(), 'switchyard-access-np-')), 'sites.json');
+  writeFileSync(
+    nordpoolSites,
+    JSON.stringify({ sites: [site({ id: 'tydal', market: 'NORDPOOL', settlementPoint: 'NO3', timezone: 'Europe/Oslo' })] }),
+  );
   const sites = [site()];
   const sitesFile = join(mkdtempSync(join(tmpdir(), 'switchyard-access-')), 'sites.json');
   writeFileSync(sitesFile, JSON.stringify({ sites }));
@@ -127,6 +139,8 @@ beforeAll(async () => {
     ERCOT_TOKEN_URL: `${ercot.url}/b2c/token`,
     MEMPOOL_BASE_URL: mempool.url,
     HASHPRICE_SOURCES: 'mempool',
+    NORDPOOL_BASE_URL: nordpool.url,
+    ECB_DAILY_URL: `${nordpool.url}/ecb/daily.xml`,
     FEED_HTTP_BASE_DELAY_MS: '1',
   });
 
@@ -137,6 +151,9 @@ beforeAll(async () => {
     await record('ingest-prices', (h) => h({}));
     await record('ingest-hashprice', (h) => h({}));
     await record('ingest-grid-events', (h) => h({ events: [{ type: 'EEA', level: 2, start: iso(now), end: iso(now + HOUR_MS) }] }));
+    process.env.SITES_FILE = nordpoolSites;
+    await record('ingest-nordpool', (h) => h({}));
+    process.env.SITES_FILE = sitesFile;
     await record('api', async (h) => {
       await h(apiEvent('GET', '/sites/rockdale/decisions'));
       const override = { action: 'CURTAIL', loadId: 's21', from: iso(next), to: iso(next + HOUR_MS), reason: `access check, ${pass}` };
@@ -169,7 +186,7 @@ beforeAll(async () => {
 afterAll(async () => {
   process.env = saved;
   resetAwsParts();
-  await Promise.all([dynamo.close(), bus.close(), ercot.close(), mempool.close()]);
+  await Promise.all([dynamo.close(), bus.close(), ercot.close(), mempool.close(), nordpool.close()]);
 });
 
 describe('table access of each function', () => {

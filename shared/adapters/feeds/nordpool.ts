@@ -18,6 +18,7 @@ import { MAX_ABS_PRICE_USD_PER_MWH } from './csv.ts';
 import { checkCoversDay, type DayAheadDay, type DayAheadFetch, type DayAheadPrice, type DayAheadSource } from './day-ahead.ts';
 import { FeedError, type HttpOptions } from './http.ts';
 import { requestText, statusError } from './http-text.ts';
+import { atJsonPosition, positionAt } from './json-position.ts';
 
 export const NORDPOOL_BASE_URL = 'https://dataportal-api.nordpoolgroup.com';
 export const NORDPOOL_DAY_AHEAD_PATH = '/api/DayAheadPrices';
@@ -55,18 +56,20 @@ export interface NordPoolParseOptions {
 
 /**
  * Parses a DayAheadPrices response — or a file holding an array of them — into one DayAheadDay per
- * area and delivery day. Anything unusable throws a ValidationError naming the line (for malformed
- * JSON) or the field path, e.g. `multiAreaEntries[5].entryPerArea.NO3`.
+ * area and delivery day. Anything unusable throws a ValidationError naming the line and column of the
+ * offending value and its path, e.g. `…, line 52, column 16: multiAreaEntries[5].entryPerArea.NO3: is null`
+ * (a missing field: where the object that lacks it begins; malformed JSON: the line only).
  */
 export function parseNordPoolDayAhead(text: string, opts: NordPoolParseOptions = {}): DayAheadDay[] {
   const doc = parseJson(text);
   const responses = Array.isArray(doc) ? doc : [doc];
-  return responses.flatMap((item, i) => dayAheadDays(item, Array.isArray(doc) ? [i] : [], opts));
+  return responses.flatMap((item, i) => dayAheadDays(text, item, Array.isArray(doc) ? [i] : [], opts));
 }
 
-function dayAheadDays(item: unknown, prefix: PropertyKey[], opts: NordPoolParseOptions): DayAheadDay[] {
+function dayAheadDays(text: string, item: unknown, prefix: PropertyKey[], opts: NordPoolParseOptions): DayAheadDay[] {
   const fail = (path: PropertyKey[], message: string): never => {
-    throw new ValidationError(WHAT, [{ path: formatPath([...prefix, ...path]), message }]);
+    const full = [...prefix, ...path];
+    throw new ValidationError(`${WHAT}${atJsonPosition(text, full)}`, [{ path: formatPath(full), message }]);
   };
   const parsed = DayAheadResponse.safeParse(item);
   if (!parsed.success) {
@@ -88,7 +91,7 @@ function dayAheadDays(item: unknown, prefix: PropertyKey[], opts: NordPoolParseO
     const stateAt = r.areaStates.findIndex((s) => s.areas.includes(area));
     if (stateAt < 0) fail(['areaStates'], `gives no state for ${area}`);
     const prices = entriesOf(r, area, fail);
-    const intervalMinutes = coverOrFail(r.deliveryDateCET, prices, prefix);
+    const intervalMinutes = coverOrFail(r.deliveryDateCET, prices, (message) => fail(['multiAreaEntries'], message));
     return {
       area,
       deliveryDay: r.deliveryDateCET,
@@ -120,13 +123,12 @@ function entriesOf(r: DayAheadResponse, area: string, fail: (path: PropertyKey[]
   return prices.sort((a, b) => a.intervalStartMs - b.intervalStartMs);
 }
 
-function coverOrFail(deliveryDay: string, prices: DayAheadPrice[], prefix: PropertyKey[]): 15 | 60 {
+function coverOrFail(deliveryDay: string, prices: DayAheadPrice[], fail: (message: string) => never): 15 | 60 {
   try {
     return checkCoversDay(WHAT, deliveryDay, prices);
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
-    const message = `delivery day ${deliveryDay}: ${err.issues[0]!.message}`;
-    throw new ValidationError(WHAT, [{ path: formatPath([...prefix, 'multiAreaEntries']), message }]);
+    return fail(`delivery day ${deliveryDay}: ${err.issues[0]!.message}`);
   }
 }
 
@@ -141,8 +143,9 @@ function parseJson(text: string): unknown {
   } catch (err) {
     const msg = (err as Error).message;
     const pos = /position (\d+)/.exec(msg);
-    const line = pos ? text.slice(0, Number(pos[1])).split('\n').length : undefined;
-    throw new ValidationError(line ? `${WHAT}, line ${line}` : WHAT, [{ path: '', message: `not valid JSON: ${msg}` }]);
+    const at = pos ? positionAt(text, Number(pos[1])) : undefined;
+    const where = at ? `${WHAT}, line ${at.line}, column ${at.column}` : WHAT;
+    throw new ValidationError(where, [{ path: '', message: `not valid JSON: ${msg}` }]);
   }
 }
 

@@ -6,6 +6,15 @@ import { fixture, nordPoolDay } from './fixtures.ts';
 const at = (s: string) => Date.parse(s);
 const json = (o: unknown) => JSON.stringify(o, null, 2);
 
+/** Line and column (1-based) of the value after the n-th (0-based) occurrence of `key` in `text`. */
+function valueAfter(text: string, key: string, n: number): { line: number; column: number } {
+  let i = -1;
+  for (let k = 0; k <= n; k++) i = text.indexOf(key, i + 1);
+  const offset = i + key.length;
+  const before = text.slice(0, offset).split('\n');
+  return { line: before.length, column: before.at(-1)!.length + 1 };
+}
+
 describe('Nord Pool DayAheadPrices', () => {
   it('reads an hourly 23-hour day (2025-03-30) for each area, in its currency', () => {
     const days = parseNordPoolDayAhead(fixture('nordpool-NO3-NO4-2025-03-30.json'));
@@ -74,7 +83,12 @@ describe('Nord Pool DayAheadPrices', () => {
     it('a null price, naming the entry and area', () => {
       const doc = nordPoolDay({ day: '2025-11-03', minutes: 15 });
       (doc.multiAreaEntries[5]!.entryPerArea as Record<string, number | null>).NO3 = null;
-      expect(message(json(doc))).toBe('Nord Pool DayAheadPrices JSON: multiAreaEntries[5].entryPerArea.NO3: is null');
+      const text = json(doc);
+      const { line, column } = valueAfter(text, '"NO3": ', 5);
+      expect(message(text)).toBe(
+        `Nord Pool DayAheadPrices JSON, line ${line}, column ${column}: multiAreaEntries[5].entryPerArea.NO3: is null`,
+      );
+      expect(text.split('\n')[line - 1]!.slice(column - 1)).toBe('null');
     });
 
     it('a missing interval', () => {
@@ -86,8 +100,11 @@ describe('Nord Pool DayAheadPrices', () => {
     it('an entry that is neither 15 nor 60 minutes long', () => {
       const doc = nordPoolDay({ day: '2025-11-03', minutes: 15 });
       doc.multiAreaEntries[3]!.deliveryEnd = doc.multiAreaEntries[4]!.deliveryEnd;
-      expect(message(json(doc))).toBe(
-        'Nord Pool DayAheadPrices JSON: multiAreaEntries[3].deliveryEnd: the entry is 30 minutes long; expected 15 or 60',
+      const text = json(doc);
+      const { line, column } = valueAfter(text, '"deliveryEnd": ', 3);
+      expect(message(text)).toBe(
+        `Nord Pool DayAheadPrices JSON, line ${line}, column ${column}: multiAreaEntries[3].deliveryEnd: ` +
+          'the entry is 30 minutes long; expected 15 or 60',
       );
     });
 
@@ -104,13 +121,45 @@ describe('Nord Pool DayAheadPrices', () => {
 
     it('a field of the wrong type, by its path', () => {
       const doc = { ...nordPoolDay({ day: '2025-11-03', minutes: 15 }), version: 'two' };
-      expect(message(json(doc))).toMatch(/^Nord Pool DayAheadPrices JSON: version: /);
+      const text = json(doc);
+      const { line, column } = valueAfter(text, '"version": ', 0);
+      expect(message(text)).toMatch(new RegExp(`^Nord Pool DayAheadPrices JSON, line ${line}, column ${column}: version: `));
+    });
+
+    it('a missing price, at the line and column where its entry object begins', () => {
+      const doc = nordPoolDay({ day: '2025-11-03', minutes: 15 });
+      delete (doc.multiAreaEntries[7]!.entryPerArea as Record<string, number>).NO3;
+      const text = json(doc);
+      const { line, column } = valueAfter(text, '"entryPerArea": ', 7);
+      expect(message(text)).toBe(
+        `Nord Pool DayAheadPrices JSON, line ${line}, column ${column}: multiAreaEntries[7].entryPerArea.NO3: is missing`,
+      );
+    });
+
+    it('a bad value of the second response in a file of several, on one line, by its column', () => {
+      const days = [nordPoolDay({ day: '2025-11-03', minutes: 15 }), nordPoolDay({ day: '2025-11-04', minutes: 15 })];
+      (days[1]!.multiAreaEntries[2]!.entryPerArea as Record<string, number>).NO3 = 1e9;
+      const text = JSON.stringify(days);
+      const column = text.indexOf('1000000000') + 1;
+      expect(message(text)).toBe(
+        `Nord Pool DayAheadPrices JSON, line 1, column ${column}: [1].multiAreaEntries[2].entryPerArea.NO3: ` +
+          '1000000000 EUR/MWh is beyond any price limit',
+      );
+    });
+
+    it('an interval missing from the day, at the entries array', () => {
+      const doc = nordPoolDay({ day: '2025-11-03', minutes: 15 });
+      doc.multiAreaEntries.splice(10, 1);
+      const text = json(doc);
+      const { line, column } = valueAfter(text, '"multiAreaEntries": ', 0);
+      expect(message(text)).toMatch(new RegExp(`, line ${line}, column ${column}: multiAreaEntries: delivery day 2025-11-03: no price`));
     });
 
     it('malformed JSON, by its line', () => {
       const text = json(nordPoolDay({ day: '2025-11-03', minutes: 15 })).replace('"market": "DayAhead",', '"market": "DayAhead",,');
       const line = text.split('\n').findIndex((l) => l.includes('"DayAhead",,')) + 1;
-      expect(message(text)).toMatch(new RegExp(`^Nord Pool DayAheadPrices JSON, line ${line}: not valid JSON`));
+      const column = text.split('\n')[line - 1]!.indexOf(',,') + 2;
+      expect(message(text)).toMatch(new RegExp(`^Nord Pool DayAheadPrices JSON, line ${line}, column ${column}: not valid JSON`));
     });
   });
 });
