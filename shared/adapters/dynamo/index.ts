@@ -5,6 +5,7 @@ import { DynamoBidRepository } from './bids.ts';
 import { DynamoConfigStore } from './config.ts';
 import { DynamoDecisionRepository } from './decisions.ts';
 import { DynamoIdempotencyStore } from './idempotency.ts';
+import { DynamoIngestMarkerRepository } from './ingest-markers.ts';
 import { DynamoMarketDataRepository } from './market-data.ts';
 import { DynamoOutbox } from './outbox.ts';
 import { DynamoOverrideRepository } from './overrides.ts';
@@ -22,6 +23,7 @@ export interface Repositories {
   outbox: DynamoOutbox;
   config: DynamoConfigStore;
   telemetry: DynamoTelemetryRepository;
+  ingests: DynamoIngestMarkerRepository;
 }
 
 export function dynamoRepositories(client: DynamoDBClient, tableName: string): Repositories {
@@ -36,5 +38,6 @@ export function dynamoRepositories(client: DynamoDBClient, tableName: string): R
     outbox: new DynamoOutbox(client, tableName),
     config: new DynamoConfigStore(client, tableName),
     telemetry: new DynamoTelemetryRepository(client, tableName),
+    ingests: new DynamoIngestMarkerRepository(client, tableName),
   };
 }
