@@ -5,19 +5,23 @@
  *   random point, then started again until caught up: decisions lost, duplicated, and chain breaks (a current decision
  *   whose previous state is not the current decision of the interval before), checked through the
  *   repositories;
- * - fuzz: requests generated from /openapi.json against the in-process app on dynalite (fresh table
- *   every 10,000 requests): 5xx and responses outside the document.
- * RELIABILITY_TRIALS and RELIABILITY_REQUESTS scale them (defaults 20 and 100,000).
+ * - fuzz: requests generated from /openapi.json (every operation and role, valid and invalid, create→read→cancel
+ *   sequences) against the in-process app (`app.fetch`, no HTTP) on dynalite (fresh table every 10,000 requests):
+ *   5xx and responses outside the document.
+ * RELIABILITY_TRIALS and RELIABILITY_REQUESTS scale them (defaults 20 and 100,000). On a 2-core machine the defaults
+ * took ~35 minutes one after the other; now the fuzz runs in RELIABILITY_FUZZ_WORKERS processes (default 2, each on
+ * its own dynalite) while the crash trials run RELIABILITY_CRASH_PARALLEL at a time (default 2), and a trial's check
+ * reads the table in one scan instead of a query per interval.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoRepositories, type Repositories } from '#adapters/dynamo/index.ts';
-import { dynamoClient } from '#adapters/dynamo/table.ts';
+import { documentClient, dynamoClient } from '#adapters/dynamo/table.ts';
 import type { Decision } from '#domain/decision.ts';
-import { startDynalite } from '#local/dynalite.ts';
 import { openStore, readRuntimeInfo } from '#local/store.ts';
 import { startFuzzApp } from '../test/support/fuzz-app.ts';
 import { fuzz, random } from '../test/support/openapi-fuzz.ts';
@@ -97,8 +101,36 @@ interface ChainCheck {
   chainBreaks: number;
 }
 
+/** Revisions per decision (`DEC#<site>#<interval>` → count), read in one paginated scan rather than a query per interval. */
+async function revisionCounts(store: { client: Parameters<typeof documentClient>[0] }, table: string): Promise<Map<string, number>> {
+  const doc = documentClient(store.client);
+  const counts = new Map<string, number>();
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const res = await doc.send(
+      new ScanCommand({
+        TableName: table,
+        ProjectionExpression: 'pk, sk',
+        FilterExpression: 'begins_with(pk, :dec) AND begins_with(sk, :rev)',
+        ExpressionAttributeValues: { ':dec': 'DEC#', ':rev': 'REV#' },
+        ExclusiveStartKey,
+      }),
+    );
+    for (const it of res.Items ?? []) counts.set(it.pk as string, (counts.get(it.pk as string) ?? 0) + 1);
+    ExclusiveStartKey = res.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return counts;
+}
+
 /** Every site has one decision per interval of the hours, each with one revision, each computed from the one before. */
-async function check(repos: Repositories, siteIds: string[], fromMs: number, toMs: number, perHour: number): Promise<ChainCheck> {
+async function check(
+  repos: Repositories,
+  revisions: Map<string, number>,
+  siteIds: string[],
+  fromMs: number,
+  toMs: number,
+  perHour: number,
+): Promise<ChainCheck> {
   const c: ChainCheck = { intervals: 0, lost: 0, duplicated: 0, chainBreaks: 0 };
   for (const siteId of siteIds) {
     const items: Decision[] = [];
@@ -111,8 +143,9 @@ async function check(repos: Repositories, siteIds: string[], fromMs: number, toM
     c.intervals += items.length;
     c.lost += Math.max(0, ((toMs - fromMs) / H) * perHour - items.length);
     for (const [i, d] of items.entries()) {
-      const revs = await repos.decisions.revisions(siteId, d.intervalStart);
-      if (revs.length > 1) c.duplicated += revs.length - 1;
+      const revs = revisions.get(`DEC#${siteId}#${d.intervalStart}`) ?? 0;
+      if (revs === 0) throw new Error(`no revision item found for ${siteId} ${d.intervalStart}: the scan's key shape is stale`);
+      if (revs > 1) c.duplicated += revs - 1;
       const before = items[i - 1];
       const prev = d.inputs.previous;
       if (before && prev) {
@@ -124,65 +157,68 @@ async function check(repos: Repositories, siteIds: string[], fromMs: number, toM
   return c;
 }
 
-async function crashTrials(trials: number): Promise<Record<string, number>> {
+/** A home whose store says the last successful hour lies CATCH_UP_HOURS + 1 hours back: the runtime's start catches up. */
+async function missedHoursHome(table: string, now: number): Promise<{ home: string; env: Record<string, string> }> {
+  const home = mkdtempSync(join(tmpdir(), 'switchyard-crash-'));
+  const store = await openStore(home, table, { own: true });
+  await dynamoRepositories(store.client, table).runs.markHourSucceeded(now - (CATCH_UP_HOURS + 1) * H);
+  await store.close();
+  const env = { SWITCHYARD_HOME: home, SWITCHYARD_SITES: hundredSites(home), SWITCHYARD_MARKET_DATA: 'demo', SWITCHYARD_TABLE: table };
+  return { home, env };
+}
+
+const caughtUpTo = (home: string, table: string, now: number) => async () => {
+  const r = runtimeRepos(home, table);
+  if (!r) return false;
+  try {
+    return (await r.repos.runs.lastSuccessfulHour()) === now;
+  } finally {
+    r.close();
+  }
+};
+
+async function crashTrials(trials: number, parallel: number): Promise<Record<string, number>> {
   const rnd = random(2026);
   const totals = { intervals: 0, lost: 0, duplicated: 0, chainBreaks: 0, killed: 0, cleanRunMs: 0 };
   const table = 'switchyard';
-  for (let t = 0; t < trials; t++) {
-    const home = mkdtempSync(join(tmpdir(), 'switchyard-crash-'));
+  const siteIds = Array.from({ length: 100 }, (_, i) => `site-${i}`);
+  const now = Math.floor(Date.now() / H) * H;
+  // Calibration: how long an uninterrupted catch-up takes, so that the kill points fall inside it.
+  const cal = await missedHoursHome(table, now);
+  totals.cleanRunMs = (await runtime(cal.env, { done: caughtUpTo(cal.home, table, now) })).ms;
+  rmSync(cal.home, { recursive: true, force: true });
+  // Kill points drawn up front, in trial order, so that they do not depend on which trial finishes first.
+  const killPoints = Array.from({ length: trials }, () => rnd.int(1_000, Math.max(1_500, totals.cleanRunMs)));
+  const trial = async (t: number) => {
+    const { home, env } = await missedHoursHome(table, now);
     try {
-      const sitesFile = hundredSites(home);
-      const siteIds = Array.from({ length: 100 }, (_, i) => `site-${i}`);
-      const env = { SWITCHYARD_HOME: home, SWITCHYARD_SITES: sitesFile, SWITCHYARD_MARKET_DATA: 'demo', SWITCHYARD_TABLE: table };
-      const now = Math.floor(Date.now() / H) * H;
-      // Missed hours: the last success lies CATCH_UP_HOURS + 1 hours back.
-      const store = await openStore(home, table, { own: true });
-      await dynamoRepositories(store.client, table).runs.markHourSucceeded(now - (CATCH_UP_HOURS + 1) * H);
-      await store.close();
-      const caughtUp = async () => {
-        const r = runtimeRepos(home, table);
-        if (!r) return false;
-        try {
-          return (await r.repos.runs.lastSuccessfulHour()) === now;
-        } finally {
-          r.close();
-        }
-      };
-      if (t === 0) {
-        // Calibration: how long an uninterrupted catch-up takes, so that the kill points fall inside it.
-        const calibration = mkdtempSync(join(tmpdir(), 'switchyard-crash-'));
-        const s2 = await openStore(calibration, table, { own: true });
-        await dynamoRepositories(s2.client, table).runs.markHourSucceeded(now - (CATCH_UP_HOURS + 1) * H);
-        await s2.close();
-        const cal = async () => {
-          const r = runtimeRepos(calibration, table);
-          if (!r) return false;
-          try {
-            return (await r.repos.runs.lastSuccessfulHour()) === now;
-          } finally {
-            r.close();
-          }
-        };
-        totals.cleanRunMs = (await runtime({ ...env, SWITCHYARD_HOME: calibration }, { done: cal })).ms;
-        rmSync(calibration, { recursive: true, force: true });
-      }
-      const killed = await runtime(env, { killAfterMs: rnd.int(1_000, Math.max(1_500, totals.cleanRunMs)) });
+      const killed = await runtime(env, { killAfterMs: killPoints[t]! });
       if (killed.code === null) totals.killed++;
       rmSync(join(home, 'runtime.json'), { force: true });
-      await runtime(env, { done: caughtUp });
+      await runtime(env, { done: caughtUpTo(home, table, now) });
       const after = await reopen(home, table);
-      const c = await check(dynamoRepositories(after.client, table), siteIds, now - CATCH_UP_HOURS * H, now + H, 4);
-      await after.close();
-      totals.intervals += c.intervals;
-      totals.lost += c.lost;
-      totals.duplicated += c.duplicated;
-      totals.chainBreaks += c.chainBreaks;
+      try {
+        const revisions = await revisionCounts(after, table);
+        const c = await check(dynamoRepositories(after.client, table), revisions, siteIds, now - CATCH_UP_HOURS * H, now + H, 4);
+        totals.intervals += c.intervals;
+        totals.lost += c.lost;
+        totals.duplicated += c.duplicated;
+        totals.chainBreaks += c.chainBreaks;
+      } finally {
+        await after.close();
+      }
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
-  }
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < trials) await trial(next++);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, trials)) }, worker));
   return {
     'crash trials': trials,
+    'crash trials at once': Math.max(1, Math.min(parallel, trials)),
     'crash runtimes killed mid-way': totals.killed,
     'crash uninterrupted catch-up (ms)': totals.cleanRunMs,
     'crash intervals checked': totals.intervals,
@@ -192,46 +228,106 @@ async function crashTrials(trials: number): Promise<Record<string, number>> {
   };
 }
 
-async function fuzzRun(endpoint: string, total: number): Promise<Record<string, number | string>> {
-  const BATCH = 10_000;
-  const sum = { requests: 0, fiveXx: 0, undocumented: 0, sequences: 0, sequenceFailures: 0, ms: 0 };
-  const statuses: Record<string, number> = {};
-  const examples: string[] = [];
-  for (let done = 0, seed = 1; done < total; done += BATCH, seed++) {
+export interface FuzzSum {
+  requests: number;
+  fiveXx: number;
+  undocumented: number;
+  sequences: number;
+  sequenceFailures: number;
+  statuses: Record<string, number>;
+  examples: string[];
+}
+
+const FUZZ_BATCH = 10_000;
+
+/** Fuzz batches (a fresh table and seed each) against the in-process app over the dynalite at `endpoint`. */
+export async function fuzzBatches(endpoint: string, batches: readonly { seed: number; total: number }[]): Promise<FuzzSum> {
+  const sum: FuzzSum = { requests: 0, fiveXx: 0, undocumented: 0, sequences: 0, sequenceFailures: 0, statuses: {}, examples: [] };
+  for (const { seed, total } of batches) {
     const app = await startFuzzApp(endpoint);
-    const f = await fuzz(app.fetch, app.doc, app.world, app.callers, { total: Math.min(BATCH, total - done), seed, trader: app.trader });
+    const f = await fuzz(app.fetch, app.doc, app.world, app.callers, { total, seed, trader: app.trader });
     app.close();
     sum.requests += f.requests;
     sum.fiveXx += f.fiveXx;
     sum.undocumented += f.undocumented;
     sum.sequences += f.sequences;
     sum.sequenceFailures += f.sequenceFailures;
-    sum.ms += f.elapsedMs;
-    for (const [s, n] of Object.entries(f.byStatus)) statuses[s] = (statuses[s] ?? 0) + n;
-    examples.push(...f.examples.slice(0, 5 - examples.length));
+    for (const [s, n] of Object.entries(f.byStatus)) sum.statuses[s] = (sum.statuses[s] ?? 0) + n;
+    sum.examples.push(...f.examples.slice(0, Math.max(0, 5 - sum.examples.length)));
   }
-  for (const e of examples) process.stderr.write(`fuzz: ${e}\n`);
+  return sum;
+}
+
+/** One fuzz worker process (bench/reliability-fuzz-worker.ts) with its own dynalite, given its batches. */
+function fuzzWorker(batches: readonly { seed: number; total: number }[]): Promise<FuzzSum> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(TSX, [join(ROOT, 'bench/reliability-fuzz-worker.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, RELIABILITY_FUZZ_BATCHES: JSON.stringify(batches) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', (code) => {
+      const last = out.trim().split('\n').at(-1);
+      if (code !== 0 || !last) reject(new Error(`fuzz worker exited with ${code}`));
+      else resolve(JSON.parse(last) as FuzzSum);
+    });
+  });
+}
+
+async function fuzzRun(total: number, workers: number): Promise<Record<string, number | string>> {
+  const batches: { seed: number; total: number }[] = [];
+  for (let done = 0, seed = 1; done < total; done += FUZZ_BATCH, seed++) batches.push({ seed, total: Math.min(FUZZ_BATCH, total - done) });
+  const n = Math.max(1, Math.min(workers, batches.length));
+  const started = Date.now();
+  const parts = await Promise.all(Array.from({ length: n }, (_, w) => fuzzWorker(batches.filter((_, i) => i % n === w))));
+  const ms = Date.now() - started;
+  const sum = parts.reduce((a, b) => ({
+    requests: a.requests + b.requests,
+    fiveXx: a.fiveXx + b.fiveXx,
+    undocumented: a.undocumented + b.undocumented,
+    sequences: a.sequences + b.sequences,
+    sequenceFailures: a.sequenceFailures + b.sequenceFailures,
+    statuses: Object.fromEntries(
+      [...new Set([...Object.keys(a.statuses), ...Object.keys(b.statuses)])].map((s) => [s, (a.statuses[s] ?? 0) + (b.statuses[s] ?? 0)]),
+    ),
+    examples: [...a.examples, ...b.examples].slice(0, 5),
+  }));
+  for (const e of sum.examples) process.stderr.write(`fuzz: ${e}\n`);
   return {
     'fuzz requests': sum.requests,
-    'fuzz requests/s': Math.round(sum.requests / (sum.ms / 1000)),
+    'fuzz worker processes': n,
+    'fuzz duration (s)': Math.round(ms / 1000),
+    'fuzz requests/s': Math.round(sum.requests / (ms / 1000)),
     'fuzz 5xx': sum.fiveXx,
     'fuzz outside the document': sum.undocumented,
     'fuzz create→read→cancel sequences': sum.sequences,
     'fuzz sequence failures': sum.sequenceFailures,
-    'fuzz statuses': Object.entries(statuses)
+    'fuzz statuses': Object.entries(sum.statuses)
       .sort()
-      .map(([s, n]) => `${s}:${n}`)
+      .map(([s, k]) => `${s}:${k}`)
       .join(' '),
   };
 }
 
 export async function benchReliability(): Promise<Record<string, number | string>> {
-  const db = await startDynalite({});
-  try {
-    const crash = await crashTrials(Number(process.env.RELIABILITY_TRIALS ?? 20));
-    const fz = await fuzzRun(db.endpoint, Number(process.env.RELIABILITY_REQUESTS ?? 100_000));
-    return { ...crash, ...fz };
-  } finally {
-    await db.close();
-  }
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
+  const startLoad = load();
+  const started = Date.now();
+  // Both at once: a crash trial leaves a core idle much of the time (start-up, polling), the fuzz fills it.
+  const [crash, fz] = await Promise.all([
+    crashTrials(Number(process.env.RELIABILITY_TRIALS ?? 20), Number(process.env.RELIABILITY_CRASH_PARALLEL ?? 2)),
+    fuzzRun(Number(process.env.RELIABILITY_REQUESTS ?? 100_000), Number(process.env.RELIABILITY_FUZZ_WORKERS ?? 2)),
+  ]);
+  return {
+    ...crash,
+    ...fz,
+    'duration (s)': Math.round((Date.now() - started) / 1000),
+    'load average at start (1/5/15 min)': startLoad,
+    'load average at end (1/5/15 min)': load(),
+  };
 }

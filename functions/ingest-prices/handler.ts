@@ -57,6 +57,8 @@ export const handler = lambdaHandler(NAME, async (raw, { metrics }) => {
     {
       sites: p.sites,
       marketData: p.repos.marketData,
+      audit: p.repos.audit,
+      ingests: p.repos.ingests,
       publisher: p.publisher,
       clock: systemClock,
       log: p.log,
@@ -80,6 +82,9 @@ export const handler = lambdaHandler(NAME, async (raw, { metrics }) => {
       feed: r.source,
       rows: r.rows,
       written: r.written.prices,
+      changed: r.prices.changed,
+      new: r.prices.new,
+      unchanged: r.prices.unchanged,
       rejects: r.rejects.length,
       gaps: r.gaps.length,
     })),

@@ -4,8 +4,12 @@
  * is stored), then writes in batches with a progress bar on stderr when it is a terminal, and
  * ends with a summary line on stdout. Prices recent enough to inform open intervals re-decide them,
  * as a live pull does (local/live-feeds.ts). `ercot-fuel-mix-xlsx` is a binary workbook: it is read
- * whole as bytes and stored as the market's average carbon intensity per quarter hour.
+ * whole as bytes and stored as the market's average carbon intensity per quarter hour. The summary
+ * counts the prices that changed a stored value (a correction, also written to the audit trail),
+ * the new ones and the unchanged ones. Each ingest of a file leaves a start and completion marker:
+ * the next ingest of a file whose last ingest did not complete says so, and replaces it.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import cliProgress from 'cli-progress';
@@ -16,6 +20,7 @@ import { ingestIntensity } from '#app/intensity.ts';
 import { newPriceRecorder } from '#app/jobs/price-redecide.ts';
 import { iso } from '#domain/time.ts';
 import type { AuditRepository } from '#ports/audit.ts';
+import type { IngestMarker, IngestMarkerRepository } from '#ports/ingest-markers.ts';
 import type { MarketDataRepository } from '#ports/market-data.ts';
 import { choiceFlag, parseFlags, requireFlag } from '../args.ts';
 import { openLocalContext } from '../context.ts';
@@ -73,12 +78,21 @@ export function parseIngestArgs(argv: string[]): IngestArgs<IngestSource> {
   };
 }
 
+/** The warning printed when the last ingest of the file stopped half-way. */
+export function unfinishedWarning(file: string, m: IngestMarker): string {
+  return (
+    `the earlier ingest of ${file} (started ${iso(m.startedAtMs)}, ${n(m.written)} of ${n(m.expected)} points stored) did not complete; ` +
+    'this ingest replaces it\n'
+  );
+}
+
 /** Parses and stores one file; returns the report (the command prints it). */
 export async function ingestFile(
   repo: MarketDataRepository,
   args: IngestArgs,
   io: IngestIo,
   audit?: AuditRepository,
+  markers?: IngestMarkerRepository,
 ): Promise<IngestReport> {
   const now = io.now ?? (() => performance.now());
   let text: string;
@@ -87,6 +101,8 @@ export async function ingestFile(
   } catch (err) {
     throw new Error(`cannot read --file ${args.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  const file = basename(args.file);
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
   const t0 = now();
   const batch = parseFeedFile(args.source, text, { skipBadRows: args.skipBadRows, ...(args.nodes ? { nodes: args.nodes } : {}) });
   const parseMs = now() - t0;
@@ -114,7 +130,14 @@ export async function ingestFile(
   const t1 = now();
   let report: IngestReport;
   try {
-    report = await ingestBatch(repo, batch, { onProgress: (done) => bar?.update(done), ...(audit ? { audit } : {}) });
+    report = await ingestBatch(repo, batch, {
+      onProgress: (done) => bar?.update(done),
+      target: { kind: 'file', source: args.source, name: file, hash },
+      actor: `cli:${args.source}`,
+      onUnfinished: (m) => io.err(unfinishedWarning(file, m)),
+      ...(audit ? { audit } : {}),
+      ...(markers ? { markers } : {}),
+    });
   } finally {
     bar?.stop();
   }
@@ -133,8 +156,13 @@ export async function ingestFile(
   const parts = Object.entries(report.written)
     .filter(([, v]) => v > 0)
     .map(([k, v]) => `${n(v)} ${k}`);
+  const p = report.prices;
+  const changes = batch.prices?.length ? ` (${n(p.changed)} changed, ${n(p.new)} new, ${n(p.unchanged)} unchanged)` : '';
+  for (const c of report.changedSample.slice(0, 5))
+    io.err(`changed: ${c.series} ${iso(c.intervalStartMs)} ${c.oldCurrency ? `${c.old} ${c.oldCurrency}` : c.old} → ${c.new}\n`);
+  if (p.changed > 5) io.err(`… and ${n(p.changed - 5)} more changed prices (the audit trail lists ${report.changedSample.length})\n`);
   io.out(
-    `ingested ${basename(args.file)} as ${args.source}: ${n(batch.rows)} rows, ${parts.join(', ') || 'nothing'} written, ` +
+    `ingested ${file} as ${args.source}: ${n(batch.rows)} rows, ${parts.join(', ') || 'nothing'} written${changes}, ` +
       `${n(batch.rejects.length)} skipped, ${n(batch.duplicates)} duplicates, ${n(batch.gaps.length)} gaps; ` +
       `parse ${Math.round(parseMs)} ms (${n(rate(batch.rows, parseMs))} rows/s), write ${(writeMs / 1000).toFixed(1)} s (${n(rate(written, writeMs))} rows/s)\n`,
   );
@@ -201,7 +229,7 @@ export const ingest: Command = {
         return 0;
       }
       const recorder = newPriceRecorder(ctx.repos.marketData);
-      await ingestFile(recorder.repo, { ...args, source }, io, ctx.repos.audit);
+      await ingestFile(recorder.repo, { ...args, source }, io, ctx.repos.audit, ctx.repos.ingests);
       const stored = recorder.stored(ctx.clock.nowMs());
       if (stored.length > 0) {
         try {

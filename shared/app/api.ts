@@ -11,6 +11,7 @@ import type { Clock } from '#ports/clock.ts';
 import type { DecisionRepository, OverrideRepository, RunRepository } from '#ports/decisions.ts';
 import type { EventPublisher } from '#ports/events.ts';
 import type { IdempotencyStore } from '#ports/idempotency.ts';
+import type { IngestMarkerRepository } from '#ports/ingest-markers.ts';
 import type { Logger } from '#ports/logger.ts';
 import type { MarketDataRepository } from '#ports/market-data.ts';
 import type { TelemetryRepository } from '#ports/telemetry.ts';
@@ -54,6 +55,8 @@ export interface ApiParts {
   probeStore?: HealthDeps['probeStore'];
   /** GET /health's event-bus part; default: not checked. */
   eventBus?: HealthDeps['eventBus'];
+  /** GET /health's ingest part; default: not checked. */
+  ingests?: IngestMarkerRepository;
 }
 
 /** A use case with its dependencies bound: the same call without the first argument. */
@@ -117,6 +120,7 @@ export function deskUseCases(p: ApiParts): DeskUseCases {
     clock: p.clock,
     probeStore: p.probeStore ?? (() => p.runs.lastSuccessfulHour()),
     ...(p.eventBus ? { eventBus: p.eventBus } : {}),
+    ...(p.ingests ? { ingests: p.ingests } : {}),
   };
   const capability: CapabilityTestDeps = { ...p, createOverride: (cmd) => createOverride(overrides, cmd) };
   return {

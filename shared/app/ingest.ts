@@ -3,14 +3,24 @@
  * PriceFeed; pull daily hashprice from sources in a configured primary → fallback order, storing
  * each value with its source. Parsing happens before the first write, so a bad file (without
  * skip-bad-rows) stores nothing; writes are idempotent upserts, so a run cut short is repaired by
- * running it again.
+ * running it again. Each chunk of prices is compared with what is stored before it is written: a
+ * report counts new, changed and unchanged prices, and an ingest that changed stored prices is
+ * written to the audit trail with a sample of the intervals (old → new). With a marker repository an
+ * ingest records its start, its progress and its completion (#ports/ingest-markers.ts).
  */
 import type { GridEvent } from '#domain/grid.ts';
-import { DAY_MS, parseUtcDay, utcDay } from '#domain/time.ts';
-import type { AuditRepository } from '#ports/audit.ts';
+import { DAY_MS, iso, parseUtcDay, utcDay } from '#domain/time.ts';
+import type { AuditRecord, AuditRepository } from '#ports/audit.ts';
 import type { DomainEvent, EventPublisher, PublishResult } from '#ports/events.ts';
 import type { FeedBatch, FeedGap, FeedReject, HashpriceSource, PriceFeed } from '#ports/feeds.ts';
-import type { HashpricePoint, MarketDataRepository } from '#ports/market-data.ts';
+import {
+  type IngestMarker,
+  type IngestMarkerRepository,
+  type IngestTarget,
+  ingestKey,
+  type PriceChangeCounts,
+} from '#ports/ingest-markers.ts';
+import { type HashpricePoint, type MarketDataRepository, type PricePoint, priceCurrency } from '#ports/market-data.ts';
 import { type DayAheadStoreResult, storeDayAhead } from './day-ahead.ts';
 
 export interface IngestOptions {
@@ -20,8 +30,16 @@ export interface IngestOptions {
   onProgress?: (done: number, total: number) => void;
   /** Where the replacement of a stored day-ahead revision is recorded. */
   audit?: AuditRepository;
-  /** The time stored with day-ahead revisions. Default now. */
+  /** The time stored with day-ahead revisions, price corrections and markers. Default now. */
   nowMs?: number;
+  /** What is ingested: names the audit record of a correction and the marker. */
+  target?: IngestTarget;
+  /** Where the ingest records its start and completion (with `target`). */
+  markers?: IngestMarkerRepository;
+  /** Called when the previous ingest of the same target did not complete: this one replaces it. */
+  onUnfinished?: (previous: IngestMarker) => void;
+  /** Who the audit record of a correction names; default the source. */
+  actor?: string;
 }
 
 export interface IngestCounts {
@@ -42,6 +60,73 @@ export interface IngestReport {
   duplicates: number;
   /** What happened to each day-ahead delivery day of the batch. */
   dayAhead?: DayAheadStoreResult[];
+  /** The batch's prices against what was stored (day-ahead days of a revision are counted by `dayAhead`). */
+  prices: PriceChangeCounts;
+  /** Up to CHANGE_SAMPLE intervals whose stored price changed, first ones first. */
+  changedSample: PriceChange[];
+  /** The previous ingest of the same target, when it had not completed: this one replaced it. */
+  replacedUnfinished?: IngestMarker;
+}
+
+export interface PriceChange {
+  /** `<market>:<node>:<kind>`. */
+  series: string;
+  intervalStartMs: number;
+  old: number;
+  new: number;
+  /** When the currency changed too. */
+  oldCurrency?: string;
+}
+
+/** How many changed intervals a report and its audit record list. */
+export const CHANGE_SAMPLE = 20;
+
+const seriesOf = (p: Pick<PricePoint, 'market' | 'node' | 'kind'>) => `${p.market}:${p.node}:${p.kind}`;
+
+/**
+ * Compares points with the stored prices of their series (one range read per series) and counts them; changed
+ * intervals are added to `sample` up to CHANGE_SAMPLE.
+ */
+export async function classifyPrices(
+  repo: MarketDataRepository,
+  points: readonly PricePoint[],
+  counts: PriceChangeCounts,
+  sample: PriceChange[],
+): Promise<void> {
+  const bySeries = new Map<string, PricePoint[]>();
+  for (const p of points) {
+    const list = bySeries.get(seriesOf(p));
+    if (list) list.push(p);
+    else bySeries.set(seriesOf(p), [p]);
+  }
+  for (const [series, list] of bySeries) {
+    const { market, node, kind } = list[0]!;
+    let from = Number.POSITIVE_INFINITY;
+    let to = Number.NEGATIVE_INFINITY;
+    for (const p of list) {
+      from = Math.min(from, p.intervalStartMs);
+      to = Math.max(to, p.intervalStartMs);
+    }
+    const stored = new Map((await repo.getPrices(market, node, kind, from, to + 1)).map((p) => [p.intervalStartMs, p]));
+    for (const p of list) {
+      const old = stored.get(p.intervalStartMs);
+      if (!old) counts.new++;
+      else if (old.priceUsdPerMwh === p.priceUsdPerMwh && priceCurrency(old) === priceCurrency(p)) counts.unchanged++;
+      else {
+        counts.changed++;
+        if (sample.length < CHANGE_SAMPLE) {
+          const currencyChanged = priceCurrency(old) !== priceCurrency(p);
+          sample.push({
+            series,
+            intervalStartMs: p.intervalStartMs,
+            old: old.priceUsdPerMwh,
+            new: p.priceUsdPerMwh,
+            ...(currencyChanged ? { oldCurrency: priceCurrency(old) } : {}),
+          });
+        }
+      }
+    }
+  }
 }
 
 export function batchSize(b: FeedBatch): number {
@@ -50,12 +135,38 @@ export function batchSize(b: FeedBatch): number {
   return n + (b.gridEvents?.length ?? 0) + dayAhead + (b.fxRates?.length ?? 0);
 }
 
-/** Writes a parsed batch to the repository in chunks, reporting progress. */
+/**
+ * Writes a parsed batch to the repository in chunks, reporting progress. With `markers` and `target` the ingest's
+ * start is recorded before the first write, its progress after each chunk and its completion after the last.
+ */
 export async function ingestBatch(repo: MarketDataRepository, batch: FeedBatch, opts: IngestOptions = {}): Promise<IngestReport> {
   const chunk = Math.max(1, opts.chunkSize ?? 2_000);
   const total = batchSize(batch);
+  const nowMs = () => opts.nowMs ?? Date.now();
+  const tracked = opts.markers && opts.target ? { markers: opts.markers, key: ingestKey(opts.target), startedAtMs: nowMs() } : undefined;
+  let replacedUnfinished: IngestMarker | undefined;
+  if (tracked) {
+    const previous = await tracked.markers.start({
+      ...opts.target!,
+      key: tracked.key,
+      startedAtMs: tracked.startedAtMs,
+      updatedAtMs: tracked.startedAtMs,
+      expected: total,
+      written: 0,
+    });
+    if (previous && previous.completedAtMs === undefined) {
+      replacedUnfinished = previous;
+      opts.onUnfinished?.(previous);
+    }
+  }
   let done = 0;
   const written: IngestCounts = { prices: 0, systemLoad: 0, asPrices: 0, hashprices: 0, gridEvents: 0 };
+  const prices: PriceChangeCounts = { new: 0, changed: 0, unchanged: 0 };
+  const changedSample: PriceChange[] = [];
+  const progressed = async () => {
+    opts.onProgress?.(done, total);
+    if (tracked) await tracked.markers.progress(tracked.key, tracked.startedAtMs, done, nowMs());
+  };
   const inChunks = async <T>(items: readonly T[] | undefined, write: (part: T[]) => Promise<void>, key: keyof IngestCounts) => {
     if (!items) return;
     for (let i = 0; i < items.length; i += chunk) {
@@ -63,10 +174,18 @@ export async function ingestBatch(repo: MarketDataRepository, batch: FeedBatch, 
       await write(part);
       written[key] = (written[key] ?? 0) + part.length;
       done += part.length;
-      opts.onProgress?.(done, total);
+      await progressed();
     }
   };
-  await inChunks(batch.prices, (p) => repo.putPrices(p), 'prices');
+  await inChunks(
+    batch.prices,
+    async (p) => {
+      // Read before the write: afterwards every point is there whether or not it changed.
+      await classifyPrices(repo, p, prices, changedSample);
+      await repo.putPrices(p);
+    },
+    'prices',
+  );
   await inChunks(batch.systemLoad, (p) => repo.putSystemLoad(p), 'systemLoad');
   await inChunks(batch.asPrices, (p) => repo.putAsPrices(p), 'asPrices');
   await inChunks(batch.hashprices, (p) => repo.putHashprices(p), 'hashprices');
@@ -79,16 +198,57 @@ export async function ingestBatch(repo: MarketDataRepository, batch: FeedBatch, 
   if (batch.dayAhead) {
     dayAhead = [];
     for (const day of batch.dayAhead) {
-      const [r] = await storeDayAhead(repo, opts.audit, [day], { source: batch.source, nowMs: opts.nowMs ?? Date.now() });
+      const [r] = await storeDayAhead(repo, opts.audit, [day], { source: batch.source, nowMs: nowMs() });
       dayAhead.push(r!);
       if (r!.outcome !== 'kept') written.prices += day.prices.length;
       done += day.prices.length;
-      opts.onProgress?.(done, total);
+      await progressed();
     }
   }
+  // The correction is on record before the marker says the ingest completed.
+  if (prices.changed > 0 && opts.audit) {
+    await opts.audit.append(correctionRecord(batch.source, prices, changedSample, { ...opts, nowMs: tracked?.startedAtMs ?? nowMs() }));
+  }
+  if (tracked) await tracked.markers.complete(tracked.key, tracked.startedAtMs, { written: done, nowMs: nowMs(), prices });
   const { source, rows, rejects, gaps, duplicates } = batch;
-  const report = { source, rows, written, rejects, gaps, duplicates };
-  return dayAhead ? { ...report, dayAhead } : report;
+  const report: IngestReport = { source, rows, written, rejects, gaps, duplicates, prices, changedSample };
+  if (dayAhead) report.dayAhead = dayAhead;
+  if (replacedUnfinished) report.replacedUnfinished = replacedUnfinished;
+  return report;
+}
+
+/** The audit record of an ingest that changed stored prices: its counts per series and a sample, old → new. */
+function correctionRecord(
+  source: string,
+  counts: PriceChangeCounts,
+  sample: readonly PriceChange[],
+  opts: IngestOptions & { nowMs: number },
+): AuditRecord {
+  const target: IngestTarget = opts.target ?? { kind: 'feed', source, name: 'batch' };
+  const key = ingestKey(target);
+  const series = [...new Set(sample.map((c) => c.series))];
+  const at = (c: PriceChange) => `${c.series} ${iso(c.intervalStartMs)}`;
+  const what = target.kind === 'file' ? `file ${target.name}` : `${target.source} window ${target.name}`;
+  return {
+    id: `prices:${key}:${iso(opts.nowMs)}:PRICES_CORRECTED`,
+    at: iso(opts.nowMs),
+    actor: opts.actor ?? source,
+    action: 'PRICES_CORRECTED',
+    entity: { type: 'prices', id: key },
+    before: { prices: Object.fromEntries(sample.map((c) => [at(c), c.old])) },
+    after: {
+      source,
+      [target.kind]: target.name,
+      ...(target.hash ? { hash: target.hash } : {}),
+      series,
+      changed: counts.changed,
+      new: counts.new,
+      unchanged: counts.unchanged,
+      sampled: sample.length,
+      prices: Object.fromEntries(sample.map((c) => [at(c), c.new])),
+    },
+    reason: `${what} changed ${counts.changed} stored prices (${counts.new} new, ${counts.unchanged} unchanged)`,
+  };
 }
 
 /** Grid events are single-item writes: a few at a time. */
@@ -108,10 +268,11 @@ export async function ingestPrices(
   opts: IngestOptions = {},
 ): Promise<IngestReport> {
   const r = await feed.fetchPrices(request);
+  const target: IngestTarget = { kind: 'feed', source: feed.name, name: `${iso(request.fromMs)}..${iso(request.toMs)}` };
   return ingestBatch(
     repo,
     { source: feed.name, prices: r.points, rows: r.rows, rejects: r.rejects, gaps: r.gaps, duplicates: r.duplicates },
-    opts,
+    { target, ...opts },
   );
 }
 

@@ -8,7 +8,7 @@ import { DAY_MS, HOUR_MS, hourStart, utcDay } from '#domain/time.ts';
 import type { HashpriceSource, PriceFeed } from '#ports/feeds.ts';
 import type { Logger } from '#ports/logger.ts';
 import type { MarketDataRepository } from '#ports/market-data.ts';
-import { type HashpriceIngestReport, type IngestReport, ingestHashprices, ingestPrices } from './ingest.ts';
+import { type HashpriceIngestReport, type IngestOptions, type IngestReport, ingestHashprices, ingestPrices } from './ingest.ts';
 
 export interface PullWindow {
   fromMs: number;
@@ -28,13 +28,32 @@ export function nodesOf(sites: readonly Site[], market: string): string[] {
   return [...new Set(sites.filter((s) => s.market === market && s.settlementPoint).map((s) => s.settlementPoint!))];
 }
 
-/** Pulls RT and DA prices for the nodes; a feed that fails is reported in `errors`, the other still runs. */
+/** What a pull logs of one feed's ingest: counts, and how many stored prices it changed. */
+export function ingestLogFields(r: IngestReport): Record<string, unknown> {
+  return {
+    feed: r.source,
+    rows: r.rows,
+    written: r.written.prices,
+    changed: r.prices.changed,
+    new: r.prices.new,
+    unchanged: r.prices.unchanged,
+    rejects: r.rejects.length,
+    gaps: r.gaps.length,
+    ...(r.replacedUnfinished ? { replacedUnfinishedFrom: new Date(r.replacedUnfinished.startedAtMs).toISOString() } : {}),
+  };
+}
+
+/**
+ * Pulls RT and DA prices for the nodes; a feed that fails is reported in `errors`, the other still runs. `opts` carries
+ * the audit trail and the ingest markers (each feed window is an ingest of its own).
+ */
 export async function pullPrices(
   repo: MarketDataRepository,
   feeds: { rt: PriceFeed; da: PriceFeed },
   nodes: readonly string[],
   windows: { rt: PullWindow; da: PullWindow },
   log: Logger,
+  opts: Pick<IngestOptions, 'audit' | 'markers'> = {},
 ): Promise<{ reports: IngestReport[]; errors: string[] }> {
   const reports: IngestReport[] = [];
   const errors: string[] = [];
@@ -44,15 +63,10 @@ export async function pullPrices(
     [feeds.da, windows.da],
   ] as const) {
     try {
-      const r = await ingestPrices(repo, feed, { ...window, nodes });
+      const r = await ingestPrices(repo, feed, { ...window, nodes }, opts);
       reports.push(r);
-      log.info('prices ingested', {
-        feed: r.source,
-        rows: r.rows,
-        written: r.written.prices,
-        rejects: r.rejects.length,
-        gaps: r.gaps.length,
-      });
+      log.info('prices ingested', ingestLogFields(r));
+      if (r.prices.changed > 0) log.warn('stored prices changed', { feed: r.source, changed: r.prices.changed, sample: r.changedSample });
     } catch (err) {
       errors.push(`${feed.name}: ${(err as Error).message}`);
       log.error('price ingest failed', { feed: feed.name, error: (err as Error).message });

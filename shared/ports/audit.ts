@@ -4,8 +4,17 @@
  */
 import type { Page, PageRequest } from './decisions.ts';
 
-/** DAY_AHEAD_REPLACED: a later day-ahead revision (e.g. Nord Pool's Final after its Preliminary) replaced stored prices. */
-export const AUDIT_ACTIONS = ['OVERRIDE_CREATED', 'OVERRIDE_CANCELLED', 'CONFIG_CHANGED', 'DAY_AHEAD_REPLACED'] as const;
+/**
+ * DAY_AHEAD_REPLACED: a later day-ahead revision (e.g. Nord Pool's Final after its Preliminary) replaced stored prices.
+ * PRICES_CORRECTED: an ingest changed stored prices (the counts, and a sample of intervals old → new).
+ */
+export const AUDIT_ACTIONS = [
+  'OVERRIDE_CREATED',
+  'OVERRIDE_CANCELLED',
+  'CONFIG_CHANGED',
+  'DAY_AHEAD_REPLACED',
+  'PRICES_CORRECTED',
+] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface AuditEntity {

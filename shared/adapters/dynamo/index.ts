@@ -6,6 +6,7 @@ import { DynamoCapabilityTestRepository } from './capability-tests.ts';
 import { DynamoConfigStore } from './config.ts';
 import { DynamoDecisionRepository } from './decisions.ts';
 import { DynamoIdempotencyStore } from './idempotency.ts';
+import { DynamoIngestMarkerRepository } from './ingest-markers.ts';
 import { DynamoMarketDataRepository } from './market-data.ts';
 import { DynamoOutbox } from './outbox.ts';
 import { DynamoOverrideRepository } from './overrides.ts';
@@ -24,6 +25,7 @@ export interface Repositories {
   config: DynamoConfigStore;
   telemetry: DynamoTelemetryRepository;
   capabilityTests: DynamoCapabilityTestRepository;
+  ingests: DynamoIngestMarkerRepository;
 }
 
 export function dynamoRepositories(client: DynamoDBClient, tableName: string): Repositories {
@@ -39,5 +41,6 @@ export function dynamoRepositories(client: DynamoDBClient, tableName: string): R
     config: new DynamoConfigStore(client, tableName),
     telemetry: new DynamoTelemetryRepository(client, tableName),
     capabilityTests: new DynamoCapabilityTestRepository(client, tableName),
+    ingests: new DynamoIngestMarkerRepository(client, tableName),
   };
 }

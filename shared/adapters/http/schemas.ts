@@ -523,6 +523,9 @@ export const HealthSchema = z
           z.object({ feed: z.string(), status: z.enum(['ok', 'degraded']), ageMinutes: z.number().nullable(), maxAgeMinutes: z.number() }),
         )
         .meta({ description: 'Freshness of every feed the sites depend on; empty when the store cannot be read' }),
+      ingest: PartHealthSchema.meta({
+        description: '`degraded` naming an ingest that started and did not complete (its prices are partial)',
+      }),
     }),
   })
   .meta({ id: 'Health' });

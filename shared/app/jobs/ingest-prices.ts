@@ -5,12 +5,15 @@
  * staleness of every price feed. When a 5-minute feed is configured, also the SCED LMPs (price kind RT5)
  * of the last minutes, at their SCED timestamps. A feed that fails is reported; the others still run.
  * Each series whose newest interval is new is announced as a PricesStored event (./price-redecide.ts):
- * the decisions it informs are made again.
+ * the decisions it informs are made again. With `audit` and `ingests`, a pull that changed stored prices is audited
+ * and each feed window's ingest leaves a start and completion marker.
  */
 import { MINUTE_MS } from '#domain/time.ts';
+import type { AuditRepository } from '#ports/audit.ts';
 import type { PriceFeed } from '#ports/feeds.ts';
+import type { IngestMarkerRepository } from '#ports/ingest-markers.ts';
 import { type IngestReport, ingestPrices } from '../ingest.ts';
-import { liveWindows, nodesOf, type PullWindow, pullPrices } from '../pull.ts';
+import { ingestLogFields, liveWindows, nodesOf, type PullWindow, pullPrices } from '../pull.ts';
 import { checkFeeds, type FeedCheck, type FeedCheckDeps } from './feed-staleness.ts';
 import { announcePrices, newPriceRecorder, type PricesStored } from './price-redecide.ts';
 
@@ -20,6 +23,10 @@ export interface PriceIngestDeps extends FeedCheckDeps {
    * (the Lambda reads its credentials then).
    */
   feeds(): Promise<{ rt: PriceFeed; da: PriceFeed; rt5?: PriceFeed }>;
+  /** Where a pull that changed stored prices is recorded. */
+  audit?: AuditRepository;
+  /** Where each feed window's ingest records its start and completion. */
+  ingests?: IngestMarkerRepository;
 }
 
 export interface PriceIngestSettings {
@@ -55,7 +62,8 @@ export async function ingestPricesJob(
   } else {
     const feeds = await deps.feeds();
     const recorder = newPriceRecorder(deps.marketData);
-    const { reports, errors } = await pullPrices(recorder.repo, feeds, nodes, windows, deps.log);
+    const tracking = { ...(deps.audit ? { audit: deps.audit } : {}), ...(deps.ingests ? { markers: deps.ingests } : {}) };
+    const { reports, errors } = await pullPrices(recorder.repo, feeds, nodes, windows, deps.log, tracking);
     pulled.reports = reports.map((r) => ({ ...r, kind: r.source === feeds.rt.name ? 'RT' : 'DA' }));
     pulled.errors = errors;
     const rt5Minutes = settings.rt5LookbackMinutes ?? 0;
@@ -63,15 +71,9 @@ export async function ingestPricesJob(
       const nowMs = deps.clock.nowMs();
       const window = req.window ?? { fromMs: nowMs - rt5Minutes * MINUTE_MS, toMs: nowMs };
       try {
-        const r = await ingestPrices(recorder.repo, feeds.rt5, { ...window, nodes });
+        const r = await ingestPrices(recorder.repo, feeds.rt5, { ...window, nodes }, tracking);
         pulled.reports.push({ ...r, kind: 'RT5' });
-        deps.log.info('prices ingested', {
-          feed: r.source,
-          rows: r.rows,
-          written: r.written.prices,
-          rejects: r.rejects.length,
-          gaps: r.gaps.length,
-        });
+        deps.log.info('prices ingested', ingestLogFields(r));
       } catch (err) {
         pulled.errors.push(`${feeds.rt5.name}: ${(err as Error).message}`);
         deps.log.error('price ingest failed', { feed: feeds.rt5.name, error: (err as Error).message });

@@ -2,10 +2,14 @@
  * GET /health: each part the API depends on, checked cheaply and with a short timeout. The store
  * is the part the API needs: when it is down the answer is `down` (the route answers 503). The
  * event bus and the feeds only degrade it: decisions are still served and the outbox keeps what
- * could not be sent; a stale feed makes the engine fail safe, it does not stop it.
+ * could not be sent; a stale feed makes the engine fail safe, it does not stop it. An ingest that
+ * stopped half-way degrades it too, but is no 503: the API still serves everything correctly, and a
+ * load balancer or monitor that takes a 503 instance out of rotation would only make things worse;
+ * what is wrong is one copy of market data, which the ingest named in `parts.ingest` repairs.
  */
 import type { Site } from '#domain/sites.ts';
 import type { Clock } from '#ports/clock.ts';
+import type { IngestMarker, IngestMarkerRepository } from '#ports/ingest-markers.ts';
 import type { MarketDataRepository } from '#ports/market-data.ts';
 import { feedStaleness, feedsForSites } from '../staleness.ts';
 
@@ -27,7 +31,7 @@ export interface FeedHealth {
 
 export interface HealthReport {
   status: HealthStatus;
-  parts: { store: PartHealth; eventBus: PartHealth; feeds: FeedHealth[] };
+  parts: { store: PartHealth; eventBus: PartHealth; feeds: FeedHealth[]; ingest: PartHealth };
 }
 
 export interface HealthDeps {
@@ -38,9 +42,14 @@ export interface HealthDeps {
   probeStore: () => Promise<unknown>;
   /** The event bus as the deployment knows it (the in-process publisher locally; configuration on AWS). */
   eventBus?: () => Promise<PartHealth> | PartHealth;
+  /** Ingest markers: an ingest that stopped half-way degrades the report. */
+  ingests?: IngestMarkerRepository;
   /** How long a check may take before its part counts as down; default 1 s. */
   timeoutMs?: number;
 }
+
+/** An open ingest with no progress for this long has stopped (a running one records progress every chunk, seconds apart). */
+export const INGEST_STALLED_MS = 5 * 60_000;
 
 const DEFAULT_TIMEOUT_MS = 1_000;
 const MINUTE_MS = 60_000;
@@ -75,6 +84,31 @@ async function feedHealth(deps: HealthDeps, timeoutMs: number): Promise<FeedHeal
   }));
 }
 
+const count = (x: number) => x.toLocaleString('en-US');
+
+function unfinished(m: IngestMarker): string {
+  const what = m.kind === 'file' ? `file ${m.name}` : `${m.source} window ${m.name}`;
+  return `ingest of ${what} (${m.source}) started ${new Date(m.startedAtMs).toISOString()} did not complete: ${count(m.written)} of ${count(m.expected)} points stored`;
+}
+
+async function ingestHealth(deps: HealthDeps, timeoutMs: number): Promise<PartHealth> {
+  if (!deps.ingests) return { status: 'ok', detail: 'not checked' };
+  const started = Date.now();
+  try {
+    const open = await within(deps.ingests.open(), timeoutMs, 'the ingest markers');
+    const stalled = open.filter((m) => deps.clock.nowMs() - m.updatedAtMs > INGEST_STALLED_MS);
+    const latencyMs = Date.now() - started;
+    if (stalled.length > 0) {
+      const more = stalled.length > 1 ? `; and ${stalled.length - 1} more` : '';
+      return { status: 'degraded', detail: `${unfinished(stalled[0]!)}; ingest it again${more}`, latencyMs };
+    }
+    const running = open.length > 0 ? `${open.length} running` : 'no unfinished ingest';
+    return { status: 'ok', detail: running, latencyMs };
+  } catch (err) {
+    return { status: 'degraded', detail: `ingest markers unreadable: ${describe(err)}`, latencyMs: Date.now() - started };
+  }
+}
+
 /** What failed, in words a reader of /health can use; never a stack. */
 function describe(err: unknown): string {
   const e = err as { name?: string; code?: string; message?: string };
@@ -88,11 +122,17 @@ export async function healthReport(deps: HealthDeps): Promise<HealthReport> {
   const eventBus: PartHealth = deps.eventBus ? await deps.eventBus() : { status: 'ok', detail: 'not checked' };
   // With the store down the feeds cannot be read: their freshness is unknown, not stale.
   const feeds = store.status === 'down' ? [] : await feedHealth(deps, timeoutMs).catch(() => null);
+  const ingest: PartHealth =
+    store.status === 'down' ? { status: 'ok', detail: 'not checked: the store is down' } : await ingestHealth(deps, timeoutMs);
   const worst: HealthStatus =
     store.status === 'down'
       ? 'down'
-      : store.status === 'degraded' || eventBus.status !== 'ok' || feeds === null || feeds.some((f) => f.status !== 'ok')
+      : store.status === 'degraded' ||
+          eventBus.status !== 'ok' ||
+          ingest.status !== 'ok' ||
+          feeds === null ||
+          feeds.some((f) => f.status !== 'ok')
         ? 'degraded'
         : 'ok';
-  return { status: worst, parts: { store, eventBus, feeds: feeds ?? [] } };
+  return { status: worst, parts: { store, eventBus, feeds: feeds ?? [], ingest } };
 }

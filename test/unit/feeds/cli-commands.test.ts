@@ -57,7 +57,8 @@ describe('switchyard ingest', () => {
     expect(err).toEqual([]);
     // The fake clock advances 100 ms per reading: parse and write each take 100 ms.
     expect(out).toEqual([
-      'ingested day.csv as ercot-rtm-csv: 92 rows, 92 prices written, 0 skipped, 0 duplicates, 0 gaps; parse 100 ms (920 rows/s), write 0.1 s (920 rows/s)\n',
+      'ingested day.csv as ercot-rtm-csv: 92 rows, 92 prices written (0 changed, 92 new, 0 unchanged), 0 skipped, 0 duplicates, 0 gaps; ' +
+        'parse 100 ms (920 rows/s), write 0.1 s (920 rows/s)\n',
     ]);
   });
 
@@ -74,7 +75,7 @@ describe('switchyard ingest', () => {
       'skipped line 6: SettlementPointPrice: not a number\n',
       'gap: ERCOT HB_HUBAVG RT 2024-01-01T07:00:00.000Z .. 2024-01-01T07:15:00.000Z (1 intervals missing)\n',
     ]);
-    expect(out[0]).toMatch(/: 96 rows, 95 prices written, 1 skipped, 0 duplicates, 1 gaps;/);
+    expect(out[0]).toMatch(/: 96 rows, 95 prices written \(0 changed, 95 new, 0 unchanged\), 1 skipped, 0 duplicates, 1 gaps;/);
   });
 
   it('stops at a bad row, naming line and field, and stores nothing', async () => {
