@@ -10,7 +10,7 @@
  * Then the desk on one site-hour (`benchDesk`): the same mix with every override on rockdale's
  * current hour, for five minutes, with the embedded DynamoDB's memory sampled.
  */
-import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { dynamoRepositories } from '#adapters/dynamo/index.ts';
 import { createTable, dynamoClient } from '#adapters/dynamo/table.ts';
@@ -19,7 +19,7 @@ import { MemoryEventPublisher } from '#adapters/memory-events.ts';
 import { runInterval } from '#app/run-interval.ts';
 import { runDeps } from '#app/scheduled-run.ts';
 import { type Site, SiteSchema } from '#domain/sites.ts';
-import { startDynalite } from '#local/dynalite.ts';
+import { type EmbeddedDynamo, startDynalite } from '#local/dynalite.ts';
 import { localAuthenticator, startServer } from '#local/server.ts';
 import type { Clock } from '#ports/clock.ts';
 import { silentLogger } from '#ports/logger.ts';
@@ -27,9 +27,9 @@ import type { PricePoint } from '#ports/market-data.ts';
 
 const H = 3_600_000;
 const Q = 900_000;
-const DAY0 = Date.parse('2026-01-15T00:00:00Z');
+export const DAY0 = Date.parse('2026-01-15T00:00:00Z');
 /** The hour running when the API is measured: the day's last. */
-const CURRENT_HOUR = DAY0 + 23 * H;
+export const CURRENT_HOUR = DAY0 + 23 * H;
 const SITES = 24;
 const RATE = 200;
 const SECONDS = 5;
@@ -45,7 +45,12 @@ export async function benchApi(): Promise<Record<string, number | string>> {
 }
 
 /** The market and the day's runs every scenario starts from. */
-async function seedDay(repos: ReturnType<typeof dynamoRepositories>, clock: { now: number }, site: Site, sites: Site[]): Promise<void> {
+export async function seedDay(
+  repos: ReturnType<typeof dynamoRepositories>,
+  clock: { now: number },
+  site: Site,
+  sites: Site[],
+): Promise<void> {
   const prices: PricePoint[] = [];
   for (let t = DAY0 - 24 * H; t < DAY0 + 24 * H; t += Q) {
     const hour = new Date(t).getUTCHours();
@@ -74,11 +79,15 @@ async function seedDay(repos: ReturnType<typeof dynamoRepositories>, clock: { no
   }
 }
 
-/** The resident memory (MB) of the embedded DynamoDB: the child process this one forked (local/dynalite-process.mjs). */
-function dynaliteRssMb(): number {
-  const out = execFileSync('ps', ['-o', 'rss=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
-  const line = out.split('\n').find((l) => l.includes('dynalite-process'));
-  return line ? Math.round(Number.parseInt(line.trim(), 10) / 1024) : Number.NaN;
+/**
+ * The resident memory (MB) of the embedded DynamoDB's child process (local/dynalite-process.mjs),
+ * read from /proc: spawning `ps` would block this process's event loop, which serves the requests measured.
+ */
+function dynaliteRssMb(db: EmbeddedDynamo): number {
+  const pid = db.pid();
+  if (pid === undefined) return Number.NaN;
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return kb === undefined ? Number.NaN : Math.round(Number(kb) / 1024);
 }
 
 /**
@@ -129,15 +138,15 @@ async function benchDesk(): Promise<Record<string, number | string>> {
       };
       await loadOnWorker(readSpec, 20, 2);
       await drained(inFlight);
-      const rss: number[] = [dynaliteRssMb()];
-      const sampler = setInterval(() => rss.push(dynaliteRssMb()), 5_000);
+      const rss: number[] = [dynaliteRssMb(db)];
+      const sampler = setInterval(() => rss.push(dynaliteRssMb(db)), 5_000);
       const [reads, writes] = await Promise.all([
         loadOnWorker(readSpec, rate * 0.9, seconds),
         loadOnWorker(writeSpec, rate * 0.1, seconds),
       ]);
       clearInterval(sampler);
       await drained(inFlight);
-      rss.push(dynaliteRssMb());
+      rss.push(dynaliteRssMb(db));
       const revisions = await repos.decisions.revisions('rockdale', new Date(CURRENT_HOUR).toISOString());
       // Memory over the second half against the first: flat when the store does not grow with the load.
       const half = Math.floor(rss.length / 2);
@@ -425,7 +434,7 @@ async function drained(inFlight: { n: number }): Promise<void> {
   }
 }
 
-function siteInput(id: string) {
+export function siteInput(id: string) {
   return {
     id,
     name: `${id} (ERCOT hub)`,

@@ -3,14 +3,15 @@
  * break the reconciler found): the decided intervals of the change's window that have not ended,
  * and every decided interval after them, get a new revision (current + 1, source OVERRIDE) made by
  * `decideInterval`, the way a scheduled run decides, each on the state the new revision before it
- * leaves — so every current decision is computed from the current decision before it.
+ * leaves — so every current decision is computed from the current decision before it — and with what
+ * is known at the change: the latest stored prices, the market view a price re-decision uses.
  *
  * Contention settles without retries. Within a process, changes of one site queue behind the
  * re-decision in flight and are served together by the next one: it reads the overrides as they
  * are then, so one re-decision covers every change that arrived while it waited. Across processes,
  * a re-decision holds the site's lease (one conditional item with an expiry, `acquireRedecideLease`)
  * while it reads, decides and writes, so no two re-decisions of a site pick the same revision
- * number. A change that cannot get the lease within a bound is refused with Retry-After (it is
+ * number; price re-decisions take the same lease (`underSiteLease`). A change that cannot get the lease within a bound is refused with Retry-After (it is
  * stored; the next run's reconciler brings the decisions up to date).
  *
  * Its cost does not depend on how many revisions exist: one range read of the current decisions,
@@ -145,39 +146,77 @@ async function drain(bySite: Map<string, Waiting[]>, site: Site, queue: Waiting[
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function underLease(deps: RedecideDeps, site: Site, requests: readonly RedecideRequest[]): Promise<Decision[]> {
+/** The tail of each site's line of lease holders in this process, per store. */
+const turns = new WeakMap<DecisionRepository, Map<string, Promise<void>>>();
+
+/**
+ * Runs `work` holding the site's re-decision lease: after whatever this process already runs or
+ * queued under it (in order, without asking the store), then once the store grants the lease — so
+ * that two re-decisions of a site (a change's, a new price's, the reconciler's) never read and write
+ * its decisions at once, in one process or across several. A lease another process keeps beyond
+ * LEASE_WAIT_MS is a ThrottledError (`busy` names what is refused).
+ */
+export async function underSiteLease<T>(
+  deps: Pick<RedecideDeps, 'decisions' | 'clock' | 'log'>,
+  site: Site,
+  busy: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  let bySite = turns.get(deps.decisions);
+  if (!bySite) {
+    bySite = new Map();
+    turns.set(deps.decisions, bySite);
+  }
+  const before = bySite.get(site.id) ?? Promise.resolve();
+  let done!: () => void;
+  const mine = new Promise<void>((r) => (done = r));
+  const tail = before.then(() => mine);
+  bySite.set(site.id, tail);
+  await before;
+  try {
+    return await leased(deps, site, busy, work);
+  } finally {
+    done();
+    if (bySite.get(site.id) === tail) bySite.delete(site.id);
+  }
+}
+
+async function leased<T>(deps: Pick<RedecideDeps, 'decisions' | 'clock' | 'log'>, site: Site, busy: string, work: () => Promise<T>) {
   const holder = `redecide-${randomUUID()}`;
   const waitStarted = performance.now();
   for (let delay = 5; ; delay = Math.min(delay * 2, 250)) {
     const now = deps.clock.nowMs();
     if (await deps.decisions.acquireRedecideLease(site.id, holder, now, now + LEASE_MS)) break;
     if (performance.now() - waitStarted > LEASE_WAIT_MS) {
-      deps.log.warn('re-decision lease busy; change refused with Retry-After', { siteId: site.id, changes: requests.length });
-      throw new ThrottledError(
-        `the decisions of ${site.id} are being re-decided by another change; the change is stored and the next run re-decides it`,
-        1,
-      );
+      deps.log.warn('re-decision lease busy; refused with Retry-After', { siteId: site.id, refused: busy });
+      throw new ThrottledError(`the decisions of ${site.id} are being re-decided by another change; ${busy}`, 1);
     }
     await sleep(delay * (0.5 + Math.random()));
   }
   try {
-    const written: Decision[] = [];
-    for (let attempt = 1; ; attempt++) {
-      const result = await redecideOnce(deps, site, requests);
-      written.push(...result.written);
-      if (result.collided === 0) return written;
-      if (attempt >= MAX_ATTEMPTS) {
-        throw new ThrottledError(
-          `the decisions of ${site.id} kept changing during the re-decision; the change is stored, retry shortly`,
-          1,
-        );
-      }
-      // A writer without the lease (or a holder that stopped between a revision and its pointer) took a
-      // revision number: the pointers now show what is recorded, and the re-decision starts over on top of it.
-      deps.log.warn('re-decision met a revision recorded without the lease; deciding again on top of it', { siteId: site.id, attempt });
-    }
+    return await work();
   } finally {
     await deps.decisions.releaseRedecideLease(site.id, holder);
+  }
+}
+
+function underLease(deps: RedecideDeps, site: Site, requests: readonly RedecideRequest[]): Promise<Decision[]> {
+  const busy = `${requests.length === 1 ? 'the change is' : `the ${requests.length} changes are`} stored and the next run re-decides them`;
+  return underSiteLease(deps, site, busy, () => redecideRetrying(deps, site, requests));
+}
+
+async function redecideRetrying(deps: RedecideDeps, site: Site, requests: readonly RedecideRequest[]): Promise<Decision[]> {
+  const written: Decision[] = [];
+  for (let attempt = 1; ; attempt++) {
+    const result = await redecideOnce(deps, site, requests);
+    written.push(...result.written);
+    if (result.collided === 0) return written;
+    if (attempt >= MAX_ATTEMPTS) {
+      throw new ThrottledError(`the decisions of ${site.id} kept changing during the re-decision; the change is stored, retry shortly`, 1);
+    }
+    // A writer without the lease (or a holder that stopped between a revision and its pointer) took a
+    // revision number: the pointers now show what is recorded, and the re-decision starts over on top of it.
+    deps.log.warn('re-decision met a revision recorded without the lease; deciding again on top of it', { siteId: site.id, attempt });
   }
 }
 
@@ -250,7 +289,9 @@ async function redecideOnce(
     const previous = last && Date.parse(last.intervalStart) === t - lenMs ? last : null;
     // Past the windows, an interval that already starts from the state the new chain leaves is decided as it would be: the chain holds from here.
     if (!open.some((r) => t < r.toMs) && previous && startsFrom(current, previous)) break;
-    const decisionTimeMs = Math.min(nowMs, hourStart(t));
+    // What is known now, as a price re-decision decides (jobs/price-redecide.ts): deciding with the
+    // hour-start prices would undo a price update that arrived since.
+    const decisionTimeMs = nowMs;
     const snap = await reader.snapshot(site, hourStart(t), decisionTimeMs);
     const candidate = await decideInterval(
       deps,
@@ -285,9 +326,5 @@ function overlapsWindow(r: RedecideRequest, t: number, lenMs: number): boolean {
 }
 
 function marketReads(reader: MarketReader, site: Site, hours: readonly number[], nowMs: number): Promise<unknown>[] {
-  return hours.flatMap((h) => [
-    reader.snapshot(site, h, Math.min(nowMs, h)),
-    reader.loadHistory(site, h, Math.min(nowMs, h)),
-    reader.hashprice(h),
-  ]);
+  return hours.flatMap((h) => [reader.snapshot(site, h, nowMs), reader.loadHistory(site, h, nowMs), reader.hashprice(h)]);
 }

@@ -2,12 +2,12 @@
 
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Decision } from '#domain/decision.ts';
 import { iso } from '#domain/time.ts';
 import type { DecisionRepository, Page, PageRequest, RecordOutcome } from '#ports/decisions.ts';
-import { batchPut, type Item, queryAll, queryPage } from './io.ts';
+import { batchPut, CoalescedReads, type Item, queryAll, queryPage } from './io.ts';
 import { DynamoLeases } from './locks.ts';
 import { documentClient, GSI1, GSI2 } from './table.ts';
 
@@ -26,6 +26,14 @@ function decisionAttributes(decision: Decision): Item {
   return { siteId, intervalStart, revision, published, source, reasons, body: JSON.stringify(decision) };
 }
 
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 function toDecision(item: Item): Decision {
   return { ...(JSON.parse(item.body as string) as Decision), published: item.published as boolean };
 }
@@ -38,6 +46,8 @@ export interface DecisionFilter {
 export class DynamoDecisionRepository implements DecisionRepository {
   private readonly doc: DynamoDBDocumentClient;
   private readonly leases: DynamoLeases;
+  /** A desk reading one site-day many times a second asks the store, and parses its answer, once per round trip. */
+  private readonly pages = new CoalescedReads<Page<Decision>>();
 
   constructor(
     client: DynamoDBClient,
@@ -117,35 +127,39 @@ export class DynamoDecisionRepository implements DecisionRepository {
 
   async bySite(siteId: string, fromMs: number, toMs: number, page: PageRequest & DecisionFilter = {}): Promise<Page<Decision>> {
     const filter = filterExpression(page);
-    const res = await queryPage(
-      this.doc,
-      {
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': sitePk(siteId), ':from': curSk(iso(fromMs)), ':to': curSk(iso(toMs - 1)), ...filter.values },
-        ...readOnly(filter),
-      },
-      page.limit ?? 500,
-      page.nextToken,
-    );
-    return { items: res.items.map(toDecision), ...(res.nextToken ? { nextToken: res.nextToken } : {}) };
+    const input = {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': sitePk(siteId), ':from': curSk(iso(fromMs)), ':to': curSk(iso(toMs - 1)), ...filter.values },
+      ...readOnly(filter),
+    };
+    return this.page(input, page);
   }
 
   async byDay(day: string, page: PageRequest & DecisionFilter = {}): Promise<Page<Decision>> {
     const filter = filterExpression(page);
-    const res = await queryPage(
-      this.doc,
-      {
-        TableName: this.table,
-        IndexName: GSI1,
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': `DAY#${day}`, ...filter.values },
-        ...readOnly(filter),
-      },
-      page.limit ?? 500,
-      page.nextToken,
-    );
-    return { items: res.items.map(toDecision), ...(res.nextToken ? { nextToken: res.nextToken } : {}) };
+    const input = {
+      TableName: this.table,
+      IndexName: GSI1,
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': `DAY#${day}`, ...filter.values },
+      ...readOnly(filter),
+    };
+    return this.page(input, page);
+  }
+
+  /**
+   * One page of current decisions, the query shared with identical reads in flight (`CoalescedReads`).
+   * The decisions are shared too, so they are frozen: a caller that changed one would change another's.
+   */
+  private async page(input: QueryCommandInput, page: PageRequest): Promise<Page<Decision>> {
+    const limit = page.limit ?? 500;
+    const key = JSON.stringify([input, limit, page.nextToken ?? null]);
+    const res = await this.pages.read(key, async () => {
+      const { items, nextToken } = await queryPage(this.doc, input, limit, page.nextToken);
+      return { items: items.map((it) => deepFreeze(toDecision(it))), ...(nextToken ? { nextToken } : {}) };
+    });
+    return { ...res, items: [...res.items] };
   }
 
   async markRevisionsPublished(decisions: readonly Decision[]): Promise<void> {

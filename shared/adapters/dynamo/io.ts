@@ -132,3 +132,35 @@ function invalidToken(): ValidationError {
 export function after(ms: number): string {
   return `${new Date(ms).toISOString()}#\uffff`;
 }
+
+/**
+ * Identical reads that arrive together share one query, without ever answering with less than a
+ * read started at its arrival would see: a read that arrives while one of its key is in flight
+ * waits for the next one, which starts when that one settles and serves every read that arrived
+ * meanwhile. So a range read by many callers at once costs the store at most two queries in flight,
+ * and a caller still sees every write that completed before it asked. Results are shared: callers
+ * must not mutate them (the repositories map them to fresh objects per caller).
+ */
+export class CoalescedReads<T> {
+  private readonly slots = new Map<string, { running: Promise<T>; queued: Promise<T> | null }>();
+
+  read(key: string, query: () => Promise<T>): Promise<T> {
+    const slot = this.slots.get(key);
+    if (!slot) return this.start(key, query);
+    const settled = () => undefined;
+    slot.queued ??= slot.running.then(settled, settled).then(() => this.start(key, query));
+    return slot.queued;
+  }
+
+  private start(key: string, query: () => Promise<T>): Promise<T> {
+    const running = query();
+    const slot = { running, queued: null as Promise<T> | null };
+    this.slots.set(key, slot);
+    const done = () => {
+      // A read queued behind this one replaces the slot when it starts; otherwise the key is free again.
+      if (this.slots.get(key) === slot && slot.queued === null) this.slots.delete(key);
+    };
+    running.then(done, done);
+    return running;
+  }
+}

@@ -11,6 +11,9 @@
  * `publishDecisions` then sends DecisionMade / DecisionRevised and moves the current pointers, so
  * that what controllers read (events, GET /sites/{id}/dispatch) is the newest decision.
  *
+ * Each site is re-decided under its re-decision lease (`underSiteLease`, shared/app/redecide.ts), as
+ * override re-decisions are: the two never read a site's decisions while the other writes them.
+ *
  * Triggered by the PricesStored event of the ingest (AWS: an EventBridge rule → run-interval with
  * `{ "trigger": "price" }`), and locally after a live pull or a file ingest that stored prices.
  */
@@ -24,6 +27,7 @@ import type { MarketDataRepository, PricePoint } from '#ports/market-data.ts';
 import { allDecisions } from '../decision-log.ts';
 import { MarketReader } from '../market-view.ts';
 import { forEachLimit, publishDecisions } from '../publish.ts';
+import { underSiteLease } from '../redecide.ts';
 import { decideInterval, type RunDeps } from '../run-interval.ts';
 
 export type PriceRedecideDeps = Pick<
@@ -179,7 +183,10 @@ export async function priceRedecideJob(deps: PriceRedecideDeps, req: PriceRedeci
   let unchanged = 0;
   await forEachLimit(sites, 16, async (site) => {
     try {
-      const r = await redecideSite({ deps, reader, site, nowMs, runId });
+      // Under the site's lease, as override re-decisions: neither reads the decisions while the other writes them.
+      const r = await underSiteLease(deps, site, 'the next price or run re-decides it', () =>
+        redecideSite({ deps, reader, site, nowMs, runId }),
+      );
       written.push(...r.written);
       unchanged += r.unchanged;
     } catch (err) {
