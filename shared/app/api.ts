@@ -18,6 +18,7 @@ import { auditTrail } from './queries/audit.ts';
 import { bidsOfDay } from './queries/bids.ts';
 import { decisionRevisions, decisionsOfDay, siteDecisionExport, siteDecisionPage } from './queries/decisions.ts';
 import { siteDispatch } from './queries/dispatch.ts';
+import { emissionsReport } from './queries/emissions.ts';
 import { type HealthDeps, healthReport } from './queries/health.ts';
 import { recentRuns } from './queries/runs.ts';
 import { configuredSites } from './queries/sites.ts';
@@ -67,6 +68,7 @@ export interface ApiUseCases {
   listOverrides: Bound<typeof listOverrides>;
   auditTrail: Bound<typeof auditTrail>;
   pnlReport: Bound<typeof pnlReport>;
+  emissionsReport: Bound<typeof emissionsReport>;
   bidsOfDay: Bound<typeof bidsOfDay>;
   recentRuns: Bound<typeof recentRuns>;
   siteDispatch: Bound<typeof siteDispatch>;
@@ -108,6 +110,7 @@ export function apiUseCases(p: ApiParts): ApiUseCases {
     listOverrides: (filter) => listOverrides(overrides, filter),
     auditTrail: (q) => auditTrail(p, q),
     pnlReport: (q) => pnlReport(p, q),
+    emissionsReport: (q) => emissionsReport(p, q),
     bidsOfDay: (q) => bidsOfDay(p, q),
     recentRuns: (limit) => recentRuns(p, limit),
     siteDispatch: (q) => siteDispatch(p, q),

@@ -15,6 +15,7 @@ import { mountRoute, type Route } from './route.ts';
 import { agentRoutes } from './routes/agent.ts';
 import { coreRoutes } from './routes/core.ts';
 import { decisionRoutes } from './routes/decisions.ts';
+import { emissionsRoutes } from './routes/emissions.ts';
 import { financeRoutes } from './routes/finance.ts';
 import { overrideRoutes } from './routes/overrides.ts';
 import { runRoutes } from './routes/runs.ts';
@@ -32,6 +33,7 @@ export function apiRoutes(deps: Pick<ApiDeps, 'useCases' | 'clock' | 'localRoute
     ...decisionRoutes(useCases),
     ...overrideRoutes(useCases, clock),
     ...financeRoutes(useCases),
+    ...emissionsRoutes(useCases),
     ...runRoutes(useCases, clock),
     ...agentRoutes(useCases),
   ];
