@@ -25,6 +25,7 @@ import { operatingDayHours } from '#domain/bids.ts';
 import { lastPriceForecaster, type PriceForecaster, spikePersistenceForecaster } from '#domain/forecast.ts';
 import { parseInstant } from '#domain/time.ts';
 import { choiceFlag, parseFlags, requireFlag } from '../args.ts';
+import { carbonSummaries, readIntensityFlags, shadowPricesFlag } from '../backtest-carbon.ts';
 import { readBacktestFiles } from '../backtest-files.ts';
 import { type Command, UsageError } from './types.ts';
 
@@ -93,6 +94,9 @@ export async function backtestCommand(argv: string[], progress = process.stderr.
     'reaction-lag-sced': { type: 'string' },
     rtm5: { type: 'string' },
     'walk-forward': { type: 'string' },
+    'shadow-carbon-prices': { type: 'string' },
+    intensity: { type: 'string' },
+    'fuel-mix': { type: 'string' },
   });
   // When a settlement price is known after its interval ends; the site agent's lag in SCED intervals.
   const priceLagMinutes = countFlag(flags['price-lag-minutes'], 'price-lag-minutes', DEFAULT_PRICE_LAG_MINUTES, 24 * 60);
@@ -120,6 +124,12 @@ export async function backtestCommand(argv: string[], progress = process.stderr.
   if (walkForward && forecasterName !== 'spike-persistence') {
     throw new UsageError('--walk-forward refits the spike-persistence forecaster: drop --forecaster or give spike-persistence');
   }
+  const shadowPrices = shadowPricesFlag(flags['shadow-carbon-prices']);
+  if (!shadowPrices && (flags.intensity ?? flags['fuel-mix']) !== undefined) {
+    const flag = flags.intensity !== undefined ? 'intensity' : 'fuel-mix';
+    throw new UsageError(`--${flag} is the grid intensity of --shadow-carbon-prices: give that flag too`);
+  }
+  const intensity = shadowPrices ? await readIntensityFlags(flags) : null;
   const sites = readSitesFile(sitesPath).sites;
   const tz = sites[0]!.timezone;
   const from = windowFlag(flags.from, 'from', tz);
@@ -191,6 +201,10 @@ export async function backtestCommand(argv: string[], progress = process.stderr.
     bar?.stop();
   }
   const summary = summarize(result);
+  if (shadowPrices && intensity) {
+    const carbon = carbonSummaries(result, data, intensity, shadowPrices, forecaster);
+    summary.sites.forEach((s, k) => (s.carbon = carbon[k]!));
+  }
   mkdirSync(outDir, { recursive: true });
   const out = { summary: join(outDir, 'summary.json'), csv: join(outDir, 'intervals.csv'), html: join(outDir, 'report.html') };
   writeFileSync(out.summary, `${JSON.stringify(summary, null, 2)}\n`);
@@ -207,7 +221,9 @@ export const backtest: Command = {
     '[--forecaster spike-persistence|last-price] [--as-prices <hub-hourly-csv> [--as-product RRS|ECRS|NSPIN]] ' +
     `[--price-lag-minutes N (minutes after its interval a settlement price is known; default ${DEFAULT_PRICE_LAG_MINUTES}: ERCOT posts it after the interval)] ` +
     `[--reaction-lag-sced K (SCED intervals before the site acts on a 5-minute price; default ${DEFAULT_REACTION_LAG_SCED})] [--rtm5 <NP6-788-CD csv>] ` +
-    '[--walk-forward monthly (refit the forecaster each month on the data published before it)]',
+    '[--walk-forward monthly (refit the forecaster each month on the data published before it)] ' +
+    '[--shadow-carbon-prices 0,25,50,100 (sweep $/tCO2: the trade-off of net margin against tCO2) ' +
+    '--intensity <interval_start_utc,lb_co2_per_mwh csv> | --fuel-mix <ERCOT IntGenbyFuel xlsx>]',
   async run(argv) {
     const { summary, files } = await backtestCommand(argv);
     for (const s of summary.sites) {
