@@ -19,12 +19,15 @@ import { runDeps } from '#app/scheduled-run.ts';
 import { hashpriceOrder } from '#functions/shared/settings.ts';
 import type { HashpriceSource } from '#ports/feeds.ts';
 import type { LocalContext } from './context.ts';
+import { type LiveIntensityFeeds, liveIntensityFromEnv, pullLiveIntensity } from './live-intensity.ts';
 import { type LiveSettings, readLiveSettings } from './settings.ts';
 
 export interface LiveFeeds {
   settings: LiveSettings;
   ercot: ErcotApiClient;
   hashprice: HashpriceSource[];
+  /** Grid intensity: the fuel-mix dashboard, and WattTime when configured (local/live-intensity.ts). */
+  intensity: LiveIntensityFeeds;
 }
 
 export function liveFeedsFromEnv(env: NodeJS.ProcessEnv = process.env): LiveFeeds {
@@ -53,6 +56,7 @@ export function liveFeedsFromEnv(env: NodeJS.ProcessEnv = process.env): LiveFeed
       http,
     }),
     hashprice,
+    intensity: liveIntensityFromEnv(env, http),
   };
 }
 
@@ -66,8 +70,9 @@ export async function pullLive(ctx: LocalContext, feeds: LiveFeeds): Promise<{ e
   );
   // The ERCOT load forecast (4CP sites) has no live source here: checked so that its absence is announced.
   const load = await checkFeeds(deps, ['systemLoad']);
+  const intensity = await pullLiveIntensity(ctx, feeds.intensity);
   return {
-    errors: [...prices.errors, ...hash.report.errors.map((e) => `${e.source}: ${e.error}`)],
+    errors: [...prices.errors, ...hash.report.errors.map((e) => `${e.source}: ${e.error}`), ...intensity.errors],
     stale: [...prices.stale, ...hash.stale, ...load.stale],
   };
 }

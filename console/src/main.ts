@@ -15,6 +15,7 @@ import type { Site } from './types.ts';
 import { asApiError, ErrorBox, useLoad } from './ui.ts';
 import { AuditView } from './views/audit.ts';
 import { BidsView } from './views/bids.ts';
+import { EmissionsView } from './views/emissions.ts';
 import { FleetView } from './views/fleet.ts';
 import { OverridesView } from './views/overrides.ts';
 import { PnlView } from './views/pnl.ts';
@@ -45,6 +46,7 @@ const SCREENS: Screen[] = [
   { name: 'site', title: 'Site timeline', roles: 'all', view: TimelineView, nav: true },
   { name: 'overrides', title: 'Overrides', roles: 'all', view: OverridesView, nav: true },
   { name: 'pnl', title: 'P&L and exports', roles: ['finance'], view: PnlView, nav: true },
+  { name: 'emissions', title: 'Emissions', roles: ['finance', 'trader', 'admin'], view: EmissionsView, nav: true },
   { name: 'audit', title: 'Audit trail', roles: ['finance', 'admin'], view: AuditView, nav: true },
   { name: 'bids', title: 'Bids', roles: ['trader', 'finance'], view: BidsView, nav: true },
   { name: 'runs', title: 'Runs and health', roles: ['operator', 'admin'], view: RunsView, nav: true },

@@ -5,7 +5,7 @@
  * map (`AGENT_CLIENTS`, `<clientId>=<siteId>,…`) and a token acts only for its client's site.
  */
 import { createApp } from '#adapters/http/app.ts';
-import { siteAgentRoutes } from '#adapters/http/routes/index.ts';
+import { agentRoutes } from '#adapters/http/routes/agent.ts';
 import { agentUseCases } from '#app/api.ts';
 import { systemClock } from '#ports/clock.ts';
 import { awsParts } from '../shared/aws.ts';
@@ -18,7 +18,7 @@ export const handler = httpHandler('agent-api', () => {
   const p = awsParts('agent-api');
   const useCases = agentUseCases({ sites: p.sites, ...p.repos, publisher: p.publisher, clock: systemClock, log: p.log });
   return createApp({
-    routes: siteAgentRoutes(useCases),
+    routes: agentRoutes(useCases),
     authenticate: gatewayAuthenticator({ agentClients: env.AGENT_CLIENTS }),
     log: p.log,
   });

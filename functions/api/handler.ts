@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createApp } from '#adapters/http/app.ts';
-import { deskRoutes } from '#adapters/http/routes/index.ts';
+import { deskRoutes } from '#adapters/http/routes/desk.ts';
 import { deskUseCases } from '#app/api.ts';
 import { systemClock } from '#ports/clock.ts';
 import { awsParts } from '../shared/aws.ts';

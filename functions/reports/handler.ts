@@ -4,7 +4,7 @@
  * Reads only: it publishes nothing, and an export's long scan does not hold the desk's Lambda.
  */
 import { createApp } from '#adapters/http/app.ts';
-import { reportRoutes } from '#adapters/http/routes/index.ts';
+import { reportRoutes } from '#adapters/http/routes/reports.ts';
 import { reportUseCases } from '#app/api.ts';
 import { systemClock } from '#ports/clock.ts';
 import { awsParts } from '../shared/aws.ts';

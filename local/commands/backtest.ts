@@ -26,6 +26,7 @@ import { lastPriceForecaster, type PriceForecaster, spikePersistenceForecaster }
 import type { Site } from '#domain/sites.ts';
 import { parseInstant } from '#domain/time.ts';
 import { choiceFlag, parseFlags, requireFlag } from '../args.ts';
+import { carbonSummaries, readIntensityFlags, shadowPricesFlag } from '../backtest-carbon.ts';
 import {
   type BacktestFx,
   DEFAULT_EUR_USD,
@@ -120,6 +121,9 @@ export async function backtestCommand(argv: string[], progress = process.stderr.
     'entsoe-xml': { type: 'string' },
     'ecb-fx-xml': { type: 'string' },
     'eur-usd': { type: 'string' },
+    'shadow-carbon-prices': { type: 'string' },
+    intensity: { type: 'string' },
+    'fuel-mix': { type: 'string' },
   });
   // When a settlement price is known after its interval ends; the site agent's lag in SCED intervals.
   const priceLagMinutes = countFlag(flags['price-lag-minutes'], 'price-lag-minutes', DEFAULT_PRICE_LAG_MINUTES, 24 * 60);
@@ -154,6 +158,12 @@ export async function backtestCommand(argv: string[], progress = process.stderr.
   if (walkForward && forecasterName !== 'spike-persistence') {
     throw new UsageError('--walk-forward refits the spike-persistence forecaster: drop --forecaster or give spike-persistence');
   }
+  const shadowPrices = shadowPricesFlag(flags['shadow-carbon-prices']);
+  if (!shadowPrices && (flags.intensity ?? flags['fuel-mix']) !== undefined) {
+    const flag = flags.intensity !== undefined ? 'intensity' : 'fuel-mix';
+    throw new UsageError(`--${flag} is the grid intensity of --shadow-carbon-prices: give that flag too`);
+  }
+  const intensity = shadowPrices ? await readIntensityFlags(flags) : null;
   const sites = readSitesFile(sitesPath).sites;
   const tz = sites[0]!.timezone;
   const from = windowFlag(flags.from, 'from', tz);
@@ -185,7 +195,20 @@ export async function backtestCommand(argv: string[], progress = process.stderr.
   const fromMs = from ?? first;
   const toMs = to ?? last;
   return runAndWrite(
-    { sites, data, fromMs, toMs, tz, outDir, forecasterName, walkForward, asProduct, priceLagMinutes, reactionLagSced },
+    {
+      sites,
+      data,
+      fromMs,
+      toMs,
+      tz,
+      outDir,
+      forecasterName,
+      walkForward,
+      asProduct,
+      priceLagMinutes,
+      reactionLagSced,
+      ...(shadowPrices && intensity ? { carbon: { shadowPrices, intensity } } : {}),
+    },
     progress,
   );
 }
@@ -204,6 +227,8 @@ interface RunSpec {
   reactionLagSced: number;
   /** Added to summary.json. */
   nordpool?: NordPoolSummary;
+  /** The shadow carbon prices swept ($/tCO2) and the grid intensity they apply to. */
+  carbon?: { shadowPrices: number[]; intensity: NonNullable<Awaited<ReturnType<typeof readIntensityFlags>>> };
 }
 
 /** The backtest of a NORDPOOL site: its day-ahead prices are what it pays, so they are both the settlement and the day-ahead series. */
@@ -319,6 +344,10 @@ async function runAndWrite(spec: RunSpec, progress: boolean): Promise<BacktestOu
     bar?.stop();
   }
   const summary = spec.nordpool ? { ...summarize(result), nordpool: spec.nordpool } : summarize(result);
+  if (spec.carbon) {
+    const carbon = carbonSummaries(result, data, spec.carbon.intensity, spec.carbon.shadowPrices, forecaster);
+    summary.sites.forEach((s, k) => (s.carbon = carbon[k]!));
+  }
   mkdirSync(outDir, { recursive: true });
   const out = { summary: join(outDir, 'summary.json'), csv: join(outDir, 'intervals.csv'), html: join(outDir, 'report.html') };
   writeFileSync(out.summary, `${JSON.stringify(summary, null, 2)}\n`);
@@ -335,7 +364,9 @@ export const backtest: Command = {
     '[--forecaster spike-persistence|last-price] [--as-prices <hub-hourly-csv> [--as-product RRS|ECRS|NSPIN]] ' +
     `[--price-lag-minutes N (minutes after its interval a settlement price is known; default ${DEFAULT_PRICE_LAG_MINUTES}: ERCOT posts it after the interval)] ` +
     `[--reaction-lag-sced K (SCED intervals before the site acts on a 5-minute price; default ${DEFAULT_REACTION_LAG_SCED})] [--rtm5 <NP6-788-CD csv>] ` +
-    '[--walk-forward monthly (refit the forecaster each month on the data published before it)]\n' +
+    '[--walk-forward monthly (refit the forecaster each month on the data published before it)] ' +
+    '[--shadow-carbon-prices 0,25,50,100 (sweep $/tCO2: the trade-off of net margin against tCO2) ' +
+    '--intensity <interval_start_utc,lb_co2_per_mwh csv> | --fuel-mix <ERCOT IntGenbyFuel xlsx>]\n' +
     '       switchyard backtest --sites <NORDPOOL sites> --nordpool-json <file,…> | --entsoe-xml <file,…> --btc <csv> --out <dir> ' +
     `[--ecb-fx-xml <eurofxref file> | --eur-usd R (USD per EUR when no rates file is given; default ${DEFAULT_EUR_USD})] [--from] [--to] [--forecaster]`,
   async run(argv) {

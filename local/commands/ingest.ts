@@ -25,6 +25,7 @@ import type { MarketDataRepository } from '#ports/market-data.ts';
 import { choiceFlag, parseFlags, requireFlag } from '../args.ts';
 import { openLocalContext } from '../context.ts';
 import { redecideOnPrices } from '../live-feeds.ts';
+import { emissionFactorsFromEnv } from '../live-intensity.ts';
 import { type Command, UsageError } from './types.ts';
 
 /** The workbook source: binary, so not one of the registry's text parsers. */
@@ -200,7 +201,7 @@ export async function ingestWorkbookFile(
   for (const g of parsed.gaps.slice(0, LIST_LIMIT))
     io.err(`gap: ${g.series} ${iso(g.fromMs)} .. ${iso(g.toMs)} (${n(g.missingIntervals)} intervals missing)\n`);
   const t1 = now();
-  const { points, written } = await ingestIntensity(repo, parsed.points, FUEL_MIX_XLSX);
+  const { points, written } = await ingestIntensity(repo, parsed.points, FUEL_MIX_XLSX, emissionFactorsFromEnv());
   const writeMs = now() - t1;
   io.out(
     `ingested ${basename(args.file)} as ${FUEL_MIX_XLSX}: ${n(parsed.rows)} rows in ${parsed.sheets.length} sheets, ` +

@@ -22,6 +22,7 @@ import { auditTrail } from './queries/audit.ts';
 import { bidsOfDay } from './queries/bids.ts';
 import { decisionRevisions, decisionsOfDay, siteDecisionExport, siteDecisionPage } from './queries/decisions.ts';
 import { siteDispatch } from './queries/dispatch.ts';
+import { emissionsReport } from './queries/emissions.ts';
 import { type HealthDeps, healthReport } from './queries/health.ts';
 import { recentRuns } from './queries/runs.ts';
 import { configuredSites } from './queries/sites.ts';
@@ -65,7 +66,7 @@ type Bound<F> = F extends (deps: never, ...args: infer A) => infer R ? (...args:
 /**
  * The use cases come in three groups, one per Lambda behind the HTTP API (DESIGN §5): the desk's
  * (decisions, overrides, runs, sites, health, capability tests), the reports' (finance reads: audit, P&L,
- * bids, actuals, deployment performance, compliance evidence) and the site agents' (dispatch plan, telemetry). Each Lambda builds only
+ * emissions, bids, actuals, deployment performance, compliance evidence) and the site agents' (dispatch plan, telemetry). Each Lambda builds only
  * its own group, so its bundle holds only the code that group needs; the local server builds all three.
  */
 export interface DeskUseCases {
@@ -89,6 +90,7 @@ export interface DeskUseCases {
 export interface ReportUseCases {
   auditTrail: Bound<typeof auditTrail>;
   pnlReport: Bound<typeof pnlReport>;
+  emissionsReport: Bound<typeof emissionsReport>;
   bidsOfDay: Bound<typeof bidsOfDay>;
   siteActuals: Bound<typeof siteActuals>;
   siteActualsExport: Bound<typeof siteActualsExport>;
@@ -146,6 +148,7 @@ export function reportUseCases(p: ApiParts): ReportUseCases {
   return {
     auditTrail: (q) => auditTrail(p, q),
     pnlReport: (q) => pnlReport(p, q),
+    emissionsReport: (q) => emissionsReport(p, q),
     bidsOfDay: (q) => bidsOfDay(p, q),
     siteActuals: (q) => siteActuals(p, q),
     siteActualsExport: (q) => siteActualsExport(p, q),

@@ -78,3 +78,40 @@ export function decisionEmissions(
     avoidedTCo2: round(tonnesCo2(curtailedMwh, lb)),
   };
 }
+
+/** What a decision's loads actually drew and emitted, from the site agent's telemetry. */
+export interface ActualEmissions {
+  /** Load-intervals with telemetry: only these are counted, on both sides. */
+  loadIntervals: number;
+  /** The plan of those load-intervals, for a like-for-like comparison. */
+  plannedMwh: number;
+  plannedTCo2: number;
+  mwh: number;
+  tCo2: number;
+}
+
+/**
+ * The actual tCO2 of a decision's interval: each load's actual MWh (null where the agent reported nothing) at the intensity
+ * the decision used. The site's base load is not metered per load, so it is in neither side. Null without any actual.
+ */
+export function actualEmissions(e: DecisionEmissions, actualMwh: (loadId: string) => number | null): ActualEmissions | null {
+  const lb = e.lbCo2PerMwh;
+  let n = 0;
+  let planned = 0;
+  let mwh = 0;
+  for (const [loadId, l] of Object.entries(e.loads)) {
+    const a = actualMwh(loadId);
+    if (a === null) continue;
+    n++;
+    planned += l.mwh;
+    mwh += a;
+  }
+  if (n === 0) return null;
+  return {
+    loadIntervals: n,
+    plannedMwh: round(planned),
+    plannedTCo2: round(tonnesCo2(planned, lb)),
+    mwh: round(mwh),
+    tCo2: round(tonnesCo2(mwh, lb)),
+  };
+}

@@ -9,7 +9,8 @@
  * A DR deployment of 50 MW at 12:00: 160 MW before, 110 MW at 12:00:20 → met in 20 s.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CapabilityTestSchema, ComplianceReportSchema } from '#adapters/http/routes/compliance-schemas.ts';
+import { CapabilityTestSchema } from '#adapters/http/routes/capability-test-schemas.ts';
+import { ComplianceReportSchema } from '#adapters/http/routes/compliance-schemas.ts';
 import type { LoadSample } from '#domain/telemetry.ts';
 import { type Api, conforms, DAY, DAY0, H, iso, MIN, PROBLEM_TYPE, seedMarket, startApi, testSite } from './support.ts';
 

@@ -232,6 +232,33 @@ describe.skipIf(!hasChromium)('the operator console in headless Chromium', () =>
     await expect(page.locator('.pnl-table tbody tr').count()).resolves.toBe(json.items.length);
   });
 
+  it('as finance: the emissions panel of a site shows the API’s report, and its CSV download has the same rows', async () => {
+    const page = await pageAs('finance');
+    await page.goto(`${rt.apiUrl}/#/emissions?site=rockdale`);
+    await page.locator('[data-ready=emissions]').waitFor();
+    await page.locator('button', { hasText: 'By hour' }).click();
+    await page.locator('button[aria-pressed=true]', { hasText: 'By hour' }).waitFor();
+    await page.locator('[data-ready=emissions]').waitFor();
+    const from = await page.locator('input[type=date]').nth(0).inputValue();
+    const to = await page.locator('input[type=date]').nth(1).inputValue();
+    const res = await api(`/reports/emissions?siteId=rockdale&from=${from}&to=${to}&granularity=hour`, tokens.finance!);
+    const json = (await res.json()) as { buckets: { start: string }[]; totals: { intervalsWithoutIntensity: number } };
+    // The hour rows replace the day rows once the hour report has loaded.
+    await expect.poll(() => page.locator('.emissions-table tbody tr').count()).toBe(json.buckets.length);
+    await expect(shown(page.locator('.emissions-totals'))).resolves.toMatch(
+      new RegExp(`Intervals without an intensity\\s+${json.totals.intervalsWithoutIntensity}\\b`),
+    );
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('button', { hasText: 'Emissions CSV' }).click()]);
+    expect(download.suggestedFilename()).toBe(`emissions-rockdale-hour-${from}-${to}.csv`);
+    const lines = readFileSync((await download.path())!, 'utf8')
+      .trimEnd()
+      .split('\r\n');
+    expect(lines[0]).toBe(
+      'start,mwh,tCo2,lbCo2PerMwh,avoidedTCo2,actual.loadIntervals,actual.plannedMwh,actual.plannedTCo2,actual.mwh,actual.tCo2',
+    );
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(json.buckets.map((b) => b.start));
+  });
+
   it('renders the bid curve and the hour table of a prepared day, hours in the site’s time with UTC', async () => {
     const date = new Date(Date.now() + 24 * H).toISOString().slice(0, 10);
     expect((await cli(['bids', '--date', date], env)).code).toBe(0);
@@ -271,6 +298,7 @@ describe.skipIf(!hasChromium)('the operator console in headless Chromium', () =>
       ['site/rockdale?range=week', '.timeline-chart[data-drawn]'],
       ['overrides', 'form.override-form'],
       ['pnl', '[data-ready=pnl]'],
+      ['emissions', '[data-ready=emissions]'],
       ['audit', '[data-ready=audit]'],
       ['bids', 'section.bids'],
       ['runs', '[data-ready=runs]'],

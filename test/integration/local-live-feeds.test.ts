@@ -67,6 +67,8 @@ describe('the local runtime with live feeds', () => {
       ERCOT_API_BASE_URL: `${ercot.url}/api/public-reports`,
       ERCOT_TOKEN_URL: `${ercot.url}${TOKEN}`,
       MEMPOOL_BASE_URL: mempool.url,
+      // The fuel-mix dashboard (live intensity) answers 404 here too: no request leaves the machine.
+      ERCOT_DASHBOARD_BASE_URL: mempool.url,
     });
   });
 

@@ -1,18 +1,20 @@
 /**
  * The gateway's table (shared/adapters/http/gateway.ts) against the route groups the Lambdas mount
- * (shared/adapters/http/routes/index.ts): every route reaches the Lambda that serves it, with any
+ * (shared/adapters/http/routes/desk.ts, reports.ts, agent.ts): every route reaches the Lambda that serves it, with any
  * method — so a wrong method is that Lambda's 405, not another Lambda's 404.
  */
 import { describe, expect, it } from 'vitest';
 import { type HttpLambda, lambdaFor } from '#adapters/http/gateway.ts';
-import { deskRoutes, reportRoutes, siteAgentRoutes } from '#adapters/http/routes/index.ts';
+import { agentRoutes } from '#adapters/http/routes/agent.ts';
+import { deskRoutes } from '#adapters/http/routes/desk.ts';
+import { reportRoutes } from '#adapters/http/routes/reports.ts';
 import type { AgentUseCases, DeskUseCases, ReportUseCases } from '#app/api.ts';
 
 // Building the routes does not call their use cases.
 const groups: Record<HttpLambda, { method: string; path: string }[]> = {
   api: deskRoutes({} as DeskUseCases, { nowMs: () => 0 }).map((r) => r.spec),
   reports: reportRoutes({} as ReportUseCases).map((r) => r.spec),
-  'agent-api': siteAgentRoutes({} as AgentUseCases).map((r) => r.spec),
+  'agent-api': agentRoutes({} as AgentUseCases).map((r) => r.spec),
 };
 const concrete = (path: string) => path.replace(/\{[^}]+\}/g, 'x-1');
 

@@ -24,6 +24,15 @@ export interface CarbonSweepRow {
   mwhPerTonneAvoided: number | null;
 }
 
+/** The carbon part of a site in `summary.json`: the intensity series the sweep used and a row per shadow price. */
+export interface CarbonSummary {
+  intensitySource: string;
+  intervals: number;
+  /** Intervals of the window with an intensity; the others count no tCO2 and carry no shadow price. */
+  intervalsWithIntensity: number;
+  sweep: CarbonSweepRow[];
+}
+
 /** The stored intensity covering each interval of the timeline, NaN where none is. */
 export function intensityOnTimeline(tl: Timeline, points: readonly IntensityPoint[]): Float64Array {
   const out = new Float64Array(tl.n).fill(Number.NaN);
@@ -103,7 +112,7 @@ export function tradeOffSvg(rows: readonly CarbonSweepRow[], width = 640, height
   const marks = rows
     .map(
       (r) =>
-        `<circle class="sweep-point" cx="${px(r.tCo2).toFixed(1)}" cy="${py(r.netMarginUsd).toFixed(1)}" r="4"/>` +
+        `<circle class="sweep-point" fill="#2a7" cx="${px(r.tCo2).toFixed(1)}" cy="${py(r.netMarginUsd).toFixed(1)}" r="4"/>` +
         `<text x="${(px(r.tCo2) + 6).toFixed(1)}" y="${(py(r.netMarginUsd) - 6).toFixed(1)}" font-size="11">` +
         `${esc(`$${r.shadowPriceUsdPerTonne}/t`)}</text>`,
     )
@@ -128,8 +137,8 @@ function round(x: number, digits: number): number {
 const usd = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
 const num = (x: number | null, digits = 1) => (x === null ? '–' : x.toLocaleString('en-US', { maximumFractionDigits: digits }));
 
-/** A printable page of the sweep: the trade-off curve and a row per shadow price. Self-contained (fetches nothing). */
-export function carbonTradeOffHtml(siteId: string, rows: readonly CarbonSweepRow[]): string {
+/** The trade-off curve and the table of what each tonne avoided cost: a section of a page (the backtest report's too). */
+export function carbonSweepSection(rows: readonly CarbonSweepRow[]): string {
   const body = rows
     .map(
       (r) =>
@@ -138,12 +147,30 @@ export function carbonTradeOffHtml(siteId: string, rows: readonly CarbonSweepRow
     )
     .join('');
   return (
+    `${tradeOffSvg(rows)}` +
+    '<table class="carbon-sweep"><thead><tr><th>shadow $/tCO2</th><th>net margin $</th><th>MWh</th><th>tCO2</th>' +
+    `<th>tCO2 avoided</th><th>$ per tonne avoided</th><th>MWh per tonne avoided</th></tr></thead><tbody>${body}</tbody></table>`
+  );
+}
+
+/** A printable page of the sweep: the trade-off curve and a row per shadow price. Self-contained (fetches nothing). */
+export function carbonTradeOffHtml(siteId: string, rows: readonly CarbonSweepRow[]): string {
+  return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Carbon trade-off: ${esc(siteId)}</title>` +
     '<style>body{font:14px system-ui,sans-serif;margin:24px}table{border-collapse:collapse}td,th{padding:4px 10px;' +
     'border-bottom:1px solid #ddd;text-align:right}.sweep-point{fill:#2a7}</style></head><body>' +
-    `<h1>Carbon trade-off: ${esc(siteId)}</h1>${tradeOffSvg(rows)}` +
-    '<table class="carbon-sweep"><thead><tr><th>shadow $/tCO2</th><th>net margin $</th><th>MWh</th><th>tCO2</th>' +
-    `<th>tCO2 avoided</th><th>$ per tonne avoided</th><th>MWh per tonne avoided</th></tr></thead><tbody>${body}</tbody></table>` +
-    '</body></html>'
+    `<h1>Carbon trade-off: ${esc(siteId)}</h1>${carbonSweepSection(rows)}</body></html>`
+  );
+}
+
+/** The backtest report's carbon section of a site: what the sweep used, then the curve and the table. */
+export function carbonReportSection(c: CarbonSummary): string {
+  const share = c.intervals > 0 ? ((100 * c.intervalsWithIntensity) / c.intervals).toFixed(1) : '0';
+  return (
+    '<h3>Carbon trade-off</h3>' +
+    `<p class="note">The engine at each shadow carbon price (it steers decisions, it is not paid): net margin against the tCO2 of ` +
+    `the mining draw, and what each tonne avoided against $0/t cost in margin and in MWh not mined. Intensity: ${esc(c.intensitySource)}, ` +
+    `${c.intervalsWithIntensity.toLocaleString('en-US')} of ${c.intervals.toLocaleString('en-US')} intervals (${share}%).</p>` +
+    carbonSweepSection(c.sweep)
   );
 }

@@ -9,6 +9,7 @@ import { iso } from '#domain/time.ts';
 import type { AsPriceProduct, SystemLoadPoint } from '#ports/market-data.ts';
 import type { WalkForwardMonth } from '../forecast-fit.ts';
 import { BOOTSTRAP_DEFAULTS, type BootstrapOptions, captureDeltaInterval, type DeltaInterval } from './bootstrap.ts';
+import type { CarbonSummary } from './carbon.ts';
 import {
   backtestSite,
   captureRatio,
@@ -162,6 +163,8 @@ export interface SummarySite {
   fourCp?: { rateUsdPerKwYear: number; peaks: { month: string; hourStart: string; systemLoadMw: number }[] };
   /** The product curtailable MW were offered into, when configured. */
   ancillary?: { product: AsPriceProduct };
+  /** The shadow carbon price sweep (`--shadow-carbon-prices`), when asked for. */
+  carbon?: CarbonSummary;
 }
 
 export interface Summary {

@@ -5,6 +5,7 @@
  * always-on, and a monthly table.
  */
 import { HOUR_MS, iso } from '#domain/time.ts';
+import { carbonReportSection } from './carbon.ts';
 import { captureRatio, ENGINE_POLICIES, POLICIES, type PolicyName, type SiteResult } from './engine.ts';
 import type { BacktestResult, Summary } from './index.ts';
 import type { Timeline } from './timeline.ts';
@@ -301,6 +302,7 @@ ${policyNotes(s, summary)}
 ${peaks}
 ${ai}
 ${charts}
+${s.carbon ? carbonReportSection(s.carbon) : ''}
 <h3>Monthly net margin</h3>
 ${monthlyTable(r)}
 </section>`;

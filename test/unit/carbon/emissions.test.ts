@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { MarketReader } from '#app/market-view.ts';
 import { toDecision } from '#domain/decision.ts';
-import type { CarbonInput } from '#domain/emissions.ts';
+import { actualEmissions, type CarbonInput } from '#domain/emissions.ts';
 import { decide } from '#domain/policy.ts';
 import { hashprice, input, price, site, T0 } from '../../support/fixtures.ts';
 import { MemoryMarketDataRepository } from '../../support/memory-market-data.ts';
@@ -71,5 +71,24 @@ describe('MarketReader.intensity', () => {
     expect((await reader.intensity(site(), T0 + 15 * 60_000))!.lbCo2PerMwh).toBe(710);
     expect(await reader.intensity(site(), T0 + 30 * 60_000)).toBeNull();
     expect(await reader.intensity(site({ market: 'FIXED', fixedPriceUsdPerMwh: 40, settlementPoint: undefined }), T0)).toBeNull();
+  });
+});
+
+describe('actualEmissions', () => {
+  it("prices each load's actual MWh at the decision's intensity, counting only loads with telemetry", () => {
+    const e = decision(5, carbon).emissions!;
+    const a = actualEmissions(e, (loadId) => (loadId === 's21' ? 20 : loadId === 'tenant' ? 3.75 : null));
+    // s21 planned 25 MWh, drew 20; the tenant planned and drew 3.75; s19 reported nothing.
+    expect(a).toEqual({
+      loadIntervals: 2,
+      plannedMwh: 28.75,
+      plannedTCo2: Math.round(28.75 * T_PER_MWH * 1e6) / 1e6,
+      mwh: 23.75,
+      tCo2: Math.round(23.75 * T_PER_MWH * 1e6) / 1e6,
+    });
+  });
+
+  it('is null when no load reported', () => {
+    expect(actualEmissions(decision(5, carbon).emissions!, () => null)).toBeNull();
   });
 });
