@@ -137,7 +137,7 @@ export class PlanClient {
 }
 
 /** Writes a file whole or not at all: a temporary file, fsync'd, renamed over the old one. */
-function writeAtomic(path: string, text: string): void {
+export function writeAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w');
   try {

@@ -25,6 +25,7 @@ import {
 import { localParts } from '#domain/time.ts';
 import type { Logger } from '#ports/logger.ts';
 import type { SiteMiners } from './inventory.ts';
+import type { LoadTimer, LoadTimerStore } from './load-timers.ts';
 import { executeFleet, type FleetSettings, type FleetTask, type MinerOutcome } from './miners/fleet.ts';
 import type { DriverRegistry, Miner } from './miners/port.ts';
 import { type DispatchPlan, intervalAt, type PlanInterval, planSite, REAL_TIME_MARKETS, type StateChange, type Trigger } from './plan.ts';
@@ -65,6 +66,8 @@ export interface ControllerDeps {
   readonly settings?: Partial<ControllerSettings>;
   /** Each state change, once its fleet has finished (or a newer change superseded it). */
   readonly onStateChange?: (change: StateChange) => void;
+  /** Where each load's last start/stop instant is kept, so min run/off hold across a restart. */
+  readonly timers?: LoadTimerStore;
   readonly log?: Logger;
 }
 
@@ -145,6 +148,14 @@ export class Controller {
   #again = false;
   #idle: (() => void)[] = [];
   #started = false;
+  #stopping = false;
+  /** Each load's last start/stop, by load id: what `#since` holds, kept across plan compiles and restarts. */
+  readonly #timers: Map<string, LoadTimer>;
+  /** The rolling read-back: the next miner to read, and how many of this round did not answer. */
+  #cursor = 0;
+  #roundUnreachable = 0;
+  readonly #reads = new Set<Promise<void>>();
+  readonly #aborts = new Set<AbortController>();
 
   constructor(deps: ControllerDeps) {
     this.#deps = deps;
@@ -178,24 +189,86 @@ export class Controller {
       return load;
     });
     this.#slots = this.#loads.flatMap((l) => l.slots);
+    this.#timers = new Map(deps.timers?.load() ?? []);
   }
 
-  /** Reads every miner's actual state before anything is commanded (after a restart, nothing already right is touched). */
+  /**
+   * Reads every miner's actual state before anything is commanded (after a restart, nothing already right is
+   * touched), and takes each load's last start/stop from the timers kept on disk, so min run/off carry on.
+   */
   async start(): Promise<void> {
     await this.refresh();
-    this.#syncState();
+    if (this.#stopping) return;
+    this.#syncState(true);
     this.#started = true;
     this.evaluate();
   }
 
-  /** Reads every miner's state again: hashrate and power for telemetry, and unreachable miners brought back. */
+  /** Reads every miner's state at once (at the start): hashrate and power for telemetry, unreachable miners brought back. */
   async refresh(): Promise<void> {
-    const tasks: FleetTask[] = this.#slots.map((s) => ({ miner: s.miner, command: { kind: 'read-state' } }));
-    const byId = new Map(this.#slots.map((s) => [s.miner.id, s]));
-    const report = await executeFleet(tasks, { drivers: this.#deps.drivers, settings: this.#settings.fleet ?? {} });
+    const failed = await this.#read(this.#slots);
+    if (failed > 0) this.#deps.log?.warn('miners unreachable', { unreachable: failed, of: this.#slots.length });
+  }
+
+  /**
+   * The rolling read-back: the next `count` miners round the fleet, so that reading the whole fleet every period is
+   * spread over it in slices rather than tens of thousands of reads at once. Unreachable miners are logged once a round.
+   */
+  async refreshNext(count: number): Promise<void> {
+    const total = this.#slots.length;
+    const n = Math.min(total, Math.max(0, Math.floor(count)));
+    const slice: Slot[] = [];
+    let wrapped = false;
+    for (let i = 0; i < n; i++) {
+      slice.push(this.#slots[this.#cursor]!);
+      this.#cursor += 1;
+      if (this.#cursor === total) [this.#cursor, wrapped] = [0, true];
+    }
+    this.#roundUnreachable += await this.#read(slice);
+    if (wrapped) {
+      if (this.#roundUnreachable > 0) this.#deps.log?.warn('miners unreachable', { unreachable: this.#roundUnreachable, of: total });
+      this.#roundUnreachable = 0;
+    }
+  }
+
+  /** Stops reading and commanding: reads not yet started are dropped, and what is in flight is waited for, up to `timeoutMs`. */
+  async stop(timeoutMs: number): Promise<void> {
+    this.#stopping = true;
+    for (const abort of this.#aborts) abort.abort();
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([Promise.all([...this.#reads, this.whenIdle()]), bound]);
+    clearTimeout(timer);
+  }
+
+  /** Reads these miners' states into their slots; resolves to how many did not answer. */
+  async #read(slots: readonly Slot[]): Promise<number> {
+    if (this.#stopping || slots.length === 0) return 0;
+    const abort = new AbortController();
+    this.#aborts.add(abort);
+    let failed = 0;
+    const work = this.#readInto(slots, abort.signal).then((n) => {
+      failed = n;
+    });
+    this.#reads.add(work);
+    try {
+      await work;
+    } finally {
+      this.#reads.delete(work);
+      this.#aborts.delete(abort);
+    }
+    return failed;
+  }
+
+  async #readInto(slots: readonly Slot[], signal: AbortSignal): Promise<number> {
+    const tasks: FleetTask[] = slots.map((s) => ({ miner: s.miner, command: { kind: 'read-state' } }));
+    const report = await executeFleet(tasks, { drivers: this.#deps.drivers, settings: this.#settings.fleet ?? {}, signal });
+    if (signal.aborted) return 0;
     let back = false;
-    for (const outcome of report.outcomes) {
-      const slot = byId.get(outcome.minerId)!;
+    for (const [i, outcome] of report.outcomes.entries()) {
+      const slot = slots[i]!;
       if (outcome.ok && outcome.state) {
         back ||= !slot.reachable;
         slot.reachable = true;
@@ -209,8 +282,8 @@ export class Controller {
         slot.reachable = false;
       }
     }
-    if (report.failed > 0) this.#deps.log?.warn('miners unreachable', { unreachable: report.failed, of: report.outcomes.length });
     if (back && this.#started) this.#reassignAll();
+    return report.failed;
   }
 
   setPlan(plan: DispatchPlan): void {
@@ -286,6 +359,7 @@ export class Controller {
     const before = Float64Array.from(state.mw);
     executeLiveStep(exec, state, step, { nowMs: now, lastMs: this.#lastMs, sinceMs: this.#since });
     this.#lastMs = now;
+    this.#keepTimers(state);
     const usedMw = state.mw.reduce((sum, mw) => sum + mw, 0);
     const binding = usedMw >= step.capacityMw - 1e-6;
     for (const load of this.#loads) {
@@ -317,21 +391,64 @@ export class Controller {
       option: Int32Array.from(exec.optionFirst),
       stepsInState: new Int32Array(exec.loads.length),
     };
-    this.#syncState();
     this.#step = newExecutionStep(exec);
     this.#since = new Float64Array(exec.loads.length).fill(Number.NaN);
+    this.#syncState(false);
     this.#lastMs = Number.NaN;
     this.#planKey = key;
   }
 
-  /** The execution state starts from what the miners actually draw, so a restart changes nothing that is already right. */
-  #syncState(): void {
+  /**
+   * The execution state starts from what the miners actually draw, so a restart changes nothing that is already right,
+   * and each load's last start/stop from the timers kept. At a restart (`restoring`), a load found the other way from
+   * what was kept changed while the agent was away, at an unknown instant: counted from now, the cautious side.
+   */
+  #syncState(restoring: boolean): void {
     const state = this.#state;
     if (state === null) return;
+    const now = this.#deps.clock.nowMs();
+    let changed = false;
     for (const load of this.#loads) {
       if (load.index < 0) continue;
       state.mw[load.index] = load.slots.reduce((sum, s) => sum + (s.mode === 'running' ? s.powerW : 0), 0) / 1e6;
       load.targetMw = state.mw[load.index]!;
+      const kept = this.#timers.get(load.loadId);
+      const running = state.mw[load.index]! > 0;
+      if (kept === undefined) this.#since[load.index] = Number.NaN;
+      else if (!restoring || kept.running === running) this.#since[load.index] = kept.sinceMs;
+      else {
+        this.#deps.log?.info('load found changed since the agent stopped: min run/off counted from now', {
+          loadId: load.loadId,
+          kept: kept.running ? 'running' : 'stopped',
+          found: running ? 'running' : 'stopped',
+        });
+        this.#since[load.index] = now;
+        this.#timers.set(load.loadId, { sinceMs: now, running });
+        changed = true;
+      }
+    }
+    if (changed) this.#saveTimers();
+  }
+
+  /** Copies the loads' start/stop instants the execution step moved into the kept timers, and writes them when they moved. */
+  #keepTimers(state: ExecutionState): void {
+    let changed = false;
+    for (const load of this.#loads) {
+      if (load.index < 0) continue;
+      const since = this.#since[load.index]!;
+      if (Number.isNaN(since) || this.#timers.get(load.loadId)?.sinceMs === since) continue;
+      this.#timers.set(load.loadId, { sinceMs: since, running: state.mw[load.index]! > 0 });
+      changed = true;
+    }
+    if (changed) this.#saveTimers();
+  }
+
+  #saveTimers(): void {
+    try {
+      this.#deps.timers?.save(this.#timers);
+    } catch (error) {
+      // Not fatal: the loads keep running; only a restart before the next write would lose the instants.
+      this.#deps.log?.error('load timers could not be written', { error: (error as Error).message });
     }
   }
 
@@ -467,6 +584,7 @@ export class Controller {
   }
 
   #kick(): void {
+    if (this.#stopping) return;
     if (this.#actuating) {
       this.#again = true;
       return;
@@ -487,6 +605,7 @@ export class Controller {
   async #actuate(): Promise<void> {
     for (;;) {
       this.#again = false;
+      if (this.#stopping) return this.#done();
       const batch = this.#nextBatch();
       if (batch.length === 0) {
         const now = this.#deps.clock.nowMs();

@@ -8,6 +8,7 @@ import type { Logger } from '#ports/logger.ts';
 import { PlanClient, type QueueEntry, TelemetryClient, type TokenSource } from './cloud.ts';
 import { Controller } from './controller.ts';
 import { type InventorySite, loadInventoryFile, siteMiners } from './inventory.ts';
+import { fileLoadTimerStore } from './load-timers.ts';
 import { createDrivers } from './miners/drivers/index.ts';
 import type { DriverRegistry } from './miners/port.ts';
 import { REAL_TIME_MARKETS } from './plan.ts';
@@ -36,7 +37,10 @@ export interface RunningAgent {
   readonly controller: Controller;
   readonly telemetry: TelemetryClient;
   readonly plans: PlanClient;
-  /** Stops every loop, waits for commands in flight, sends what it can and closes the meters. */
+  /**
+   * Stops every loop and waits (up to the stop timeout) for the work in flight (commands, the read-back, a poll), gives
+   * the miners' sessions back, sends what it can and closes the meters.
+   */
   stop(): Promise<void>;
 }
 
@@ -53,12 +57,14 @@ export async function startAgent(settings: AgentSettings, io: AgentIo): Promise<
   const telemetry = new TelemetryClient(cloud, stateDir);
   const meters = io.adapters.meters(site);
   const basePoint = io.adapters.basePoint(site);
+  const drivers = io.drivers ?? createDrivers();
 
   const controller = new Controller({
     miners,
-    drivers: io.drivers ?? createDrivers(),
+    drivers,
     clock,
     log,
+    timers: fileLoadTimerStore(stateDir, log),
     settings: {
       stepMiners: settings.stepMiners,
       stepPauseMs: settings.stepPauseS * 1000,
@@ -80,6 +86,7 @@ export async function startAgent(settings: AgentSettings, io: AgentIo): Promise<
   log.info('agent started', { miners: miners.loads.reduce((n, l) => n + l.miners.length, 0), stateDir, queued: telemetry.queued });
 
   const timers = new Set<NodeJS.Timeout>();
+  const inFlight = new Set<Promise<void>>();
   let stopped = false;
   /** Runs `work` now and then every `ms` after it finished (never two at once); a failure is logged once per streak. */
   const every = (name: string, ms: number, work: () => Promise<void> | void, immediately = true) => {
@@ -87,7 +94,9 @@ export async function startAgent(settings: AgentSettings, io: AgentIo): Promise<
     const run = async () => {
       if (stopped) return;
       try {
-        await work();
+        const running = Promise.resolve(work()).finally(() => inFlight.delete(running));
+        inFlight.add(running);
+        await running;
         if (failing) log.info(`${name}: back`);
         failing = false;
       } catch (error) {
@@ -125,14 +134,25 @@ export async function startAgent(settings: AgentSettings, io: AgentIo): Promise<
   });
   // Plans run out and prices age without anything arriving: look again every second.
   every('evaluate', 1000, () => controller.evaluate());
+  // The rolling read-back: a slice a second, sized so the whole fleet is read once every refreshS (start() has just
+  // read them all). The slice follows the time actually passed, so a slow slice does not stretch the period.
+  const fleetSize = miners.loads.reduce((n, l) => n + l.miners.length, 0);
+  const sliceMs = Math.min(1000, settings.refreshS * 1000);
+  let readUpTo = performance.now();
+  let owed = 0;
   every(
     'refresh',
-    settings.refreshS * 1000,
+    sliceMs,
     async () => {
-      await controller.refresh();
+      const now = performance.now();
+      owed += (fleetSize * (now - readUpTo)) / (settings.refreshS * 1000);
+      readUpTo = now;
+      const count = Math.min(fleetSize, Math.floor(owed));
+      owed -= count;
+      await controller.refreshNext(count);
     },
     false,
-  ); // start() has just read them
+  );
   every('telemetry', settings.telemetryS * 1000, async () => {
     const at = new Date(clock.nowMs()).toISOString();
     const samples: QueueEntry[] = controller.status().map((s) => ({
@@ -156,7 +176,15 @@ export async function startAgent(settings: AgentSettings, io: AgentIo): Promise<
       stopped = true;
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
-      await controller.whenIdle();
+      const boundMs = settings.stopTimeoutS * 1000;
+      const started = performance.now();
+      await controller.stop(boundMs);
+      let timer: NodeJS.Timeout | undefined;
+      const left = Math.max(0, boundMs - (performance.now() - started));
+      await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => (timer = setTimeout(resolve, left)))]);
+      clearTimeout(timer);
+      if (inFlight.size > 0) log.warn('stopped with work still in flight', { loops: inFlight.size, waitedMs: boundMs });
+      await Promise.all(Object.values(drivers).map((driver) => driver.close?.({ timeoutMs: boundMs })));
       await telemetry.flush().catch(() => undefined);
       await meters.close();
       await basePoint?.close();

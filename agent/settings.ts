@@ -30,6 +30,8 @@ export const AgentSettingsSchema = z.strictObject({
   headroomMw: z.coerce.number({ error: 'expected MW' }).min(0).default(0),
   concurrency: whole(512),
   minerTimeoutS: seconds(3),
+  /** How long stopping waits for work in flight (and for the miners' sessions to be given back). */
+  stopTimeoutS: seconds(10),
 });
 
 export type AgentSettings = z.infer<typeof AgentSettingsSchema>;

@@ -4,8 +4,9 @@
  * in-process agent (the real one, `startAgent`) with a locally minted agent token. A newcomer running `npm start` thus
  * sees the whole loop: the engine's decision → the agent's plan → miners asleep or running → telemetry → P&L actuals.
  *
- * Each fake miner stands for a rack: its rated W is the load's MW over the miners, so the telemetry's actual MW is on
- * the scale of the plan's. The inventory and the miners' credentials are generated into $SWITCHYARD_HOME/demo-agents/
+ * Each fake miner stands for a rack: its rated W is the load's MW over the miners and its rated TH/s that power at
+ * the load's efficiency (W ÷ J/TH), so the telemetry's actual MW and hashrate — and the P&L's actual revenue, which
+ * is priced from the reported hashrate — are on the scale of the plan's. The inventory and the miners' credentials are generated into $SWITCHYARD_HOME/demo-agents/
  * (never committed). The agents read the live price from the store (RT5 points, ingested or stored by hand), so
  * storing a price above a load's threshold shows a price-responsive site curtail within seconds.
  *
@@ -86,8 +87,14 @@ export function storedPriceFeed(marketData: MarketDataRepository, market: string
 }
 
 /** A fleet on the vendor's port where it is free (as a real miner listens), else on a free port per miner. */
-async function fleetFor(driver: DriverName, count: number, firstAddress: string, ratedW: number, password: string): Promise<FakeFleet> {
-  const options = { driver, count, firstAddress, ratedW, username: 'root', password, startConcurrency: 64 };
+async function fleetFor(
+  driver: DriverName,
+  count: number,
+  firstAddress: string,
+  rated: { w: number; ths: number },
+  password: string,
+): Promise<FakeFleet> {
+  const options = { driver, count, firstAddress, ratedW: rated.w, ratedThs: rated.ths, username: 'root', password, startConcurrency: 64 };
   try {
     return await startFakeFleet({ ...options, port: VENDOR_PORTS[driver] });
   } catch {
@@ -132,8 +139,9 @@ export async function startDemoAgents(options: DemoAgentsOptions): Promise<DemoA
         if (load.kind !== 'mining') continue;
         // Rounded down: the miners together never draw more than the load is rated for (the agent would sleep one to fit).
         const ratedW = Math.floor((load.powerMw * 1e6) / minersPerLoad);
+        const rated = { w: ratedW, ths: demoRatedThs(ratedW, load.efficiencyJPerTh) };
         const firstAddress = `127.77.${si * 16 + li + 1}.1`;
-        p.fleets.push({ loadId: load.id, fleet: await fleetFor(driver, minersPerLoad, firstAddress, ratedW, password) });
+        p.fleets.push({ loadId: load.id, fleet: await fleetFor(driver, minersPerLoad, firstAddress, rated, password) });
       }
       p.aiMw = site.loads.reduce((mw, l) => mw + (l.kind === 'ai' ? l.contractedMw : 0), 0);
     }
@@ -233,6 +241,11 @@ export async function startDemoAgents(options: DemoAgentsOptions): Promise<DemoA
     throw error;
   }
   return { agents, stop: stopAll };
+}
+
+/** What a rack of `ratedW` hashes at the load's efficiency: W ÷ (J/TH) = TH/s. */
+export function demoRatedThs(ratedW: number, efficiencyJPerTh: number): number {
+  return ratedW / efficiencyJPerTh;
 }
 
 function minerEntries(fleet: FakeFleet, loadId: string, driver: DriverName, credential: string): unknown[] {

@@ -97,6 +97,8 @@ export interface MinerDriver {
   wake(miner: Miner, options: CallOptions): Promise<MinerResult<void>>;
   /** `unsupported` where the vendor has no power target over this API. */
   setPowerTarget(miner: Miner, watts: number, options: CallOptions): Promise<MinerResult<void>>;
+  /** Gives back what the driver holds on the miners (LuxOS sessions), within the timeout; never rejects. */
+  close?(options: CallOptions): Promise<void>;
 }
 
 export type DriverRegistry = Readonly<Record<DriverName, MinerDriver>>;

@@ -24,6 +24,7 @@ const FLAGS = {
   'headroom-mw': { type: 'string' },
   concurrency: { type: 'string' },
   'miner-timeout-s': { type: 'string' },
+  'stop-timeout-s': { type: 'string' },
 } as const;
 
 export const agent: Command = {
@@ -32,7 +33,7 @@ export const agent: Command = {
   usage:
     'switchyard agent --site <id> --inventory <file> [--api <url>] [--token-file <f>] [--state-dir <d>] [--poll-s 5] [--price-s 30] ' +
     '[--meter-s 1] [--telemetry-s 30] [--refresh-s 60] [--step-miners 1000] [--step-pause-s 0] [--max-price-age-s 900] ' +
-    '[--headroom-mw 0] [--concurrency 512] [--miner-timeout-s 3]  (token: --token-file or $SWITCHYARD_AGENT_TOKEN)',
+    '[--headroom-mw 0] [--concurrency 512] [--miner-timeout-s 3] [--stop-timeout-s 10]  (token: --token-file or $SWITCHYARD_AGENT_TOKEN)',
   async run(argv) {
     const flags = parseFlags(argv, FLAGS);
     const input = Object.fromEntries(

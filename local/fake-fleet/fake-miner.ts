@@ -29,6 +29,10 @@ export class FakeMiner {
   readonly commands: string[] = [];
   /** Bumped by `dropSessions()`: tokens and sessions issued before it are no longer honoured (a reboot, say). */
   sessionEpoch = 0;
+  /** LuxOS: how many sessions `logon` created. */
+  sessionsIssued = 0;
+  /** LuxOS: a session unused this long is gone (the firmware's idle timeout). */
+  sessionTimeoutMs = 60_000;
   /** Whatsminer: how many get_token answers this miner gave. */
   tokensIssued = 0;
   /** Antminer: the configuration last posted to set_miner_conf.cgi. */

@@ -17,6 +17,8 @@ const { values } = parseArgs({
     'rated-w': { type: 'string', default: '3500' },
     username: { type: 'string', default: 'root' },
     credential: { type: 'string', default: 'env:MINER_CREDENTIAL' },
+    /** LuxOS: the session idle timeout (the firmware's minute by default). */
+    'session-timeout-ms': { type: 'string', default: '60000' },
   },
 });
 
@@ -47,6 +49,8 @@ const fleet = await startFakeFleet({
   username: values.username,
   password: process.env.FAKE_MINER_PASSWORD ?? 'root',
 });
+const sessionTimeoutMs = integer('session-timeout-ms', values['session-timeout-ms'])!;
+for (const miner of fleet.miners) miner.fake.sessionTimeoutMs = sessionTimeoutMs;
 process.stdout.write(`${JSON.stringify({ miners: [fleet.inventoryFragment(values.credential)].flat() })}\n`);
 
 let closing = false;

@@ -95,6 +95,33 @@ describe('decision → agent → miners → telemetry → P&L actuals', () => {
     rmSync(home, { recursive: true, force: true });
   }, 60_000);
 
+  it('each fake miner hashes what its rack’s power does at the load’s efficiency, so actual revenue is on the plan’s scale', async () => {
+    // A fake miner stands for a rack of the load's MW ÷ miners: its TH/s is that power ÷ the load's J/TH.
+    for (const load of site.loads.filter((l) => l.kind === 'mining')) {
+      const fake = miners(load.id)[0]!.fake;
+      expect(fake.ratedThs).toBeCloseTo(fake.ratedW / load.efficiencyJPerTh!, 6);
+    }
+    await until(() => demo.agents[0]!.agent.controller.plan !== null, 'the first plan');
+    const status = () => demo.agents[0]!.agent.controller.status().find((s) => s.loadId === 's21')!;
+    await until(() => status().running === MINERS && status().hashrateThs > 0, 'the s21 miners read back running', 30_000);
+    const s21 = status();
+    // W ÷ J/TH: 20 MW of S21 at 17.5 J/TH hash about 1.14 EH/s.
+    expect(s21.hashrateThs / ((s21.actualMw * 1e6) / 17.5)).toBeCloseTo(1, 2);
+
+    const day = new Date(startedMs).toISOString().slice(0, 10);
+    const next = new Date(Date.parse(day) + 24 * 60 * MIN).toISOString().slice(0, 10);
+    type Row = { miningRevenueUsd: number; miningMwh: number; actual: { mwh: number; miningRevenueUsd: number } | null };
+    const pnlRow = async () => ((await api(`/reports/pnl?siteId=rockdale&from=${day}&to=${next}`, finance)).body.items as Row[])[0]!;
+    await until(async () => ((await pnlRow()).actual?.miningRevenueUsd ?? 0) > 0, 'actual revenue in the P&L', 30_000);
+    const row = (await pnlRow()) as Row & { actual: NonNullable<Row['actual']> };
+    // Per MWh, what the miners reported earning is what the plan priced (two loads of different efficiencies: within a tenth).
+    const plannedPerMwh = row.miningRevenueUsd / row.miningMwh;
+    const actualPerMwh = row.actual.miningRevenueUsd / row.actual.mwh;
+    expect(plannedPerMwh).toBeGreaterThan(0);
+    expect(actualPerMwh / plannedPerMwh).toBeGreaterThan(0.9);
+    expect(actualPerMwh / plannedPerMwh).toBeLessThan(1.1);
+  }, 120_000);
+
   it('a trader’s CURTAIL reaches the load’s miners, the override its trigger', async () => {
     await until(() => demo.agents[0]!.agent.controller.plan !== null, 'the first plan');
     await until(() => asleep('s19') === 0 && asleep('s21') === 0, 'every miner running');

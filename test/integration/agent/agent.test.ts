@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tokenSource } from '../../../agent/cloud.ts';
 import { type RunningAgent, startAgent } from '../../../agent/main.ts';
+import { createDrivers } from '../../../agent/miners/drivers/index.ts';
+import { LuxosDriver } from '../../../agent/miners/drivers/luxos.ts';
+import type { DriverRegistry, Miner } from '../../../agent/miners/port.ts';
 import { parseAgentSettings } from '../../../agent/settings.ts';
 import { type FakeFleet, startFakeFleet } from '../../../local/fake-fleet/fleet.ts';
 import { interval, plan, planLoad } from '../../unit/agent/support.ts';
@@ -34,7 +37,13 @@ function inventory(path: string): void {
   );
 }
 
-async function agent(api: FakeApi, inputs: FakeInputs, stateDir: string, extra: Record<string, unknown> = {}): Promise<RunningAgent> {
+async function agent(
+  api: FakeApi,
+  inputs: FakeInputs,
+  stateDir: string,
+  extra: Record<string, unknown> = {},
+  drivers?: DriverRegistry,
+): Promise<RunningAgent> {
   const settings = parseAgentSettings({
     site: 'rockdale',
     inventory: join(dir, 'inventory.json'),
@@ -51,6 +60,7 @@ async function agent(api: FakeApi, inputs: FakeInputs, stateDir: string, extra: 
     adapters: inputs.adapters(),
     token: tokenSource({ value: TOKEN }),
     log: { info() {}, warn() {}, error() {} },
+    ...(drivers ? { drivers } : {}),
   });
   agents.push(running);
   return running;
@@ -166,6 +176,69 @@ describe('the agent against a loopback API and fake LuxOS miners', () => {
     expect(api.stateChanges.size).toBe(1);
     expect(api.replayed).toBe(0);
     expect(api.samples.size + api.stateChanges.size).toBeGreaterThanOrEqual(queued);
+    await api.close();
+  });
+
+  it('stop() waits for a read-back in flight, then gives the miners’ LuxOS sessions back', async () => {
+    const api = new FakeApi(livePlan());
+    await api.start();
+    const inputs = new FakeInputs();
+    const luxos = new LuxosDriver();
+    let gate: Promise<void> | null = null;
+    let readsStarted = 0;
+    let readsDone = 0;
+    const drivers: DriverRegistry = {
+      ...createDrivers(),
+      luxos: {
+        name: 'luxos',
+        sleep: (m, o) => luxos.sleep(m, o),
+        wake: (m, o) => luxos.wake(m, o),
+        setPowerTarget: (m: Miner) => luxos.setPowerTarget(m),
+        close: (o) => luxos.close(o),
+        readState: async (m, o) => {
+          readsStarted++;
+          if (gate !== null) await gate;
+          const result = await luxos.readState(m, o);
+          readsDone++;
+          return result;
+        },
+      },
+    };
+    // A whole round of reads every 0.5 s: a slice of the fleet is read every half second or so.
+    const running = await agent(api, inputs, join(dir, 'state-7'), { refreshS: 0.5 }, drivers);
+    inputs.lmp = 80;
+    await until(() => asleep() === COUNT, 10_000, 'every miner asleep');
+    expect(luxos.sessions).toBe(COUNT);
+    let release!: () => void;
+    gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const before = readsStarted;
+    await until(() => readsStarted > before, 5_000, 'a read-back slice in flight');
+    let stopped = false;
+    const stopping = running.stop().then(() => {
+      stopped = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(stopped).toBe(false);
+    gate = null;
+    release();
+    await stopping;
+    agents.splice(agents.indexOf(running), 1);
+    expect(readsDone).toBe(readsStarted);
+    expect(luxos.sessions).toBe(0);
+    // Logged off: another actor can log on to every miner at once.
+    const other = new LuxosDriver();
+    const miner = (i: number): Miner => ({
+      id: `m${i}`,
+      host: fleet.miners[i]!.host,
+      port: fleet.miners[i]!.port,
+      driver: 'luxos',
+      ratedW: 3500,
+    });
+    const woken = await Promise.all(fleet.miners.map((_, i) => other.wake(miner(i), { timeoutMs: 2_000 })));
+    expect(woken.filter((w) => !w.ok)).toEqual([]);
+    await other.close({ timeoutMs: 2_000 });
     await api.close();
   });
 

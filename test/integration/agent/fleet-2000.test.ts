@@ -63,6 +63,9 @@ describe('2,000 LuxOS miners', () => {
     expect(changes[0]).toMatchObject({ change: 'CURTAILED', miners: { commanded: COUNT, confirmed: COUNT, failed: 0 } });
 
     // Back, from a restarted agent: it reads the miners (all asleep) and wakes them below the threshold less the band.
+    // The first one stops as `RunningAgent.stop()` does, giving its LuxOS sessions back (else each logon is a 402 for a minute).
+    await controller.stop(5_000);
+    await luxos.close?.({ timeoutMs: 10_000 });
     const restarted = new Controller({
       miners: { siteId: 'rockdale', loads: [{ loadId: 's21', miners }] },
       drivers: createDrivers(),
