@@ -60,11 +60,15 @@ describe('resolveStageConfig', () => {
 });
 
 describe('schedules', () => {
-  it('in dev: prices hourly at :50, hashprice daily at 00:10 UTC, the run at the top of every hour only', () => {
-    expect(jobs(stages.dev).map((j) => [j.name, j.expression])).toEqual([
-      ['ingest-prices', 'cron(50 * * * ? *)'],
-      ['ingest-hashprice', 'cron(10 0 * * ? *)'],
-      ['run-interval-hourly', 'cron(0 * * * ? *)'],
+  it('in dev: prices hourly at :50, hashprice daily at 00:10 UTC, the run at the top of every hour only; Nord Pool in Oslo time', () => {
+    expect(jobs(stages.dev).map((j) => [j.name, j.expression, j.timeZone ?? 'UTC'])).toEqual([
+      ['ingest-prices', 'cron(50 * * * ? *)', 'UTC'],
+      ['ingest-hashprice', 'cron(10 0 * * ? *)', 'UTC'],
+      ['run-interval-hourly', 'cron(0 * * * ? *)', 'UTC'],
+      ['ingest-nordpool-1315', 'cron(15 13 * * ? *)', 'Europe/Oslo'],
+      ['ingest-nordpool-1400', 'cron(0 14 * * ? *)', 'Europe/Oslo'],
+      ['ingest-nordpool-1530', 'cron(30 15 * * ? *)', 'Europe/Oslo'],
+      ['ingest-nordpool-1630', 'cron(30 16 * * ? *)', 'Europe/Oslo'],
     ]);
   });
 
