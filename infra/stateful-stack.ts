@@ -43,6 +43,8 @@ export class StatefulStack extends Stack {
       sortKey: { name: 'sk', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Idempotency keys (24 h) and feed-window ingest markers carry an expiry in `ttl` (epoch seconds); DynamoDB deletes them after it.
+      timeToLiveAttribute: 'ttl',
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });

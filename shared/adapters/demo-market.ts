@@ -1,12 +1,19 @@
 /**
  * The demo market-data source, used when no real feed is configured: deterministic, plausible
  * prices for every priced node of the configured sites (a diurnal shape with occasional spikes)
- * and a hashprice near $50/PH/day. Values depend only on the interval, so regenerating them
- * rewrites the same values. Every value is labelled demo.
+ * and a hashprice near $50/PH/day, and for ERCOT a grid carbon intensity per quarter-hour. Values depend
+ * only on the interval, so regenerating them rewrites the same values. Every value is labelled demo.
  */
 import { intervalMinutesFor, type Site } from '#domain/sites.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, utcDay } from '#domain/time.ts';
-import type { FxRatePoint, HashpricePoint, MarketDataRepository, PricePoint, SystemLoadPoint } from '#ports/market-data.ts';
+import type {
+  FxRatePoint,
+  HashpricePoint,
+  IntensityPoint,
+  MarketDataRepository,
+  PricePoint,
+  SystemLoadPoint,
+} from '#ports/market-data.ts';
 
 /** A hash of an integer to [0, 1): the same interval always gets the same noise. */
 function noise(n: number, salt: number): number {
@@ -44,6 +51,17 @@ export function demoDaPrice(node: string, t: number, utcOffsetHours: number): nu
 export function demoHashprice(day: string): number {
   const n = Math.floor(Date.parse(`${day}T00:00:00Z`) / DAY_MS);
   return Math.round((50 + 6 * Math.sin(n / 9) + (noise(n, 7) - 0.5) * 4) * 100) / 100;
+}
+
+/**
+ * Demo ERCOT average intensity of the quarter-hour at `t`, lb CO2/MWh: near the 2023 mean of ~720 (eGRID2023 ERCT 733.9),
+ * lowest around the solar noon, highest in the evening ramp, with some noise.
+ */
+export function demoIntensity(t: number): number {
+  const hourLocal = (((t / HOUR_MS - 6) % 24) + 24) % 24;
+  const slot = Math.floor(t / (15 * MINUTE_MS));
+  const shape = 800 - 260 * Math.exp(-((hourLocal - 13) ** 2) / 9) + 90 * Math.exp(-((hourLocal - 20) ** 2) / 6);
+  return Math.round(shape + (noise(slot, 13) - 0.5) * 40);
 }
 
 const UTC_OFFSET: Record<string, number> = { ERCOT: -6, PJM: -5, NORDPOOL: 1 };
@@ -115,6 +133,22 @@ export async function seedDemoMarketData(
       });
     }
   }
+  const intensity: IntensityPoint[] = [];
+  if (sites.some((s) => s.market === 'ERCOT')) {
+    // Through the end of the next day, like the day-ahead prices: the hours ahead are decided with it. A real point replaces it.
+    for (let t = start; t < daEnd; t += 15 * MINUTE_MS) {
+      intensity.push({
+        market: 'ERCOT',
+        kind: 'AVERAGE',
+        intervalStartMs: t,
+        intervalMinutes: 15,
+        lbCo2PerMwh: demoIntensity(t),
+        generationMwh: null,
+        settlementType: 'DEMO',
+        source: 'demo',
+      });
+    }
+  }
   const hashprices: HashpricePoint[] = [];
   for (let d = Math.floor(fromMs / DAY_MS) * DAY_MS - 7 * DAY_MS; d < toMs; d += DAY_MS) {
     const day = utcDay(d);
@@ -127,6 +161,12 @@ export async function seedDemoMarketData(
       fxRates.push({ date, base: 'EUR', quote: 'USD', rate: demoEurUsd(date), source: 'demo' });
     }
   }
-  await Promise.all([repo.putPrices(prices), repo.putSystemLoad(load), repo.putHashprices(hashprices), repo.putFxRates(fxRates)]);
-  return prices.length + load.length + hashprices.length + fxRates.length;
+  await Promise.all([
+    repo.putPrices(prices),
+    repo.putSystemLoad(load),
+    repo.putHashprices(hashprices),
+    repo.putFxRates(fxRates),
+    repo.putIntensity(intensity),
+  ]);
+  return prices.length + load.length + hashprices.length + fxRates.length + intensity.length;
 }

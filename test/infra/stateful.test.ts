@@ -42,6 +42,10 @@ describe('table', () => {
     });
   });
 
+  it('expires what the adapters give an expiry (idempotency keys, feed-window ingest markers) through TTL on `ttl`', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', { TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } });
+  });
+
   it('is retained when the stack is deleted or the table replaced', () => {
     expect(table.DeletionPolicy).toBe('Retain');
     expect(table.UpdateReplacePolicy).toBe('Retain');
