@@ -76,6 +76,7 @@ export const FUNCTION_NAMES = [
   'ingest-hashprice',
   'ingest-grid-events',
   'ingest-nordpool',
+  'ingest-intensity',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 

@@ -23,6 +23,7 @@ import * as agentApi from '#functions/agent-api/contract.ts';
 import * as api from '#functions/api/contract.ts';
 import * as ingestGridEvents from '#functions/ingest-grid-events/contract.ts';
 import * as ingestHashprice from '#functions/ingest-hashprice/contract.ts';
+import * as ingestIntensity from '#functions/ingest-intensity/contract.ts';
 import * as ingestNordPool from '#functions/ingest-nordpool/contract.ts';
 import * as ingestPrices from '#functions/ingest-prices/contract.ts';
 import * as reports from '#functions/reports/contract.ts';
@@ -306,6 +307,16 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
     table: 'RW',
     publishes: true,
     secrets: [{ secret: 'entsoe', settings: { ENTSOE_SECURITY_TOKEN: 'securityToken' } }],
+    environment: () => ({ ...FEED_HTTP }),
+  }),
+  'ingest-intensity': spec({
+    description: "Pulls ERCOT's live fuel mix into quarter-hour grid intensities (and WattTime's marginal one when configured)",
+    memorySize: 256,
+    timeout: Duration.minutes(2),
+    env: ingestIntensity.Env,
+    table: 'RW',
+    publishes: false,
+    secrets: [],
     environment: () => ({ ...FEED_HTTP }),
   }),
   'ingest-grid-events': spec({

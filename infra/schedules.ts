@@ -102,6 +102,15 @@ export function jobs(config: StageConfig): Job[] {
       input: {},
     },
     {
+      name: 'ingest-intensity',
+      fn: 'ingest-intensity',
+      cadence: 'every-15-minutes',
+      // The dashboard updates every few minutes; the :55 pull comes just before the hourly run decides the next hour.
+      expression: cronFor('every-15-minutes', 55),
+      description: "ERCOT's live fuel mix as grid carbon intensity",
+      input: {},
+    },
+    {
       name: 'run-interval-hourly',
       fn: 'run-interval',
       cadence: 'hourly',

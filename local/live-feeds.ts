@@ -16,10 +16,11 @@ import { ingestHashpriceJob } from '#app/jobs/ingest-hashprice.ts';
 import { ingestPricesJob } from '#app/jobs/ingest-prices.ts';
 import { type PricesStored, pricedNodes, priceRedecideJob } from '#app/jobs/price-redecide.ts';
 import { runDeps } from '#app/scheduled-run.ts';
+import { type LiveIntensityFeeds, liveIntensityFromEnv } from '#functions/shared/intensity.ts';
 import { hashpriceOrder } from '#functions/shared/settings.ts';
 import type { HashpriceSource } from '#ports/feeds.ts';
 import type { LocalContext } from './context.ts';
-import { type LiveIntensityFeeds, liveIntensityFromEnv, pullLiveIntensity } from './live-intensity.ts';
+import { pullLiveIntensity } from './live-intensity.ts';
 import { type LiveSettings, readLiveSettings } from './settings.ts';
 
 export interface LiveFeeds {

@@ -19,13 +19,13 @@ import { batchSize, type IngestReport, ingestBatch } from '#app/ingest.ts';
 import { ingestIntensity } from '#app/intensity.ts';
 import { newPriceRecorder } from '#app/jobs/price-redecide.ts';
 import { iso } from '#domain/time.ts';
+import { emissionFactorsFromEnv } from '#functions/shared/intensity.ts';
 import type { AuditRepository } from '#ports/audit.ts';
 import type { IngestMarker, IngestMarkerRepository } from '#ports/ingest-markers.ts';
 import type { MarketDataRepository } from '#ports/market-data.ts';
 import { choiceFlag, parseFlags, requireFlag } from '../args.ts';
 import { openLocalContext } from '../context.ts';
 import { redecideOnPrices } from '../live-feeds.ts';
-import { emissionFactorsFromEnv } from '../live-intensity.ts';
 import { type Command, UsageError } from './types.ts';
 
 /** The workbook source: binary, so not one of the registry's text parsers. */

@@ -37,6 +37,7 @@ import { SwitchyardFunction } from '../../infra/functions.ts';
 import { EVENT_SOURCE } from '../../infra/stateful-stack.ts';
 import { type Handler, type Loopback, loopback } from '../contract/loopback.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
+import { dashboardRoutes } from '../support/ercot-dashboard.ts';
 import { type EventBridgeServer, startEventBridgeServer } from '../support/eventbridge-server.ts';
 import { mempoolRoutes } from '../support/mempool-routes.ts';
 import { a44, ecbXml, fullDay, nordPoolDay } from '../unit/nordpool/fixtures.ts';
@@ -452,6 +453,37 @@ describe('ingest-grid-events bundle', () => {
     expect(inv.ok, inv.error ?? inv.output).toBe(true);
     expect(inv.result).toMatchObject({ stored: 1, ids: ['eea-bundle-test'] });
     expect(bus.events.some((ev) => ev.detailType === 'GridEmergency')).toBe(true);
+  });
+});
+
+describe('ingest-intensity bundle', () => {
+  let dashboard: Loopback;
+  beforeAll(async () => {
+    dashboard = await loopback(dashboardRoutes(Date.now()));
+  });
+  afterAll(() => dashboard.close());
+
+  it("stores ERCOT's live fuel mix as quarter-hour intensities, the latest carried forward as a FORECAST", async () => {
+    const inv = await invoke('ingest-intensity', {}, { ERCOT_DASHBOARD_BASE_URL: dashboard.url, FEED_HTTP_MAX_ATTEMPTS: '1' });
+
+    expect(inv.ok, inv.error ?? inv.output).toBe(true);
+    const out = inv.result as { average: { points: number; written: number; forecast: number }; errors: string[] };
+    expect(out.errors).toEqual([]);
+    expect(out.average.points).toBeGreaterThan(0);
+    expect(out.average.forecast).toBeGreaterThan(0);
+    const stored = await table.repos.marketData.getIntensity('ERCOT', 'AVERAGE', Date.now() - 2 * HOUR_MS, Date.now() + 3 * HOUR_MS);
+    expect(stored.find((p) => p.settlementType !== 'FORECAST')?.lbCo2PerMwh).toBe(948);
+    expect(emitted(inv, 'IntensityPointsWritten', 'ingest-intensity')).toBe(out.average.written);
+  });
+
+  it('fails the invocation, for the retries and the error alarm, when the dashboard does not answer', async () => {
+    const down = await loopback({});
+    const inv = await invoke('ingest-intensity', {}, { ERCOT_DASHBOARD_BASE_URL: down.url, FEED_HTTP_MAX_ATTEMPTS: '1' }).finally(() =>
+      down.close(),
+    );
+
+    expect(inv.ok).toBe(false);
+    expect(inv.error).toMatch(/intensity ingest failed/);
   });
 });
 

@@ -60,10 +60,11 @@ describe('resolveStageConfig', () => {
 });
 
 describe('schedules', () => {
-  it('in dev: prices hourly at :50, hashprice daily at 00:10 UTC, the run at the top of every hour, Nord Pool in Oslo afternoons', () => {
+  it('in dev: prices hourly at :50, hashprice daily at 00:10 UTC, intensity every 15 minutes, the run at the top of every hour, Nord Pool in Oslo afternoons', () => {
     expect(jobs(stages.dev).map((j) => [j.name, j.expression, j.timeZone ?? 'UTC'])).toEqual([
       ['ingest-prices', 'cron(50 * * * ? *)', 'UTC'],
       ['ingest-hashprice', 'cron(10 0 * * ? *)', 'UTC'],
+      ['ingest-intensity', 'cron(10/15 * * * ? *)', 'UTC'],
       ['run-interval-hourly', 'cron(0 * * * ? *)', 'UTC'],
       ['ingest-nordpool-1315', 'cron(15 13 * * ? *)', 'Europe/Oslo'],
       ['ingest-nordpool-1400', 'cron(0 14 * * ? *)', 'Europe/Oslo'],

@@ -42,7 +42,7 @@ function roleStatements(roleId: string): Statement[] {
 
 const functionRoleId = (name: FunctionName) => (fnProps(name).Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
 
-const SCHEDULED: FunctionName[] = ['ingest-prices', 'ingest-hashprice', 'run-interval', 'ingest-nordpool'];
+const SCHEDULED: FunctionName[] = ['ingest-prices', 'ingest-hashprice', 'run-interval', 'ingest-nordpool', 'ingest-intensity'];
 const ASYNC: FunctionName[] = [...SCHEDULED, 'ingest-grid-events'];
 
 describe('functions', () => {
@@ -52,6 +52,7 @@ describe('functions', () => {
       'api',
       'ingest-grid-events',
       'ingest-hashprice',
+      'ingest-intensity',
       'ingest-nordpool',
       'ingest-prices',
       'reports',
@@ -114,7 +115,7 @@ describe('functions', () => {
     });
     expect(secretSettings('ingest-hashprice')).toEqual({ HASHRATE_INDEX_API_KEY_SECRET: 'HashrateIndexSecret#apiKey' });
     expect(secretSettings('ingest-nordpool')).toEqual({ ENTSOE_SECURITY_TOKEN_SECRET: 'EntsoeSecret#securityToken' });
-    for (const name of ['run-interval', 'api', 'ingest-grid-events'] as const) expect(secretSettings(name)).toEqual({});
+    for (const name of ['run-interval', 'api', 'ingest-grid-events', 'ingest-intensity'] as const) expect(secretSettings(name)).toEqual({});
   });
 });
 
@@ -126,6 +127,14 @@ describe('schedules', () => {
   const EXPECTED = [
     { name: 'ingest-prices', fn: 'ingest-prices', expression: 'cron(5/15 * * * ? *)', timeZone: UTC, intervalSeconds: 900, input: {} },
     { name: 'ingest-hashprice', fn: 'ingest-hashprice', expression: 'cron(10 * * * ? *)', timeZone: UTC, intervalSeconds: 3600, input: {} },
+    {
+      name: 'ingest-intensity',
+      fn: 'ingest-intensity',
+      expression: 'cron(10/15 * * * ? *)',
+      timeZone: UTC,
+      intervalSeconds: 900,
+      input: {},
+    },
     {
       name: 'run-interval-hourly',
       fn: 'run-interval',
@@ -468,6 +477,7 @@ describe('least privilege', () => {
     'ingest-hashprice': { secrets: ['HashrateIndexSecret'], dlq: true },
     'ingest-grid-events': { secrets: [], dlq: true },
     'ingest-nordpool': { secrets: ['EntsoeSecret'], dlq: true },
+    'ingest-intensity': { secrets: [], dlq: true },
   };
 
   it.each(prod.functions)(

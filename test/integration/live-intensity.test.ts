@@ -6,17 +6,18 @@
  * Default factors: (9,000 × 2,200 + 30,000 × 920) / 50,000 = 948 lb/MWh; with EMISSION_FACTORS {"Natural Gas": 1000}: 996.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ERCOT_FUEL_MIX_LIVE_PATH } from '#adapters/feeds/ercot-fuel-mix-live.ts';
 import { MemoryEventPublisher } from '#adapters/memory-events.ts';
 import { runInterval } from '#app/run-interval.ts';
 import { runDeps } from '#app/scheduled-run.ts';
 import { ValidationError } from '#domain/errors.ts';
 import { utcDay } from '#domain/time.ts';
+import { emissionFactorsFromEnv, liveIntensityFromEnv } from '#functions/shared/intensity.ts';
 import { silentLogger } from '#ports/logger.ts';
 import type { PricePoint } from '#ports/market-data.ts';
-import { emissionFactorsFromEnv, liveIntensityFromEnv, pullLiveIntensity } from '../../local/live-intensity.ts';
+import { pullLiveIntensity } from '../../local/live-intensity.ts';
 import { fastHttp, type Handler, type Loopback, loopback } from '../contract/loopback.ts';
 import { freshTable } from '../support/dynamo.ts';
+import { dashboardRoutes } from '../support/ercot-dashboard.ts';
 import { site } from '../support/fixtures.ts';
 
 const T = Date.parse('2024-07-15T20:00:00Z');
@@ -28,21 +29,8 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.close();
 });
 
-/** A dashboard stamp: local CDT wall clock with its offset, 10 seconds past the tick. */
-const stamp = (ms: number) => `${new Date(ms - 5 * 3_600_000 + 10_000).toISOString().slice(0, 19).replace('T', ' ')}-0500`;
-const reading = {
-  'Coal and Lignite': { gen: 9_000 },
-  'Natural Gas': { gen: 30_000 },
-  Wind: { gen: 11_000 },
-  'Power Storage': { gen: -300 },
-};
-
 /** Readings 19:30Z..20:00Z: the quarters 19:30 and 19:45 are full (3 readings), 20:00 has one. */
-function dashboard(): Record<string, Handler> {
-  const readings: Record<string, typeof reading> = {};
-  for (let t = T - 30 * MIN; t <= T; t += 5 * MIN) readings[stamp(t)] = reading;
-  return { [ERCOT_FUEL_MIX_LIVE_PATH]: () => ({ body: { lastUpdated: stamp(T), data: { '2024-07-15': readings } } }) };
-}
+const dashboard = () => dashboardRoutes(T);
 
 const at = (ms: number) => new Date(ms).toISOString().replace('.000Z', '+00:00');
 const meta = { region: 'ERCOT_NORTHCENTRAL', signal_type: 'co2_moer', units: 'lbs_co2_per_mwh', data_point_period_seconds: 300 };

@@ -15,6 +15,7 @@ import type { FunctionName } from '../../infra/bundling.ts';
 import { type Handler, type Loopback, loopback } from '../contract/loopback.ts';
 import { synthStage, testConfig } from '../infra/synth.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
+import { dashboardRoutes } from '../support/ercot-dashboard.ts';
 import { type EventBridgeServer, startEventBridgeServer } from '../support/eventbridge-server.ts';
 import { site } from '../support/fixtures.ts';
 import { mempoolRoutes } from '../support/mempool-routes.ts';
@@ -27,6 +28,7 @@ let dynamo: RecordingDynamo;
 let bus: EventBridgeServer;
 let ercot: Loopback;
 let mempool: Loopback;
+let dashboard: Loopback;
 let nordpool: Loopback;
 const sent = new Map<FunctionName, Set<string>>();
 
@@ -105,6 +107,7 @@ beforeAll(async () => {
     ]),
   });
   mempool = await loopback(mempoolRoutes());
+  dashboard = await loopback(dashboardRoutes(Date.now()));
   // Nord Pool answers every day (the ingest stores it and its revision); the ECB its daily file.
   nordpool = await loopback({
     '/api/DayAheadPrices': (req) => ({ body: nordPoolDay({ day: req.query.get('date')!, minutes: 15 }) }),
@@ -138,6 +141,7 @@ beforeAll(async () => {
     ERCOT_API_BASE_URL: `${ercot.url}/api/public-reports`,
     ERCOT_TOKEN_URL: `${ercot.url}/b2c/token`,
     MEMPOOL_BASE_URL: mempool.url,
+    ERCOT_DASHBOARD_BASE_URL: dashboard.url,
     HASHPRICE_SOURCES: 'mempool',
     NORDPOOL_BASE_URL: nordpool.url,
     ECB_DAILY_URL: `${nordpool.url}/ecb/daily.xml`,
@@ -150,6 +154,7 @@ beforeAll(async () => {
     await record('run-interval', (h) => h({ trigger: 'schedule' }));
     await record('ingest-prices', (h) => h({}));
     await record('ingest-hashprice', (h) => h({}));
+    await record('ingest-intensity', (h) => h({}));
     await record('ingest-grid-events', (h) => h({ events: [{ type: 'EEA', level: 2, start: iso(now), end: iso(now + HOUR_MS) }] }));
     process.env.SITES_FILE = nordpoolSites;
     await record('ingest-nordpool', (h) => h({}));
@@ -186,7 +191,7 @@ beforeAll(async () => {
 afterAll(async () => {
   process.env = saved;
   resetAwsParts();
-  await Promise.all([dynamo.close(), bus.close(), ercot.close(), mempool.close(), nordpool.close()]);
+  await Promise.all([dynamo.close(), bus.close(), ercot.close(), mempool.close(), nordpool.close(), dashboard.close()]);
 });
 
 describe('table access of each function', () => {
