@@ -415,4 +415,25 @@ describe('a site-wide CAP', () => {
     expect(alloc(d, 's21').mw).toBe(100);
     expect(alloc(d, 's19').mw).toBe(0);
   });
+
+  it('does not break a ramp when the cap lies between two power options: the load holds at its ramp bound', () => {
+    // 73 MW ramping over 60 minutes may shed 73 × 5/60 MW in a 5-minute interval; its one mode (18 MW) is below that.
+    const s = site({
+      loads: [
+        {
+          id: 'm0',
+          kind: 'mining',
+          powerMw: 73,
+          efficiencyJPerTh: 28,
+          rampMinutes: 60,
+          modes: [{ id: 'low', powerMw: 18, efficiencyJPerTh: 30 }],
+        },
+      ],
+    });
+    const previous = { m0: { mw: 73, sinceMs: T0 - DAY } };
+    const d = decide(input({ site: s, intervalMinutes: 5, price: price(40), previous, overrides: [cap(0)] }));
+    expect(alloc(d, 'm0').mw).toBeCloseTo(73 - (73 * 5) / 60, 6);
+    expect(alloc(d, 'm0').reasons).toContain('RAMP_LIMIT');
+    expect(d.flags).toContain('OVERRIDE_LIMITED_BY_PHYSICS');
+  });
 });

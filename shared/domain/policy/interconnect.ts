@@ -64,7 +64,14 @@ export function shareInterconnect(s: Situation, plans: readonly MinerPlan[], cap
       capLeft = p.siteCapMw!;
     }
     const room = capped ? Math.min(capacity, Math.max(capLeft, p.minMw)) : capacity;
-    const fitted = fitInterconnect(options, mw, mw === p.mw ? p.modeId : undefined, room);
+    let fitted = fitInterconnect(options, mw, mw === p.mw ? p.modeId : undefined, room);
+    // A cap between two power options must not take the load below its physics bound (a ramp, a minimum run): it holds there.
+    if (capped && fitted.mw < p.minMw && p.minMw <= capacity) {
+      fitted = { mw: p.minMw, modeId: undefined, limited: true };
+      // The cap is an override, whichever step set the level it cuts.
+      flags = withUnique(flags, 'OVERRIDE_LIMITED_BY_PHYSICS');
+      if (!p.minRun) reasons = [...reasons, 'RAMP_LIMIT'];
+    }
     if (fitted.limited && room < capacity) reasons = [...reasons, 'SITE_CAP_LIMIT'];
     else if (fitted.limited) {
       reasons = [...reasons, 'INTERCONNECT_LIMIT'];
