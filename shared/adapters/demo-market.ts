@@ -6,14 +6,7 @@
  */
 import { intervalMinutesFor, type Site } from '#domain/sites.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, utcDay } from '#domain/time.ts';
-import type {
-  FxRatePoint,
-  HashpricePoint,
-  IntensityPoint,
-  MarketDataRepository,
-  PricePoint,
-  SystemLoadPoint,
-} from '#ports/market-data.ts';
+import type { FxRatePoint, HashpricePoint, IntensityPoint, MarketDataRepository, PricePoint, SystemLoadPoint } from '#ports/market-data.ts';
 
 /** A hash of an integer to [0, 1): the same interval always gets the same noise. */
 function noise(n: number, salt: number): number {
