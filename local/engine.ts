@@ -47,7 +47,16 @@ export async function runLocal(ctx: LocalContext, req: { atMs?: number; trigger:
   const demo = await ensureDemoData(ctx, at);
   if (demo) ctx.log.info('using the demo market-data source (no real feed configured)', { hour: new Date(hourStart(at)).toISOString() });
   return runIntervalJob(
-    { sites: ctx.sites(), repos: ctx.repos, publisher: ctx.publisher, clock: ctx.clock, log: ctx.log, demo, configAudit: configAudit(ctx) },
+    {
+      sites: ctx.sites(),
+      repos: ctx.repos,
+      publisher: ctx.publisher,
+      clock: ctx.clock,
+      log: ctx.log,
+      demo,
+      configAudit: configAudit(ctx),
+      evidence: { capabilityTests: ctx.repos.capabilityTests, telemetry: ctx.repos.telemetry },
+    },
     { maxCatchUpHours: ctx.config.maxCatchUpHours },
     req,
   );

@@ -42,7 +42,15 @@ export const handler = lambdaHandler(NAME, async (raw, { metrics }) => {
     return { trigger: PRICE_TRIGGER, sites: outcome.sites, written: outcome.written.length, unchanged: outcome.unchanged };
   }
   const summary = await runIntervalJob(
-    { sites: p.sites, repos: p.repos, publisher: p.publisher, clock: systemClock, log: p.log, configAudit },
+    {
+      sites: p.sites,
+      repos: p.repos,
+      publisher: p.publisher,
+      clock: systemClock,
+      log: p.log,
+      configAudit,
+      evidence: { capabilityTests: p.repos.capabilityTests, telemetry: p.repos.telemetry },
+    },
     { maxCatchUpHours: env.MAX_CATCH_UP_HOURS },
     { ...(event.at !== undefined ? { atMs: event.at } : {}), trigger: event.trigger },
   );

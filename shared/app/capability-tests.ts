@@ -16,6 +16,7 @@ import {
   capabilityResponse,
   capabilityTestIssues,
   largeLoadFacts,
+  MAX_TEST_MINUTES,
 } from '#domain/capability-tests.ts';
 import { ConflictError, NotFoundError, ValidationError } from '#domain/errors.ts';
 import { overrideIssues } from '#domain/override-rules.ts';
@@ -194,6 +195,27 @@ export async function listCapabilityTests(
   const views: CapabilityTestView[] = [];
   for (const t of tests.sort((a, b) => a.startMs - b.startMs || (a.id < b.id ? -1 : 1))) views.push(await judged(deps, t));
   return views;
+}
+
+/** How far back the scheduled run looks for tests to record: the longest test, the telemetry grace, and a day to spare. */
+export const RECORD_LOOKBACK_MS = MAX_TEST_MINUTES * MINUTE_MS + TELEMETRY_GRACE_MS + DAY_MS;
+
+/**
+ * Records the result of every test that ended recently and whose telemetry is in (or whose grace ran out), for each
+ * site: the scheduled run calls it, so the compliance evidence is kept whether or not anyone reads the test. A test
+ * already recorded is left as it is. Returns how many were recorded now.
+ */
+export async function recordEndedCapabilityTests(deps: Omit<CapabilityReadDeps, 'record'>): Promise<number> {
+  const now = deps.clock.nowMs();
+  let recorded = 0;
+  for (const site of deps.sites) {
+    const tests = await deps.capabilityTests.list(site.id, now - RECORD_LOOKBACK_MS, now);
+    for (const t of tests) {
+      if (t.result || now < t.endMs) continue;
+      if ((await judged({ ...deps, record: true }, t)).recorded) recorded++;
+    }
+  }
+  return recorded;
 }
 
 /** The view of a test: its recorded result, or what its telemetry shows so far (recording it once it is final, unless told not to). */
