@@ -152,12 +152,7 @@ export async function backtestCommand(argv: string[], progress = process.stderr.
       : choiceFlag(flags['as-product'], 'as-product', AS_OFFER_PRODUCTS)
     : null;
   const outDir = resolve(requireFlag(flags.out, 'out'));
-  const forecasterName =
-    flags.forecaster === undefined ? 'spike-persistence' : choiceFlag(flags.forecaster, 'forecaster', Object.keys(FORECASTERS));
-  const walkForward = flags['walk-forward'] === undefined ? null : choiceFlag(flags['walk-forward'], 'walk-forward', ['monthly'] as const);
-  if (walkForward && forecasterName !== 'spike-persistence') {
-    throw new UsageError('--walk-forward refits the spike-persistence forecaster: drop --forecaster or give spike-persistence');
-  }
+  const { forecasterName, walkForward } = forecasterFlags(flags);
   const shadowPrices = shadowPricesFlag(flags['shadow-carbon-prices']);
   if (!shadowPrices && (flags.intensity ?? flags['fuel-mix']) !== undefined) {
     const flag = flags.intensity !== undefined ? 'intensity' : 'fuel-mix';
@@ -166,9 +161,7 @@ export async function backtestCommand(argv: string[], progress = process.stderr.
   const intensity = shadowPrices ? await readIntensityFlags(flags) : null;
   const sites = readSitesFile(sitesPath).sites;
   const tz = sites[0]!.timezone;
-  const from = windowFlag(flags.from, 'from', tz);
-  const to = windowFlag(flags.to, 'to', tz);
-  if (from !== undefined && to !== undefined && to <= from) throw new UsageError('--to must be after --from');
+  const { from, to } = windowFlags(flags, tz);
   for (const s of sites) {
     if (s.market !== 'ERCOT')
       throw new UsageError(
@@ -213,6 +206,25 @@ export async function backtestCommand(argv: string[], progress = process.stderr.
   );
 }
 
+/** --forecaster and --walk-forward, checked together (a walk-forward refits the spike-persistence forecaster only). */
+function forecasterFlags(flags: Record<string, string | undefined>): { forecasterName: string; walkForward: 'monthly' | null } {
+  const forecasterName =
+    flags.forecaster === undefined ? 'spike-persistence' : choiceFlag(flags.forecaster, 'forecaster', Object.keys(FORECASTERS));
+  const walkForward = flags['walk-forward'] === undefined ? null : choiceFlag(flags['walk-forward'], 'walk-forward', ['monthly'] as const);
+  if (walkForward && forecasterName !== 'spike-persistence') {
+    throw new UsageError('--walk-forward refits the spike-persistence forecaster: drop --forecaster or give spike-persistence');
+  }
+  return { forecasterName, walkForward };
+}
+
+/** --from and --to in the sites' time zone; either may be absent, but not the wrong way round. */
+function windowFlags(flags: Record<string, string | undefined>, tz: string): { from: number | undefined; to: number | undefined } {
+  const from = windowFlag(flags.from, 'from', tz);
+  const to = windowFlag(flags.to, 'to', tz);
+  if (from !== undefined && to !== undefined && to <= from) throw new UsageError('--to must be after --from');
+  return { from, to };
+}
+
 interface RunSpec {
   sites: Site[];
   data: ReturnType<typeof readBacktestFiles>;
@@ -247,12 +259,7 @@ function nordPoolBacktest(
   }
   const btc = requireFlag(flags.btc, 'btc');
   const outDir = resolve(requireFlag(flags.out, 'out'));
-  const forecasterName =
-    flags.forecaster === undefined ? 'spike-persistence' : choiceFlag(flags.forecaster, 'forecaster', Object.keys(FORECASTERS));
-  const walkForward = flags['walk-forward'] === undefined ? null : choiceFlag(flags['walk-forward'], 'walk-forward', ['monthly'] as const);
-  if (walkForward && forecasterName !== 'spike-persistence') {
-    throw new UsageError('--walk-forward refits the spike-persistence forecaster: drop --forecaster or give spike-persistence');
-  }
+  const { forecasterName, walkForward } = forecasterFlags(flags);
   const sites = readSitesFile(sitesPath).sites;
   for (const s of sites) {
     if (s.market !== 'NORDPOOL') {
@@ -276,9 +283,7 @@ function nordPoolBacktest(
     hashprice: readHashpriceFile(btc),
   };
   const tz = sites[0]!.timezone;
-  const from = windowFlag(flags.from, 'from', tz);
-  const to = windowFlag(flags.to, 'to', tz);
-  if (from !== undefined && to !== undefined && to <= from) throw new UsageError('--to must be after --from');
+  const { from, to } = windowFlags(flags, tz);
   const fromMs = from ?? np.points[0]!.intervalStartMs;
   const toMs = to ?? np.points.at(-1)!.intervalStartMs + 15 * 60_000;
   return runAndWrite(

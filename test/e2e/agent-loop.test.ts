@@ -3,35 +3,18 @@
  * Modbus meter and agent. A 5-minute price above the load's threshold puts the miners to sleep, telemetry shows it
  * (GET /actuals), the P&L shows actual MWh; a price back below resumes them; a trader's CURTAIL reaches the miners.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '#adapters/jwt.ts';
-import { readConfig } from '#local/config.ts';
-import { localJwtSecret } from '#local/context.ts';
-import { type DemoAgents, startDemoAgents } from '#local/demo-agents.ts';
-import { type Runtime, startRuntime } from '#local/runtime.ts';
+import type { DemoAgents } from '#local/demo-agents.ts';
+import type { Runtime } from '#local/runtime.ts';
+import { LOOP_SITE, type Loop, startLoop, until } from '../support/agent-loop.ts';
 
 const MIN = 60_000;
 const MINERS = 40;
-const site = {
-  id: 'rockdale',
-  name: 'Rockdale, TX',
-  market: 'ERCOT',
-  settlementPoint: 'HB_HUBAVG',
-  timezone: 'America/Chicago',
-  interconnectMw: 50,
-  baseLoadMw: 1,
-  execution: 'price-responsive',
-  loads: [
-    { id: 's21', kind: 'mining', name: 'S21 hall', powerMw: 20, efficiencyJPerTh: 17.5, poolFeePct: 2 },
-    { id: 's19', kind: 'mining', name: 'S19 hall', powerMw: 10, efficiencyJPerTh: 21.5, poolFeePct: 2 },
-    { id: 'tenant-a', kind: 'ai', name: 'GPU tenant', contractedMw: 10, priceUsdPerMwh: 180, interruptible: false, backupGenMw: 0 },
-  ],
-  // Whatever the hour the test runs at, the fail-safe holds while no price has come.
-  policy: { failSafe: { peakHoursLocal: [], otherwise: 'HOLD' } },
-};
+const site = LOOP_SITE;
 
 describe('decision → agent → miners → telemetry → P&L actuals', () => {
   const home = mkdtempSync(join(tmpdir(), 'switchyard-agent-loop-'));
@@ -45,19 +28,10 @@ describe('decision → agent → miners → telemetry → P&L actuals', () => {
     const res = await fetch(`${rt.server.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
-  const miners = (loadId: string) => demo.agents[0]!.fleets.find((f) => f.loadId === loadId)!.fleet.miners;
-  const asleep = (loadId: string) => miners(loadId).filter((m) => m.fake.state().mode === 'asleep').length;
-  const storePrice = (usd: number) =>
-    rt.ctx.repos.marketData.putPrices([
-      { market: 'ERCOT', node: 'HB_HUBAVG', kind: 'RT5', intervalStartMs: Date.now(), intervalMinutes: 5, priceUsdPerMwh: usd },
-    ]);
-  const until = async (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000) => {
-    const end = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  let loop: Loop;
+  const miners = (loadId: string) => loop.miners(loadId);
+  const asleep = (loadId: string) => loop.asleep(loadId);
+  const storePrice = (usd: number) => loop.storePrice(usd);
   const actuals = async () => {
     const q = `from=${new Date(startedMs - 60 * MIN).toISOString()}&to=${new Date(Date.now() + 60 * MIN).toISOString()}`;
     const page = (await api(`/sites/rockdale/actuals?${q}`, finance)).body as unknown as {
@@ -68,32 +42,13 @@ describe('decision → agent → miners → telemetry → P&L actuals', () => {
   };
 
   beforeAll(async () => {
-    const sitesFile = join(home, 'sites.json');
-    writeFileSync(sitesFile, JSON.stringify({ sites: [site] }));
-    const env = { SWITCHYARD_HOME: home, PORT: '0', SWITCHYARD_SITES: sitesFile, SWITCHYARD_MARKET_DATA: 'demo' };
-    rt = await startRuntime(readConfig(env));
-    await rt.firstRun;
-    const secret = localJwtSecret(home);
-    finance = await mintToken(secret, 'finance-1', ['finance']);
-    trader = await mintToken(secret, 'trader-1', ['trader']);
-    await storePrice(-5); // below any threshold: the miners run
-    demo = await startDemoAgents({
-      sites: rt.ctx.sites(),
-      home,
-      apiUrl: rt.server.url,
-      jwtSecret: secret,
-      marketData: rt.ctx.repos.marketData,
-      minersPerLoad: MINERS,
-      settings: { pollS: 0.5, priceS: 0.5, meterS: 0.5, telemetryS: 1, refreshS: 5 },
-      log: { info() {}, warn() {}, error() {} },
-    });
+    loop = await startLoop(site, home, MINERS);
+    ({ rt, demo } = loop);
+    finance = await mintToken(loop.secret, 'finance-1', ['finance']);
+    trader = await mintToken(loop.secret, 'trader-1', ['trader']);
   }, 120_000);
 
-  afterAll(async () => {
-    await demo?.stop();
-    await rt?.stop();
-    rmSync(home, { recursive: true, force: true });
-  }, 60_000);
+  afterAll(() => loop?.stop(), 60_000);
 
   it('each fake miner hashes what its rack’s power does at the load’s efficiency, so actual revenue is on the plan’s scale', async () => {
     // A fake miner stands for a rack of the load's MW ÷ miners: its TH/s is that power ÷ the load's J/TH.

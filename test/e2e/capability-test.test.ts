@@ -4,35 +4,18 @@
  * the interval now in"; the CAP override labelled with the test reaches the fake miners through the dispatch plan, the
  * agent's telemetry records the response, and the compliance report (JSON and the printable page) shows it measured.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '#adapters/jwt.ts';
-import { readConfig } from '#local/config.ts';
-import { localJwtSecret } from '#local/context.ts';
-import { type DemoAgents, startDemoAgents } from '#local/demo-agents.ts';
-import { type Runtime, startRuntime } from '#local/runtime.ts';
+import type { DemoAgents } from '#local/demo-agents.ts';
+import type { Runtime } from '#local/runtime.ts';
+import { LOOP_SITE, type Loop, startLoop, until as untilWithin } from '../support/agent-loop.ts';
 
 const MIN = 60_000;
 const MINERS = 40;
-const site = {
-  id: 'rockdale',
-  name: 'Rockdale, TX',
-  market: 'ERCOT',
-  settlementPoint: 'HB_HUBAVG',
-  timezone: 'America/Chicago',
-  interconnectMw: 50,
-  baseLoadMw: 1,
-  backupGenerationMw: 25,
-  execution: 'price-responsive',
-  loads: [
-    { id: 's21', kind: 'mining', name: 'S21 hall', powerMw: 20, efficiencyJPerTh: 17.5, poolFeePct: 2 },
-    { id: 's19', kind: 'mining', name: 'S19 hall', powerMw: 10, efficiencyJPerTh: 21.5, poolFeePct: 2 },
-    { id: 'tenant-a', kind: 'ai', name: 'GPU tenant', contractedMw: 10, priceUsdPerMwh: 180, interruptible: false, backupGenMw: 0 },
-  ],
-  policy: { failSafe: { peakHoursLocal: [], otherwise: 'HOLD' } },
-};
+const site = { ...LOOP_SITE, backupGenerationMw: 25 };
 
 interface Report {
   largeLoad: { peakDemandMw: number; isLargeLoad: boolean; backupServesHalfOfDemand: boolean | null };
@@ -62,15 +45,9 @@ describe('capability test → override → agent → fake miners → telemetry �
     const res = await fetch(`${rt.server.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } });
     return { status: res.status, text: await res.text(), type: res.headers.get('content-type') ?? '' };
   };
-  const miners = (loadId: string) => demo.agents[0]!.fleets.find((f) => f.loadId === loadId)!.fleet.miners;
-  const asleep = (loadId: string) => miners(loadId).filter((m) => m.fake.state().mode === 'asleep').length;
-  const until = async (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000) => {
-    const end = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
+  let loop: Loop;
+  const asleep = (loadId: string) => loop.asleep(loadId);
+  const until = (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000) => untilWithin(check, what, timeoutMs);
   const day = new Date(startedMs).toISOString().slice(0, 10);
   const report = async (format = 'json') => {
     const next = new Date(Date.parse(day) + 2 * 24 * 60 * MIN).toISOString().slice(0, 10);
@@ -78,33 +55,12 @@ describe('capability test → override → agent → fake miners → telemetry �
   };
 
   beforeAll(async () => {
-    const sitesFile = join(home, 'sites.json');
-    writeFileSync(sitesFile, JSON.stringify({ sites: [site] }));
-    rt = await startRuntime(readConfig({ SWITCHYARD_HOME: home, PORT: '0', SWITCHYARD_SITES: sitesFile, SWITCHYARD_MARKET_DATA: 'demo' }));
-    await rt.firstRun;
-    const secret = localJwtSecret(home);
-    operator = await mintToken(secret, 'ops-1', ['operator']);
-    // Below any threshold: the miners run until the test.
-    await rt.ctx.repos.marketData.putPrices([
-      { market: 'ERCOT', node: 'HB_HUBAVG', kind: 'RT5', intervalStartMs: Date.now(), intervalMinutes: 5, priceUsdPerMwh: -5 },
-    ]);
-    demo = await startDemoAgents({
-      sites: rt.ctx.sites(),
-      home,
-      apiUrl: rt.server.url,
-      jwtSecret: secret,
-      marketData: rt.ctx.repos.marketData,
-      minersPerLoad: MINERS,
-      settings: { pollS: 0.5, priceS: 0.5, meterS: 0.5, telemetryS: 1, refreshS: 5 },
-      log: { info() {}, warn() {}, error() {} },
-    });
+    loop = await startLoop(site, home, MINERS);
+    ({ rt, demo } = loop);
+    operator = await mintToken(loop.secret, 'ops-1', ['operator']);
   }, 120_000);
 
-  afterAll(async () => {
-    await demo?.stop();
-    await rt?.stop();
-    rmSync(home, { recursive: true, force: true });
-  }, 60_000);
+  afterAll(() => loop?.stop(), 60_000);
 
   it('puts half the fleet to sleep and the report shows the measured response', async () => {
     await until(() => demo.agents[0]!.agent.controller.plan !== null, 'the first plan');

@@ -6,49 +6,13 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DynamoDecisionRepository } from '#adapters/dynamo/decisions.ts';
 import { CoalescedReads } from '#adapters/dynamo/io.ts';
-import type { Decision } from '#domain/decision.ts';
+import { DECISIONS_T0, storedDecision } from '../support/decisions.ts';
 import { freshTable } from '../support/dynamo.ts';
 
-const T = Date.parse('2024-07-15T00:00:00Z');
+const T = DECISIONS_T0;
 const Q = 15 * 60_000;
 
-function decision(i: number, revision = 1): Decision {
-  return {
-    siteId: 'desk',
-    intervalStart: new Date(T + i * Q).toISOString(),
-    intervalMinutes: 15,
-    revision,
-    source: revision === 1 ? 'AUTO' : 'OVERRIDE',
-    reasons: ['ECONOMIC_RUN'],
-    flags: [],
-    allocations: [{ loadId: 's21', kind: 'mining', action: 'RUN', mw: 100, curtailAboveUsdPerMwh: 116.67, reasons: ['ECONOMIC_RUN'] }],
-    inputs: {
-      price: null,
-      hashprice: null,
-      breakevensUsdPerMwh: null,
-      peakProbability: 0,
-      gridEventIds: [],
-      overrideIds: [],
-      overridesInForce: [],
-      previous: null,
-    },
-    economics: {
-      expectedPriceUsdPerMwh: 30,
-      miningRevenueUsd: 1,
-      energyCostUsd: 1,
-      miningNetUsd: 0,
-      runningMw: 100,
-      curtailedMw: 0,
-      aiServedMw: 0,
-      aiRevenueUsd: 0,
-      gridDrawMw: 100,
-    },
-    engineVersion: '1.0.0',
-    decidedAt: new Date(T + i * Q).toISOString(),
-    runId: `run-${revision}`,
-    published: false,
-  };
-}
+const decision = (i: number, revision = 1) => storedDecision('desk', i, revision);
 
 /** Counts the Query calls the client sends, each answered `delayMs` late (a busy store). */
 function slowQueries(client: DynamoDBClient, delayMs: number): { queries: number } {

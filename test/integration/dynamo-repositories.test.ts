@@ -4,50 +4,14 @@ import { DynamoMarketDataRepository } from '#adapters/dynamo/market-data.ts';
 import { documentClient, dynamoClient } from '#adapters/dynamo/table.ts';
 import type { Decision } from '#domain/decision.ts';
 import { ConflictError, ValidationError } from '#domain/errors.ts';
+import { storedDecision } from '../support/decisions.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
 import { startUnprocessedProxy } from '../support/unprocessed-proxy.ts';
 
 const T = Date.parse('2024-07-15T00:00:00Z');
 const Q = 15 * 60_000;
 
-function decision(siteId: string, i: number, revision = 1, extra: Partial<Decision> = {}): Decision {
-  return {
-    siteId,
-    intervalStart: new Date(T + i * Q).toISOString(),
-    intervalMinutes: 15,
-    revision,
-    source: revision === 1 ? 'AUTO' : 'OVERRIDE',
-    reasons: ['ECONOMIC_RUN'],
-    flags: [],
-    allocations: [{ loadId: 's21', kind: 'mining', action: 'RUN', mw: 100, curtailAboveUsdPerMwh: 116.67, reasons: ['ECONOMIC_RUN'] }],
-    inputs: {
-      price: null,
-      hashprice: null,
-      breakevensUsdPerMwh: null,
-      peakProbability: 0,
-      gridEventIds: [],
-      overrideIds: [],
-      overridesInForce: [],
-      previous: null,
-    },
-    economics: {
-      expectedPriceUsdPerMwh: 30,
-      miningRevenueUsd: 1,
-      energyCostUsd: 1,
-      miningNetUsd: 0,
-      runningMw: 100,
-      curtailedMw: 0,
-      aiServedMw: 0,
-      aiRevenueUsd: 0,
-      gridDrawMw: 100,
-    },
-    engineVersion: '1.0.0',
-    decidedAt: new Date(T + i * Q).toISOString(),
-    runId: `run-${revision}`,
-    published: false,
-    ...extra,
-  };
-}
+const decision = storedDecision;
 
 describe('decisions in DynamoDB', () => {
   let t: TestTable;

@@ -2,8 +2,6 @@
  * Which Lambda answers which request behind API Gateway (infra/api.ts builds the gateway's routes
  * from this table): the reports and the site agents have Lambdas of their own, the `api` Lambda
  * answers everything else (`ANY /{proxy+}`, and the public `GET /health` and `GET /openapi.json`).
- * As in the gateway, the most specific route wins: a literal segment over a parameter, a parameter
- * over `{proxy+}`.
  *
  * Separate Lambdas keep each bundle to the code of its routes, and keep the agents' polling (every
  * site, every 5 s) and a finance export from taking the concurrency the desk's overrides need.
@@ -18,9 +16,7 @@ export interface GatewayRoute {
   path: string;
 }
 
-export const GATEWAY_ROUTES: Readonly<Record<HttpLambda, readonly GatewayRoute[]>> = {
-  // Only the catch-all and the public routes (infra/api.ts); a route listed here would win over a less specific one below.
-  api: [],
+export const GATEWAY_ROUTES: Readonly<Record<Exclude<HttpLambda, 'api'>, readonly GatewayRoute[]>> = {
   reports: [
     { method: 'ANY', path: '/audit' },
     { method: 'ANY', path: '/bids' },
@@ -34,16 +30,6 @@ export const GATEWAY_ROUTES: Readonly<Record<HttpLambda, readonly GatewayRoute[]
     { method: 'POST', path: '/sites/{siteId}/telemetry' },
   ],
 };
-
-/** How specific a route is, as the gateway ranks them: per segment, a literal 2, a parameter 1, `{proxy+}` 0. */
-function specificity(route: GatewayRoute): number[] {
-  return route.path.split('/').map((w) => (w.endsWith('+}') ? 0 : w.startsWith('{') ? 1 : 2));
-}
-
-function moreSpecific(a: number[], b: number[]): boolean {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) if ((a[i] ?? -1) !== (b[i] ?? -1)) return (a[i] ?? -1) > (b[i] ?? -1);
-  return false;
-}
 
 function matches(route: GatewayRoute, method: string, path: string): boolean {
   if (route.method !== 'ANY' && route.method !== method.toUpperCase()) return false;
@@ -59,13 +45,13 @@ function matches(route: GatewayRoute, method: string, path: string): boolean {
   return got.length === want.length;
 }
 
-/** The Lambda a request reaches, as the gateway picks it: the most specific route of the table above, else the catch-all `api`. */
+/**
+ * The Lambda a request reaches, as the gateway picks it: a route of the table above (they do not overlap, and each is
+ * more specific than the catch-all), else the catch-all `api`.
+ */
 export function lambdaFor(method: string, path: string): HttpLambda {
-  let best: { lambda: HttpLambda; rank: number[] } | undefined;
-  for (const [lambda, routes] of Object.entries(GATEWAY_ROUTES) as [HttpLambda, readonly GatewayRoute[]][]) {
-    for (const r of routes) {
-      if (matches(r, method, path) && (!best || moreSpecific(specificity(r), best.rank))) best = { lambda, rank: specificity(r) };
-    }
+  for (const [lambda, routes] of Object.entries(GATEWAY_ROUTES) as [Exclude<HttpLambda, 'api'>, readonly GatewayRoute[]][]) {
+    if (routes.some((r) => matches(r, method, path))) return lambda;
   }
-  return best?.lambda ?? 'api';
+  return 'api';
 }
