@@ -1,13 +1,11 @@
 // The embedded DynamoDB in a process of its own, so that the store never competes with the API
 // and the scheduler for the event loop. Started by local/dynalite.ts with fork(); it reports its
 // port over IPC and exits when its parent goes away.
-import { createRequire } from 'node:module';
+import { createDynaliteServer } from './dynalite-server.mjs';
 
-const require = createRequire(import.meta.url);
-const dynalite = require('dynalite');
 const options = JSON.parse(process.argv[2] ?? '{}');
 
-const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
+const server = createDynaliteServer(options.path);
 let closing = false;
 const shutdown = () => {
   if (closing) return;

@@ -7,12 +7,10 @@
  * (`onSupervision` reports each step).
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { createDynaliteServer } from './dynalite-server.mjs';
 
-const require = createRequire(import.meta.url);
 const CHILD = fileURLToPath(new URL('./dynalite-process.mjs', import.meta.url));
 
 export interface EmbeddedDynamo {
@@ -142,8 +140,7 @@ async function startSupervised(options: DynaliteOptions): Promise<EmbeddedDynamo
 }
 
 async function startInProcess(options: DynaliteOptions): Promise<EmbeddedDynamo> {
-  const dynalite = require('dynalite') as (opts: Record<string, unknown>) => Server;
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
+  const server = createDynaliteServer(options.path);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
