@@ -194,8 +194,8 @@ export type TableAccess = 'RO' | 'RW';
  * DynamoDB and checks that what each one sends is within what its role is granted.
  */
 export const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
-  RO: ['dynamodb:GetItem', 'dynamodb:Query'],
-  RW: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
+  RO: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+  RW: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
 };
 
 export function grantTable(table: ITable, grantee: IGrantable, access: TableAccess): Grant {

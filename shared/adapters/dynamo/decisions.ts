@@ -2,12 +2,12 @@
 
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { BatchGetCommandOutput, DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Decision } from '#domain/decision.ts';
 import { iso } from '#domain/time.ts';
 import type { DecisionRepository, Page, PageRequest, RecordOutcome } from '#ports/decisions.ts';
-import { batchPut, CoalescedReads, type Item, queryAll, queryPage } from './io.ts';
+import { batchPut, CoalescedReads, deepFreeze, type Item, queryAll, queryPage } from './io.ts';
 import { DynamoLeases } from './locks.ts';
 import { documentClient, GSI1, GSI2 } from './table.ts';
 
@@ -22,16 +22,17 @@ const curSk = (intervalStart: string) => `DEC#${intervalStart}`;
  * hundred nested attributes keeps reads of a site-day cheap.
  */
 function decisionAttributes(decision: Decision): Item {
-  const { siteId, intervalStart, revision, published, source, reasons } = decision;
-  return { siteId, intervalStart, revision, published, source, reasons, body: JSON.stringify(decision) };
+  return { ...pointerAttributes(decision), body: JSON.stringify(decision) };
 }
 
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
+/**
+ * A current pointer names its revision and carries what filters read (source, reasons), not the
+ * decision: the revision item holds it. Range reads of pointers then move a few hundred bytes an
+ * interval, and the decisions come from the revisions already known (`decisionsOf`).
+ */
+function pointerAttributes(decision: Decision): Item {
+  const { siteId, intervalStart, revision, published, source, reasons } = decision;
+  return { siteId, intervalStart, revision, published, source, reasons };
 }
 
 function toDecision(item: Item): Decision {
@@ -48,6 +49,8 @@ export class DynamoDecisionRepository implements DecisionRepository {
   private readonly leases: DynamoLeases;
   /** A desk reading one site-day many times a second asks the store, and parses its answer, once per round trip. */
   private readonly pages = new CoalescedReads<Page<Decision>>();
+  /** Revisions already read, parsed and frozen: a revision never changes but for its published flag, which is part of the key. */
+  private readonly known = new RevisionCache(REVISIONS_CACHED);
 
   constructor(
     client: DynamoDBClient,
@@ -71,6 +74,7 @@ export class DynamoDecisionRepository implements DecisionRepository {
       await this.doc.send(
         new PutCommand({ TableName: this.table, Item: revisionItem(decision), ConditionExpression: 'attribute_not_exists(pk)' }),
       );
+      this.remember(decision);
       return 'written';
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return 'exists';
@@ -89,7 +93,7 @@ export class DynamoDecisionRepository implements DecisionRepository {
             entity: 'Decision',
             gsi1pk: `DAY#${decision.intervalStart.slice(0, 10)}`,
             gsi1sk: `${decision.intervalStart}#${decision.siteId}`,
-            ...decisionAttributes(decision),
+            ...pointerAttributes(decision),
           },
           // A newer revision wins; the same revision may only move from unsent to sent.
           ConditionExpression: 'attribute_not_exists(pk) OR revision < :r OR (revision = :r AND published = :f)',
@@ -112,7 +116,11 @@ export class DynamoDecisionRepository implements DecisionRepository {
     const res = await this.doc.send(
       new GetCommand({ TableName: this.table, Key: { pk: sitePk(siteId), sk: curSk(intervalStart) }, ConsistentRead: true }),
     );
-    return res.Item ? toDecision(res.Item) : null;
+    if (!res.Item) return null;
+    // A pointer written before pointers stopped carrying the decision still holds it.
+    if (typeof res.Item.body === 'string') return toDecision(res.Item);
+    const [d] = await this.decisionsOf([res.Item as unknown as Pointer]);
+    return structuredClone(d!);
   }
 
   async revisions(siteId: string, intervalStart: string): Promise<Decision[]> {
@@ -150,26 +158,84 @@ export class DynamoDecisionRepository implements DecisionRepository {
 
   /**
    * One page of current decisions, the query shared with identical reads in flight (`CoalescedReads`).
-   * The decisions are shared too, so they are frozen: a caller that changed one would change another's.
+   * The query reads only which revision is current per interval (and whether it is sent); the
+   * decisions themselves come from the revisions already known, and those not known yet from one
+   * batch read of their revision items. A desk re-reading a site-day whose decisions barely change
+   * so moves and parses a few decisions per read, not the day's.
+   * The decisions are shared, so they are frozen: a caller that changed one would change another's.
    */
   private async page(input: QueryCommandInput, page: PageRequest): Promise<Page<Decision>> {
     const limit = page.limit ?? 500;
     const key = JSON.stringify([input, limit, page.nextToken ?? null]);
     const res = await this.pages.read(key, async () => {
       const { items, nextToken } = await queryPage(this.doc, input, limit, page.nextToken);
-      return { items: items.map((it) => deepFreeze(toDecision(it))), ...(nextToken ? { nextToken } : {}) };
+      return { items: await this.decisionsOf(items as unknown as Pointer[]), ...(nextToken ? { nextToken } : {}) };
     });
     return { ...res, items: [...res.items] };
+  }
+
+  /** The decisions the current pointers name, in their order: known ones from the cache, the rest read by key. */
+  private async decisionsOf(pointers: readonly Pointer[]): Promise<Decision[]> {
+    const keyOf = (p: Pointer) => revisionKey(p.siteId, p.intervalStart, p.revision, p.published);
+    const missing = pointers.filter((p) => this.known.get(keyOf(p)) === undefined);
+    if (missing.length > 0) {
+      for (const d of await this.readRevisions(missing)) this.known.set(keyOf(d), d);
+    }
+    return pointers.map((p) => {
+      const d = this.known.get(keyOf(p));
+      if (!d) throw new Error(`decision ${p.siteId} ${p.intervalStart} revision ${p.revision} could not be read`);
+      return d;
+    });
+  }
+
+  /**
+   * The named revisions, frozen, with the published flag their pointer shows. Revision items are
+   * written before any pointer names them and never change but for that flag, so a strongly
+   * consistent read by key finds each one. Unprocessed keys are asked again.
+   */
+  private async readRevisions(pointers: readonly Pointer[]): Promise<Decision[]> {
+    const published = new Map(pointers.map((p) => [`${revPk(p.siteId, p.intervalStart)}|${revKey(p.revision)}`, p.published]));
+    const out: Decision[] = [];
+    for (let i = 0; i < pointers.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = pointers
+        .slice(i, i + 100)
+        .map((p) => ({ pk: revPk(p.siteId, p.intervalStart), sk: revKey(p.revision) }));
+      for (let attempt = 1; keys && keys.length > 0; attempt++) {
+        if (attempt > 8) throw new Error(`batch read of ${keys.length} decision revisions still unprocessed after 8 attempts`);
+        if (attempt > 1) await sleep(25 * 2 ** (attempt - 2) * (0.5 + Math.random()));
+        const res: BatchGetCommandOutput = await this.doc.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.table]: {
+                Keys: keys,
+                ConsistentRead: true,
+                ProjectionExpression: 'pk, sk, #body',
+                ExpressionAttributeNames: { '#body': 'body' },
+              },
+            },
+          }),
+        );
+        for (const it of res.Responses?.[this.table] ?? []) {
+          const flag = published.get(`${it.pk as string}|${it.sk as string}`) ?? false;
+          out.push(deepFreeze({ ...(JSON.parse(it.body as string) as Decision), published: flag }));
+        }
+        keys = res.UnprocessedKeys?.[this.table]?.Keys;
+      }
+    }
+    return out;
   }
 
   async markRevisionsPublished(decisions: readonly Decision[]): Promise<void> {
     // Revisions are immutable but for this flag: re-putting the same content, sent and out of the
     // unsent index, is safe without a condition, and batches of 25 keep a run's writes few.
-    await batchPut(
-      this.doc,
-      this.table,
-      decisions.map((d) => revisionItem({ ...d, published: true })),
-    );
+    const sent = decisions.map((d) => ({ ...d, published: true }));
+    await batchPut(this.doc, this.table, sent.map(revisionItem));
+    for (const d of sent) this.remember(d);
+  }
+
+  /** A revision this repository wrote is known as written: the reads that follow need not fetch it. A copy, frozen: the caller's object stays its own. */
+  private remember(d: Decision): void {
+    this.known.set(revisionKey(d.siteId, d.intervalStart, d.revision, d.published), deepFreeze(structuredClone(d)));
   }
 
   async unpublished(limit: number): Promise<Decision[]> {
@@ -207,11 +273,54 @@ function revisionItem(decision: Decision): Item {
   };
 }
 
-/** The filter, and a projection of what `toDecision` reads: less to send, sign and parse per item. */
+/** What a current pointer says, read without its decision. */
+interface Pointer {
+  siteId: string;
+  intervalStart: string;
+  revision: number;
+  published: boolean;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const revisionKey = (siteId: string, intervalStart: string, revision: number, published: boolean) =>
+  `${siteId}|${intervalStart}|${revision}|${published ? 1 : 0}`;
+
+/** How many parsed revisions a repository keeps: a desk's few site-days many times over. */
+const REVISIONS_CACHED = 4_096;
+
+/** The most recently used revisions, at most `size` of them (a Map keeps insertion order: the first is the oldest). */
+class RevisionCache {
+  private readonly entries = new Map<string, Decision>();
+  constructor(private readonly size: number) {}
+
+  get(key: string): Decision | undefined {
+    const d = this.entries.get(key);
+    if (d !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, d);
+    }
+    return d;
+  }
+
+  set(key: string, d: Decision): void {
+    this.entries.delete(key);
+    this.entries.set(key, d);
+    if (this.entries.size > this.size) this.entries.delete(this.entries.keys().next().value as string);
+  }
+}
+
+/** The filter, and a projection of what a pointer says: the decision itself is read by `decisionsOf`. */
 function readOnly(filter: ReturnType<typeof filterExpression>) {
   return {
-    ProjectionExpression: '#body, #published',
-    ExpressionAttributeNames: { ...filter.names, '#body': 'body', '#published': 'published' },
+    ProjectionExpression: '#siteId, #intervalStart, #revision, #published',
+    ExpressionAttributeNames: {
+      ...filter.names,
+      '#siteId': 'siteId',
+      '#intervalStart': 'intervalStart',
+      '#revision': 'revision',
+      '#published': 'published',
+    },
     ...(filter.expression ? { FilterExpression: filter.expression } : {}),
   };
 }

@@ -133,6 +133,15 @@ export function after(ms: number): string {
   return `${new Date(ms).toISOString()}#\uffff`;
 }
 
+/** Freezes a value shared by several readers, all the way down: a reader that changed it would change another's. */
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 /**
  * Identical reads that arrive together share one query, without ever answering with less than a
  * read started at its arrival would see: a read that arrives while one of its key is in flight

@@ -15,6 +15,25 @@ export function decisionView(d: Decision): DecisionView {
   return { ...d, inputs: { ...d.inputs }, economics: { ...d.economics }, allocations: d.allocations.map((a) => ({ ...a })) };
 }
 
+/** The JSON of frozen decisions' views: a decision shared by the store's reads is serialised once, however many pages show it. */
+const decisionJson = new WeakMap<Decision, string>();
+
+function viewJson(d: Decision): string {
+  if (!Object.isFrozen(d)) return JSON.stringify(decisionView(d));
+  let json = decisionJson.get(d);
+  if (json === undefined) {
+    json = JSON.stringify(decisionView(d));
+    decisionJson.set(d, json);
+  }
+  return json;
+}
+
+/** A page of decisions as the API answers it (`DecisionPageSchema`), as JSON text: `c.json` of the same views, without serialising a decision again. */
+export function decisionPageJson(page: { items: readonly Decision[]; nextToken?: string }): string {
+  const next = page.nextToken ? `,"nextToken":${JSON.stringify(page.nextToken)}` : '';
+  return `{"items":[${page.items.map(viewJson).join(',')}]${next}}`;
+}
+
 export function overrideView(o: StoredOverride, nowMs: number): OverrideView {
   return { ...(overrideSnapshot(o) as Omit<OverrideView, 'active'>), active: isActive(o, nowMs) };
 }
