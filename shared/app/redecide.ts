@@ -255,7 +255,8 @@ async function redecideOnce(
   const startMs = Math.min(...open.map((r) => Math.max(r.fromMs, nowMs) - lenMs + 1));
   // The windows' intervals and a day after them: far past anything a run has decided yet (runs decide up to the next hour).
   const endMs = Math.max(...open.map((r) => Math.min(r.toMs, startMs + AHEAD_MS))) + AHEAD_MS;
-  const reader = new MarketReader(deps.marketData, deps.demo ?? false);
+  // The market data as of now, read again only where something was written since the last re-decision read it.
+  const reader = new MarketReader(deps.marketData.view?.() ?? deps.marketData, deps.demo ?? false);
   // One round of reads: the current decisions (and the one before the first, whose state carries
   // over) and the overrides in force; the market data of the hour now running alongside.
   const firstHour = hourStart(startMs + lenMs - 1);

@@ -86,6 +86,11 @@ export interface HashpricePoint {
 }
 
 export interface MarketDataRepository extends IntensityRepository {
+  /**
+   * A view for one decision's reads that may answer a read from memory when nothing was written
+   * since the same read was made (stores that can tell; the others have none).
+   */
+  view?(): MarketDataRepository;
   /** Upserts by (market, node, kind, interval start): re-writing the same point is a no-op. */
   putPrices(points: readonly PricePoint[]): Promise<void>;
   /** Points with interval start in [fromMs, toMs), ascending. */

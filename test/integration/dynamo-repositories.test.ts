@@ -123,6 +123,35 @@ describe('overrides in DynamoDB', () => {
     expect(await t.repos.overrides.get('ov1')).toMatchObject({ status: 'CANCELLED', version: 2 });
     expect(await t.repos.overrides.activeFor('s', T, T + 4 * Q)).toEqual([]);
   });
+
+  it('reads only the overrides in force: the ones cancelled before stay listed but are not read again', async () => {
+    const t = await freshTable();
+    const scanned: number[] = [];
+    t.client.middlewareStack.add(
+      (next) => async (args) => {
+        const out = await next(args);
+        const count = (out.output as { ScannedCount?: number }).ScannedCount;
+        if (count !== undefined) scanned.push(count);
+        return out;
+      },
+      { step: 'initialize' },
+    );
+    const base = { siteId: 's', action: 'CURTAIL' as const, reason: 'r', author: 'a', acknowledgeObligation: false, createdAtMs: T };
+    for (let i = 0; i < 30; i++) {
+      const window = { fromMs: T, toMs: T + 4 * Q, expiresAtMs: T + 4 * Q };
+      await t.repos.overrides.create({ ...base, ...window, id: `ov${i}`, version: 1, status: 'ACTIVE' });
+      if (i >= 3) await t.repos.overrides.cancel(`ov${i}`, 1, 'x', 'withdrawn', T);
+    }
+    scanned.length = 0;
+    const active = await t.repos.overrides.activeFor('s', T + Q, T + 2 * Q);
+    expect(active.map((o) => o.id).sort()).toEqual(['ov0', 'ov1', 'ov2']);
+    // The 27 cancelled ones are not even read by the range of those in force.
+    expect(scanned).toEqual([3]);
+    const all = await t.repos.overrides.list({ siteId: 's', nowMs: T });
+    expect(all).toHaveLength(30);
+    expect(all.filter((o) => o.status === 'CANCELLED')).toHaveLength(27);
+    expect(await t.repos.overrides.list({ siteId: 's', active: true, nowMs: T })).toHaveLength(3);
+  });
 });
 
 describe('market data in DynamoDB', () => {
@@ -142,6 +171,48 @@ describe('market data in DynamoDB', () => {
     expect(got).toEqual(points);
     expect((await t.repos.marketData.latestPrice('ERCOT', 'HB_HUBAVG', 'RT', T + 10 * Q))!.priceUsdPerMwh).toBe(-1);
     expect(await t.repos.marketData.latestPrice('ERCOT', 'HB_HUBAVG', 'DA', T + 10 * Q)).toBeNull();
+  });
+
+  it('answers a view’s repeated reads from memory until something is written, then reads the table again', async () => {
+    const t = await freshTable();
+    const calls: string[] = [];
+    t.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        calls.push(context.commandName as string);
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const price = (v: number) => ({
+      market: 'ERCOT',
+      node: 'HB_HUBAVG',
+      kind: 'RT' as const,
+      intervalStartMs: T,
+      intervalMinutes: 15,
+      priceUsdPerMwh: v,
+    });
+    await t.repos.marketData.putPrices([price(30)]);
+    const read = (view: NonNullable<ReturnType<NonNullable<typeof t.repos.marketData.view>>>) =>
+      Promise.all([view.getPrices('ERCOT', 'HB_HUBAVG', 'RT', T, T + Q), view.latestHashprice('2024-07-15')]);
+
+    calls.length = 0;
+    const [first] = await read(t.repos.marketData.view!());
+    expect(first.map((p) => p.priceUsdPerMwh)).toEqual([30]);
+    expect(calls.sort()).toEqual(['GetItemCommand', 'QueryCommand', 'QueryCommand']);
+
+    // Nothing written since: the version alone is read.
+    calls.length = 0;
+    const [again] = await read(t.repos.marketData.view!());
+    expect(again).toBe(first);
+    expect(calls).toEqual(['GetItemCommand']);
+    expect(Object.isFrozen(again[0])).toBe(true);
+
+    // A correction is written: the next view reads the prices again and sees it.
+    await t.repos.marketData.putPrices([price(250)]);
+    calls.length = 0;
+    const [corrected] = await read(t.repos.marketData.view!());
+    expect(corrected.map((p) => p.priceUsdPerMwh)).toEqual([250]);
+    expect(calls.sort()).toEqual(['GetItemCommand', 'QueryCommand', 'QueryCommand']);
   });
 
   it('keeps the newest hashprice on or before a day', async () => {

@@ -1,7 +1,7 @@
 /** Market data in DynamoDB, upserted idempotently by natural key. */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AsProduct, GridEvent } from '#domain/grid.ts';
 import { iso } from '#domain/time.ts';
 import type {
@@ -19,7 +19,7 @@ import type {
   SystemLoadPoint,
 } from '#ports/market-data.ts';
 import { settlementRank } from '#ports/market-data.ts';
-import { after, batchPut, type Item, queryAll } from './io.ts';
+import { after, batchPut, deepFreeze, type Item, queryAll } from './io.ts';
 import { documentClient } from './table.ts';
 
 /**
@@ -59,8 +59,48 @@ function rangeQuery(table: string, pk: string, fromMs: number, toMs: number) {
   };
 }
 
+/**
+ * The market data's version: one counter every write adds to once its items are stored. A reader
+ * that read version v and then the data keeps what it read under v; a later reader that still
+ * finds v knows nothing was written since, and may answer from memory (`view`).
+ */
+const VERSION_KEY = { pk: 'MARKETDATA', sk: 'VERSION' };
+/** Reads kept per repository, the most recently used first to stay. */
+const READS_CACHED = 512;
+/** A read is asked again after this long whatever the version says: a writer that stopped between its items and the counter is caught up within it. */
+const READ_MAX_AGE_MS = 60_000;
+
+type Reads = Pick<
+  MarketDataRepository,
+  | 'getPrices'
+  | 'latestPrice'
+  | 'getSystemLoad'
+  | 'getAsPrices'
+  | 'getHashprices'
+  | 'latestHashprice'
+  | 'getFxRates'
+  | 'latestFxRate'
+  | 'getDayAheadRevision'
+  | 'getIntensity'
+  | 'getGridEvents'
+>;
+const READS: readonly (keyof Reads)[] = [
+  'getPrices',
+  'latestPrice',
+  'getSystemLoad',
+  'getAsPrices',
+  'getHashprices',
+  'latestHashprice',
+  'getFxRates',
+  'latestFxRate',
+  'getDayAheadRevision',
+  'getIntensity',
+  'getGridEvents',
+];
+
 export class DynamoMarketDataRepository implements MarketDataRepository {
   private readonly doc: DynamoDBDocumentClient;
+  private readonly reads = new Map<string, { version: number; atMs: number; value: Promise<unknown> }>();
 
   constructor(
     client: DynamoDBClient,
@@ -69,8 +109,64 @@ export class DynamoMarketDataRepository implements MarketDataRepository {
     this.doc = documentClient(client);
   }
 
+  /**
+   * The market data as of one version, read (strongly) when the view first reads: each read is
+   * answered from memory when the same read was made at that version within the last minute, and
+   * from the table otherwise. A re-decision reads the same hour's prices, load, events, hashprice
+   * and intensity that the one before it read: one read of the version instead of a query each,
+   * until something is written. Results are shared and frozen.
+   */
+  view(): MarketDataRepository {
+    let version: Promise<number> | undefined;
+    const at = () => (version ??= this.version());
+    const view: MarketDataRepository = Object.create(this) as MarketDataRepository;
+    for (const name of READS) {
+      const read = (this[name] as (...args: unknown[]) => Promise<unknown>).bind(this);
+      (view as unknown as Record<string, unknown>)[name] = async (...args: unknown[]) =>
+        this.remembered(`${name}|${JSON.stringify(args)}`, await at(), () => read(...args));
+    }
+    return view;
+  }
+
+  private async version(): Promise<number> {
+    const res = await this.doc.send(new GetCommand({ TableName: this.table, Key: VERSION_KEY, ConsistentRead: true }));
+    return (res.Item?.v as number | undefined) ?? 0;
+  }
+
+  private remembered(key: string, version: number, read: () => Promise<unknown>): Promise<unknown> {
+    const now = Date.now();
+    const hit = this.reads.get(key);
+    if (hit && hit.version === version && now - hit.atMs < READ_MAX_AGE_MS) {
+      this.reads.delete(key);
+      this.reads.set(key, hit);
+      return hit.value;
+    }
+    const value = read().then(deepFreeze);
+    const entry = { version, atMs: now, value };
+    this.reads.set(key, entry);
+    // A read that failed is not kept.
+    value.catch(() => {
+      if (this.reads.get(key) === entry) this.reads.delete(key);
+    });
+    if (this.reads.size > READS_CACHED) this.reads.delete(this.reads.keys().next().value as string);
+    return value;
+  }
+
+  /** Marks a write: views that read after it read the table again. */
+  private async changed(): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: VERSION_KEY,
+        UpdateExpression: 'ADD v :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
+  }
+
   async putPrices(points: readonly PricePoint[]): Promise<void> {
     await batchPut(this.doc, this.table, dedupe(points.map(priceItem)));
+    await this.changed();
   }
 
   async getPrices(market: string, node: string, kind: PriceKind, fromMs: number, toMs: number): Promise<PricePoint[]> {
@@ -99,6 +195,7 @@ export class DynamoMarketDataRepository implements MarketDataRepository {
       this.table,
       dedupe(points.map((p) => ({ pk: loadPk(p.market, p.kind), sk: iso(p.intervalStartMs), v: p.mw, m: p.intervalMinutes }))),
     );
+    await this.changed();
   }
 
   async getSystemLoad(market: string, kind: SystemLoadKind, fromMs: number, toMs: number): Promise<SystemLoadPoint[]> {
@@ -126,6 +223,7 @@ export class DynamoMarketDataRepository implements MarketDataRepository {
         })),
       ),
     );
+    await this.changed();
   }
 
   async getAsPrices(market: string, node: string, product: AsPriceProduct, fromMs: number, toMs: number): Promise<AsPricePoint[]> {
@@ -143,6 +241,7 @@ export class DynamoMarketDataRepository implements MarketDataRepository {
 
   async putHashprices(points: readonly HashpricePoint[]): Promise<void> {
     await batchPut(this.doc, this.table, dedupe(points.map((p) => ({ pk: HASH_PK, sk: p.date, v: p.usdPerPhDay, source: p.source }))));
+    await this.changed();
   }
 
   async getHashprices(fromDay: string, toDay: string): Promise<HashpricePoint[]> {
@@ -170,6 +269,7 @@ export class DynamoMarketDataRepository implements MarketDataRepository {
   async putFxRates(points: readonly FxRatePoint[]): Promise<void> {
     const items = points.map((p) => ({ pk: fxPk(p.base, p.quote), sk: p.date, v: p.rate, source: p.source }));
     await batchPut(this.doc, this.table, dedupe(items));
+    await this.changed();
   }
 
   async getFxRates(base: string, quote: string, fromDay: string, toDay: string): Promise<FxRatePoint[]> {
@@ -205,6 +305,7 @@ export class DynamoMarketDataRepository implements MarketDataRepository {
     const item: Item = { pk: daRevPk(record.market, record.area), sk: record.deliveryDay, entity: 'DayAheadRevision', ...record };
     if (item.updatedAtMs === undefined) delete item.updatedAtMs;
     await this.doc.send(new PutCommand({ TableName: this.table, Item: item }));
+    await this.changed();
   }
 
   /**
@@ -247,6 +348,7 @@ export class DynamoMarketDataRepository implements MarketDataRepository {
     }
     const unique = dedupe(items);
     await batchPut(this.doc, this.table, unique);
+    if (unique.length > 0) await this.changed();
     return unique.length;
   }
 
@@ -263,6 +365,7 @@ export class DynamoMarketDataRepository implements MarketDataRepository {
         Item: { pk: gridPk(event.market), sk: `${iso(event.endMs)}#${event.id}`, entity: 'GridEvent', ...event },
       }),
     );
+    await this.changed();
   }
 
   async getGridEvents(market: string, fromMs: number, toMs: number): Promise<GridEvent[]> {

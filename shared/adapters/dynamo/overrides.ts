@@ -12,6 +12,14 @@ import { documentClient, GSI1 } from './table.ts';
 
 const key = (id: string) => ({ pk: `OVR#${id}`, sk: 'OVR' });
 
+/**
+ * A site's overrides are indexed by the end of their window (`<to>#<id>`), so that those in force
+ * from an instant on are one range. A cancelled override moves below every instant (`!<id>`, before
+ * any digit): the range of those in force never reads it again, so re-deciding costs the same
+ * however many changes a desk has made and withdrawn. The site's whole list still holds it.
+ */
+const cancelledSk = (id: string) => `!${id}`;
+
 function toOverride(it: Item): StoredOverride {
   const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, entity: _e, ...o } = it;
   return o as unknown as StoredOverride;
@@ -85,7 +93,7 @@ export class DynamoOverrideRepository implements OverrideRepository {
           TableName: this.table,
           Key: key(id),
           UpdateExpression:
-            'SET #status = :cancelled, version = version + :one, cancelledAtMs = :at, cancelledBy = :by, cancelReason = :reason',
+            'SET #status = :cancelled, version = version + :one, cancelledAtMs = :at, cancelledBy = :by, cancelReason = :reason, gsi1sk = :gone',
           ConditionExpression: 'attribute_exists(pk) AND version = :v AND #status = :active',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
@@ -96,6 +104,7 @@ export class DynamoOverrideRepository implements OverrideRepository {
             ':by': by,
             ':reason': reason,
             ':v': expectedVersion,
+            ':gone': cancelledSk(id),
           },
           ReturnValues: 'ALL_NEW',
         }),
