@@ -4,7 +4,9 @@
  * own: shared/adapters/http/gateway.ts). The same Hono app as the local server, composed here from
  * the AWS adapters: the desk's use cases, then its routes.
  */
+
 import { readFileSync } from 'node:fs';
+import { dynamoRepositories } from '#adapters/dynamo/index.ts';
 import { createApp } from '#adapters/http/app.ts';
 import { deskRoutes } from '#adapters/http/routes/desk.ts';
 import { deskUseCases } from '#app/api.ts';
@@ -19,7 +21,7 @@ const OPENAPI_FILE = new URL('./openapi.json', import.meta.url);
 
 export const handler = httpHandler('api', () => {
   const env = parseEnv(Env, process.env, 'api');
-  const p = awsParts('api');
+  const p = awsParts('api', dynamoRepositories);
   const useCases = deskUseCases({ sites: p.sites, ...p.repos, publisher: p.publisher, clock: systemClock, log: p.log });
   return createApp({
     routes: deskRoutes(useCases, systemClock),

@@ -5,11 +5,12 @@
  * delivery, naming the event and field, and nothing is stored), stored with its window, and
  * emergencies are published as GridEmergency events (shared/app/jobs/ingest-grid-events.ts).
  */
+
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { parseGridEventsJson } from '#adapters/feeds/grid-events.ts';
 import { ingestGridEventsJob } from '#app/jobs/ingest-grid-events.ts';
 import { systemClock } from '#ports/clock.ts';
-import { awsParts } from '../shared/aws.ts';
+import { awsParts, marketDataOnly } from '../shared/aws.ts';
 import { lambdaHandler } from '../shared/lambda.ts';
 import { parseEnv, parseEvent } from '../shared/settings.ts';
 import { Env, Event } from './contract.ts';
@@ -18,7 +19,7 @@ const NAME = 'ingest-grid-events';
 
 export const handler = lambdaHandler(NAME, async (raw, { metrics }) => {
   parseEnv(Env, process.env, NAME);
-  const p = awsParts(NAME);
+  const p = awsParts(NAME, marketDataOnly);
   const { points } = parseGridEventsJson(JSON.stringify(parseEvent(Event, raw)));
   const deps = { marketData: p.repos.marketData, publisher: p.publisher, clock: systemClock, log: p.log };
   const { stored, published } = await ingestGridEventsJob(deps, points);

@@ -12,13 +12,14 @@
  *   FEED_HTTP_TIMEOUT_MS, FEED_HTTP_MAX_ATTEMPTS, FEED_HTTP_BASE_DELAY_MS   HTTP retry policy
  * The event may name days to backfill: `{ "fromDay": "2024-06-01", "toDay": "2024-06-30" }`.
  */
+
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { HashrateIndexSource } from '#adapters/feeds/hashrate-index.ts';
 import { MempoolHashpriceSource } from '#adapters/feeds/mempool.ts';
 import { ingestHashpriceJob } from '#app/jobs/ingest-hashprice.ts';
 import { systemClock } from '#ports/clock.ts';
 import type { HashpriceSource } from '#ports/feeds.ts';
-import { awsParts } from '../shared/aws.ts';
+import { awsParts, marketDataOnly } from '../shared/aws.ts';
 import { feedHttpOptions, feedSettings, recordFeedAges } from '../shared/feeds.ts';
 import { lambdaHandler, perContainer } from '../shared/lambda.ts';
 import { hashpriceOrder, parseEnv, parseEvent } from '../shared/settings.ts';
@@ -49,7 +50,7 @@ const sources = perContainer(async (): Promise<HashpriceSource[]> => {
 export const handler = lambdaHandler(NAME, async (raw, { metrics }) => {
   const env = await settings.get();
   const event = parseEvent(Event, raw);
-  const p = awsParts(NAME);
+  const p = awsParts(NAME, marketDataOnly);
   const deps = { sites: p.sites, marketData: p.repos.marketData, publisher: p.publisher, clock: systemClock, log: p.log };
   const job = { ...deps, sources: () => sources.get() };
   const { report, failed, ages, stale, published } = await ingestHashpriceJob(job, { lookbackDays: env.HASHPRICE_LOOKBACK_DAYS }, event);

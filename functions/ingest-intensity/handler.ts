@@ -11,10 +11,11 @@
  *   ERCOT_DASHBOARD_BASE_URL, WATTTIME_BASE_URL   optional overrides
  *   FEED_HTTP_TIMEOUT_MS, FEED_HTTP_MAX_ATTEMPTS, FEED_HTTP_BASE_DELAY_MS   HTTP retry policy
  */
+
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ingestLiveIntensityJob } from '#app/intensity.ts';
 import { systemClock } from '#ports/clock.ts';
-import { awsParts } from '../shared/aws.ts';
+import { awsParts, marketDataOnly } from '../shared/aws.ts';
 import { feedHttpOptions } from '../shared/feeds.ts';
 import { liveIntensityFromEnv } from '../shared/intensity.ts';
 import { lambdaHandler, perContainer } from '../shared/lambda.ts';
@@ -28,7 +29,7 @@ const feeds = perContainer(async () => liveIntensityFromEnv(process.env, feedHtt
 export const handler = lambdaHandler(NAME, async (raw, { metrics }) => {
   parseEvent(Event, raw);
   const { fuelMix, marginal, settings } = await feeds.get();
-  const p = awsParts(NAME);
+  const p = awsParts(NAME, marketDataOnly);
   const outcome = await ingestLiveIntensityJob(
     { marketData: p.repos.marketData, clock: systemClock, log: p.log, fuelMix, ...(marginal ? { marginal } : {}) },
     settings,

@@ -11,7 +11,10 @@
  *   FEED_HTTP_TIMEOUT_MS, FEED_HTTP_MAX_ATTEMPTS, FEED_HTTP_BASE_DELAY_MS   HTTP retry policy
  * The event: `{}` or `{ "lastAttempt": true }` from a schedule, or `{ "deliveryDay": "2025-10-26" }` to fetch one day again.
  */
+
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoAuditRepository } from '#adapters/dynamo/audit.ts';
+import { DynamoMarketDataRepository } from '#adapters/dynamo/market-data.ts';
 import { EcbRatesClient } from '#adapters/feeds/ecb-fx.ts';
 import { entsoeFromSettings } from '#adapters/feeds/entsoe.ts';
 import { NordPoolDayAheadClient } from '#adapters/feeds/nordpool.ts';
@@ -32,7 +35,10 @@ const settings = perContainer(async () => parseEnv(Env, process.env, NAME));
 export const handler = lambdaHandler(NAME, async (raw, { metrics }) => {
   const env = await settings.get();
   const event = parseEvent(Event, raw);
-  const p = awsParts(NAME);
+  const p = awsParts(NAME, (client, table) => ({
+    marketData: new DynamoMarketDataRepository(client, table),
+    audit: new DynamoAuditRepository(client, table),
+  }));
   const http = feedHttpOptions(env);
   const outcome = await ingestNordPoolJob(
     {

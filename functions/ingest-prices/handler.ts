@@ -11,7 +11,11 @@
  *   FEED_HTTP_TIMEOUT_MS, FEED_HTTP_MAX_ATTEMPTS, FEED_HTTP_BASE_DELAY_MS   HTTP retry policy
  * The event may name a window to backfill: `{ "from": "2024-07-01T05:00:00Z", "to": "…" }`.
  */
+
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoAuditRepository } from '#adapters/dynamo/audit.ts';
+import { DynamoIngestMarkerRepository } from '#adapters/dynamo/ingest-markers.ts';
+import { DynamoMarketDataRepository } from '#adapters/dynamo/market-data.ts';
 import { ErcotApiClient } from '#adapters/feeds/ercot-api.ts';
 import { ErcotScedLmpApi } from '#adapters/feeds/ercot-sced-lmp-api.ts';
 import { rt5PriceFeed } from '#adapters/feeds/five-minute.ts';
@@ -52,7 +56,11 @@ const ercot = perContainer(async () => {
 export const handler = lambdaHandler(NAME, async (raw, { metrics }) => {
   const env = await settings.get();
   const event = parseEvent(Event, raw);
-  const p = awsParts(NAME);
+  const p = awsParts(NAME, (client, table) => ({
+    marketData: new DynamoMarketDataRepository(client, table),
+    audit: new DynamoAuditRepository(client, table),
+    ingests: new DynamoIngestMarkerRepository(client, table),
+  }));
   const outcome = await ingestPricesJob(
     {
       sites: p.sites,

@@ -3,6 +3,7 @@
  * sites' actuals and deployment performance (shared/adapters/http/gateway.ts routes them here).
  * Reads only: it publishes nothing, and an export's long scan does not hold the desk's Lambda.
  */
+import { dynamoRepositories } from '#adapters/dynamo/index.ts';
 import { createApp } from '#adapters/http/app.ts';
 import { reportRoutes } from '#adapters/http/routes/reports.ts';
 import { reportUseCases } from '#app/api.ts';
@@ -14,7 +15,7 @@ import { Env } from './contract.ts';
 
 export const handler = httpHandler('reports', () => {
   const env = parseEnv(Env, process.env, 'reports');
-  const p = awsParts('reports');
+  const p = awsParts('reports', dynamoRepositories);
   const useCases = reportUseCases({ sites: p.sites, ...p.repos, publisher: p.publisher, clock: systemClock, log: p.log });
   return createApp({
     routes: reportRoutes(useCases),

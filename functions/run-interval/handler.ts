@@ -7,7 +7,9 @@
  * A PricesStored event (the rule in infra/price-updates.ts) invokes it with `{ "trigger": "price",
  * "market", "node" }`: the decisions that price informs are made again (shared/app/jobs/price-redecide.ts).
  */
+
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { dynamoRepositories } from '#adapters/dynamo/index.ts';
 import { configAuditJob } from '#app/jobs/config-audit.ts';
 import { priceRedecideJob } from '#app/jobs/price-redecide.ts';
 import { failedRuns, runIntervalJob } from '#app/jobs/run-interval.ts';
@@ -24,7 +26,7 @@ const NAME = 'run-interval';
 
 const container = perContainer(async () => {
   const env = parseEnv(Env, process.env, NAME);
-  const p = awsParts(NAME);
+  const p = awsParts(NAME, dynamoRepositories);
   return { env, p, configAudit: configAuditJob({ ...p.repos, log: p.log }, 'deploy') };
 });
 

@@ -7,7 +7,8 @@ import type { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { dynamoRepositories, type Repositories } from '#adapters/dynamo/index.ts';
+import { DynamoMarketDataRepository } from '#adapters/dynamo/market-data.ts';
+import { DynamoOutbox } from '#adapters/dynamo/outbox.ts';
 import { dynamoClient } from '#adapters/dynamo/table.ts';
 import { EventBridgePublisher } from '#adapters/eventbridge.ts';
 import { readSitesFile } from '#adapters/sites-file.ts';
@@ -40,21 +41,27 @@ export function readAwsEnv(env: NodeJS.ProcessEnv = process.env): AwsEnv {
   };
 }
 
-export interface AwsParts {
+export interface AwsParts<R extends object> {
   env: AwsEnv;
   sites: Site[];
-  repos: Repositories;
+  /** The repositories the function uses (its own `repositories` factory): a bundle holds only the ones it builds. */
+  repos: R;
   publisher: EventPublisher;
   logger: PowertoolsLogger;
   log: Logger;
   metrics: Metrics;
 }
 
-let parts: AwsParts | undefined;
+/** A function's repositories over the table: e.g. `dynamoRepositories` for all of them, or only the few an ingest writes. */
+export type RepositoryFactory<R extends object> = (client: DynamoDBClient, tableName: string) => R;
+
+/** Per function name: a test process may import several handlers. */
+const parts = new Map<string, AwsParts<object>>();
 
 /** Built on first use and kept for the container's life. */
-export function awsParts(serviceName: string): AwsParts {
-  if (parts) return parts;
+export function awsParts<R extends object>(serviceName: string, repositories: RepositoryFactory<R>): AwsParts<R> {
+  const known = parts.get(serviceName);
+  if (known) return known as AwsParts<R>;
   const env = readAwsEnv();
   const dynamo = env.dynamoEndpoint ? dynamoClient(env.dynamoEndpoint) : new DynamoDBClient({});
   const eventBridge = new EventBridgeClient({
@@ -62,23 +69,33 @@ export function awsParts(serviceName: string): AwsParts {
     ...(env.eventBridgeEndpoint ? { endpoint: env.eventBridgeEndpoint } : {}),
   });
   const { logger, log, metrics } = powertools(serviceName);
-  const repos = dynamoRepositories(dynamo, env.tableName);
-  parts = {
+  const repos = repositories(dynamo, env.tableName);
+  const built: AwsParts<R> = {
     env,
     sites: readSitesFile(env.sitesFile).sites,
     repos,
     // What EventBridge does not take now waits in the outbox for the next run.
-    publisher: new OutboxPublisher(new EventBridgePublisher({ client: eventBridge, busName: env.busName }), repos.outbox, log),
+    publisher: new OutboxPublisher(
+      new EventBridgePublisher({ client: eventBridge, busName: env.busName }),
+      new DynamoOutbox(dynamo, env.tableName),
+      log,
+    ),
     logger,
     log,
     metrics,
   };
-  return parts;
+  parts.set(serviceName, built);
+  return built;
 }
 
 /** For tests that import a handler several times with different environments. */
 export function resetAwsParts(): void {
-  parts = undefined;
+  parts.clear();
   resetFeedSettings();
   resetContainer();
 }
+
+/** The repositories of a function that reads and writes only market data. */
+export const marketDataOnly: RepositoryFactory<{ marketData: DynamoMarketDataRepository }> = (client, tableName) => ({
+  marketData: new DynamoMarketDataRepository(client, tableName),
+});
