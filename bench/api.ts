@@ -10,7 +10,9 @@
  * Then the desk on one site-hour (`benchDesk`): the same mix with every override on rockdale's
  * current hour, for five minutes, with the embedded DynamoDB's memory sampled.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { dynamoRepositories } from '#adapters/dynamo/index.ts';
 import { createTable, dynamoClient } from '#adapters/dynamo/table.ts';
@@ -91,6 +93,19 @@ function dynaliteRssMb(db: EmbeddedDynamo): number {
 }
 
 /**
+ * CPU time (ms) a thread, or a whole process, has used, from /proc: the API's main thread alone (the
+ * load generators are worker threads of the same process) and the store's child. CPU per request
+ * compares code on a busy machine, where latencies mostly measure the other work.
+ */
+function threadCpuMs(pid: number | undefined, tid?: number): number {
+  if (pid === undefined) return Number.NaN;
+  const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
  * DESIGN §7's desk: 200 requests/s of a desk's mix — 9 in 10 a read of the site-day, 1 in 10 an
  * override change, every one on rockdale's current hour (creates; once 20 of the desk's are in force,
  * every other change cancels the oldest) — for BENCH_DESK_SECONDS (300) at BENCH_DESK_RATE (200) requests/s,
@@ -100,7 +115,9 @@ async function benchDesk(): Promise<Record<string, number | string>> {
   const seconds = Number(process.env.BENCH_DESK_SECONDS ?? 300);
   // A lower rate (BENCH_DESK_RATE) compares code on a machine that cannot serve 200/s at all.
   const rate = Number(process.env.BENCH_DESK_RATE ?? RATE);
-  const db = await startDynalite({});
+  // The store as `npm start` runs it: persisted under a folder (LevelDB), not in memory.
+  const folder = mkdtempSync(join(tmpdir(), 'switchyard-bench-desk-'));
+  const db = await startDynalite({ path: folder });
   const client = dynamoClient(db.endpoint);
   const secret = new TextEncoder().encode('switchyard-bench-secret-0123456789abcdef');
   try {
@@ -138,6 +155,7 @@ async function benchDesk(): Promise<Record<string, number | string>> {
       };
       await loadOnWorker(readSpec, 20, 2);
       await drained(inFlight);
+      const cpuBefore = { api: threadCpuMs(process.pid, process.pid), store: threadCpuMs(db.pid()) };
       const rss: number[] = [dynaliteRssMb(db)];
       const sampler = setInterval(() => rss.push(dynaliteRssMb(db)), 5_000);
       const [reads, writes] = await Promise.all([
@@ -147,7 +165,47 @@ async function benchDesk(): Promise<Record<string, number | string>> {
       clearInterval(sampler);
       await drained(inFlight);
       rss.push(dynaliteRssMb(db));
+      const perRequest = (before: number, after: number) => Math.round(((after - before) / (reads.sent + writes.sent)) * 100) / 100;
+      const cpu = {
+        api: perRequest(cpuBefore.api, threadCpuMs(process.pid, process.pid)),
+        store: perRequest(cpuBefore.store, threadCpuMs(db.pid())),
+      };
       const revisions = await repos.decisions.revisions('rockdale', new Date(CURRENT_HOUR).toISOString());
+      // The store's calls per request, one request at a time (no coalescing): what the load above multiplies.
+      let storeCalls = 0;
+      client.middlewareStack.add(
+        (next) => (args) => {
+          storeCalls++;
+          return next(args);
+        },
+        { step: 'initialize', name: 'benchStoreCalls' },
+      );
+      const serialReads = { n: 0, calls: 0 };
+      for (let i = 0; i < 10; i++) {
+        const before = storeCalls;
+        await fetch(readSpec.url, { headers: readSpec.headers }).then((r) => r.arrayBuffer());
+        serialReads.n++;
+        serialReads.calls += storeCalls - before;
+      }
+      const serialOverrides = { n: 0, calls: 0 };
+      for (let i = 0; i < 10; i++) {
+        const before = storeCalls;
+        const res = await fetch(`${server.url}/sites/rockdale/overrides`, {
+          method: 'POST',
+          headers: writeSpec.headers,
+          body: JSON.stringify({
+            action: 'CURTAIL',
+            loadId: 's21',
+            from: new Date(CURRENT_HOUR).toISOString(),
+            to: new Date(CURRENT_HOUR + H).toISOString(),
+            reason: `bench serial ${i}`,
+          }),
+        });
+        await res.arrayBuffer();
+        await drained(inFlight);
+        serialOverrides.n++;
+        serialOverrides.calls += storeCalls - before;
+      }
       // Memory over the second half against the first: flat when the store does not grow with the load.
       const half = Math.floor(rss.length / 2);
       const mean = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length));
@@ -166,6 +224,10 @@ async function benchDesk(): Promise<Record<string, number | string>> {
           .map(([k, v]) => `${k}×${v}`)
           .join(' '),
         'api.desk.currentHour.revisions': revisions.length,
+        'api.desk.storeCallsPerRead': Math.round((serialReads.calls / serialReads.n) * 10) / 10,
+        'api.desk.storeCallsPerOverrideCreate': Math.round((serialOverrides.calls / serialOverrides.n) * 10) / 10,
+        'api.desk.cpuMsPerRequest.apiMainThread': cpu.api,
+        'api.desk.cpuMsPerRequest.store': cpu.store,
         'api.desk.dynaliteRssMb.start': rss[0]!,
         'api.desk.dynaliteRssMb.firstHalfMean': mean(rss.slice(0, half)),
         'api.desk.dynaliteRssMb.secondHalfMean': mean(rss.slice(half)),
@@ -180,6 +242,7 @@ async function benchDesk(): Promise<Record<string, number | string>> {
   } finally {
     client.destroy();
     await db.close();
+    rmSync(folder, { recursive: true, force: true });
   }
 }
 
@@ -413,13 +476,12 @@ function counting<T extends object>(repo: T, inFlight: { n: number }): T {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver) as unknown;
       if (typeof v !== 'function') return v;
-      return async (...args: unknown[]) => {
+      return (...args: unknown[]) => {
+        const out = (v as (...a: unknown[]) => unknown).apply(target, args);
+        // Only calls that go to the store (they answer a promise) are in flight; a view is handed back as is.
+        if (!(out instanceof Promise)) return out;
         inFlight.n++;
-        try {
-          return await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        } finally {
-          inFlight.n--;
-        }
+        return out.finally(() => inFlight.n--);
       };
     },
   });
