@@ -323,7 +323,15 @@ async function publish(
   nowMs: number,
 ): Promise<number> {
   // Revisions whose DecisionRevised event fails stay unsent; the next run re-sends them.
-  const { failed } = await publishDecisions(deps, outcome.owner ? outcome.revised : [], [overrideEvent(o, change, outcome.revised, nowMs)]);
+  // The re-decision wrote the pointers under the site's lease: only the sent flags are left.
+  const { failed } = await publishDecisions(
+    deps,
+    outcome.owner ? outcome.revised : [],
+    [overrideEvent(o, change, outcome.revised, nowMs)],
+    {
+      pointersWritten: true,
+    },
+  );
   return failed;
 }
 

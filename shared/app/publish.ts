@@ -49,12 +49,14 @@ interface PublishDeps {
 /**
  * Publishes the decisions' events (after `lead`, events of the change that caused them, sent in
  * the same call), then marks the sent revisions and brings each interval's current pointer up to
- * date (sent or not), together. Unsent revisions stay in the unsent index for a later run.
+ * date (sent or not), together — but for a caller that wrote the pointers itself (`pointersWritten`:
+ * a re-decision writes them under the site's lease). Unsent revisions stay in the unsent index for a later run.
  */
 export async function publishDecisions(
   deps: PublishDeps,
   decisions: readonly Decision[],
   lead: readonly DomainEvent[] = [],
+  opts: { pointersWritten?: boolean } = {},
 ): Promise<{ sent: number; failed: number }> {
   if (decisions.length === 0 && lead.length === 0) return { sent: 0, failed: 0 };
   const result = await deps.publisher.publish([...lead, ...decisions.map(decisionEvent)]);
@@ -64,11 +66,13 @@ export async function publishDecisions(
   // Different items: the revisions' flags and the pointers can be written at the same time.
   await Promise.all([
     sent.length ? deps.decisions.markRevisionsPublished(sent) : undefined,
-    forEachLimit(
-      decisions.map((d) => sentByKey.get(decisionEventId(d)) ?? d),
-      16,
-      (d) => deps.decisions.putCurrent(d),
-    ),
+    opts.pointersWritten
+      ? undefined
+      : forEachLimit(
+          decisions.map((d) => sentByKey.get(decisionEventId(d)) ?? d),
+          16,
+          (d) => deps.decisions.putCurrent(d),
+        ),
   ]);
   for (const f of result.failed) deps.log.warn('event not sent; a later run re-sends it', { eventId: f.id, error: f.error });
   return { sent: sent.length, failed: result.failed.length };

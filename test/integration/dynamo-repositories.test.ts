@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDecisionRepository } from '#adapters/dynamo/decisions.ts';
 import { batchPut } from '#adapters/dynamo/io.ts';
 import { DynamoMarketDataRepository } from '#adapters/dynamo/market-data.ts';
 import { documentClient, dynamoClient } from '#adapters/dynamo/table.ts';
@@ -84,6 +85,31 @@ describe('decisions in DynamoDB', () => {
     const left = await fresh.repos.decisions.unpublished(10);
     expect(left.map((d) => d.intervalStart)).toEqual([new Date(T + Q).toISOString()]);
     expect((await fresh.repos.decisions.current('pub', new Date(T).toISOString()))!.published).toBe(true);
+  });
+
+  it('shows a revision another process sent as sent, and reads a sent one from memory after that', async () => {
+    const fresh = await freshTable();
+    const other = new DynamoDecisionRepository(fresh.client, fresh.tableName);
+    const calls: string[] = [];
+    fresh.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        calls.push(context.commandName as string);
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    await fresh.repos.decisions.record(decision('sent-elsewhere', 0));
+    const page = () => fresh.repos.decisions.bySite('sent-elsewhere', T, T + Q).then((p) => p.items.map((d) => d.published));
+    expect(await page()).toEqual([false]);
+    // Another process (the run that published it) marks it sent; this one only ever read it unsent.
+    await other.markRevisionsPublished(await other.revisions('sent-elsewhere', new Date(T).toISOString()));
+    calls.length = 0;
+    expect(await page()).toEqual([true]);
+    expect(calls).toEqual(['QueryCommand', 'BatchGetItemCommand']);
+    // Sent is for good: the next read takes it from memory.
+    calls.length = 0;
+    expect(await page()).toEqual([true]);
+    expect(calls).toEqual(['QueryCommand']);
   });
 
   it('rejects a page token it did not issue', async () => {

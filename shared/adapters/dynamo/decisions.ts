@@ -22,7 +22,7 @@ const curSk = (intervalStart: string) => `DEC#${intervalStart}`;
  * hundred nested attributes keeps reads of a site-day cheap.
  */
 function decisionAttributes(decision: Decision): Item {
-  return { ...pointerAttributes(decision), body: JSON.stringify(decision) };
+  return { ...pointerAttributes(decision), published: decision.published, body: JSON.stringify(decision) };
 }
 
 /**
@@ -31,8 +31,8 @@ function decisionAttributes(decision: Decision): Item {
  * interval, and the decisions come from the revisions already known (`decisionsOf`).
  */
 function pointerAttributes(decision: Decision): Item {
-  const { siteId, intervalStart, revision, published, source, reasons } = decision;
-  return { siteId, intervalStart, revision, published, source, reasons };
+  const { siteId, intervalStart, revision, source, reasons } = decision;
+  return { siteId, intervalStart, revision, source, reasons };
 }
 
 function toDecision(item: Item): Decision {
@@ -49,7 +49,11 @@ export class DynamoDecisionRepository implements DecisionRepository {
   private readonly leases: DynamoLeases;
   /** A desk reading one site-day many times a second asks the store, and parses its answer, once per round trip. */
   private readonly pages = new CoalescedReads<Page<Decision>>();
-  /** Revisions already read, parsed and frozen: a revision never changes but for its published flag, which is part of the key. */
+  /**
+   * Revisions already read or written, parsed and frozen. A revision never changes but for its
+   * published flag, which moves once, from unsent to sent: a sent one is known for good, an unsent
+   * one is read again (another process may have sent it since).
+   */
   private readonly known = new RevisionCache(REVISIONS_CACHED);
 
   constructor(
@@ -95,9 +99,9 @@ export class DynamoDecisionRepository implements DecisionRepository {
             gsi1sk: `${decision.intervalStart}#${decision.siteId}`,
             ...pointerAttributes(decision),
           },
-          // A newer revision wins; the same revision may only move from unsent to sent.
-          ConditionExpression: 'attribute_not_exists(pk) OR revision < :r OR (revision = :r AND published = :f)',
-          ExpressionAttributeValues: { ':r': decision.revision, ':f': false },
+          // A newer revision wins; the same one again changes nothing.
+          ConditionExpression: 'attribute_not_exists(pk) OR revision < :r',
+          ExpressionAttributeValues: { ':r': decision.revision },
         }),
       );
     } catch (err) {
@@ -176,8 +180,8 @@ export class DynamoDecisionRepository implements DecisionRepository {
 
   /** The decisions the current pointers name, in their order: known ones from the cache, the rest read by key. */
   private async decisionsOf(pointers: readonly Pointer[]): Promise<Decision[]> {
-    const keyOf = (p: Pointer) => revisionKey(p.siteId, p.intervalStart, p.revision, p.published);
-    const missing = pointers.filter((p) => this.known.get(keyOf(p)) === undefined);
+    const keyOf = (p: Pointer) => revisionKey(p.siteId, p.intervalStart, p.revision);
+    const missing = pointers.filter((p) => this.known.get(keyOf(p))?.published !== true);
     if (missing.length > 0) {
       for (const d of await this.readRevisions(missing)) this.known.set(keyOf(d), d);
     }
@@ -189,12 +193,11 @@ export class DynamoDecisionRepository implements DecisionRepository {
   }
 
   /**
-   * The named revisions, frozen, with the published flag their pointer shows. Revision items are
-   * written before any pointer names them and never change but for that flag, so a strongly
-   * consistent read by key finds each one. Unprocessed keys are asked again.
+   * The named revisions, frozen. Revision items are written before any pointer names them, so a
+   * strongly consistent read by key finds each one, with its published flag as it is now.
+   * Unprocessed keys are asked again.
    */
   private async readRevisions(pointers: readonly Pointer[]): Promise<Decision[]> {
-    const published = new Map(pointers.map((p) => [`${revPk(p.siteId, p.intervalStart)}|${revKey(p.revision)}`, p.published]));
     const out: Decision[] = [];
     for (let i = 0; i < pointers.length; i += 100) {
       let keys: Record<string, unknown>[] | undefined = pointers
@@ -209,16 +212,13 @@ export class DynamoDecisionRepository implements DecisionRepository {
               [this.table]: {
                 Keys: keys,
                 ConsistentRead: true,
-                ProjectionExpression: 'pk, sk, #body',
-                ExpressionAttributeNames: { '#body': 'body' },
+                ProjectionExpression: '#body, #published',
+                ExpressionAttributeNames: { '#body': 'body', '#published': 'published' },
               },
             },
           }),
         );
-        for (const it of res.Responses?.[this.table] ?? []) {
-          const flag = published.get(`${it.pk as string}|${it.sk as string}`) ?? false;
-          out.push(deepFreeze({ ...(JSON.parse(it.body as string) as Decision), published: flag }));
-        }
+        for (const it of res.Responses?.[this.table] ?? []) out.push(deepFreeze(toDecision(it)));
         keys = res.UnprocessedKeys?.[this.table]?.Keys;
       }
     }
@@ -235,7 +235,10 @@ export class DynamoDecisionRepository implements DecisionRepository {
 
   /** A revision this repository wrote is known as written: the reads that follow need not fetch it. A copy, frozen: the caller's object stays its own. */
   private remember(d: Decision): void {
-    this.known.set(revisionKey(d.siteId, d.intervalStart, d.revision, d.published), deepFreeze(structuredClone(d)));
+    const key = revisionKey(d.siteId, d.intervalStart, d.revision);
+    // A sent flag is never undone by a later read of what was written before it.
+    if (this.known.get(key)?.published && !d.published) return;
+    this.known.set(key, deepFreeze(structuredClone(d)));
   }
 
   async unpublished(limit: number): Promise<Decision[]> {
@@ -278,13 +281,11 @@ interface Pointer {
   siteId: string;
   intervalStart: string;
   revision: number;
-  published: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const revisionKey = (siteId: string, intervalStart: string, revision: number, published: boolean) =>
-  `${siteId}|${intervalStart}|${revision}|${published ? 1 : 0}`;
+const revisionKey = (siteId: string, intervalStart: string, revision: number) => `${siteId}|${intervalStart}|${revision}`;
 
 /** How many parsed revisions a repository keeps: a desk's few site-days many times over. */
 const REVISIONS_CACHED = 4_096;
@@ -313,13 +314,12 @@ class RevisionCache {
 /** The filter, and a projection of what a pointer says: the decision itself is read by `decisionsOf`. */
 function readOnly(filter: ReturnType<typeof filterExpression>) {
   return {
-    ProjectionExpression: '#siteId, #intervalStart, #revision, #published',
+    ProjectionExpression: '#siteId, #intervalStart, #revision',
     ExpressionAttributeNames: {
       ...filter.names,
       '#siteId': 'siteId',
       '#intervalStart': 'intervalStart',
       '#revision': 'revision',
-      '#published': 'published',
     },
     ...(filter.expression ? { FilterExpression: filter.expression } : {}),
   };
