@@ -290,18 +290,17 @@ const revisionKey = (siteId: string, intervalStart: string, revision: number) =>
 /** How many parsed revisions a repository keeps: a desk's few site-days many times over. */
 const REVISIONS_CACHED = 4_096;
 
-/** The most recently used revisions, at most `size` of them (a Map keeps insertion order: the first is the oldest). */
+/**
+ * The revisions last read or written, at most `size` of them, the oldest put first out (a Map keeps
+ * insertion order). A read does not reorder: a site-day's reads look up every interval each time,
+ * and one that was put out is simply read again once.
+ */
 class RevisionCache {
   private readonly entries = new Map<string, Decision>();
   constructor(private readonly size: number) {}
 
   get(key: string): Decision | undefined {
-    const d = this.entries.get(key);
-    if (d !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, d);
-    }
-    return d;
+    return this.entries.get(key);
   }
 
   set(key: string, d: Decision): void {

@@ -28,10 +28,26 @@ function viewJson(d: Decision): string {
   return json;
 }
 
+/** The last pages of frozen decisions written out: reads that share a query's result share its text too. */
+const recentPages: { items: readonly Decision[]; nextToken: string | undefined; json: string }[] = [];
+const RECENT_PAGES = 8;
+
+const samePage = (a: readonly Decision[], b: readonly Decision[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+
 /** A page of decisions as the API answers it (`DecisionPageSchema`), as JSON text: `c.json` of the same views, without serialising a decision again. */
 export function decisionPageJson(page: { items: readonly Decision[]; nextToken?: string }): string {
+  const frozen = page.items.every((d) => Object.isFrozen(d));
+  if (frozen) {
+    const hit = recentPages.find((p) => p.nextToken === page.nextToken && samePage(p.items, page.items));
+    if (hit) return hit.json;
+  }
   const next = page.nextToken ? `,"nextToken":${JSON.stringify(page.nextToken)}` : '';
-  return `{"items":[${page.items.map(viewJson).join(',')}]${next}}`;
+  const json = `{"items":[${page.items.map(viewJson).join(',')}]${next}}`;
+  if (frozen) {
+    recentPages.unshift({ items: [...page.items], nextToken: page.nextToken, json });
+    recentPages.length = Math.min(recentPages.length, RECENT_PAGES);
+  }
+  return json;
 }
 
 export function overrideView(o: StoredOverride, nowMs: number): OverrideView {
