@@ -4,15 +4,16 @@
  *
  *   item                  pk                               sk                         gsi1 (pk / sk)                    gsi2 (pk / sk)
  *   decision revision     DEC#<site>#<interval>            REV#<000001>               –                                 UNPUBLISHED / <decidedAt>#…  (until sent)
- *   current decision      SITE#<site>                      DEC#<interval>             DAY#<yyyy-mm-dd> / <interval>#<site>
+ *   current decision      SITE#<site>                      DEC#<interval>             DAY#<yyyy-mm-dd> / <interval>#<site>   (names its revision)
  *   price                 PRICE#<market>#<node>#<kind>     <interval>
  *   system load           LOAD#<market>#<kind>             <interval>
  *   AS price              ASP#<market>#<node>#<product>    <interval>
  *   hashprice             HASHPRICE                        <yyyy-mm-dd>
+ *   market data version   MARKETDATA                       VERSION                    (a counter every market data write adds to)
  *   grid event            GRID#<market>                    <end>#<id>
  *   run                   RUN                              <startedAt>#<runId>
  *   run state             RUNSTATE                         LAST_SUCCESS
- *   override              OVR#<id>                         OVR                        SITEOVR#<site> / <to>#<id>
+ *   override              OVR#<id>                         OVR                        SITEOVR#<site> / <to>#<id>  (cancelled: !<id>)
  *   capability test       CAPTEST#<id>                     CAPTEST                    SITECAPTEST#<site> / <start>#<id>
  *   audit record          AUDIT                            <at>#<id>                  AUDITSITE#<site> / <at>#<id>
  *   idempotency key       IDEM#<scope>#<key>               IDEM
