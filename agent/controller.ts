@@ -36,6 +36,7 @@ export const STEP_MINUTES = 5;
 const EPS_MW = 1e-6;
 /** A miner whose power target would be below this share of its rating is put to sleep instead. */
 const MIN_POWER_SHARE = 0.5;
+const READ_STATE = { kind: 'read-state' } as const;
 
 export interface ControllerSettings {
   /** At most this many miners commanded per step. */
@@ -263,10 +264,11 @@ export class Controller {
   }
 
   async #readInto(slots: readonly Slot[], signal: AbortSignal): Promise<number> {
-    const tasks: FleetTask[] = slots.map((s) => ({ miner: s.miner, command: { kind: 'read-state' } }));
+    const tasks: FleetTask[] = slots.map((s) => ({ miner: s.miner, command: READ_STATE }));
     const report = await executeFleet(tasks, { drivers: this.#deps.drivers, settings: this.#settings.fleet ?? {}, signal });
     if (signal.aborted) return 0;
     let back = false;
+    let drifted = false;
     for (const [i, outcome] of report.outcomes.entries()) {
       const slot = slots[i]!;
       if (outcome.ok && outcome.state) {
@@ -278,11 +280,14 @@ export class Controller {
         slot.hashrateThs = outcome.state.hashrateThs;
         if (slot.mode === 'running' && (slot.powerTargetW === null || slot.powerTargetW >= slot.miner.ratedW))
           slot.ratedThs = slot.hashrateThs;
+        // Woken or put to sleep by someone else, rebooted, set to another target: a command brings it back.
+        drifted ||= this.#command(slot) !== null;
       } else {
         slot.reachable = false;
       }
     }
     if (back && this.#started) this.#reassignAll();
+    else if (drifted && this.#started) this.#kick();
     return report.failed;
   }
 
@@ -362,11 +367,13 @@ export class Controller {
     this.#keepTimers(state);
     const usedMw = state.mw.reduce((sum, mw) => sum + mw, 0);
     const binding = usedMw >= step.capacityMw - 1e-6;
+    let assigned = false;
     for (const load of this.#loads) {
       if (load.index < 0) continue;
       const target = state.mw[load.index]!;
       const option = state.option[load.index]!;
       if (Math.abs(target - load.targetMw) <= EPS_MW) continue;
+      assigned = true;
       const input = inputs[load.index]!;
       const trigger = this.#trigger(input, fresh, binding && target < before[load.index]! - EPS_MW);
       this.#assign(load, target, exec.optMw[option]! / exec.optMw[exec.optionFirst[load.index]!]!);
@@ -374,7 +381,9 @@ export class Controller {
       if (Math.abs(target - load.targetMw) * 1e6 >= load.halfMinerW) this.#beginChange(load, now, load.targetMw, target, trigger);
       load.targetMw = target;
     }
-    this.#kick();
+    // Nothing new to send unless a load's miners were assigned anew: commands otherwise come from the read-back
+    // (a miner found the other way from what it should be) and from the passes already running.
+    if (assigned) this.#kick();
   }
 
   #compile(plan: DispatchPlan, key: string): void {

@@ -9,6 +9,7 @@ import { PlanClient, type QueueEntry, TelemetryClient, type TokenSource } from '
 import { Controller } from './controller.ts';
 import { type InventorySite, loadInventoryFile, siteMiners } from './inventory.ts';
 import { fileLoadTimerStore } from './load-timers.ts';
+import { fileLuxosSessionStore } from './luxos-sessions.ts';
 import { createDrivers } from './miners/drivers/index.ts';
 import type { DriverRegistry } from './miners/port.ts';
 import { REAL_TIME_MARKETS } from './plan.ts';
@@ -57,7 +58,8 @@ export async function startAgent(settings: AgentSettings, io: AgentIo): Promise<
   const telemetry = new TelemetryClient(cloud, stateDir);
   const meters = io.adapters.meters(site);
   const basePoint = io.adapters.basePoint(site);
-  const drivers = io.drivers ?? createDrivers();
+  // LuxOS sessions are kept beside the telemetry spool, so a restart after a crash goes on with them.
+  const drivers = io.drivers ?? createDrivers({ luxos: { sessionStore: fileLuxosSessionStore(stateDir, log) } });
 
   const controller = new Controller({
     miners,

@@ -1,34 +1,34 @@
 /**
- * `npm run bench -- agent`: the site agent (in this process, the real `startAgent`) against a 100 MW fleet of 3.5 kW
- * fake LuxOS miners served by two fake-fleet processes (a process may hold 20,000 descriptors here), as at a site.
+ * `npm run bench -- agent`: the site agent (the real `startAgent` and drivers, in a process of its own as at a site:
+ * bench/agent-process.ts) against a 100 MW fleet of 3.5 kW fake LuxOS miners served by two fake-fleet processes (a
+ * process may hold 20,000 descriptors here).
  *
  * - price → asleep: from the moment the agent's price feed returns a price above the load's threshold to the state
  *   change with every one of the 28,600 miners confirmed asleep, and back (a price below it, once the load's minimum
  *   time off has passed: the agent's clock is moved on by 6 minutes rather than waited for);
  * - override → first command: from the moment the API serves a plan with a trader's CURTAIL to the first miner
  *   command, with the agent polling every 5 s (the default);
- * - memory and idle CPU of this process with 30,000 miners (28,600 + a second load of 1,400 that stays running), the
+ * - memory and idle CPU of the agent's process with 30,000 miners (28,600 + a second load of 1,400 that stays running), the
  *   CPU over a window that holds whole rounds of the rolling read-back (every miner read once a minute, a slice a
  *   second), so the figure is what the agent costs at rest, read-backs included.
  *
- * The API is a loopback stand-in (the plan with an ETag, telemetry accepted), and the meters and price are in
- * memory, so the figures are the agent's and the fleet's; the engine's own re-decision after an override POST is
- * measured by the api bench.
+ * The API is a loopback stand-in in the bench's process (the plan with an ETag, telemetry accepted), and the meters
+ * and price are in memory, so the figures are the agent's and the fleet's; the engine's own re-decision after an
+ * override POST is measured by the api bench. Every timing figure carries the machine's load average, as the fleet's
+ * and the agent's processes share its cores. BENCH_AGENT_PROFILE_DIR=<dir> also writes a CPU profile of the agent at
+ * rest (a further 60 s), BENCH_AGENT_IDLE_S the CPU window (120 s: two read-back rounds).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { tokenSource } from '../agent/cloud.ts';
-import { startAgent } from '../agent/main.ts';
-import { createDrivers } from '../agent/miners/drivers/index.ts';
-import { LuxosDriver } from '../agent/miners/drivers/luxos.ts';
-import type { DriverRegistry, Miner } from '../agent/miners/port.ts';
+import { fileURLToPath } from 'node:url';
+import type { Miner } from '../agent/miners/port.ts';
 import type { DispatchPlan, PlanLoad, StateChange } from '../agent/plan.ts';
-import { parseAgentSettings } from '../agent/settings.ts';
 import { addressAt } from '../local/fake-fleet/fleet.ts';
 import { FakeApi, TOKEN } from '../test/integration/agent/support.ts';
+import type { FromAgent, MemoryFigures, ToAgent } from './agent-process.ts';
 
 const MIN = 60_000;
 const FIRST_ADDRESS = '127.30.0.1';
@@ -117,28 +117,6 @@ export async function spawnLuxosFleet(
   return { miners, stop };
 }
 
-/** The drivers, noting when each sleep command left; LuxOS sessions taken as gone after `sessionIdleMs`. */
-function timedDrivers(sessionIdleMs: number): { drivers: DriverRegistry; sleepsAfter: (ms: number) => number | null } {
-  const base = createDrivers();
-  const sleeps: number[] = [];
-  const luxos = new LuxosDriver({ sessionIdleMs });
-  const drivers = {
-    ...base,
-    luxos: {
-      name: luxos.name,
-      readState: luxos.readState.bind(luxos),
-      wake: luxos.wake.bind(luxos),
-      setPowerTarget: luxos.setPowerTarget.bind(luxos),
-      close: luxos.close.bind(luxos),
-      sleep: (miner: Miner, options: { timeoutMs: number }) => {
-        sleeps.push(Date.now());
-        return luxos.sleep(miner, options);
-      },
-    },
-  };
-  return { drivers, sleepsAfter: (ms) => sleeps.find((t) => t >= ms) ?? null };
-}
-
 const load = (over: Partial<PlanLoad>): PlanLoad => ({
   loadId: 's21',
   action: 'RUN',
@@ -190,12 +168,70 @@ function benchPlan(startMs: number, s21: Partial<PlanLoad>, mw: { s21: number; s
   };
 }
 
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`bench agent: timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+/** The agent's process (bench/agent-process.ts), spoken to over its IPC channel. */
+class AgentProcess {
+  readonly child: ChildProcess;
+  readonly changes: (StateChange & { seenAt: number })[] = [];
+  /** When the agent's price feed first returned each price. */
+  readonly priceKnownAt = new Map<number, number>();
+  #waiting = new Map<FromAgent['type'], ((message: FromAgent) => void)[]>();
+  #exited: Promise<void>;
+
+  constructor(nodeFlags: readonly string[]) {
+    const entry = fileURLToPath(new URL('./agent-process.ts', import.meta.url));
+    this.child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', entry], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.#exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
+    this.child.on('message', (message: FromAgent) => {
+      if (message.type === 'state-change') this.changes.push({ ...message.change, seenAt: message.seenAt });
+      else if (message.type === 'price-known') this.priceKnownAt.set(message.lmp, message.at);
+      else if (message.type === 'warn') process.stderr.write(`agent: ${message.message}\n`);
+      const waiting = this.#waiting.get(message.type)?.shift();
+      waiting?.(message);
+    });
   }
+
+  send(message: ToAgent): void {
+    this.child.send(message);
+  }
+
+  /** Sends `message` (if any) and resolves with the agent's next message of type `type`. */
+  next<T extends FromAgent['type']>(type: T, message?: ToAgent): Promise<Extract<FromAgent, { type: T }>> {
+    const reply = new Promise<Extract<FromAgent, { type: T }>>((resolve, reject) => {
+      const list = this.#waiting.get(type) ?? [];
+      list.push(resolve as (message: FromAgent) => void);
+      this.#waiting.set(type, list);
+      void this.#exited.then(() => reject(new Error(`bench agent: the agent process exited before its ${type}`)));
+    });
+    if (message !== undefined) this.send(message);
+    return reply;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    await this.next('stopped', { type: 'stop' });
+    await this.#exited;
+  }
+
+  kill(): Promise<void> {
+    this.child.kill('SIGKILL');
+    return this.#exited;
+  }
+}
+
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+const loadAverage = () =>
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ')}`;
+
+function memoryLine(m: MemoryFigures): string {
+  const parts = [`V8 heap ${mb(m.heapTotal)} committed (${mb(m.heapUsed)} in use, ${mb(m.heapLive)} live after a full GC)`];
+  parts.push(`external ${mb(m.external)} (array buffers ${mb(m.arrayBuffers)})`);
+  if (m.rssFile !== null && m.rssAnon !== null) {
+    parts.push(`pages mapped from files (node binary, libraries) ${mb(m.rssFile)}`);
+    parts.push(`other native ${mb(Math.max(0, m.rssAnon - m.heapTotal - m.external))} (tsx's loader thread, malloc arenas, stacks)`);
+  }
+  return `${mb(m.rss)} = ${parts.join(' + ')}`;
 }
 
 export async function benchAgent(): Promise<Record<string, number | string>> {
@@ -203,12 +239,15 @@ export async function benchAgent(): Promise<Record<string, number | string>> {
   const total = 30_000;
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const figures: Record<string, number | string> = {};
+  figures['machine at the start'] = `${cpus().length} cores, ${loadAverage()}`;
   const dir = mkdtempSync(join(tmpdir(), 'bench-agent-'));
-  let started = Date.now();
+  const started = Date.now();
   const fleet = await spawnLuxosFleet(total, 2, FIRST_ADDRESS, SESSION_MS);
   figures['fake fleet up (30,000 LuxOS miners, 2 processes)'] = s(Date.now() - started);
   const api = new FakeApi(benchPlan(Date.now() - 30 * MIN, {}, { s21: (sleepers * 3500) / 1e6, s19: ((total - sleepers) * 3500) / 1e6 }));
   await api.start();
+  const profileDir = process.env.BENCH_AGENT_PROFILE_DIR;
+  const agent = new AgentProcess(['--expose-gc']);
   try {
     const range = (first: number, count: number) => ({
       range: { first: addressAt(FIRST_ADDRESS, first), count, port: LUXOS_PORT },
@@ -239,76 +278,51 @@ export async function benchAgent(): Promise<Record<string, number | string>> {
 
     // The agent's clock can be moved on, so that the load's minimum time asleep passes without waiting for it.
     let offsetMs = 0;
-    const clock = { nowMs: () => Date.now() + offsetMs };
-    let lmp = 20;
-    // When the feed first returned the latest price: the moment the agent knows it.
-    let returned = Number.NaN;
-    let knownAt = 0;
-    const changes: (StateChange & { seenAt: number })[] = [];
-    const { drivers, sleepsAfter } = timedDrivers(SESSION_MS);
-    const settings = parseAgentSettings({
-      site: 'rockdale',
-      inventory: join(dir, 'inventory.json'),
-      api: api.url,
-      stateDir: join(dir, 'state'),
-      priceS: 1,
-    });
-    started = Date.now();
-    const agent = await startAgent(settings, {
-      adapters: {
-        meters: () => ({ read: async () => ({ atMs: clock.nowMs(), aiLoadMw: 5, siteTotalMw: 110 }), close: async () => undefined }),
-        basePoint: () => null,
-        prices: () => ({
-          latest: async (node) => {
-            if (lmp !== returned) [returned, knownAt] = [lmp, Date.now()];
-            return { market: 'ERCOT', node, scedTimestampMs: clock.nowMs(), lmpUsdPerMwh: lmp };
-          },
-        }),
-      },
-      token: tokenSource({ value: TOKEN }),
-      clock,
-      drivers,
-      log: {
-        info: (message, fields) => {
-          if (message === 'load state change') changes.push({ ...(fields as unknown as StateChange), seenAt: Date.now() });
-        },
-        warn: (message, fields) => process.stderr.write(`agent: ${message} ${JSON.stringify(fields ?? {})}\n`),
-        error: (message, fields) => process.stderr.write(`agent: ${message} ${JSON.stringify(fields ?? {})}\n`),
-      },
-    });
-    figures['agent start (reads every miner first)'] = s(Date.now() - started);
-    const status = () => agent.controller.status();
-    await until(() => agent.controller.plan !== null && status()[0]!.running === sleepers, 60_000, 'the fleet running');
+    const settings = { site: 'rockdale', inventory: join(dir, 'inventory.json'), api: api.url, stateDir: join(dir, 'state'), priceS: 1 };
+    const up = await agent.next('started', { type: 'start', settings, token: TOKEN, sessionIdleMs: SESSION_MS });
+    figures['agent start (reads every miner first)'] = `${s(up.ms)} (${loadAverage()})`;
+    figures['agent process before it started (code loaded, no miners)'] =
+      `RSS ${mb(up.before.rss)}, V8 heap ${mb(up.before.heapUsed)} in use`;
+    const status = async () => (await agent.next('status', { type: 'status' })).loads;
+    const until = async (check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) => {
+      const end = Date.now() + timeoutMs;
+      while (!(await check())) {
+        if (Date.now() > end) throw new Error(`bench agent: timed out waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    await until(async () => (await status())[0]!.running === sleepers, 60_000, 'the fleet running');
 
-    const change = (kind: StateChange['change'], trigger: string, from: number) => () =>
-      changes.some((c) => c.loadId === 's21' && c.change === kind && c.trigger.kind === trigger && c.seenAt >= from);
     const found = (kind: StateChange['change'], trigger: string, from: number) =>
-      changes.find((c) => c.loadId === 's21' && c.change === kind && c.trigger.kind === trigger && c.seenAt >= from)!;
+      agent.changes.find((c) => c.loadId === 's21' && c.change === kind && c.trigger.kind === trigger && c.seenAt >= from);
 
     // Price above the threshold → every miner of the 100 MW load confirmed asleep.
     let mark = Date.now();
-    lmp = 80;
-    await until(change('CURTAILED', 'PRICE', mark), 120_000, 'the curtailment');
-    const asleep = found('CURTAILED', 'PRICE', mark);
-    figures['price above threshold → last miner confirmed asleep'] = `${s(asleep.seenAt - knownAt)} (budget 10 s; ${
+    agent.send({ type: 'price', lmp: 80 });
+    await until(() => found('CURTAILED', 'PRICE', mark) !== undefined, 120_000, 'the curtailment');
+    const asleep = found('CURTAILED', 'PRICE', mark)!;
+    figures['price above threshold → last miner confirmed asleep'] = `${s(asleep.seenAt - agent.priceKnownAt.get(80)!)} (budget 10 s; ${
       asleep.miners?.confirmed
-    }/${sleepers} confirmed, ${asleep.miners?.failed} failed)`;
+    }/${sleepers} confirmed, ${asleep.miners?.failed} failed; ${loadAverage()})`;
 
     // And back, once the minimum time asleep has passed.
     await sessionsGone();
     offsetMs += 6 * MIN;
+    agent.send({ type: 'clock', offsetMs });
     mark = Date.now();
-    lmp = 20;
-    await until(change('RESUMED', 'PRICE', mark), 120_000, 'the resumption');
-    const resumed = found('RESUMED', 'PRICE', mark);
+    agent.send({ type: 'price', lmp: 20 });
+    await until(() => found('RESUMED', 'PRICE', mark) !== undefined, 120_000, 'the resumption');
+    const resumed = found('RESUMED', 'PRICE', mark)!;
     figures['price below threshold → last miner confirmed running'] =
-      `${s(resumed.seenAt - knownAt)} (${resumed.miners?.confirmed}/${sleepers} confirmed)`;
+      `${s(resumed.seenAt - agent.priceKnownAt.get(20)!)} (${resumed.miners?.confirmed}/${sleepers} confirmed; ${loadAverage()})`;
 
     // A trader's CURTAIL: the plan served with it → the first miner command, polled every 5 s.
     offsetMs += 6 * MIN;
-    await until(() => status()[0]!.running === sleepers, 60_000, 'the fleet running again');
+    agent.send({ type: 'clock', offsetMs });
+    await until(async () => (await status())[0]!.running === sleepers, 60_000, 'the fleet running again');
     await sessionsGone();
     const forced = { mw: 0, cause: 'OVERRIDE' as const, code: 'OVERRIDE_CURTAIL', overrideId: 'ov-bench' };
+    const firstSleep = agent.next('first-sleep', { type: 'arm-first-sleep' });
     mark = Date.now();
     api.setPlan(
       benchPlan(
@@ -317,29 +331,46 @@ export async function benchAgent(): Promise<Record<string, number | string>> {
         { s21: (sleepers * 3500) / 1e6, s19: ((total - sleepers) * 3500) / 1e6 },
       ),
     );
-    await until(() => sleepsAfter(mark) !== null, 30_000, 'the override’s first command');
-    figures['override in the plan → first miner command (5 s polling)'] = `${s(sleepsAfter(mark)! - mark)} (budget 6 s)`;
-    await until(change('CURTAILED', 'OVERRIDE', mark), 120_000, 'the override’s curtailment');
-    figures['override in the plan → last miner confirmed asleep'] = s(found('CURTAILED', 'OVERRIDE', mark).seenAt - mark);
+    const first = await firstSleep;
+    figures['override in the plan → first miner command (5 s polling)'] = `${s(first.at - mark)} (budget 6 s; ${loadAverage()})`;
+    await until(() => found('CURTAILED', 'OVERRIDE', mark) !== undefined, 120_000, 'the override’s curtailment');
+    figures['override in the plan → last miner confirmed asleep'] =
+      `${s(found('CURTAILED', 'OVERRIDE', mark)!.seenAt - mark)} (${loadAverage()})`;
 
-    // Memory with 30,000 miners, then CPU while nothing changes (the loops still poll plan, price and meters).
-    global.gc?.();
-    const memory = process.memoryUsage();
-    figures['agent process RSS, 30,000 miners'] = `${(memory.rss / 2 ** 20).toFixed(0)} MB (budget 250 MB; heap ${(
-      memory.heapUsed / 2 ** 20
-    ).toFixed(0)} MB)`;
-    // The rolling read-back reads 1/60 of the fleet a second; the window covers whole rounds of it.
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
+    // Memory with 30,000 miners (28,600 LuxOS sessions held), then CPU while nothing changes (the loops still poll
+    // plan, price and meters, and the rolling read-back reads 1/60 of the fleet a second).
+    const { memory } = await agent.next('memory', { type: 'memory' });
+    figures['agent process RSS, 30,000 miners'] = `${memoryLine(memory)} (budget 250 MB)`;
+    figures['  held meanwhile'] =
+      `${memory.luxosSessions.toLocaleString('en')} LuxOS sessions, ${memory.spareSockets} closed sockets kept for reuse`;
+    const idleLoad = loadAverage();
+    const c0 = (await agent.next('cpu', { type: 'cpu' })).cpu;
     await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1000));
-    const cpu = process.cpuUsage(cpu0);
-    const idle = ((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100;
-    const rounds = (IDLE_S / settings.refreshS).toFixed(1);
+    const c1 = (await agent.next('cpu', { type: 'cpu' })).cpu;
+    const elapsedMs = c1.atMs - c0.atMs;
+    const share = (us: number) => `${((us / 1000 / elapsedMs) * 100).toFixed(2)} %`;
+    const ticks = (pick: (name: string) => boolean) =>
+      Object.entries(c1.threads)
+        .filter(([name]) => pick(name))
+        .reduce((sum, [name, [u, sys]]) => sum + u + sys - (c0.threads[name]?.[0] ?? 0) - (c0.threads[name]?.[1] ?? 0), 0) *
+      (1e6 / 100); // clock ticks (USER_HZ 100) → µs
+    const rounds = (IDLE_S / 60).toFixed(1);
     figures[`agent idle CPU over ${IDLE_S} s (share of one core)`] =
-      `${idle.toFixed(2)} % (budget 5 %; ${rounds} rounds of the rolling read-back of all ${total.toLocaleString('en')} miners inside)`;
-    figures.machine = 'shared, 2 cores, loaded by other work while measured';
+      `${share(c1.userUs + c1.systemUs - c0.userUs - c0.systemUs)} (budget 5 %; user ${share(
+        c1.userUs - c0.userUs,
+      )}, system ${share(c1.systemUs - c0.systemUs)}; ${rounds} rounds of the rolling read-back of all ${total.toLocaleString('en')} miners inside; ${idleLoad} before, ${loadAverage()} after)`;
+    if (Object.keys(c1.threads).length > 0) {
+      figures['  by thread'] =
+        `main ${share(ticks((n) => n.startsWith('main ')))}, V8 and libuv helper threads ${share(ticks((n) => !n.startsWith('main ')))}`;
+    }
+    if (profileDir !== undefined) {
+      const path = join(profileDir, `agent-idle-${Date.now()}.cpuprofile`);
+      await agent.next('profiled', { type: 'profile', seconds: 60, path });
+      figures['idle CPU profile (60 s more, after the figure above)'] = path;
+    }
     await agent.stop();
   } finally {
+    if (agent.child.exitCode === null) await agent.kill();
     await api.close();
     await fleet.stop();
     rmSync(dir, { recursive: true, force: true });

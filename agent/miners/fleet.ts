@@ -73,7 +73,17 @@ interface Job {
   readonly task: FleetTask;
   readonly index: number;
   attempts: number;
+  /** When the attempt in flight started (performance.now()). */
+  callStart: number;
 }
+
+// biome-ignore lint/suspicious/noConfusingVoidType: a driver command resolves MinerResult<void>, a read MinerResult<MinerState>
+type CallResult = MinerResult<MinerState | void>;
+
+/** A call still in flight this long after the driver's own timeout is given up on (a driver that breaks its contract). */
+const GUARD_MS = 1_000;
+/** How often the calls in flight are checked against that guard. */
+const GUARD_SWEEP_MS = 250;
 
 export function executeFleet(tasks: readonly FleetTask[], run: FleetRun): Promise<FleetReport> {
   const settings = { ...DEFAULT_FLEET_SETTINGS, ...run.settings };
@@ -81,54 +91,60 @@ export function executeFleet(tasks: readonly FleetTask[], run: FleetRun): Promis
   const random = run.random ?? Math.random;
   const started = performance.now();
   const outcomes: MinerOutcome[] = new Array<MinerOutcome>(tasks.length);
-  const ready: Job[] = tasks.map((task, index) => ({ task, index, attempts: 0 }));
+  const ready: Job[] = tasks.map((task, index) => ({ task, index, attempts: 0, callStart: 0 }));
   let head = 0;
-  let active = 0;
   let remaining = tasks.length;
   const waiting = new Map<NodeJS.Timeout, Job>();
+  /** The calls in flight: one timer sweeps them all rather than a timer and a race per call. */
+  const inFlight = new Set<Job>();
+  let sweep: NodeJS.Timeout | undefined;
 
   return new Promise<FleetReport>((resolve) => {
     const settle = () => {
       for (const timer of waiting.keys()) clearTimeout(timer);
+      clearInterval(sweep);
       run.signal?.removeEventListener('abort', onAbort);
-      const succeeded = outcomes.filter((o) => o?.ok).length;
+      let succeeded = 0;
+      for (const o of outcomes) if (o?.ok) succeeded++;
       resolve({ outcomes, succeeded, failed: outcomes.length - succeeded, elapsedMs: performance.now() - started });
     };
-    // biome-ignore lint/suspicious/noConfusingVoidType: a driver command resolves MinerResult<void>, a read MinerResult<MinerState>
-    const record = (job: Job, result: MinerResult<MinerState | void>, callMs: number) => {
-      const base = {
-        minerId: job.task.miner.id,
-        command: job.task.command.kind,
-        attempts: job.attempts,
-        callMs,
-        elapsedMs: performance.now() - started,
-      };
-      const outcome: MinerOutcome = result.ok
-        ? { ...base, ok: true, ...(result.value === undefined ? {} : { state: result.value }) }
-        : { ...base, ok: false, error: result.error };
+    const record = (job: Job, result: CallResult, callMs: number) => {
+      const { miner, command } = job.task;
+      const elapsedMs = performance.now() - started;
+      const outcome: MinerOutcome = !result.ok
+        ? { minerId: miner.id, command: command.kind, ok: false, error: result.error, attempts: job.attempts, elapsedMs, callMs }
+        : result.value === undefined
+          ? { minerId: miner.id, command: command.kind, ok: true, attempts: job.attempts, elapsedMs, callMs }
+          : { minerId: miner.id, command: command.kind, ok: true, state: result.value, attempts: job.attempts, elapsedMs, callMs };
       outcomes[job.index] = outcome;
       remaining -= 1;
       run.onOutcome?.(outcome);
     };
     const pump = () => {
-      while (active < concurrency && head < ready.length && run.signal?.aborted !== true) {
+      while (inFlight.size < concurrency && head < ready.length && run.signal?.aborted !== true) {
         const job = ready[head]!;
         ready[head] = undefined as unknown as Job; // let finished jobs be collected on big fleets
         head += 1;
-        active += 1;
-        void attempt(job);
+        attempt(job);
       }
       if (run.signal?.aborted === true) {
         for (; head < ready.length; head += 1) record(ready[head]!, { ok: false, error: aborted() }, 0);
       }
       if (remaining === 0) settle();
     };
-    const attempt = async (job: Job) => {
+    const attempt = (job: Job) => {
       job.attempts += 1;
-      const callStart = performance.now();
-      const result = await call(run.drivers, job.task, settings.timeoutMs);
-      const callMs = performance.now() - callStart;
-      active -= 1;
+      job.callStart = performance.now();
+      inFlight.add(job);
+      sweep ??= setInterval(overrun, GUARD_SWEEP_MS);
+      const attemptNo = job.attempts;
+      void call(run.drivers, job.task, settings.timeoutMs).then((result) => {
+        // An attempt the guard already gave up on has had its answer.
+        if (job.attempts === attemptNo && inFlight.delete(job)) landed(job, result);
+      });
+    };
+    const landed = (job: Job, result: CallResult) => {
+      const callMs = performance.now() - job.callStart;
       if (!result.ok && result.error.retryable && job.attempts <= settings.retries && run.signal?.aborted !== true) {
         const timer = setTimeout(
           () => {
@@ -143,6 +159,17 @@ export function executeFleet(tasks: readonly FleetTask[], run: FleetRun): Promis
         record(job, result, callMs);
       }
       pump();
+    };
+    const overrun = () => {
+      const limit = performance.now() - settings.timeoutMs - GUARD_MS;
+      for (const job of inFlight) {
+        if (job.callStart > limit) continue;
+        inFlight.delete(job);
+        landed(job, {
+          ok: false,
+          error: { kind: 'timeout', message: `${job.task.miner.id}: driver overran its timeout`, retryable: true },
+        });
+      }
     };
     // Aborting drops what has not started and the retries still waiting; calls in flight finish on their own.
     const onAbort = () => {
@@ -165,42 +192,34 @@ export function backoffMs(backoff: BackoffSettings, failedAttempts: number, rand
   return Math.round(base * (1 - backoff.jitter + backoff.jitter * random()));
 }
 
-/** A guard above the driver's own timeout: a driver that breaks its contract still cannot hold a slot for ever. */
-// biome-ignore lint/suspicious/noConfusingVoidType: as above, the union of what the driver calls resolve
-async function call(drivers: DriverRegistry, task: FleetTask, timeoutMs: number): Promise<MinerResult<MinerState | void>> {
+/** The driver's call; one that throws or rejects (against the port's contract) is a garbage answer, not a crash. */
+function call(drivers: DriverRegistry, task: FleetTask, timeoutMs: number): Promise<CallResult> {
   const driver = drivers[task.miner.driver];
   const options = { timeoutMs };
-  let guard: NodeJS.Timeout | undefined;
-  const expired = new Promise<MinerResult<never>>((resolve) => {
-    guard = setTimeout(
-      () => resolve({ ok: false, error: { kind: 'timeout', message: `${task.miner.id}: driver overran its timeout`, retryable: true } }),
-      timeoutMs + 1_000,
-    );
-  });
   const command = task.command;
-  // biome-ignore lint/suspicious/noConfusingVoidType: as above
-  const work = (async (): Promise<MinerResult<MinerState | void>> => {
-    try {
-      switch (command.kind) {
-        case 'sleep':
-          return await driver.sleep(task.miner, options);
-        case 'wake':
-          return await driver.wake(task.miner, options);
-        case 'set-power-target':
-          return await driver.setPowerTarget(task.miner, command.watts, options);
-        case 'read-state':
-          return await driver.readState(task.miner, options);
-      }
-    } catch (error) {
-      const message = `${task.miner.id}: driver failed (${(error as Error).name})`;
-      return { ok: false, error: { kind: 'garbage', message, retryable: false } };
-    }
-  })();
+  let work: Promise<CallResult>;
   try {
-    return await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(guard);
+    switch (command.kind) {
+      case 'sleep':
+        work = driver.sleep(task.miner, options);
+        break;
+      case 'wake':
+        work = driver.wake(task.miner, options);
+        break;
+      case 'set-power-target':
+        work = driver.setPowerTarget(task.miner, command.watts, options);
+        break;
+      case 'read-state':
+        work = driver.readState(task.miner, options);
+        break;
+    }
+  } catch (error) {
+    work = Promise.reject(error);
   }
+  return work.then(undefined, (error: unknown) => ({
+    ok: false,
+    error: { kind: 'garbage', message: `${task.miner.id}: driver failed (${(error as Error).name})`, retryable: false },
+  }));
 }
 
 function aborted(): MinerError {

@@ -31,6 +31,8 @@ export class FakeMiner {
   sessionEpoch = 0;
   /** LuxOS: how many sessions `logon` created. */
   sessionsIssued = 0;
+  /** LuxOS: how many `logon`s were refused with Code 402 because a session was already active. */
+  sessionsRefused = 0;
   /** LuxOS: a session unused this long is gone (the firmware's idle timeout). */
   sessionTimeoutMs = 60_000;
   /** Whatsminer: how many get_token answers this miner gave. */

@@ -58,7 +58,10 @@ export function serveLuxos(miner: FakeMiner): net.Server {
       };
       switch (name) {
         case 'logon': {
-          if (miner.failure === 'session-conflict' || live(now) !== undefined) return error(402, 'Another session is active');
+          if (miner.failure === 'session-conflict' || live(now) !== undefined) {
+            miner.sessionsRefused += 1;
+            return error(402, 'Another session is active');
+          }
           session = { id: randomBytes(6).toString('base64url').slice(0, 8), epoch: miner.sessionEpoch, usedAt: now };
           miner.sessionsIssued += 1;
           return { SESSION: [{ SessionID: session.id }], STATUS: status('S', 316, 'Session created'), id: 1 };

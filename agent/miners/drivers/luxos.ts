@@ -1,4 +1,4 @@
-import { type CallOptions, Deadline, fail, type Miner, type MinerDriver, type MinerResult, type MinerState, ok } from '../port.ts';
+import { type CallOptions, fail, type Miner, type MinerDriver, type MinerResult, type MinerState, ok } from '../port.ts';
 import { parseJson, tcpRequest } from '../transport/tcp.ts';
 
 /**
@@ -8,7 +8,10 @@ import { parseJson, tcpRequest } from '../transport/tcp.ts';
  * session stays valid across commands until it has gone unused for the firmware's idle timeout (a minute by default)
  * or the miner reboots, so this driver keeps one per miner, as fleet tools do: a curtail is one connection while the
  * session lives (two, logon and curtail, once it has gone idle past the timeout), and a command refused with "Invalid
- * session id" (expired sooner, rebooted) logs on again and is sent once more. Sessions are logged off by `close()` when the agent stops, so a restart (or another actor) can log on.
+ * session id" (expired sooner, rebooted) logs on again and is sent once more. Sessions are logged off by `close()`
+ * when the agent stops, so a restart (or another actor) can log on; with a session store they are also kept on disk
+ * as they are taken, so that an agent restarted after a crash goes on with them instead of meeting a 402 on every
+ * miner until they expire.
  *
  * Only one session may exist; `logon` answers STATUS `E` with Code 402 ("Another session is active") while another
  * actor holds one. Luxor's session docs say to stop and try again a bit later rather than take the other actor's
@@ -16,11 +19,15 @@ import { parseJson, tcpRequest } from '../transport/tcp.ts';
  * retryable, and the fleet executor retries it with backoff.
  *
  * A read is one connection too: `config+summary+power` joined, cgminer-style, each reply under its command's name. A
- * miner that refuses the joined form is read with three requests from then on.
+ * miner that refuses the joined form is read with three requests from then on. Reads are most of what an agent does
+ * (every miner once a minute), so that path builds nothing beyond the parsed reply (JSON.parse of a LUXminer reply
+ * costs a few µs, against a hundred or so for the connection it came on).
  */
 export const LUXOS_PORT = 4028;
 export const LUXOS_SESSION_BUSY = 402;
 const READS = ['config', 'summary', 'power'] as const;
+const JOINED_READ = JSON.stringify({ command: READS.join('+') });
+const SINGLE_READS = READS.map((command) => JSON.stringify({ command }));
 
 interface LuxStatus {
   readonly STATUS: string;
@@ -29,6 +36,20 @@ interface LuxStatus {
 }
 
 type LuxReply = Record<string, unknown> & { STATUS: LuxStatus[] };
+
+export interface HeldSession {
+  readonly id: string;
+  /** When the session was last used (epoch ms). */
+  usedAtMs: number;
+}
+
+/** Where the sessions held are kept across a restart (agent/luxos-sessions.ts keeps them in the state directory). */
+export interface LuxosSessionStore {
+  /** The sessions kept, by miner address (`host:port`). */
+  load(): Map<string, HeldSession>;
+  /** Takes a copy of `sessions` at once and writes it; resolves once written (or the failure logged), never rejects. */
+  save(sessions: ReadonlyMap<string, HeldSession>): Promise<void>;
+}
 
 export interface LuxosDriverOptions {
   /**
@@ -39,27 +60,33 @@ export interface LuxosDriverOptions {
   /** Sessions logged off at once by `close()`. */
   readonly closeConcurrency?: number;
   readonly now?: () => number;
-}
-
-interface HeldSession {
-  readonly id: string;
-  usedAtMs: number;
+  /** Sessions kept across restarts: loaded now, written after each logon, expiry and logoff (at most every `saveDelayMs`). */
+  readonly sessionStore?: LuxosSessionStore;
+  readonly saveDelayMs?: number;
 }
 
 export class LuxosDriver implements MinerDriver {
   readonly name = 'luxos' as const;
   /** The live session per miner (host:port), as far as this driver knows. */
-  readonly #sessions = new Map<string, HeldSession>();
+  readonly #sessions: Map<string, HeldSession>;
   /** Miners that answered the joined read with an error: read one command at a time. */
   readonly #noJoin = new Set<string>();
   readonly #closeConcurrency: number;
   readonly #idleMs: number;
   readonly #now: () => number;
+  readonly #store: LuxosSessionStore | undefined;
+  readonly #saveDelayMs: number;
+  #saveTimer: NodeJS.Timeout | undefined;
+  #saving: Promise<void> | undefined;
+  #saveAgain = false;
 
   constructor(options: LuxosDriverOptions = {}) {
     this.#closeConcurrency = options.closeConcurrency ?? 256;
     this.#idleMs = options.sessionIdleMs ?? 60_000;
     this.#now = options.now ?? Date.now;
+    this.#store = options.sessionStore;
+    this.#saveDelayMs = options.saveDelayMs ?? 250;
+    this.#sessions = this.#store?.load() ?? new Map();
   }
 
   /** How many miners this driver holds a session on. */
@@ -68,18 +95,48 @@ export class LuxosDriver implements MinerDriver {
   }
 
   async readState(miner: Miner, options: CallOptions): Promise<MinerResult<MinerState>> {
-    const deadline = new Deadline(options.timeoutMs);
-    const replies = await this.#reads(miner, deadline);
-    if (!replies.ok) return replies;
-    const [config, summary, power] = replies.value;
-    const curtail = section(config, 'CONFIG')?.CurtailMode;
-    const ghs = section(summary, 'SUMMARY')?.['GHS 5s'];
-    const watts = section(power, 'POWER')?.Watts;
-    if (typeof curtail !== 'string' || typeof ghs !== 'number' || typeof watts !== 'number') {
-      return fail('garbage', `${miner.host}:${miner.port} sent config/summary/power without CurtailMode, GHS 5s or Watts`);
+    const deadline = Date.now() + options.timeoutMs;
+    let config: LuxReply | undefined;
+    let summary: LuxReply | undefined;
+    let power: LuxReply | undefined;
+    const joined = this.#noJoin.size === 0 || !this.#noJoin.has(address(miner));
+    if (joined) {
+      const reply = await this.#request(miner, 'config+summary+power', JOINED_READ, deadline);
+      if (!reply.ok) return reply;
+      const value = reply.value as Record<string, unknown> | null;
+      if (typeof value !== 'object' || value === null) return fail('garbage', `${address(miner)}: joined read reply has no STATUS`);
+      if (Array.isArray(value.STATUS)) {
+        // One STATUS for the whole request: the miner refused the joined form (or answered something else).
+        const refused = interpret(miner, 'config+summary+power', value);
+        if (refused.ok) return fail('garbage', `${address(miner)}: the joined read came back without its sections`);
+        if (refused.error.kind !== 'vendor-error') return refused;
+        this.#noJoin.add(address(miner));
+      } else {
+        const parts: LuxReply[] = [];
+        for (const name of READS) {
+          const part = interpret(miner, name, Array.isArray(value[name]) ? (value[name] as unknown[])[0] : undefined);
+          if (!part.ok) return part;
+          parts.push(part.value);
+        }
+        [config, summary, power] = parts;
+      }
     }
-    const mode = curtail.toLowerCase() === 'sleep' ? 'asleep' : 'running';
-    return ok({ mode, powerTargetW: null, hashrateThs: ghs / 1000, powerW: watts });
+    if (config === undefined) {
+      const parts: LuxReply[] = [];
+      for (const [i, name] of READS.entries()) {
+        const reply = await this.#command(miner, name, SINGLE_READS[i]!, deadline);
+        if (!reply.ok) return reply;
+        parts.push(reply.value);
+      }
+      [config, summary, power] = parts;
+    }
+    const curtail = section(config!, 'CONFIG')?.CurtailMode;
+    const ghs = section(summary!, 'SUMMARY')?.['GHS 5s'];
+    const watts = section(power!, 'POWER')?.Watts;
+    if (typeof curtail !== 'string' || typeof ghs !== 'number' || typeof watts !== 'number') {
+      return fail('garbage', `${address(miner)} sent config/summary/power without CurtailMode, GHS 5s or Watts`);
+    }
+    return ok(stateOf(curtail, ghs, watts));
   }
 
   sleep(miner: Miner, options: CallOptions): Promise<MinerResult<void>> {
@@ -92,38 +149,52 @@ export class LuxosDriver implements MinerDriver {
 
   async setPowerTarget(miner: Miner): Promise<MinerResult<void>> {
     // LuxOS steers power through frequency profiles (`profileset`), not a watt target on this API.
-    return fail('unsupported', `${miner.host}:${miner.port}: LuxOS sets profiles, not a power target`);
+    return fail('unsupported', `${address(miner)}: LuxOS sets profiles, not a power target`);
   }
 
-  /** Logs off every session held, a bounded number at once, within `timeoutMs` in all. */
+  /**
+   * Logs off every session held, a bounded number at once, within `timeoutMs` in all. A session that could not be
+   * logged off (the miner did not answer in time) stays in the store, for the next start to go on with.
+   */
   async close(options: CallOptions): Promise<void> {
-    const deadline = new Deadline(options.timeoutMs);
+    const deadline = Date.now() + options.timeoutMs;
     const held = [...this.#sessions];
-    this.#sessions.clear();
     let next = 0;
     const worker = async () => {
-      while (next < held.length && deadline.remaining() > 0) {
+      while (next < held.length && Date.now() < deadline) {
         const [key, session] = held[next++]!;
         const [host, port] = splitKey(key);
-        // A failed logoff only leaves a session that expires by itself.
-        await this.#command({ host, port }, 'logoff', session.id, deadline);
+        const loggedOff = await this.#command(
+          { host, port },
+          'logoff',
+          JSON.stringify({ command: 'logoff', parameter: session.id }),
+          deadline,
+        );
+        // Logged off, or refused as unknown (expired, rebooted): either way the miner holds it no more.
+        if (loggedOff.ok || loggedOff.error.kind === 'bad-credentials') {
+          if (this.#sessions.get(key) === session) this.#sessions.delete(key);
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.#closeConcurrency, held.length) }, worker));
+    clearTimeout(this.#saveTimer);
+    this.#saveTimer = undefined;
+    if (this.#store !== undefined) await this.#save();
   }
 
   async #curtail(miner: Miner, action: 'sleep' | 'wakeup', options: CallOptions): Promise<MinerResult<void>> {
-    const deadline = new Deadline(options.timeoutMs);
-    const key = `${miner.host}:${miner.port}`;
+    const deadline = Date.now() + options.timeoutMs;
+    const key = address(miner);
     const held = this.#sessions.get(key);
     if (held !== undefined && this.#now() - held.usedAtMs < this.#idleMs) {
       const curtailed = await this.#withSession(miner, key, held, action, deadline);
       if (curtailed.ok || curtailed.error.kind !== 'bad-credentials') return curtailed;
       // Refused: expired sooner than we counted, or dropped by a reboot. A new session, and the command once more.
     }
-    const logon = await this.#command(miner, 'logon', undefined, deadline);
+    const logon = await this.#command(miner, 'logon', LOGON, deadline);
     if (!logon.ok) {
-      // 402 while we hold a session we counted as expired: it may still be ours (a longer firmware timeout).
+      // 402 while we hold a session we counted as expired: it may still be ours (a longer firmware timeout, or one
+      // kept from before a restart).
       if (logon.error.kind === 'session-busy' && held !== undefined && this.#sessions.get(key) === held) {
         const curtailed = await this.#withSession(miner, key, held, action, deadline);
         if (curtailed.ok || curtailed.error.kind !== 'bad-credentials') return curtailed;
@@ -131,89 +202,94 @@ export class LuxosDriver implements MinerDriver {
       return logon;
     }
     const sessionId = section(logon.value, 'SESSION')?.SessionID;
-    if (typeof sessionId !== 'string' || sessionId === '') return fail('garbage', `${miner.host}:${miner.port}: logon without a SessionID`);
+    if (typeof sessionId !== 'string' || sessionId === '') return fail('garbage', `${key}: logon without a SessionID`);
     // A fresh session refused is a miner that will not take our commands: bad-credentials, not tried again.
     return this.#withSession(miner, key, { id: sessionId, usedAtMs: this.#now() }, action, deadline);
   }
 
   /** The curtail with a session: kept while the miner honours it, forgotten once it says the id is invalid. */
-  async #withSession(miner: Miner, key: string, session: HeldSession, action: string, deadline: Deadline): Promise<MinerResult<void>> {
-    this.#sessions.set(key, session);
-    const curtailed = await this.#command(miner, 'curtail', `${session.id},${action}`, deadline);
+  async #withSession(miner: Miner, key: string, session: HeldSession, action: string, deadline: number): Promise<MinerResult<void>> {
+    if (this.#sessions.get(key) !== session) {
+      this.#sessions.set(key, session);
+      this.#scheduleSave();
+    }
+    const request = JSON.stringify({ command: 'curtail', parameter: `${session.id},${action}` });
+    const curtailed = await this.#command(miner, 'curtail', request, deadline);
     if (curtailed.ok) {
       session.usedAtMs = this.#now();
       return ok(undefined);
     }
-    if (curtailed.error.kind === 'bad-credentials' && this.#sessions.get(key) === session) this.#sessions.delete(key);
+    if (curtailed.error.kind === 'bad-credentials' && this.#sessions.get(key) === session) {
+      this.#sessions.delete(key);
+      this.#scheduleSave();
+    }
     return curtailed;
   }
 
-  async #reads(miner: Miner, deadline: Deadline): Promise<MinerResult<[LuxReply, LuxReply, LuxReply]>> {
-    const key = `${miner.host}:${miner.port}`;
-    if (!this.#noJoin.has(key)) {
-      const joined = await this.#request(miner, READS.join('+'), undefined, deadline);
-      if (!joined.ok) return joined;
-      const reply = joined.value as Record<string, unknown>;
-      if (!(typeof reply === 'object' && reply !== null && Array.isArray(reply.STATUS))) {
-        const parts = READS.map((name) => (Array.isArray(reply?.[name]) ? (reply[name] as unknown[])[0] : undefined));
-        const checked: LuxReply[] = [];
-        for (const [i, part] of parts.entries()) {
-          const one = interpret(miner, READS[i]!, part);
-          if (!one.ok) return one;
-          checked.push(one.value);
-        }
-        return ok(checked as [LuxReply, LuxReply, LuxReply]);
-      }
-      const refused = interpret(miner, READS.join('+'), reply);
-      if (refused.ok) return fail('garbage', `${miner.host}:${miner.port}: the joined read came back without its sections`);
-      if (refused.error.kind !== 'vendor-error') return refused;
-      this.#noJoin.add(key);
-    }
-    const replies: LuxReply[] = [];
-    for (const name of READS) {
-      const reply = await this.#command(miner, name, undefined, deadline);
-      if (!reply.ok) return reply;
-      replies.push(reply.value);
-    }
-    return ok(replies as [LuxReply, LuxReply, LuxReply]);
-  }
-
-  async #command(
-    miner: Pick<Miner, 'host' | 'port'>,
-    command: string,
-    parameter: string | undefined,
-    deadline: Deadline,
-  ): Promise<MinerResult<LuxReply>> {
-    const json = await this.#request(miner, command, parameter, deadline);
+  async #command(miner: Pick<Miner, 'host' | 'port'>, command: string, request: string, deadline: number): Promise<MinerResult<LuxReply>> {
+    const json = await this.#request(miner, command, request, deadline);
     return json.ok ? interpret(miner, command, json.value) : json;
   }
 
-  async #request(
-    miner: Pick<Miner, 'host' | 'port'>,
-    command: string,
-    parameter: string | undefined,
-    deadline: Deadline,
-  ): Promise<MinerResult<unknown>> {
-    const remaining = deadline.remaining();
-    if (remaining === 0) return fail('timeout', `${miner.host}:${miner.port}: out of time before ${command}`);
-    const request = JSON.stringify(parameter === undefined ? { command } : { command, parameter });
+  /** `command` names the request in errors (the request itself may carry a session id). */
+  async #request(miner: Pick<Miner, 'host' | 'port'>, command: string, request: string, deadline: number): Promise<MinerResult<unknown>> {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) return fail('timeout', `${address(miner)}: out of time before ${command}`);
     const text = await tcpRequest(miner.host, miner.port, request, remaining);
     return text.ok ? parseJson(miner.host, miner.port, text.value) : text;
   }
+
+  /** Writes the sessions a little later, so that a fleet's logons make a few writes rather than one each. */
+  #scheduleSave(): void {
+    if (this.#store === undefined || this.#saveTimer !== undefined) return;
+    this.#saveTimer = setTimeout(() => {
+      this.#saveTimer = undefined;
+      void this.#save();
+    }, this.#saveDelayMs);
+    this.#saveTimer.unref();
+  }
+
+  /** One write at a time; a save asked for meanwhile writes again once it is done. */
+  #save(): Promise<void> {
+    if (this.#saving !== undefined) {
+      this.#saveAgain = true;
+      return this.#saving;
+    }
+    this.#saving = (async () => {
+      do {
+        this.#saveAgain = false;
+        await this.#store!.save(this.#sessions);
+      } while (this.#saveAgain);
+    })().finally(() => {
+      this.#saving = undefined;
+    });
+    return this.#saving;
+  }
+}
+
+const LOGON = JSON.stringify({ command: 'logon' });
+
+function address(miner: Pick<Miner, 'host' | 'port'>): string {
+  return `${miner.host}:${miner.port}`;
 }
 
 function interpret(miner: Pick<Miner, 'host' | 'port'>, command: string, reply: unknown): MinerResult<LuxReply> {
-  const where = `${miner.host}:${miner.port}`;
   if (typeof reply !== 'object' || reply === null || !Array.isArray((reply as LuxReply).STATUS)) {
-    return fail('garbage', `${where}: ${command} reply has no STATUS`);
+    return fail('garbage', `${address(miner)}: ${command} reply has no STATUS`);
   }
   const status = (reply as LuxReply).STATUS[0];
-  if (status === undefined || typeof status.STATUS !== 'string') return fail('garbage', `${where}: ${command} reply has an empty STATUS`);
+  if (status === undefined || typeof status.STATUS !== 'string')
+    return fail('garbage', `${address(miner)}: ${command} reply has an empty STATUS`);
   if (status.STATUS === 'S' || status.STATUS === 'I') return ok(reply as LuxReply);
-  const message = `${where}: ${command} answered ${status.STATUS} ${status.Code ?? ''} ${status.Msg ?? ''}`.trimEnd();
+  const message = `${address(miner)}: ${command} answered ${status.STATUS} ${status.Code ?? ''} ${status.Msg ?? ''}`.trimEnd();
   if (status.Code === LUXOS_SESSION_BUSY) return fail('session-busy', message, status.Code);
   if (/session/i.test(status.Msg ?? '')) return fail('bad-credentials', message, status.Code);
   return fail('vendor-error', message, status.Code);
+}
+
+function stateOf(curtailMode: string, ghs5s: number, watts: number): MinerState {
+  const mode = curtailMode === 'None' ? 'running' : curtailMode.toLowerCase() === 'sleep' ? 'asleep' : 'running';
+  return { mode, powerTargetW: null, hashrateThs: ghs5s / 1000, powerW: watts };
 }
 
 function section(reply: LuxReply, name: string): Record<string, unknown> | undefined {

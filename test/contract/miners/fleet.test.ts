@@ -138,6 +138,44 @@ describe('fleet executor retries', () => {
     expect(report.elapsedMs).toBeLessThan(1_000);
   });
 
+  it('gives up on a driver that overruns its own timeout, frees its slot for the others, and ignores its late answer', async () => {
+    let late: (() => void) | undefined;
+    const { drivers, attempts } = scripted((m) =>
+      m.id === 'stuck' ? new Promise((resolve) => (late = () => resolve(ok(undefined)))) : Promise.resolve(ok(undefined)),
+    );
+    const tasks = ['stuck', 'a', 'b'].map((id) => ({ miner: miner(id), command: { kind: 'sleep' as const } }));
+    const report = await executeFleet(tasks, { drivers, settings: { concurrency: 1, timeoutMs: 100, retries: 0 } });
+    late?.();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(report.outcomes[0]).toMatchObject({
+      ok: false,
+      attempts: 1,
+      error: { kind: 'timeout', message: 'stuck: driver overran its timeout' },
+    });
+    // The guard is the driver's timeout plus a second, checked four times a second.
+    expect(report.outcomes[0]!.elapsedMs).toBeGreaterThanOrEqual(1_100);
+    expect(report.outcomes[0]!.elapsedMs).toBeLessThan(2_000);
+    expect(report.outcomes.slice(1).every((o) => o.ok)).toBe(true);
+    expect(report.succeeded).toBe(2);
+    expect(attempts.get('stuck')).toHaveLength(1);
+  });
+
+  it('reports a driver that throws or rejects as garbage for that miner only', async () => {
+    const { drivers } = scripted((m) => {
+      if (m.id === 'throws') throw new TypeError('bug');
+      if (m.id === 'rejects') return Promise.reject(new RangeError('bug'));
+      return Promise.resolve(ok(undefined));
+    });
+    const tasks = ['throws', 'rejects', 'fine'].map((id) => ({ miner: miner(id), command: { kind: 'sleep' as const } }));
+    const report = await executeFleet(tasks, { drivers, settings: { retries: 3 } });
+    expect(report.outcomes.map((o) => [o.ok, o.error?.kind, o.attempts])).toEqual([
+      [false, 'garbage', 1],
+      [false, 'garbage', 1],
+      [true, undefined, 1],
+    ]);
+    expect(report.outcomes[0]!.error!.message).toBe('throws: driver failed (TypeError)');
+  });
+
   it('computes backoff with a cap and jitter', () => {
     const backoff = { initialMs: 100, factor: 2, maxMs: 500, jitter: 0.5 };
     expect(backoffMs(backoff, 1, () => 1)).toBe(100);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Logger } from '#ports/logger.ts';
 import { Controller } from '../../../agent/controller.ts';
 import type { DriverRegistry, Miner, MinerResult, MinerState } from '../../../agent/miners/port.ts';
-import { FakeClock, fleetOf, plan } from './support.ts';
+import { FakeClock, fleetOf, plan, price, T0 } from './support.ts';
 
 const fleetSettings = { fleet: { retries: 0, backoff: { initialMs: 1, factor: 1, maxMs: 1, jitter: 0 } } };
 
@@ -70,6 +70,21 @@ describe('the rolling read-back', () => {
     expect(r.controller.status()[0]).toMatchObject({ asleep: 0 });
     await r.controller.refreshNext(3);
     expect(r.controller.status()[0]).toMatchObject({ asleep: 1 });
+  });
+
+  it('puts back to sleep a miner it finds running while its load is curtailed, with no new price, meter or plan', async () => {
+    const r = await started(10);
+    r.controller.setPrice(price(60, T0));
+    await r.controller.whenIdle();
+    expect(r.fake.running()).toBe(0);
+    r.fake.state.get('m4')!.mode = 'running'; // woken by hand, or rebooted
+    await r.controller.refreshNext(3);
+    await r.controller.whenIdle();
+    expect(r.fake.running()).toBe(1);
+    await r.controller.refreshNext(3);
+    await r.controller.whenIdle();
+    expect(r.fake.running()).toBe(0);
+    expect(r.fake.commandsOf('sleep').filter((id) => id === 'm4')).toHaveLength(2);
   });
 
   it('logs unreachable miners once per round, not once per slice', async () => {
