@@ -615,7 +615,7 @@ export class Controller {
     for (;;) {
       this.#again = false;
       if (this.#stopping) return this.#done();
-      const batch = this.#nextBatch();
+      const { tasks: batch, slots } = this.#nextBatch();
       if (batch.length === 0) {
         const now = this.#deps.clock.nowMs();
         for (const load of this.#loads) this.#finish(load, now);
@@ -623,11 +623,10 @@ export class Controller {
         if (!this.#again) return this.#done();
         continue;
       }
-      const tasks = new Map(batch.map((task) => [task.miner.id, task]));
-      const slots = new Map(this.#slots.filter((s) => tasks.has(s.miner.id)).map((s) => [s.miner.id, s]));
-      for (const s of slots.values()) if (s.load.pending) s.load.pending.commanded++;
+      for (const s of slots) if (s.load.pending) s.load.pending.commanded++;
       const report = await executeFleet(batch, { drivers: this.#deps.drivers, settings: this.#settings.fleet ?? {} });
-      for (const outcome of report.outcomes) this.#applied(slots.get(outcome.minerId)!, tasks.get(outcome.minerId)!, outcome);
+      // Outcomes come in the order of the tasks.
+      for (const [i, outcome] of report.outcomes.entries()) this.#applied(slots[i]!, batch[i]!, outcome);
       const now = this.#deps.clock.nowMs();
       for (const load of this.#loads) if (load.pending && !this.#hasWork(load)) this.#finish(load, now);
       if (this.#settings.stepPauseMs > 0) await new Promise((resolve) => setTimeout(resolve, this.#settings.stepPauseMs));
@@ -689,19 +688,24 @@ export class Controller {
     return load.slots.some((s) => this.#command(s) !== null);
   }
 
-  #nextBatch(): FleetTask[] {
+  /** The next step's commands and, index for index, their slots. */
+  #nextBatch(): { tasks: FleetTask[]; slots: Slot[] } {
     const n = Math.max(1, Math.floor(this.#settings.stepMiners));
-    const lower: FleetTask[] = [];
-    const raise: FleetTask[] = [];
+    const lower = { tasks: [] as FleetTask[], slots: [] as Slot[] };
+    const raise = { tasks: [] as FleetTask[], slots: [] as Slot[] };
     for (const s of this.#slots) {
       const next = this.#command(s);
       if (next === null) continue;
       if (next.lowers) {
-        lower.push(next.task);
-        if (lower.length >= n) break;
-      } else if (raise.length < n) raise.push(next.task);
+        lower.tasks.push(next.task);
+        lower.slots.push(s);
+        if (lower.tasks.length >= n) break;
+      } else if (raise.tasks.length < n) {
+        raise.tasks.push(next.task);
+        raise.slots.push(s);
+      }
     }
-    return lower.length > 0 ? lower : raise;
+    return lower.tasks.length > 0 ? lower : raise;
   }
 }
 

@@ -112,13 +112,14 @@ export class LuxosDriver implements MinerDriver {
         if (refused.error.kind !== 'vendor-error') return refused;
         this.#noJoin.add(address(miner));
       } else {
-        const parts: LuxReply[] = [];
-        for (const name of READS) {
-          const part = interpret(miner, name, Array.isArray(value[name]) ? (value[name] as unknown[])[0] : undefined);
-          if (!part.ok) return part;
-          parts.push(part.value);
-        }
-        [config, summary, power] = parts;
+        // Named property reads: each site sees one shape, where a loop over the names would be a megamorphic lookup.
+        const c = interpret(miner, 'config', first(value.config));
+        if (!c.ok) return c;
+        const s = interpret(miner, 'summary', first(value.summary));
+        if (!s.ok) return s;
+        const p = interpret(miner, 'power', first(value.power));
+        if (!p.ok) return p;
+        [config, summary, power] = [c.value, s.value, p.value];
       }
     }
     if (config === undefined) {
@@ -130,9 +131,9 @@ export class LuxosDriver implements MinerDriver {
       }
       [config, summary, power] = parts;
     }
-    const curtail = section(config!, 'CONFIG')?.CurtailMode;
-    const ghs = section(summary!, 'SUMMARY')?.['GHS 5s'];
-    const watts = section(power!, 'POWER')?.Watts;
+    const curtail = (first(config!.CONFIG) as { CurtailMode?: unknown } | undefined)?.CurtailMode;
+    const ghs = (first(summary!.SUMMARY) as { 'GHS 5s'?: unknown } | undefined)?.['GHS 5s'];
+    const watts = (first(power!.POWER) as { Watts?: unknown } | undefined)?.Watts;
     if (typeof curtail !== 'string' || typeof ghs !== 'number' || typeof watts !== 'number') {
       return fail('garbage', `${address(miner)} sent config/summary/power without CurtailMode, GHS 5s or Watts`);
     }
@@ -290,6 +291,11 @@ function interpret(miner: Pick<Miner, 'host' | 'port'>, command: string, reply: 
 function stateOf(curtailMode: string, ghs5s: number, watts: number): MinerState {
   const mode = curtailMode === 'None' ? 'running' : curtailMode.toLowerCase() === 'sleep' ? 'asleep' : 'running';
   return { mode, powerTargetW: null, hashrateThs: ghs5s / 1000, powerW: watts };
+}
+
+/** The first element of a cgminer section (an array of one object), or undefined. */
+function first(value: unknown): unknown {
+  return Array.isArray(value) && typeof value[0] === 'object' && value[0] !== null ? value[0] : undefined;
 }
 
 function section(reply: LuxReply, name: string): Record<string, unknown> | undefined {
