@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDecisionRepository } from '#adapters/dynamo/decisions.ts';
 import { batchPut } from '#adapters/dynamo/io.ts';
@@ -13,6 +14,19 @@ const T = Date.parse('2024-07-15T00:00:00Z');
 const Q = 15 * 60_000;
 
 const decision = storedDecision;
+
+/** The names of the commands a client sends from now on, in order (the list is the caller's to clear). */
+function commandsSent(client: DynamoDBClient): string[] {
+  const calls: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      calls.push(context.commandName as string);
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
+  return calls;
+}
 
 describe('decisions in DynamoDB', () => {
   let t: TestTable;
@@ -90,14 +104,7 @@ describe('decisions in DynamoDB', () => {
   it('shows a revision another process sent as sent, and reads a sent one from memory after that', async () => {
     const fresh = await freshTable();
     const other = new DynamoDecisionRepository(fresh.client, fresh.tableName);
-    const calls: string[] = [];
-    fresh.client.middlewareStack.add(
-      (next, context) => async (args) => {
-        calls.push(context.commandName as string);
-        return next(args);
-      },
-      { step: 'initialize' },
-    );
+    const calls = commandsSent(fresh.client);
     await fresh.repos.decisions.record(decision('sent-elsewhere', 0));
     const page = () => fresh.repos.decisions.bySite('sent-elsewhere', T, T + Q).then((p) => p.items.map((d) => d.published));
     expect(await page()).toEqual([false]);
@@ -201,14 +208,7 @@ describe('market data in DynamoDB', () => {
 
   it('answers a view’s repeated reads from memory until something is written, then reads the table again', async () => {
     const t = await freshTable();
-    const calls: string[] = [];
-    t.client.middlewareStack.add(
-      (next, context) => async (args) => {
-        calls.push(context.commandName as string);
-        return next(args);
-      },
-      { step: 'initialize' },
-    );
+    const calls = commandsSent(t.client);
     const price = (v: number) => ({
       market: 'ERCOT',
       node: 'HB_HUBAVG',
