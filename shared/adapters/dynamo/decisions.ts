@@ -2,12 +2,12 @@
 
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { BatchGetCommandOutput, DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Decision } from '#domain/decision.ts';
 import { iso } from '#domain/time.ts';
 import type { DecisionRepository, Page, PageRequest, RecordOutcome } from '#ports/decisions.ts';
-import { batchPut, CoalescedReads, deepFreeze, type Item, queryAll, queryPage } from './io.ts';
+import { batchGet, batchPut, CoalescedReads, deepFreeze, type Item, queryAll, queryPage } from './io.ts';
 import { DynamoLeases } from './locks.ts';
 import { documentClient, GSI1, GSI2 } from './table.ts';
 
@@ -162,7 +162,7 @@ export class DynamoDecisionRepository implements DecisionRepository {
 
   /**
    * One page of current decisions, the query shared with identical reads in flight (`CoalescedReads`).
-   * The query reads only which revision is current per interval (and whether it is sent); the
+   * The query reads only which revision is current per interval; the
    * decisions themselves come from the revisions already known, and those not known yet from one
    * batch read of their revision items. A desk re-reading a site-day whose decisions barely change
    * so moves and parses a few decisions per read, not the day's.
@@ -195,34 +195,14 @@ export class DynamoDecisionRepository implements DecisionRepository {
   /**
    * The named revisions, frozen. Revision items are written before any pointer names them, so a
    * strongly consistent read by key finds each one, with its published flag as it is now.
-   * Unprocessed keys are asked again.
    */
   private async readRevisions(pointers: readonly Pointer[]): Promise<Decision[]> {
-    const out: Decision[] = [];
-    for (let i = 0; i < pointers.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = pointers
-        .slice(i, i + 100)
-        .map((p) => ({ pk: revPk(p.siteId, p.intervalStart), sk: revKey(p.revision) }));
-      for (let attempt = 1; keys && keys.length > 0; attempt++) {
-        if (attempt > 8) throw new Error(`batch read of ${keys.length} decision revisions still unprocessed after 8 attempts`);
-        if (attempt > 1) await sleep(25 * 2 ** (attempt - 2) * (0.5 + Math.random()));
-        const res: BatchGetCommandOutput = await this.doc.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [this.table]: {
-                Keys: keys,
-                ConsistentRead: true,
-                ProjectionExpression: '#body, #published',
-                ExpressionAttributeNames: { '#body': 'body', '#published': 'published' },
-              },
-            },
-          }),
-        );
-        for (const it of res.Responses?.[this.table] ?? []) out.push(deepFreeze(toDecision(it)));
-        keys = res.UnprocessedKeys?.[this.table]?.Keys;
-      }
-    }
-    return out;
+    const keys = pointers.map((p) => ({ pk: revPk(p.siteId, p.intervalStart), sk: revKey(p.revision) }));
+    const items = await batchGet(this.doc, this.table, keys, {
+      expression: '#body, #published',
+      names: { '#body': 'body', '#published': 'published' },
+    });
+    return items.map((it) => deepFreeze(toDecision(it)));
   }
 
   async markRevisionsPublished(decisions: readonly Decision[]): Promise<void> {
@@ -282,8 +262,6 @@ interface Pointer {
   intervalStart: string;
   revision: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const revisionKey = (siteId: string, intervalStart: string, revision: number) => `${siteId}|${intervalStart}|${revision}`;
 

@@ -1,6 +1,6 @@
-/** Batch writes that retry UnprocessedItems, paginated queries, and opaque page tokens. */
+/** Batch writes and reads that retry what was left unprocessed, paginated queries, and opaque page tokens. */
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '#domain/errors.ts';
 
 export type Item = Record<string, unknown>;
@@ -68,6 +68,46 @@ async function batchWrite(
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
+}
+
+/**
+ * Reads items by key in batches of 100, strongly consistent, re-asking UnprocessedKeys with the
+ * backoff of `batchPut`; throws when keys are still unprocessed after the last attempt. Items come
+ * in no particular order; a key with no item is simply absent.
+ */
+export async function batchGet(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  keys: readonly Item[],
+  projection: { expression: string; names: Record<string, string> },
+  opts: Omit<BatchOptions, 'concurrency'> = {},
+): Promise<Item[]> {
+  const { maxAttempts = 8, baseDelayMs = 25 } = opts;
+  const out: Item[] = [];
+  for (let i = 0; i < keys.length; i += 100) {
+    let pending: Item[] = keys.slice(i, i + 100);
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const res = await doc.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [table]: {
+              Keys: pending,
+              ConsistentRead: true,
+              ProjectionExpression: projection.expression,
+              ExpressionAttributeNames: projection.names,
+            },
+          },
+        }),
+      );
+      for (const it of res.Responses?.[table] ?? []) out.push(it);
+      pending = (res.UnprocessedKeys?.[table]?.Keys ?? []) as Item[];
+      if (pending.length === 0) break;
+      if (attempt >= maxAttempts)
+        throw new Error(`batch read of ${table}: ${pending.length} keys still unprocessed after ${maxAttempts} attempts`);
+      await sleep(baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+    }
+  }
+  return out;
 }
 
 /** Runs a query to the end, following LastEvaluatedKey. */
