@@ -24,7 +24,7 @@ import { type Site, SiteSchema } from '#domain/sites.ts';
 import { type EmbeddedDynamo, startDynalite } from '#local/dynalite.ts';
 import { localAuthenticator, startServer } from '#local/server.ts';
 import type { Clock } from '#ports/clock.ts';
-import { silentLogger } from '#ports/logger.ts';
+import { type Logger, silentLogger } from '#ports/logger.ts';
 import type { PricePoint } from '#ports/market-data.ts';
 
 const H = 3_600_000;
@@ -138,7 +138,7 @@ async function benchDesk(): Promise<Record<string, number | string>> {
         publisher,
         clock: { nowMs: () => clock.now },
         authenticate: localAuthenticator(secret),
-        log: silentLogger,
+        log: process.env.BENCH_LOG ? warningsToStderr : silentLogger,
       },
       0,
     );
@@ -245,6 +245,13 @@ async function benchDesk(): Promise<Record<string, number | string>> {
     rmSync(folder, { recursive: true, force: true });
   }
 }
+
+/** BENCH_LOG=1: the API's warnings and errors during a bench, on stderr (an error status in the figures has its cause here). */
+const warningsToStderr: Logger = {
+  info() {},
+  warn: (message, fields) => console.error('warn', message, JSON.stringify(fields ?? {})),
+  error: (message, fields) => console.error('error', message, JSON.stringify(fields ?? {})),
+};
 
 function sumStatuses(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
   const out = { ...a };

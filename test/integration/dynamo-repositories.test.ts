@@ -119,6 +119,16 @@ describe('decisions in DynamoDB', () => {
     expect(calls).toEqual(['QueryCommand']);
   });
 
+  it('reads a range larger than its revision cache: what it read is returned, not looked up again', async () => {
+    for (let i = 0; i < 5; i++) await t.repos.decisions.record(decision('small-cache', i));
+    await t.repos.decisions.markRevisionsPublished((await t.repos.decisions.bySite('small-cache', T, T + 5 * Q)).items);
+    const small = new DynamoDecisionRepository(t.client, t.tableName, { revisionsCached: 2 });
+    for (let round = 0; round < 2; round++) {
+      const page = await small.bySite('small-cache', T, T + 5 * Q);
+      expect(page.items.map((d) => d.intervalStart)).toEqual([0, 1, 2, 3, 4].map((i) => new Date(T + i * Q).toISOString()));
+    }
+  });
+
   it('rejects a page token it did not issue', async () => {
     await expect(t.repos.decisions.bySite('paged', T, T + Q, { nextToken: 'not-a-token' })).rejects.toBeInstanceOf(ValidationError);
     const foreign = Buffer.from(JSON.stringify({ pk: 'SITE#other', sk: 'x' })).toString('base64url');

@@ -54,12 +54,14 @@ export class DynamoDecisionRepository implements DecisionRepository {
    * published flag, which moves once, from unsent to sent: a sent one is known for good, an unsent
    * one is read again (another process may have sent it since).
    */
-  private readonly known = new RevisionCache(REVISIONS_CACHED);
+  private readonly known: RevisionCache;
 
   constructor(
     client: DynamoDBClient,
     private readonly table: string,
+    options: { revisionsCached?: number } = {},
   ) {
+    this.known = new RevisionCache(options.revisionsCached ?? REVISIONS_CACHED);
     this.doc = documentClient(client);
     this.leases = new DynamoLeases(client, table);
   }
@@ -181,12 +183,25 @@ export class DynamoDecisionRepository implements DecisionRepository {
   /** The decisions the current pointers name, in their order: known ones from the cache, the rest read by key. */
   private async decisionsOf(pointers: readonly Pointer[]): Promise<Decision[]> {
     const keyOf = (p: Pointer) => revisionKey(p.siteId, p.intervalStart, p.revision);
-    const missing = pointers.filter((p) => this.known.get(keyOf(p))?.published !== true);
+    // Taken from the cache now, before the read below: while it is awaited, other requests' revisions may push
+    // these out of the (bounded) cache.
+    const found = new Map<string, Decision>();
+    const missing: Pointer[] = [];
+    for (const p of pointers) {
+      const key = keyOf(p);
+      const d = this.known.get(key);
+      if (d?.published === true) found.set(key, d);
+      else missing.push(p);
+    }
     if (missing.length > 0) {
-      for (const d of await this.readRevisions(missing)) this.known.set(keyOf(d), d);
+      for (const d of await this.readRevisions(missing)) {
+        const key = keyOf(d);
+        this.known.set(key, d);
+        found.set(key, d);
+      }
     }
     return pointers.map((p) => {
-      const d = this.known.get(keyOf(p));
+      const d = found.get(keyOf(p));
       if (!d) throw new Error(`decision ${p.siteId} ${p.intervalStart} revision ${p.revision} could not be read`);
       return d;
     });
