@@ -66,13 +66,7 @@ export async function publishDecisions(
   // Different items: the revisions' flags and the pointers can be written at the same time.
   await Promise.all([
     sent.length ? deps.decisions.markRevisionsPublished(sent) : undefined,
-    opts.pointersWritten
-      ? undefined
-      : forEachLimit(
-          decisions.map((d) => sentByKey.get(decisionEventId(d)) ?? d),
-          16,
-          (d) => deps.decisions.putCurrent(d),
-        ),
+    opts.pointersWritten ? undefined : deps.decisions.makeCurrent(decisions.map((d) => sentByKey.get(decisionEventId(d)) ?? d)),
   ]);
   for (const f of result.failed) deps.log.warn('event not sent; a later run re-sends it', { eventId: f.id, error: f.error });
   return { sent: sent.length, failed: result.failed.length };
@@ -85,12 +79,4 @@ export async function resendUnpublished(deps: PublishDeps, batch = 500): Promise
   const { sent } = await publishDecisions(deps, pending);
   deps.log.info('re-sent unpublished decision events', { pending: pending.length, sent });
   return sent;
-}
-
-export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -311,7 +311,7 @@ async function redecideOnce(
   const written = candidates.filter((_, i) => outcomes[i] === 'written');
   const taken = candidates.filter((_, i) => outcomes[i] === 'exists');
   const theirs = await Promise.all(taken.map((c) => deps.decisions.revision(site.id, c.intervalStart, c.revision)));
-  await Promise.all([...written, ...theirs.filter((d): d is Decision => d !== null)].map((d) => deps.decisions.putCurrent(d)));
+  await deps.decisions.makeCurrent([...written, ...theirs.filter((d): d is Decision => d !== null)]);
   if (taken.length > 0) {
     deps.log.warn('revision recorded without the lease', {
       siteId: site.id,

@@ -6,6 +6,7 @@
  * reconciler (`reconcile.ts`): a break in the chain of recent and open decisions is repaired.
  */
 import { randomUUID } from 'node:crypto';
+import { forEachLimit } from '#domain/concurrency.ts';
 import { type Decision, type DecisionMeta, stateAfter, toDecision } from '#domain/decision.ts';
 import { ThrottledError, ValidationError } from '#domain/errors.ts';
 import type { PriceForecaster } from '#domain/forecast.ts';
@@ -22,7 +23,7 @@ import type { Outbox } from '#ports/outbox.ts';
 import { MarketReader, type MarketSnapshot } from './market-view.ts';
 import { drainOutbox } from './outbox.ts';
 import { livePeakProbability } from './peak-risk.ts';
-import { forEachLimit, publishDecisions, resendUnpublished } from './publish.ts';
+import { publishDecisions, resendUnpublished } from './publish.ts';
 import { reconcileSite } from './reconcile.ts';
 
 export interface RunDeps {
@@ -224,7 +225,7 @@ async function decideSiteHour(
         // Recorded first by a concurrent run, or by one that stopped before its pointer: continue from
         // what was written, and make sure it is readable as current.
         decision = (await deps.decisions.revision(site.id, iso(t), 1)) ?? candidate;
-        await deps.decisions.putCurrent(decision);
+        await deps.decisions.makeCurrent([decision]);
         existing++;
       }
     }

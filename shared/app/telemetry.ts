@@ -3,6 +3,8 @@
  * change publishes LoadCurtailed / LoadResumed), reading the actuals back, and the performance of
  * each grid deployment computed from them.
  */
+
+import { forEachLimit } from '#domain/concurrency.ts';
 import { type FieldIssue, ValidationError } from '#domain/errors.ts';
 import type { Site } from '#domain/sites.ts';
 import {
@@ -20,7 +22,6 @@ import type { DomainEvent, EventPublisher } from '#ports/events.ts';
 import type { Logger } from '#ports/logger.ts';
 import type { MarketDataRepository } from '#ports/market-data.ts';
 import type { TelemetryRepository } from '#ports/telemetry.ts';
-import { forEachLimit } from './publish.ts';
 import { checkRange } from './queries/range.ts';
 import { siteOf } from './sites.ts';
 

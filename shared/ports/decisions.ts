@@ -28,10 +28,13 @@ export interface DecisionRepository {
    * leaves the first in place and returns 'exists'. Then makes it the current revision unless a newer one is.
    */
   record(decision: Decision): Promise<RecordOutcome>;
-  /** The revision record alone (written once); `putCurrent` makes it readable as current. */
+  /** The revision record alone (written once); `makeCurrent` makes it readable as current. */
   putRevision(decision: Decision): Promise<RecordOutcome>;
-  /** Makes a recorded revision current unless a newer one is; the same revision may move from unsent to sent. */
-  putCurrent(decision: Decision): Promise<void>;
+  /**
+   * Makes each recorded revision current unless a newer one is (the same revision again changes nothing), a bounded
+   * number at once; once all are written, the sites' reads from memory (`bySite`) are read again.
+   */
+  makeCurrent(decisions: readonly Decision[]): Promise<void>;
   /** One recorded revision. */
   revision(siteId: string, intervalStart: string, revision: number): Promise<Decision | null>;
   /** The current (highest) revision of one interval. */
@@ -42,7 +45,7 @@ export interface DecisionRepository {
   bySite(siteId: string, fromMs: number, toMs: number, page?: PageRequest & DecisionFilter): Promise<Page<Decision>>;
   /** Current revisions of every site for one UTC day (YYYY-MM-DD), by interval then site. */
   byDay(day: string, page?: PageRequest & DecisionFilter): Promise<Page<Decision>>;
-  /** Marks these revisions' events as sent (the current pointers follow through `putCurrent`). */
+  /** Marks these revisions' events as sent (the current pointers follow through `makeCurrent`). */
   markRevisionsPublished(decisions: readonly Decision[]): Promise<void>;
   /** Revisions whose event has not been sent yet, oldest first. */
   unpublished(limit: number): Promise<Decision[]>;

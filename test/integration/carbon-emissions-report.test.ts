@@ -28,7 +28,7 @@ beforeAll(async () => {
       });
       const d = toDecision(i, decide(i), { revision: 1, source: 'AUTO', decidedAtMs: at, runId: 'r', previousRevision: null });
       await t.repos.decisions.putRevision(d);
-      await t.repos.decisions.putCurrent(d);
+      await t.repos.decisions.makeCurrent([d]);
     }
   }
 });

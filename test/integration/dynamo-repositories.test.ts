@@ -95,7 +95,7 @@ describe('decisions in DynamoDB', () => {
     expect((await fresh.repos.decisions.unpublished(10)).length).toBe(2);
     const [first] = await fresh.repos.decisions.revisions('pub', new Date(T).toISOString());
     await fresh.repos.decisions.markRevisionsPublished([first!]);
-    await fresh.repos.decisions.putCurrent({ ...first!, published: true });
+    await fresh.repos.decisions.makeCurrent([{ ...first!, published: true }]);
     const left = await fresh.repos.decisions.unpublished(10);
     expect(left.map((d) => d.intervalStart)).toEqual([new Date(T + Q).toISOString()]);
     expect((await fresh.repos.decisions.current('pub', new Date(T).toISOString()))!.published).toBe(true);
@@ -111,12 +111,35 @@ describe('decisions in DynamoDB', () => {
     // Another process (the run that published it) marks it sent; this one only ever read it unsent.
     await other.markRevisionsPublished(await other.revisions('sent-elsewhere', new Date(T).toISOString()));
     calls.length = 0;
+    // Its pointers did not change (the site's version item says so): only the unsent revision is read again.
     expect(await page()).toEqual([true]);
-    expect(calls).toEqual(['QueryCommand', 'BatchGetItemCommand']);
+    expect(calls).toEqual(['GetItemCommand', 'BatchGetItemCommand']);
     // Sent is for good: the next read takes it from memory.
     calls.length = 0;
     expect(await page()).toEqual([true]);
-    expect(calls).toEqual(['QueryCommand']);
+    expect(calls).toEqual(['GetItemCommand']);
+  });
+
+  it('answers a site page from memory until a pointer of the site changes, in this process or another', async () => {
+    const fresh = await freshTable();
+    const other = new DynamoDecisionRepository(fresh.client, fresh.tableName);
+    const calls = commandsSent(fresh.client);
+    for (let i = 0; i < 3; i++) await fresh.repos.decisions.record(decision('versioned', i, 1, { published: true }));
+    const revisions = () => fresh.repos.decisions.bySite('versioned', T, T + 3 * Q).then((p) => p.items.map((d) => d.revision));
+    expect(await revisions()).toEqual([1, 1, 1]);
+    calls.length = 0;
+    expect(await revisions()).toEqual([1, 1, 1]);
+    expect(calls).toEqual(['GetItemCommand']);
+    // Another process (a Lambda beside this one) records revision 2 of the second interval.
+    await other.record(decision('versioned', 1, 2, { published: true }));
+    calls.length = 0;
+    expect(await revisions()).toEqual([1, 2, 1]);
+    expect(calls).toEqual(['GetItemCommand', 'QueryCommand', 'BatchGetItemCommand']);
+    // Another site's change leaves this site's page in memory.
+    await other.record(decision('elsewhere', 0, 1, { published: true }));
+    calls.length = 0;
+    expect(await revisions()).toEqual([1, 2, 1]);
+    expect(calls).toEqual(['GetItemCommand']);
   });
 
   it('reads a range larger than its revision cache: what it read is returned, not looked up again', async () => {

@@ -3,11 +3,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { forEachLimit } from '#domain/concurrency.ts';
 import type { Decision } from '#domain/decision.ts';
 import { iso } from '#domain/time.ts';
 import type { DecisionRepository, Page, PageRequest, RecordOutcome } from '#ports/decisions.ts';
-import { batchGet, batchPut, CoalescedReads, deepFreeze, type Item, queryAll, queryPage } from './io.ts';
+import { batchGet, batchPut, CoalescedReads, deepFreeze, type Item, queryAll, queryPage, VersionedReads } from './io.ts';
 import { DynamoLeases } from './locks.ts';
 import { documentClient, GSI1, GSI2 } from './table.ts';
 
@@ -15,6 +16,11 @@ const revKey = (rev: number) => `REV#${String(rev).padStart(6, '0')}`;
 const revPk = (siteId: string, intervalStart: string) => `DEC#${siteId}#${intervalStart}`;
 const sitePk = (siteId: string) => `SITE#${siteId}`;
 const curSk = (intervalStart: string) => `DEC#${intervalStart}`;
+/** The site's pointer version: a counter every change of the site's current pointers adds to once they are written. */
+const versionKey = (siteId: string) => ({ pk: sitePk(siteId), sk: 'VERSION' });
+/** Site pages kept per repository, and how long one is answered from memory at most (`VersionedReads`). */
+const SITE_PAGES_CACHED = 256;
+const SITE_PAGE_MAX_AGE_MS = 5_000;
 
 /**
  * A decision is stored as one JSON attribute (`body`) next to the few attributes that conditions
@@ -48,7 +54,13 @@ export class DynamoDecisionRepository implements DecisionRepository {
   private readonly doc: DynamoDBDocumentClient;
   private readonly leases: DynamoLeases;
   /** A desk reading one site-day many times a second asks the store, and parses its answer, once per round trip. */
-  private readonly pages = new CoalescedReads<Page<Decision>>();
+  private readonly pages = new CoalescedReads<PointerPage>();
+  /**
+   * A site's pages of pointers as of its pointer version: a desk re-reading a site-day while nothing
+   * of the site changed costs the store one read of the version item, not a range read of the day's pointers.
+   */
+  private readonly sitePages = new VersionedReads<PointerPage>(SITE_PAGES_CACHED, SITE_PAGE_MAX_AGE_MS);
+  private readonly versions = new CoalescedReads<number>();
   /**
    * Revisions already read or written, parsed and frozen. A revision never changes but for its
    * published flag, which moves once, from unsent to sent: a sent one is known for good, an unsent
@@ -71,7 +83,7 @@ export class DynamoDecisionRepository implements DecisionRepository {
     // The revision is recorded (now or before); make sure the current pointer has caught up.
     // This converges even if an earlier writer stopped between the two writes.
     const stored = outcome === 'written' ? decision : await this.revision(decision.siteId, decision.intervalStart, decision.revision);
-    if (stored) await this.putCurrent(stored);
+    if (stored) await this.makeCurrent([stored]);
     return outcome;
   }
 
@@ -88,7 +100,31 @@ export class DynamoDecisionRepository implements DecisionRepository {
     }
   }
 
-  async putCurrent(decision: Decision): Promise<void> {
+  async makeCurrent(decisions: readonly Decision[]): Promise<void> {
+    if (decisions.length === 0) return;
+    await forEachLimit(decisions, POINTER_WRITES_AT_ONCE, (d) => this.putPointer(d));
+    // After the pointers, so that a reader that finds the new version finds them too.
+    const sites = new Set(decisions.map((d) => d.siteId));
+    await Promise.all([...sites].map((siteId) => this.changed(siteId)));
+  }
+
+  private async changed(siteId: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: versionKey(siteId),
+        UpdateExpression: 'ADD v :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
+  }
+
+  private async version(siteId: string): Promise<number> {
+    const res = await this.doc.send(new GetCommand({ TableName: this.table, Key: versionKey(siteId), ConsistentRead: true }));
+    return (res.Item?.v as number | undefined) ?? 0;
+  }
+
+  private async putPointer(decision: Decision): Promise<void> {
     try {
       await this.doc.send(
         new PutCommand({
@@ -145,9 +181,12 @@ export class DynamoDecisionRepository implements DecisionRepository {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
       ExpressionAttributeValues: { ':pk': sitePk(siteId), ':from': curSk(iso(fromMs)), ':to': curSk(iso(toMs - 1)), ...filter.values },
+      // Strong, as the version read before it: a page kept under a version holds every pointer written before it.
+      ConsistentRead: true,
       ...readOnly(filter),
     };
-    return this.page(input, page);
+    const version = await this.versions.read(siteId, () => this.version(siteId));
+    return this.page(input, page, version);
   }
 
   async byDay(day: string, page: PageRequest & DecisionFilter = {}): Promise<Page<Decision>> {
@@ -163,21 +202,21 @@ export class DynamoDecisionRepository implements DecisionRepository {
   }
 
   /**
-   * One page of current decisions, the query shared with identical reads in flight (`CoalescedReads`).
-   * The query reads only which revision is current per interval; the
-   * decisions themselves come from the revisions already known, and those not known yet from one
-   * batch read of their revision items. A desk re-reading a site-day whose decisions barely change
-   * so moves and parses a few decisions per read, not the day's.
+   * One page of current decisions. The query reads only which revision is current per interval, and
+   * is shared with identical reads in flight (`CoalescedReads`); with the site's pointer `version`
+   * (read just before) a page read at that version is answered from memory. The decisions
+   * themselves come from the revisions already known, and those not known yet (or not known as sent)
+   * from one batch read of their revision items. A desk re-reading a site-day whose decisions barely
+   * change so costs the store one item read, and moves and parses a few decisions, per read.
    * The decisions are shared, so they are frozen: a caller that changed one would change another's.
    */
-  private async page(input: QueryCommandInput, page: PageRequest): Promise<Page<Decision>> {
+  private async page(input: QueryCommandInput, page: PageRequest, version?: number): Promise<Page<Decision>> {
     const limit = page.limit ?? 500;
     const key = JSON.stringify([input, limit, page.nextToken ?? null]);
-    const res = await this.pages.read(key, async () => {
-      const { items, nextToken } = await queryPage(this.doc, input, limit, page.nextToken);
-      return { items: await this.decisionsOf(items as unknown as Pointer[]), ...(nextToken ? { nextToken } : {}) };
-    });
-    return { ...res, items: [...res.items] };
+    const read = () =>
+      this.pages.read(key, async () => deepFreeze((await queryPage(this.doc, input, limit, page.nextToken)) as unknown as PointerPage));
+    const { items, nextToken } = await (version === undefined ? read() : this.sitePages.read(key, version, read));
+    return { items: await this.decisionsOf(items), ...(nextToken ? { nextToken } : {}) };
   }
 
   /** The decisions the current pointers name, in their order: known ones from the cache, the rest read by key. */
@@ -277,6 +316,14 @@ interface Pointer {
   intervalStart: string;
   revision: number;
 }
+
+interface PointerPage {
+  readonly items: readonly Pointer[];
+  readonly nextToken?: string;
+}
+
+/** Pointer writes in flight at once for one change. */
+const POINTER_WRITES_AT_ONCE = 16;
 
 const revisionKey = (siteId: string, intervalStart: string, revision: number) => `${siteId}|${intervalStart}|${revision}`;
 

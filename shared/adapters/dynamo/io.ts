@@ -213,3 +213,38 @@ export class CoalescedReads<T> {
     return running;
   }
 }
+
+/**
+ * Reads answered from memory while a version counter says nothing was written since: a read made
+ * at version v (read strongly before it) is kept under v, and a later read of the same key that
+ * finds v again is answered with it — for at most `maxAgeMs`, so that a writer that stopped
+ * between its items and the counter is caught up within that. The `size` most recently used are
+ * kept; a read that failed is not. Values are shared by every caller: the read freezes them.
+ */
+export class VersionedReads<T> {
+  private readonly entries = new Map<string, { version: number; atMs: number; value: Promise<T> }>();
+
+  constructor(
+    private readonly size: number,
+    private readonly maxAgeMs: number,
+  ) {}
+
+  read(key: string, version: number, read: () => Promise<T>): Promise<T> {
+    const now = Date.now();
+    const hit = this.entries.get(key);
+    if (hit && hit.version === version && now - hit.atMs < this.maxAgeMs) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit.value;
+    }
+    const value = read();
+    const entry = { version, atMs: now, value };
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    value.catch(() => {
+      if (this.entries.get(key) === entry) this.entries.delete(key);
+    });
+    if (this.entries.size > this.size) this.entries.delete(this.entries.keys().next().value as string);
+    return value;
+  }
+}

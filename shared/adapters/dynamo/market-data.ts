@@ -19,7 +19,7 @@ import type {
   SystemLoadPoint,
 } from '#ports/market-data.ts';
 import { settlementRank } from '#ports/market-data.ts';
-import { after, batchPut, deepFreeze, type Item, queryAll } from './io.ts';
+import { after, batchPut, deepFreeze, type Item, queryAll, VersionedReads } from './io.ts';
 import { documentClient } from './table.ts';
 
 /**
@@ -100,7 +100,7 @@ const READS: readonly (keyof Reads)[] = [
 
 export class DynamoMarketDataRepository implements MarketDataRepository {
   private readonly doc: DynamoDBDocumentClient;
-  private readonly reads = new Map<string, { version: number; atMs: number; value: Promise<unknown> }>();
+  private readonly reads = new VersionedReads<unknown>(READS_CACHED, READ_MAX_AGE_MS);
 
   constructor(
     client: DynamoDBClient,
@@ -123,7 +123,7 @@ export class DynamoMarketDataRepository implements MarketDataRepository {
     for (const name of READS) {
       const read = (this[name] as (...args: unknown[]) => Promise<unknown>).bind(this);
       (view as unknown as Record<string, unknown>)[name] = async (...args: unknown[]) =>
-        this.remembered(`${name}|${JSON.stringify(args)}`, await at(), () => read(...args));
+        this.reads.read(`${name}|${JSON.stringify(args)}`, await at(), () => read(...args).then(deepFreeze));
     }
     return view;
   }
@@ -131,25 +131,6 @@ export class DynamoMarketDataRepository implements MarketDataRepository {
   private async version(): Promise<number> {
     const res = await this.doc.send(new GetCommand({ TableName: this.table, Key: VERSION_KEY, ConsistentRead: true }));
     return (res.Item?.v as number | undefined) ?? 0;
-  }
-
-  private remembered(key: string, version: number, read: () => Promise<unknown>): Promise<unknown> {
-    const now = Date.now();
-    const hit = this.reads.get(key);
-    if (hit && hit.version === version && now - hit.atMs < READ_MAX_AGE_MS) {
-      this.reads.delete(key);
-      this.reads.set(key, hit);
-      return hit.value;
-    }
-    const value = read().then(deepFreeze);
-    const entry = { version, atMs: now, value };
-    this.reads.set(key, entry);
-    // A read that failed is not kept.
-    value.catch(() => {
-      if (this.reads.get(key) === entry) this.reads.delete(key);
-    });
-    if (this.reads.size > READS_CACHED) this.reads.delete(this.reads.keys().next().value as string);
-    return value;
   }
 
   /** Marks a write: views that read after it read the table again. */

@@ -5,6 +5,7 @@
  *   item                  pk                               sk                         gsi1 (pk / sk)                    gsi2 (pk / sk)
  *   decision revision     DEC#<site>#<interval>            REV#<000001>               –                                 UNPUBLISHED / <decidedAt>#…  (until sent)
  *   current decision      SITE#<site>                      DEC#<interval>             DAY#<yyyy-mm-dd> / <interval>#<site>   (names its revision)
+ *   pointer version       SITE#<site>                      VERSION                    (a counter every change of the site's pointers adds to)
  *   price                 PRICE#<market>#<node>#<kind>     <interval>
  *   system load           LOAD#<market>#<kind>             <interval>
  *   AS price              ASP#<market>#<node>#<product>    <interval>

@@ -17,6 +17,8 @@
  * Triggered by the PricesStored event of the ingest (AWS: an EventBridge rule → run-interval with
  * `{ "trigger": "price" }`), and locally after a live pull or a file ingest that stored prices.
  */
+
+import { forEachLimit } from '#domain/concurrency.ts';
 import { type Decision, stateAfter } from '#domain/decision.ts';
 import type { Override } from '#domain/grid.ts';
 import type { PreviousState } from '#domain/policy.ts';
@@ -26,7 +28,7 @@ import type { DomainEvent, EventPublisher, PublishResult } from '#ports/events.t
 import type { MarketDataRepository, PricePoint } from '#ports/market-data.ts';
 import { allDecisions } from '../decision-log.ts';
 import { MarketReader } from '../market-view.ts';
-import { forEachLimit, publishDecisions } from '../publish.ts';
+import { publishDecisions } from '../publish.ts';
 import { underSiteLease } from '../redecide.ts';
 import { decideInterval, type RunDeps } from '../run-interval.ts';
 
