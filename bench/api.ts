@@ -84,12 +84,18 @@ export async function seedDay(
 /**
  * The resident memory (MB) of the embedded DynamoDB's child process (local/dynalite-process.mjs),
  * read from /proc: spawning `ps` would block this process's event loop, which serves the requests measured.
+ * `anon` is its own (heaps, LevelDB's memtable and cache); `file` is pages of files it maps (LevelDB's
+ * table files among them), which grows with the data stored.
  */
-function dynaliteRssMb(db: EmbeddedDynamo): number {
+function dynaliteRssMb(db: EmbeddedDynamo): { rss: number; anon: number; file: number } {
   const pid = db.pid();
-  if (pid === undefined) return Number.NaN;
-  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return kb === undefined ? Number.NaN : Math.round(Number(kb) / 1024);
+  if (pid === undefined) return { rss: Number.NaN, anon: Number.NaN, file: Number.NaN };
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const mb = (field: string) => {
+    const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1];
+    return kb === undefined ? Number.NaN : Math.round(Number(kb) / 1024);
+  };
+  return { rss: mb('VmRSS'), anon: mb('RssAnon'), file: mb('RssFile') };
 }
 
 /**
@@ -156,15 +162,17 @@ async function benchDesk(): Promise<Record<string, number | string>> {
       await loadOnWorker(readSpec, 20, 2);
       await drained(inFlight);
       const cpuBefore = { api: threadCpuMs(process.pid, process.pid), store: threadCpuMs(db.pid()) };
-      const rss: number[] = [dynaliteRssMb(db)];
-      const sampler = setInterval(() => rss.push(dynaliteRssMb(db)), 5_000);
+      const samples = [dynaliteRssMb(db)];
+      const sampler = setInterval(() => samples.push(dynaliteRssMb(db)), 5_000);
       const [reads, writes] = await Promise.all([
         loadOnWorker(readSpec, rate * 0.9, seconds),
         loadOnWorker(writeSpec, rate * 0.1, seconds),
       ]);
       clearInterval(sampler);
       await drained(inFlight);
-      rss.push(dynaliteRssMb(db));
+      samples.push(dynaliteRssMb(db));
+      const rss = samples.map((m) => m.rss);
+      const anon = samples.map((m) => m.anon);
       const perRequest = (before: number, after: number) => Math.round(((after - before) / (reads.sent + writes.sent)) * 100) / 100;
       const cpu = {
         api: perRequest(cpuBefore.api, threadCpuMs(process.pid, process.pid)),
@@ -233,6 +241,9 @@ async function benchDesk(): Promise<Record<string, number | string>> {
         'api.desk.dynaliteRssMb.secondHalfMean': mean(rss.slice(half)),
         'api.desk.dynaliteRssMb.max': Math.max(...rss),
         'api.desk.dynaliteRssMb.end': rss[rss.length - 1]!,
+        // At the start and after each quarter of the run: whether the store's own memory levels off or keeps growing.
+        'api.desk.dynaliteRssAnonMb.quarters': [0, 1, 2, 3, 4].map((q) => anon[Math.round((q * (anon.length - 1)) / 4)]).join(' → '),
+        'api.desk.dynaliteRssFileMb.startToEnd': `${samples[0]!.file} → ${samples[samples.length - 1]!.file}`,
         'api.desk.budget.readsP99Ms': BUDGET_P99_MS,
         'api.desk.budget.overridesP99Ms': OVERRIDE_BUDGET_P99_MS,
       };
