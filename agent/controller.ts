@@ -89,6 +89,8 @@ interface Slot {
   wantMode: Mode;
   /** Null: whatever the miner runs at by default (its rating). */
   wantTargetW: number | null;
+  /** The controller's write count when this slot's state was last written (a read brought it, a command answered). */
+  writtenAt: number;
 }
 
 interface PendingChange {
@@ -155,6 +157,12 @@ export class Controller {
   /** The rolling read-back: the next miner to read, and how many of this round did not answer. */
   #cursor = 0;
   #roundUnreachable = 0;
+  /**
+   * Counts the writes of miners' states into their slots. A read remembers the count when it starts and brings its
+   * answer only to slots not written since: one that began before a command answered (or before a newer read
+   * finished) may have seen the miner as it was, and must not undo what is known to be newer.
+   */
+  #writes = 0;
   readonly #reads = new Set<Promise<void>>();
   readonly #aborts = new Set<AbortController>();
 
@@ -185,6 +193,7 @@ export class Controller {
           reachable: false,
           wantMode: 'unknown',
           wantTargetW: null,
+          writtenAt: 0,
         });
       }
       return load;
@@ -265,12 +274,15 @@ export class Controller {
 
   async #readInto(slots: readonly Slot[], signal: AbortSignal): Promise<number> {
     const tasks: FleetTask[] = slots.map((s) => ({ miner: s.miner, command: READ_STATE }));
+    const startedAt = this.#writes;
     const report = await executeFleet(tasks, { drivers: this.#deps.drivers, settings: this.#settings.fleet ?? {}, signal });
     if (signal.aborted) return 0;
     let back = false;
     let drifted = false;
     for (const [i, outcome] of report.outcomes.entries()) {
       const slot = slots[i]!;
+      if (slot.writtenAt > startedAt) continue; // stale: the slot has news from after this read began
+      slot.writtenAt = ++this.#writes;
       if (outcome.ok && outcome.state) {
         back ||= !slot.reachable;
         slot.reachable = true;
@@ -635,6 +647,8 @@ export class Controller {
 
   #applied(slot: Slot, task: FleetTask, outcome: MinerOutcome): void {
     const pending = slot.load.pending;
+    // Whatever the answer, the miner may have acted on the command: a read begun before it is no longer news.
+    slot.writtenAt = ++this.#writes;
     if (!outcome.ok && outcome.error?.kind === 'unsupported' && task.command.kind === 'set-power-target') {
       // This firmware has no power target after all: the load's MW is met by sleeping miners instead.
       slot.canTarget = false;

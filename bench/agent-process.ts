@@ -41,6 +41,8 @@ export interface MemoryFigures {
   /** Resident pages mapped from files (the node binary, libraries) and anonymous ones, where the OS says (Linux). */
   readonly rssFile: number | null;
   readonly rssAnon: number | null;
+  /** The process's peak RSS so far (VmHWM), where the OS says (Linux). */
+  readonly rssPeak: number | null;
   readonly spareSockets: number;
   readonly luxosSessions: number;
 }
@@ -81,11 +83,13 @@ function memory(): MemoryFigures {
   const live = process.memoryUsage().heapUsed;
   let rssFile: number | null = null;
   let rssAnon: number | null = null;
+  let rssPeak: number | null = null;
   try {
     const status = readFileSync('/proc/self/status', 'utf8');
     const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
     rssFile = kb('RssFile');
     rssAnon = kb('RssAnon');
+    rssPeak = kb('VmHWM');
   } catch {
     // Not Linux: RSS is not split.
   }
@@ -98,6 +102,7 @@ function memory(): MemoryFigures {
     arrayBuffers: m.arrayBuffers,
     rssFile,
     rssAnon,
+    rssPeak,
     spareSockets: spareSockets(),
     luxosSessions: luxosSessions(),
   };

@@ -12,13 +12,17 @@
  *   CPU over a window that holds whole rounds of the rolling read-back (every miner read once a minute, a slice a
  *   second), so the figure is what the agent costs at rest, read-backs included.
  *
+ * Each phase, and the idle window, starts a minute (BENCH_AGENT_REST_S) after the previous burst of commands, so that
+ * the connections that burst closed have left the kernel's TIME_WAIT (Linux holds them 60 s) and every phase meets the
+ * machine as a site would after minutes: the idle figure is the agent at rest, not the tail of a burst.
+ *
  * The API is a loopback stand-in in the bench's process (the plan with an ETag, telemetry accepted), and the meters
  * and price are in memory, so the figures are the agent's and the fleet's; the engine's own re-decision after an
  * override POST is measured by the api bench. Every timing figure carries the machine's load average, as the fleet's
  * and the agent's processes share its cores. BENCH_AGENT_PROFILE_DIR=<dir> also writes a CPU profile of the agent at
  * rest (a further 60 s), BENCH_AGENT_IDLE_S the CPU window (120 s: two read-back rounds).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,11 +39,13 @@ const FIRST_ADDRESS = '127.30.0.1';
 const LUXOS_PORT = 4028;
 /**
  * The fake miners' LuxOS session idle timeout, and the driver's, shortened from the firmware's minute: the bench moves
- * the agent's clock on by minutes between phases, and waits this long for real so that each phase starts, as it would
- * after minutes, with every session gone (a logon and a curtail per miner, never a session still warm).
+ * the agent's clock on by minutes between phases, and the rest between phases outlasts it, so that each phase starts,
+ * as it would after minutes, with every session gone (a logon and a curtail per miner, never a session still warm).
  */
 const SESSION_MS = 4_000;
-const sessionsGone = () => new Promise((resolve) => setTimeout(resolve, SESSION_MS + 500));
+/** The rest before each phase and before the idle window: Linux's TIME_WAIT (60 s), and at least the session timeout. */
+const REST_MS = Math.max(Number(process.env.BENCH_AGENT_REST_S ?? 60) * 1000, SESSION_MS + 500);
+const rest = () => new Promise((resolve) => setTimeout(resolve, REST_MS));
 /** The idle CPU window: long enough for two whole rounds of the 60 s rolling read-back. */
 const IDLE_S = Number(process.env.BENCH_AGENT_IDLE_S ?? 120);
 
@@ -224,6 +230,19 @@ const loadAverage = () =>
     .map((l) => l.toFixed(2))
     .join(', ')}`;
 
+/** TCP connections in TIME_WAIT on the machine (the fleet's and the agent's ends alike), where `ss` is at hand. */
+function timeWait(): string {
+  try {
+    const out = execFileSync('ss', ['-Htan', 'state', 'time-wait'], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+    return `${out
+      .split('\n')
+      .filter((line) => line !== '')
+      .length.toLocaleString('en')} TCP connections in TIME_WAIT`;
+  } catch {
+    return 'TIME_WAIT not known (no ss)';
+  }
+}
+
 function memoryLine(m: MemoryFigures): string {
   const parts = [`V8 heap ${mb(m.heapTotal)} committed (${mb(m.heapUsed)} in use, ${mb(m.heapLive)} live after a full GC)`];
   parts.push(`external ${mb(m.external)} (array buffers ${mb(m.arrayBuffers)})`);
@@ -292,6 +311,7 @@ export async function benchAgent(): Promise<Record<string, number | string>> {
       }
     };
     await until(async () => (await status())[0]!.running === sleepers, 60_000, 'the fleet running');
+    await rest();
 
     const found = (kind: StateChange['change'], trigger: string, from: number) =>
       agent.changes.find((c) => c.loadId === 's21' && c.change === kind && c.trigger.kind === trigger && c.seenAt >= from);
@@ -306,7 +326,7 @@ export async function benchAgent(): Promise<Record<string, number | string>> {
     }/${sleepers} confirmed, ${asleep.miners?.failed} failed; ${loadAverage()})`;
 
     // And back, once the minimum time asleep has passed.
-    await sessionsGone();
+    await rest();
     offsetMs += 6 * MIN;
     agent.send({ type: 'clock', offsetMs });
     mark = Date.now();
@@ -320,7 +340,7 @@ export async function benchAgent(): Promise<Record<string, number | string>> {
     offsetMs += 6 * MIN;
     agent.send({ type: 'clock', offsetMs });
     await until(async () => (await status())[0]!.running === sleepers, 60_000, 'the fleet running again');
-    await sessionsGone();
+    await rest();
     const forced = { mw: 0, cause: 'OVERRIDE' as const, code: 'OVERRIDE_CURTAIL', overrideId: 'ov-bench' };
     const firstSleep = agent.next('first-sleep', { type: 'arm-first-sleep' });
     mark = Date.now();
@@ -337,13 +357,15 @@ export async function benchAgent(): Promise<Record<string, number | string>> {
     figures['override in the plan → last miner confirmed asleep'] =
       `${s(found('CURTAILED', 'OVERRIDE', mark)!.seenAt - mark)} (${loadAverage()})`;
 
-    // Memory with 30,000 miners (28,600 LuxOS sessions held), then CPU while nothing changes (the loops still poll
-    // plan, price and meters, and the rolling read-back reads 1/60 of the fleet a second).
+    // Memory with 30,000 miners (28,600 LuxOS sessions held), then, a rest after the last burst, CPU while nothing
+    // changes (the loops still poll plan, price and meters, and the rolling read-back reads 1/60 of the fleet a second).
     const { memory } = await agent.next('memory', { type: 'memory' });
     figures['agent process RSS, 30,000 miners'] = `${memoryLine(memory)} (budget 250 MB)`;
+    if (memory.rssPeak !== null) figures['agent process peak RSS (VmHWM) so far'] = `${mb(memory.rssPeak)} (budget 250 MB)`;
     figures['  held meanwhile'] =
       `${memory.luxosSessions.toLocaleString('en')} LuxOS sessions, ${memory.spareSockets} closed sockets kept for reuse`;
-    const idleLoad = loadAverage();
+    await rest();
+    const idleLoad = `${loadAverage()}, ${timeWait()}`;
     const c0 = (await agent.next('cpu', { type: 'cpu' })).cpu;
     await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1000));
     const c1 = (await agent.next('cpu', { type: 'cpu' })).cpu;
@@ -355,10 +377,11 @@ export async function benchAgent(): Promise<Record<string, number | string>> {
         .reduce((sum, [name, [u, sys]]) => sum + u + sys - (c0.threads[name]?.[0] ?? 0) - (c0.threads[name]?.[1] ?? 0), 0) *
       (1e6 / 100); // clock ticks (USER_HZ 100) → µs
     const rounds = (IDLE_S / 60).toFixed(1);
+    const restS = (REST_MS / 1000).toFixed(0);
     figures[`agent idle CPU over ${IDLE_S} s (share of one core)`] =
       `${share(c1.userUs + c1.systemUs - c0.userUs - c0.systemUs)} (budget 5 %; user ${share(
         c1.userUs - c0.userUs,
-      )}, system ${share(c1.systemUs - c0.systemUs)}; ${rounds} rounds of the rolling read-back of all ${total.toLocaleString('en')} miners inside; ${idleLoad} before, ${loadAverage()} after)`;
+      )}, system ${share(c1.systemUs - c0.systemUs)}; ${rounds} rounds of the rolling read-back of all ${total.toLocaleString('en')} miners inside; started ${restS} s after the last burst; ${idleLoad} before, ${loadAverage()} after)`;
     if (Object.keys(c1.threads).length > 0) {
       figures['  by thread'] =
         `main ${share(ticks((n) => n.startsWith('main ')))}, V8 and libuv helper threads ${share(ticks((n) => !n.startsWith('main ')))}`;

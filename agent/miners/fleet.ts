@@ -138,7 +138,7 @@ export function executeFleet(tasks: readonly FleetTask[], run: FleetRun): Promis
       inFlight.add(job);
       sweep ??= setInterval(overrun, GUARD_SWEEP_MS);
       const attemptNo = job.attempts;
-      void call(run.drivers, job.task, settings.timeoutMs).then((result) => {
+      call(run.drivers, job.task, settings.timeoutMs, (result) => {
         // An attempt the guard already gave up on has had its answer.
         if (job.attempts === attemptNo && inFlight.delete(job)) landed(job, result);
       });
@@ -192,8 +192,11 @@ export function backoffMs(backoff: BackoffSettings, failedAttempts: number, rand
   return Math.round(base * (1 - backoff.jitter + backoff.jitter * random()));
 }
 
-/** The driver's call; one that throws or rejects (against the port's contract) is a garbage answer, not a crash. */
-function call(drivers: DriverRegistry, task: FleetTask, timeoutMs: number): Promise<CallResult> {
+/**
+ * The driver's call, its result handed to `done` (straight from the driver's promise: no promise of its own, as reads
+ * make most of the calls); one that throws or rejects (against the port's contract) is a garbage answer, not a crash.
+ */
+function call(drivers: DriverRegistry, task: FleetTask, timeoutMs: number, done: (result: CallResult) => void): void {
   const driver = drivers[task.miner.driver];
   const options = { timeoutMs };
   const command = task.command;
@@ -216,10 +219,12 @@ function call(drivers: DriverRegistry, task: FleetTask, timeoutMs: number): Prom
   } catch (error) {
     work = Promise.reject(error);
   }
-  return work.then(undefined, (error: unknown) => ({
-    ok: false,
-    error: { kind: 'garbage', message: `${task.miner.id}: driver failed (${(error as Error).name})`, retryable: false },
-  }));
+  work.then(done, (error: unknown) =>
+    done({
+      ok: false,
+      error: { kind: 'garbage', message: `${task.miner.id}: driver failed (${(error as Error).name})`, retryable: false },
+    }),
+  );
 }
 
 function aborted(): MinerError {

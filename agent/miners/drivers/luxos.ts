@@ -101,7 +101,10 @@ export class LuxosDriver implements MinerDriver {
     let power: LuxReply | undefined;
     const joined = this.#noJoin.size === 0 || !this.#noJoin.has(address(miner));
     if (joined) {
-      const reply = await this.#request(miner, 'config+summary+power', JOINED_READ, deadline);
+      // tcpRequest straight, not through #request: one async step less on the path taken most.
+      const text = await tcpRequest(miner.host, miner.port, JOINED_READ, options.timeoutMs);
+      if (!text.ok) return text;
+      const reply = parseJson(miner.host, miner.port, text.value);
       if (!reply.ok) return reply;
       const value = reply.value as Record<string, unknown> | null;
       if (typeof value !== 'object' || value === null) return fail('garbage', `${address(miner)}: joined read reply has no STATUS`);

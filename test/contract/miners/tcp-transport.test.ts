@@ -83,6 +83,51 @@ describe('cgminer-style TCP transport', () => {
     expect(next.map((r) => r.ok && r.value)).toEqual(Array.from({ length: 10 }, (_, i) => `{"after":${i}}`));
   });
 
+  it('sends no end of stream with the request, and resets the connection once the reply is complete', async () => {
+    const seen: { ended: boolean; closedBy: string }[] = [];
+    const sockets: net.Socket[] = [];
+    const strict = net.createServer({ allowHalfOpen: true }, (socket) => {
+      sockets.push(socket);
+      const record = { ended: false, closedBy: 'open' };
+      seen.push(record);
+      socket.on('end', () => {
+        record.ended = true;
+      });
+      socket.on('error', (error: NodeJS.ErrnoException) => {
+        record.closedBy = error.code ?? 'error';
+      });
+      socket.on('close', () => {
+        if (record.closedBy === 'open') record.closedBy = 'close';
+      });
+      // Answers as a cgminer-style server does, once the request parses, and reads on.
+      socket.once('data', () => {
+        socket.write('{"STATUS":[{"STATUS":"S"}]}\u0000');
+      });
+    });
+    await new Promise<void>((resolve) => strict.listen(0, '127.0.0.1', resolve));
+    const strictPort = (strict.address() as net.AddressInfo).port;
+    try {
+      expect(await tcpRequest('127.0.0.1', strictPort, '{"command":"summary"}', 1_000)).toEqual({
+        ok: true,
+        value: '{"STATUS":[{"STATUS":"S"}]}',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(seen).toEqual([{ ended: false, closedBy: 'ECONNRESET' }]);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => strict.close(() => resolve()));
+    }
+  });
+
+  it('times out many silent miners at once, each within its deadline and a sweep', async () => {
+    const t0 = performance.now();
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => ask({ silent: true }, 100 + 10 * i)));
+    expect(results.every((r) => !r.ok && r.error.kind === 'timeout')).toBe(true);
+    const elapsed = performance.now() - t0;
+    expect(elapsed).toBeGreaterThanOrEqual(289);
+    expect(elapsed).toBeLessThan(1_000);
+  });
+
   it('gives up on a reply over 1 MB as garbage', async () => {
     const result = await ask({ reply: 'x'.repeat((1 << 20) + 10) }, 10_000);
     expect(result).toMatchObject({ ok: false, error: { kind: 'garbage' } });

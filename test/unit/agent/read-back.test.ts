@@ -2,21 +2,29 @@ import { describe, expect, it } from 'vitest';
 import type { Logger } from '#ports/logger.ts';
 import { Controller } from '../../../agent/controller.ts';
 import type { DriverRegistry, Miner, MinerResult, MinerState } from '../../../agent/miners/port.ts';
+import type { StateChange } from '../../../agent/plan.ts';
 import { FakeClock, fleetOf, plan, price, T0 } from './support.ts';
 
 const fleetSettings = { fleet: { retries: 0, backoff: { initialMs: 1, factor: 1, maxMs: 1, jitter: 0 } } };
 
-/** The fake miners' drivers, counting reads per miner, with reads held at a gate while `gate` is set. */
+/**
+ * The fake miners' drivers, counting reads per miner. Reads started while `gate` is set wait at it before reading;
+ * reads started while `answers` is set read the miner at once and wait at it before answering (a reply on its way).
+ */
 function countingDrivers(base: DriverRegistry) {
   const reads = new Map<string, number>();
   let gate: Promise<void> | null = null;
+  let answers: Promise<void> | null = null;
   const wrap = (driver: DriverRegistry['luxos']) => ({
     ...driver,
     name: driver.name,
     readState: async (miner: Miner, options: { timeoutMs: number }): Promise<MinerResult<MinerState>> => {
       reads.set(miner.id, (reads.get(miner.id) ?? 0) + 1);
+      const held = answers;
       if (gate !== null) await gate;
-      return driver.readState(miner, options);
+      const result = await driver.readState(miner, options);
+      if (held !== null) await held;
+      return result;
     },
   });
   const drivers: DriverRegistry = { ...base, luxos: wrap(base.luxos) };
@@ -33,10 +41,26 @@ function countingDrivers(base: DriverRegistry) {
         open();
       };
     },
+    /** Holds the answers of the reads that start until `passNew()`; `release()` lets them all arrive. */
+    holdAnswers(): { passNew: () => void; release: () => void } {
+      let open!: () => void;
+      answers = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      return {
+        passNew: () => {
+          answers = null;
+        },
+        release: () => {
+          answers = null;
+          open();
+        },
+      };
+    },
   };
 }
 
-async function started(count = 10, log?: Logger) {
+async function started(count = 10, log?: Logger, changes?: StateChange[]) {
   const { miners, fake } = fleetOf(count);
   const counting = countingDrivers(fake.drivers());
   const controller = new Controller({
@@ -45,6 +69,7 @@ async function started(count = 10, log?: Logger) {
     clock: new FakeClock(),
     settings: fleetSettings,
     ...(log ? { log } : {}),
+    ...(changes ? { onStateChange: (change: StateChange) => void changes.push(change) } : {}),
   });
   controller.setPlan(plan());
   await controller.start();
@@ -85,6 +110,38 @@ describe('the rolling read-back', () => {
     await r.controller.whenIdle();
     expect(r.fake.running()).toBe(0);
     expect(r.fake.commandsOf('sleep').filter((id) => id === 'm4')).toHaveLength(2);
+  });
+
+  it('never lets a read that began before a command overwrite what the command did', async () => {
+    const changes: StateChange[] = [];
+    const r = await started(10, undefined, changes);
+    const answers = r.holdAnswers();
+    const reading = r.controller.refreshNext(10); // every miner read running; the replies are still on their way
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    answers.passNew();
+    r.controller.setPrice(price(60, T0));
+    await r.controller.whenIdle();
+    expect(r.fake.running()).toBe(0);
+    answers.release();
+    await reading;
+    await r.controller.whenIdle();
+    expect(r.controller.status()[0]).toMatchObject({ asleep: 10, running: 0 });
+    expect(r.fake.commandsOf('sleep')).toHaveLength(10); // each miner put to sleep once
+    expect(changes.map((c) => [c.change, c.miners])).toEqual([['CURTAILED', { commanded: 10, confirmed: 10, failed: 0 }]]);
+  });
+
+  it('never lets a read overwrite what a read that started after it has already brought', async () => {
+    const r = await started(10);
+    const answers = r.holdAnswers();
+    const older = r.controller.refreshNext(10); // m4 read running, the reply on its way
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    answers.passNew();
+    r.fake.state.get('m4')!.mode = 'asleep'; // put to sleep by hand
+    await r.controller.refreshNext(10);
+    expect(r.controller.status()[0]).toMatchObject({ asleep: 1 });
+    answers.release();
+    await older;
+    expect(r.controller.status()[0]).toMatchObject({ asleep: 1 });
   });
 
   it('logs unreachable miners once per round, not once per slice', async () => {
