@@ -3,12 +3,23 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { forEachLimit } from '#domain/concurrency.ts';
 import type { Decision } from '#domain/decision.ts';
 import { iso } from '#domain/time.ts';
 import type { DecisionRepository, Page, PageRequest, RecordOutcome } from '#ports/decisions.ts';
-import { batchGet, batchPut, CoalescedReads, deepFreeze, type Item, queryAll, queryPage, VersionedReads } from './io.ts';
+import {
+  batchGet,
+  batchPut,
+  bumpVersion,
+  CoalescedReads,
+  deepFreeze,
+  type Item,
+  queryAll,
+  queryPage,
+  readVersion,
+  VersionedReads,
+} from './io.ts';
 import { DynamoLeases } from './locks.ts';
 import { documentClient, GSI1, GSI2 } from './table.ts';
 
@@ -108,20 +119,12 @@ export class DynamoDecisionRepository implements DecisionRepository {
     await Promise.all([...sites].map((siteId) => this.changed(siteId)));
   }
 
-  private async changed(siteId: string): Promise<void> {
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: versionKey(siteId),
-        UpdateExpression: 'ADD v :one',
-        ExpressionAttributeValues: { ':one': 1 },
-      }),
-    );
+  private changed(siteId: string): Promise<void> {
+    return bumpVersion(this.doc, this.table, versionKey(siteId));
   }
 
-  private async version(siteId: string): Promise<number> {
-    const res = await this.doc.send(new GetCommand({ TableName: this.table, Key: versionKey(siteId), ConsistentRead: true }));
-    return (res.Item?.v as number | undefined) ?? 0;
+  private version(siteId: string): Promise<number> {
+    return readVersion(this.doc, this.table, versionKey(siteId));
   }
 
   private async putPointer(decision: Decision): Promise<void> {

@@ -1,6 +1,6 @@
 /** Batch writes and reads that retry what was left unprocessed, paginated queries, and opaque page tokens. */
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '#domain/errors.ts';
 
 export type Item = Record<string, unknown>;
@@ -212,6 +212,19 @@ export class CoalescedReads<T> {
     running.then(done, done);
     return running;
   }
+}
+
+/** A version counter's value (0 before its first write), read strongly: what `VersionedReads` keys its reads by. */
+export async function readVersion(doc: DynamoDBDocumentClient, table: string, key: Item): Promise<number> {
+  const res = await doc.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }));
+  return (res.Item?.v as number | undefined) ?? 0;
+}
+
+/** Adds one to a version counter: reads kept under the value before are read again. */
+export async function bumpVersion(doc: DynamoDBDocumentClient, table: string, key: Item): Promise<void> {
+  await doc.send(
+    new UpdateCommand({ TableName: table, Key: key, UpdateExpression: 'ADD v :one', ExpressionAttributeValues: { ':one': 1 } }),
+  );
 }
 
 /**

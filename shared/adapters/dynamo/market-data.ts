@@ -1,7 +1,7 @@
 /** Market data in DynamoDB, upserted idempotently by natural key. */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AsProduct, GridEvent } from '#domain/grid.ts';
 import { iso } from '#domain/time.ts';
 import type {
@@ -19,7 +19,7 @@ import type {
   SystemLoadPoint,
 } from '#ports/market-data.ts';
 import { settlementRank } from '#ports/market-data.ts';
-import { after, batchPut, deepFreeze, type Item, queryAll, VersionedReads } from './io.ts';
+import { after, batchPut, bumpVersion, deepFreeze, type Item, queryAll, readVersion, VersionedReads } from './io.ts';
 import { documentClient } from './table.ts';
 
 /**
@@ -128,21 +128,13 @@ export class DynamoMarketDataRepository implements MarketDataRepository {
     return view;
   }
 
-  private async version(): Promise<number> {
-    const res = await this.doc.send(new GetCommand({ TableName: this.table, Key: VERSION_KEY, ConsistentRead: true }));
-    return (res.Item?.v as number | undefined) ?? 0;
+  private version(): Promise<number> {
+    return readVersion(this.doc, this.table, VERSION_KEY);
   }
 
   /** Marks a write: views that read after it read the table again. */
-  private async changed(): Promise<void> {
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: VERSION_KEY,
-        UpdateExpression: 'ADD v :one',
-        ExpressionAttributeValues: { ':one': 1 },
-      }),
-    );
+  private changed(): Promise<void> {
+    return bumpVersion(this.doc, this.table, VERSION_KEY);
   }
 
   async putPrices(points: readonly PricePoint[]): Promise<void> {
